@@ -48,7 +48,8 @@ pub enum ProofError {
 /// a tree of `size` leaves (`size > index`).
 fn decompose(index: u64, size: u64) -> (usize, usize) {
     let inner = (64 - (index ^ (size - 1)).leading_zeros()) as usize;
-    let border = (index >> inner).count_ones() as usize;
+    // `inner` may be 64 (sizes above 2^63), which a plain shift overflows.
+    let border = index.checked_shr(inner as u32).unwrap_or(0).count_ones() as usize;
     (inner, border)
 }
 
