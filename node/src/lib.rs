@@ -1,1 +1,15 @@
-//! placeholder
+//! The yiyi node: the daemon an office runs.
+//!
+//! # Layout
+//!
+//! - [`store`]: the sled-backed ledger store: the office's own ledger and the
+//!   replicas of other offices' public ledgers, with group-committed durable
+//!   appends, proofs and checkpoints.
+//! - [`keyfile`]: reading and writing the node's secret key file (mode 0600).
+//!
+//! Networking and the HTTP API come in their own modules as they are built.
+
+pub mod keyfile;
+pub mod store;
+
+pub use store::{Appended, LogState, Store, StoreError};

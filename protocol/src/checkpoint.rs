@@ -6,7 +6,9 @@
 //! origin. Parents witness their children by adding C2SP cosignatures
 //! ([`SignedNote::add_cosignature`]).
 
-use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use base64::Engine;
+
+use crate::BASE64;
 
 use crate::keys::{SecretKey, VerifierKey};
 use crate::merkle::Hash;
@@ -85,9 +87,12 @@ impl Checkpoint {
                 "the size must be a decimal number without leading zeros",
             ));
         }
+        // Go's parsers read the size as an int64; a larger one would be
+        // unreadable there.
         let size = size
-            .parse()
-            .map_err(|_| CheckpointError::Malformed("the size does not fit in 64 bits"))?;
+            .parse::<i64>()
+            .map_err(|_| CheckpointError::Malformed("the size is larger than 2^63 - 1"))?
+            as u64;
         let root = lines
             .next()
             .ok_or(CheckpointError::Malformed("no root line"))?;

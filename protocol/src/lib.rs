@@ -22,6 +22,14 @@ pub mod proto {
     include!(concat!(env!("OUT_DIR"), "/yiyi.v1.rs"));
 }
 
+/// Standard padded base64, decoding as leniently as Go's `StdEncoding`
+/// (non-zero trailing bits are accepted), so that whatever Go's note and
+/// checkpoint tools accept is accepted here too.
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
+
 pub use checkpoint::Checkpoint;
 pub use entry::{ChainHead, EntryError, VerifiedEntry};
 pub use keys::{KeyError, SecretKey, VerifierKey};

@@ -13,7 +13,9 @@
 //! Signature lines by a cosigner key (type 0x04, C2SP tlog-cosignature) carry
 //! a timestamp and sign `cosignature/v1\ntime <t>\n` followed by the text.
 
-use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use base64::Engine;
+
+use crate::BASE64;
 
 use crate::keys::{SecretKey, VerifierKey, is_valid_name};
 
@@ -35,6 +37,14 @@ pub enum NoteError {
     /// A known key's signature does not verify: the note is invalid.
     #[error("the signature by {name} (key ID {id:08x}) does not verify")]
     InvalidSignature {
+        /// The signer's name.
+        name: String,
+        /// The key ID.
+        id: u32,
+    },
+    /// Two known keys share this signature's name and key ID.
+    #[error("ambiguous key {name}+{id:08x}: two known keys have this name and key ID")]
+    AmbiguousKey {
         /// The signer's name.
         name: String,
         /// The key ID.
@@ -140,6 +150,12 @@ impl SignedNote {
         self.signatures.push(signature);
     }
 
+    /// Parses a signed note from bytes, which must be UTF-8.
+    pub fn parse_bytes(msg: &[u8]) -> Result<SignedNote, NoteError> {
+        let msg = std::str::from_utf8(msg).map_err(|_| NoteError::Malformed("not UTF-8"))?;
+        SignedNote::parse(msg)
+    }
+
     /// Parses a signed note without verifying anything but its form.
     pub fn parse(msg: &str) -> Result<SignedNote, NoteError> {
         if !check_characters(msg) {
@@ -194,12 +210,18 @@ impl SignedNote {
     pub fn verify(&self, known: &[VerifierKey]) -> Result<Vec<&NoteSignature>, NoteError> {
         let mut verified: Vec<&NoteSignature> = Vec::new();
         for signature in &self.signatures {
-            let Some(key) = known
+            let mut matching = known
                 .iter()
-                .find(|k| k.name() == signature.name && k.id() == signature.id)
-            else {
+                .filter(|k| k.name() == signature.name && k.id() == signature.id);
+            let Some(key) = matching.next() else {
                 continue;
             };
+            if matching.next().is_some() {
+                return Err(NoteError::AmbiguousKey {
+                    name: signature.name.clone(),
+                    id: signature.id,
+                });
+            }
             if verified
                 .iter()
                 .any(|v| v.name == signature.name && v.id == signature.id)

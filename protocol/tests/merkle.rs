@@ -96,9 +96,12 @@ fn edge_cases_follow_rfc_9162() {
     verify_consistency(8, 8, &root, &root, &[]).unwrap();
     assert!(verify_consistency(8, 8, &root, &all[0], &[]).is_err());
     assert!(verify_consistency(8, 8, &root, &root, &[root]).is_err());
-    // Size 0: empty proof, and the old root must be the empty tree's.
-    verify_consistency(0, 8, &empty_root(), &root, &[]).unwrap();
-    assert!(verify_consistency(0, 8, &root, &root, &[]).is_err());
+    // Size 0 proves nothing and is refused, as transparency-dev refuses it.
+    assert_eq!(
+        verify_consistency(0, 8, &empty_root(), &root, &[]),
+        Err(ProofError::EmptyOldTree)
+    );
+    assert!(verify_consistency(0, 0, &empty_root(), &empty_root(), &[]).is_err());
     // A larger old size is refused, as is an empty proof between different sizes.
     assert!(matches!(
         verify_consistency(9, 8, &root, &root, &[]),

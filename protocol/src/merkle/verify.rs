@@ -4,7 +4,7 @@
 //! accept and reject the same proofs: a proof of the wrong length is refused
 //! before any hashing.
 
-use super::{Hash, empty_root, node_hash};
+use super::{Hash, node_hash};
 
 /// Why a proof does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +26,9 @@ pub enum ProofError {
         /// The new size claimed.
         size: u64,
     },
+    /// A consistency proof from the empty tree proves nothing.
+    #[error("a consistency proof from the empty tree proves nothing")]
+    EmptyOldTree,
     /// The proof does not have the number of hashes these sizes need.
     #[error("the proof has {got} hashes, these sizes need {want}")]
     WrongLength {
@@ -124,9 +127,9 @@ pub fn verify_inclusion(
 /// Checks that the tree of `old_size` leaves with `old_root` is a prefix of the
 /// tree of `size` leaves with `root`.
 ///
-/// Equal sizes need an empty proof and equal roots. An old size of 0 needs an
-/// empty proof and the empty tree's root: transparency-dev accepts any old root
-/// there, but no other root is a correct claim about an empty tree.
+/// Equal sizes need an empty proof and equal roots. An old size of 0 is
+/// refused, as transparency-dev/merkle refuses it: every tree extends the
+/// empty one, so such a "proof" proves nothing.
 pub fn verify_consistency(
     old_size: u64,
     size: u64,
@@ -137,18 +140,17 @@ pub fn verify_consistency(
     if old_size > size {
         return Err(ProofError::SizeOrder { old_size, size });
     }
-    if old_size == size || old_size == 0 {
+    if old_size == 0 {
+        return Err(ProofError::EmptyOldTree);
+    }
+    if old_size == size {
         if !proof.is_empty() {
             return Err(ProofError::WrongLength {
                 got: proof.len(),
                 want: 0,
             });
         }
-        return if old_size == 0 {
-            expect_root(empty_root(), old_root)
-        } else {
-            expect_root(*root, old_root)
-        };
+        return expect_root(*root, old_root);
     }
 
     let (inner, border) = decompose(old_size - 1, size);

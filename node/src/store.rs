@@ -1,0 +1,348 @@
+//! The ledger store (台账存储): the office's own ledger and replicas of other
+//! offices' public ledgers, in one sled database.
+//!
+//! Every log is keyed by its log key (the Ed25519 public key of the office that
+//! writes it). Appends go through one writer thread that commits them in
+//! groups: it takes every request waiting, checks each against the log's head
+//! (sequence number and previous hash), writes the entries, their hash index,
+//! the new Merkle subtrees and the new head in one atomic sled batch, flushes
+//! and `fdatasync`s once, and only then answers every caller. A batch that
+//! touches the node's own ledger also gets a freshly signed checkpoint, in the
+//! same atomic write. Readers go to sled directly and never wait for the writer.
+//!
+//! Entries are verified (signature, canonical encoding) on the caller's
+//! thread before they reach the writer, so checking signatures uses every core
+//! while the writer only orders and persists.
+
+mod layout;
+mod writer;
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use yiyi_protocol::entry::{self, EntryError};
+use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
+use yiyi_protocol::proto::entry::Body;
+use yiyi_protocol::{ChainHead, SecretKey, VerifiedEntry};
+
+use layout::LogKey;
+use writer::{Request, Writer};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The entry was refused; nothing was written.
+    #[error("entry refused: {0}")]
+    Rejected(#[from] EntryError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sled::Error),
+    /// Syncing to disk failed: the write may not be durable.
+    #[error("syncing the database to disk: {0}")]
+    Sync(#[from] std::io::Error),
+    /// The group commit this append was part of failed; nothing in it was
+    /// acknowledged.
+    #[error("committing to disk failed: {0}")]
+    CommitFailed(String),
+    /// The stored data contradicts itself.
+    #[error("the store is corrupt: {0}")]
+    Corrupt(String),
+    /// The log is not in this store.
+    #[error("no log with key {0} in this store")]
+    UnknownLog(String),
+    /// A proof asks for leaves or sizes the log does not have.
+    #[error("{0}")]
+    OutOfRange(String),
+    /// The writer thread has stopped (the store is shutting down).
+    #[error("the store's writer has stopped")]
+    Closed,
+}
+
+impl From<ProofRequestError<StoreError>> for StoreError {
+    fn from(e: ProofRequestError<StoreError>) -> StoreError {
+        match e {
+            ProofRequestError::OutOfRange(message) => StoreError::OutOfRange(message),
+            ProofRequestError::Source(e) => e,
+        }
+    }
+}
+
+/// An entry that is in the store and on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Its sequence number.
+    pub sequence: u64,
+    /// Its hash (the Merkle leaf hash of the signed entry).
+    pub hash: Hash,
+}
+
+/// A log's state as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogState {
+    /// Size and last entry hash.
+    pub head: ChainHead,
+    /// The Merkle root of all entries.
+    pub root: Hash,
+}
+
+/// A handle on the ledger store; cheap to clone, shareable across threads.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    tree: sled::Tree,
+    own: SecretKey,
+    requests: mpsc::SyncSender<Request>,
+}
+
+/// How many appends may wait for the writer before callers are held back.
+const QUEUE_DEPTH: usize = 4096;
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, with `own` as the key of the
+    /// node's own ledger, whose origin is the key's name.
+    pub fn open(dir: &Path, own: SecretKey) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            // Durability comes from our own flush + fdatasync per commit;
+            // sled's timer flush would only add disk traffic.
+            .flush_every_ms(None)
+            .open()?;
+        // sled 0.34 syncs with sync_file_range only; an fdatasync of its data
+        // file also reaches the device cache and the file's size.
+        let data_file = File::open(dir.join("db"))?;
+        let tree = db.open_tree(layout::TREE)?;
+        let (requests, receiver) = mpsc::sync_channel(QUEUE_DEPTH);
+        let writer = Writer::new(db.clone(), tree.clone(), data_file, own.clone());
+        std::thread::Builder::new()
+            .name("yiyi-store-writer".into())
+            .spawn(move || writer.run(receiver))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                tree,
+                own,
+                requests,
+            }),
+        })
+    }
+
+    /// The log key of the node's own ledger.
+    pub fn own_log(&self) -> [u8; 32] {
+        *self.inner.own.public_bytes()
+    }
+
+    /// The origin of the node's own ledger (its checkpoints' first line).
+    pub fn own_origin(&self) -> &str {
+        self.inner.own.name()
+    }
+
+    fn submit(&self, request: Request) -> Result<(), StoreError> {
+        self.inner.requests.send(request).map_err(|_| StoreError::Closed)
+    }
+
+    /// Appends `body` to the node's own ledger: the writer assigns the
+    /// sequence number and previous hash, signs, and commits. Returns once the
+    /// entry is durable.
+    pub async fn append(&self, body: Body) -> Result<Appended, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(Request::Own { body, reply })?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// [`Store::append`] for callers outside an async runtime.
+    pub fn append_blocking(&self, body: Body) -> Result<Appended, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(Request::Own { body, reply })?;
+        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Appends an entry of another office's ledger, as received: it must be a
+    /// valid signed entry by `log`'s key and come next in that log. Returns
+    /// once it is durable; a refused entry changes nothing.
+    pub async fn append_replica(&self, log: [u8; 32], bytes: &[u8]) -> Result<Appended, StoreError> {
+        let entry = verify_replica(&log, bytes)?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(Request::Replica { log, entry, reply })?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// [`Store::append_replica`] for callers outside an async runtime.
+    pub fn append_replica_blocking(&self, log: [u8; 32], bytes: &[u8]) -> Result<Appended, StoreError> {
+        let entry = verify_replica(&log, bytes)?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(Request::Replica { log, entry, reply })?;
+        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// The logs in the store (the own ledger once it has an entry).
+    pub fn logs(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        let mut logs = Vec::new();
+        for item in self.inner.tree.scan_prefix([layout::STATE]) {
+            let (key, _) = item?;
+            logs.push(layout::log_of_state_key(&key)?);
+        }
+        Ok(logs)
+    }
+
+    /// A log's stored state; an unknown log is empty.
+    pub fn state(&self, log: &[u8; 32]) -> Result<LogState, StoreError> {
+        let stored = layout::read_state(&self.inner.tree, log)?;
+        Ok(LogState {
+            head: stored.head,
+            root: stored.frontier.root(),
+        })
+    }
+
+    /// The signed entry at `sequence`, as stored.
+    pub fn entry(&self, log: &[u8; 32], sequence: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .inner
+            .tree
+            .get(layout::entry_key(log, sequence))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// The log, sequence number and bytes of the entry with this hash.
+    pub fn entry_by_hash(&self, hash: &Hash) -> Result<Option<(LogKey, u64, Vec<u8>)>, StoreError> {
+        let Some(location) = self.inner.tree.get(layout::hash_key(hash))? else {
+            return Ok(None);
+        };
+        let (log, sequence) = layout::parse_location(&location)?;
+        let bytes = self
+            .entry(&log, sequence)?
+            .ok_or_else(|| StoreError::Corrupt(format!("hash {hash} points at a missing entry")))?;
+        Ok(Some((log, sequence, bytes)))
+    }
+
+    fn subtrees(&self, log: &[u8; 32], size: u64) -> LogSubtrees<'_> {
+        LogSubtrees {
+            tree: &self.inner.tree,
+            log: *log,
+            size,
+        }
+    }
+
+    fn size(&self, log: &[u8; 32]) -> Result<u64, StoreError> {
+        Ok(self.state(log)?.head.size)
+    }
+
+    /// The Merkle root of the first `size` entries.
+    pub fn root_at(&self, log: &[u8; 32], size: u64) -> Result<Hash, StoreError> {
+        let subtrees = self.subtrees(log, self.size(log)?);
+        if size == 0 {
+            return Ok(merkle::empty_root());
+        }
+        // Any prefix is a fold of perfect subtrees: range_root covers it.
+        Ok(merkle::range_root(&subtrees, 0, size)?)
+    }
+
+    /// The inclusion proof of entry `index` in the tree of the first `size`
+    /// entries (any size up to the current one).
+    pub fn inclusion_proof(&self, log: &[u8; 32], index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        let subtrees = self.subtrees(log, self.size(log)?);
+        Ok(merkle::inclusion_proof(&subtrees, index, size)?)
+    }
+
+    /// The consistency proof between the first `old_size` and the first `size`
+    /// entries.
+    pub fn consistency_proof(&self, log: &[u8; 32], old_size: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        let subtrees = self.subtrees(log, self.size(log)?);
+        Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
+    }
+
+    /// The latest signed checkpoint of the node's own ledger (a C2SP signed
+    /// note), or `None` before its first entry.
+    pub fn checkpoint(&self) -> Result<Option<String>, StoreError> {
+        let Some(note) = self.inner.tree.get(layout::checkpoint_key(&self.own_log()))? else {
+            return Ok(None);
+        };
+        String::from_utf8(note.to_vec())
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
+    }
+
+    /// Reads a whole log back and checks it end to end: every entry's
+    /// signature and author, the sequence and previous-hash chain, the hash
+    /// index, and that the entries' Merkle root is the stored root. Returns
+    /// the verified state.
+    pub fn verify_log(&self, log: &[u8; 32]) -> Result<LogState, StoreError> {
+        let state = self.state(log)?;
+        let mut head = ChainHead::default();
+        let mut tree = merkle::MemoryTree::new();
+        for item in self.inner.tree.scan_prefix(layout::entries_prefix(log)) {
+            let (_, bytes) = item?;
+            let entry = verify_replica(log, &bytes)
+                .map_err(|e| StoreError::Corrupt(format!("entry {}: {e}", head.size)))?;
+            head.check_next(&entry)
+                .map_err(|e| StoreError::Corrupt(format!("entry {}: {e}", head.size)))?;
+            match self.entry_by_hash(&entry.hash)? {
+                Some((l, s, _)) if l == *log && s == head.size => {}
+                _ => return Err(StoreError::Corrupt(format!("entry {} is missing from the hash index", head.size))),
+            }
+            head = head.advance(&entry);
+            tree.push_hash(entry.hash);
+        }
+        if head != state.head || tree.root() != state.root {
+            return Err(StoreError::Corrupt(format!(
+                "the entries give size {} and root {}, the stored head says size {} and root {}",
+                head.size,
+                tree.root(),
+                state.head.size,
+                state.root
+            )));
+        }
+        if state.head.size > 0 && self.root_at(log, state.head.size)? != state.root {
+            return Err(StoreError::Corrupt("the stored subtrees disagree with the root".into()));
+        }
+        Ok(state)
+    }
+
+    /// Flushes everything to disk (appends are durable already; this is for
+    /// shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+}
+
+/// Verifies an entry of `log` on the caller's thread.
+fn verify_replica(log: &[u8; 32], bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
+    let entry = entry::verify(bytes)?;
+    if entry.author() != log {
+        return Err(EntryError::WrongAuthor {
+            expected: hex::encode(log),
+            got: hex::encode(entry.author()),
+        });
+    }
+    Ok(entry)
+}
+
+/// A log's perfect subtrees, read from sled.
+struct LogSubtrees<'a> {
+    tree: &'a sled::Tree,
+    log: [u8; 32],
+    size: u64,
+}
+
+impl Subtrees for LogSubtrees<'_> {
+    type Error = StoreError;
+
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn subtree(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
+        let value = self
+            .tree
+            .get(layout::node_key(&self.log, level, index))?
+            .ok_or_else(|| StoreError::Corrupt(format!("subtree ({level}, {index}) is missing")))?;
+        Hash::from_slice(&value).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
