@@ -1,0 +1,156 @@
+//! Entries: signing, strict verification and the hash chain, with every kind
+//! of bad input refused by name.
+
+use prost::Message;
+use yiyi_protocol::entry::{self, EntryError, MAX_ENTRY_BYTES};
+use yiyi_protocol::proto::{self, entry::Body};
+use yiyi_protocol::{ChainHead, SecretKey};
+
+fn key() -> SecretKey {
+    SecretKey::from_seed("yiyi/lixia/quancheng/shunyu", [7; 32]).unwrap()
+}
+
+fn notice(text: &str) -> Body {
+    Body::Notice(proto::Notice {
+        kind: proto::notice::Kind::Result as i32,
+        title: "关于小区停车位施划的协商结果公示".into(),
+        body: text.into(),
+        lang: "zh-CN".into(),
+        ..Default::default()
+    })
+}
+
+fn signed(head: &ChainHead, text: &str) -> yiyi_protocol::VerifiedEntry {
+    let k = key();
+    entry::sign(&head.next_entry(k.public_bytes(), 1_764_000_000_000, notice(text)), &k).unwrap()
+}
+
+#[test]
+fn a_signed_entry_verifies_and_keeps_its_chinese_text() {
+    let e = signed(&ChainHead::default(), "经协商，同意在东侧空地施划停车位 20 个。");
+    let v = entry::verify(&e.bytes).unwrap();
+    assert_eq!(v, e);
+    match v.entry.body {
+        Some(Body::Notice(n)) => assert_eq!(n.body, "经协商，同意在东侧空地施划停车位 20 个。"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn truncated_and_garbage_bytes_are_malformed() {
+    let e = signed(&ChainHead::default(), "text");
+    for cut in [1, 10, e.bytes.len() / 2, e.bytes.len() - 1] {
+        assert!(entry::verify(&e.bytes[..cut]).is_err(), "truncated at {cut}");
+    }
+    assert!(matches!(entry::verify(&[0xff; 40]), Err(EntryError::Malformed(_))));
+    assert!(matches!(entry::verify(b""), Err(EntryError::MissingBody) | Err(EntryError::UnsupportedVersion(0))));
+}
+
+#[test]
+fn any_changed_bit_is_refused() {
+    let e = signed(&ChainHead::default(), "text");
+    for i in 0..e.bytes.len() {
+        for bit in 0..8 {
+            let mut bad = e.bytes.clone();
+            bad[i] ^= 1 << bit;
+            assert!(entry::verify(&bad).is_err(), "byte {i} bit {bit}");
+        }
+    }
+}
+
+#[test]
+fn a_signature_by_another_key_is_refused() {
+    let e = signed(&ChainHead::default(), "text");
+    let mut envelope = proto::SignedEntry::decode(e.bytes.as_slice()).unwrap();
+    let other = SecretKey::from_seed("other", [9; 32]).unwrap();
+    let mut message = entry::ENTRY_SIGNATURE_CONTEXT.to_vec();
+    message.extend_from_slice(&envelope.entry);
+    envelope.signature = other.sign(&message).to_vec();
+    assert_eq!(entry::verify(&envelope.encode_to_vec()), Err(EntryError::BadSignature));
+    // Nor is the right key signing without the domain prefix.
+    envelope.signature = key().sign(&envelope.entry).to_vec();
+    assert_eq!(entry::verify(&envelope.encode_to_vec()), Err(EntryError::BadSignature));
+}
+
+#[test]
+fn unknown_fields_and_other_versions_are_refused() {
+    let k = key();
+    let e = signed(&ChainHead::default(), "text");
+    let mut with_extra = e.bytes.clone();
+    with_extra.extend_from_slice(&[0x98, 0x06, 0x01]); // field 99, varint 1
+    assert_eq!(entry::verify(&with_extra), Err(EntryError::NotCanonical));
+
+    let mut future = ChainHead::default().next_entry(k.public_bytes(), 0, notice("x"));
+    future.version = 2;
+    let signed_future = entry::sign(&future, &k).unwrap();
+    assert_eq!(entry::verify(&signed_future.bytes), Err(EntryError::UnsupportedVersion(2)));
+
+    let mut bodiless = ChainHead::default().next_entry(k.public_bytes(), 0, notice("x"));
+    bodiless.body = None;
+    let signed_bodiless = entry::sign(&bodiless, &k).unwrap();
+    assert_eq!(entry::verify(&signed_bodiless.bytes), Err(EntryError::MissingBody));
+}
+
+#[test]
+fn oversized_entries_are_refused() {
+    let k = key();
+    let big = "议".repeat(MAX_ENTRY_BYTES / 3 + 1);
+    let unsigned = ChainHead::default().next_entry(k.public_bytes(), 0, notice(&big));
+    assert!(matches!(entry::sign(&unsigned, &k), Err(EntryError::TooLarge(_))));
+    assert!(matches!(entry::verify(&vec![0; MAX_ENTRY_BYTES + 1]), Err(EntryError::TooLarge(_))));
+}
+
+#[test]
+fn the_chain_checks_sequence_and_previous_hash() {
+    let head = ChainHead::default();
+    let first = signed(&head, "one");
+    head.check_next(&first).unwrap();
+    let head = head.advance(&first);
+    let second = signed(&head, "two");
+    head.check_next(&second).unwrap();
+
+    // Replaying the first entry, or skipping ahead, is refused.
+    assert!(matches!(head.check_next(&first), Err(EntryError::WrongSequence { expected: 1, got: 0 })));
+    let mut skipped = head;
+    skipped.size = 2;
+    assert!(matches!(skipped.check_next(&second), Err(EntryError::WrongSequence { .. })));
+    // Right number, wrong link.
+    let mut forked = head;
+    forked.last = second.hash;
+    assert!(matches!(forked.check_next(&second), Err(EntryError::WrongPrevious { .. })));
+}
+
+#[test]
+fn every_body_kind_round_trips() {
+    let k = key();
+    let bodies = vec![
+        Body::Charter(Default::default()),
+        Body::Participant(Default::default()),
+        Body::Topic(Default::default()),
+        Body::GateDecision(Default::default()),
+        Body::Meeting(Default::default()),
+        Body::MeetingStep(Default::default()),
+        Body::Outcome(Default::default()),
+        Body::Progress(Default::default()),
+        Body::Supervision(Default::default()),
+        Body::FollowUp(Default::default()),
+        Body::Evaluation(Default::default()),
+        Body::Escalation(Default::default()),
+        Body::Receipt(Default::default()),
+        Body::Decision(Default::default()),
+        Body::Dispatch(Default::default()),
+        Body::Resolution(Default::default()),
+        Body::Notice(Default::default()),
+        Body::EquivocationProof(Default::default()),
+        Body::PrivateCommitment(Default::default()),
+        Body::Department(Default::default()),
+    ];
+    let mut head = ChainHead::default();
+    for body in bodies {
+        let e = entry::sign(&head.next_entry(k.public_bytes(), 1, body.clone()), &k).unwrap();
+        let v = entry::verify(&e.bytes).unwrap();
+        assert_eq!(v.entry.body, Some(body));
+        head.check_next(&v).unwrap();
+        head = head.advance(&v);
+    }
+}
