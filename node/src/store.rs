@@ -98,7 +98,20 @@ struct Inner {
     db: sled::Db,
     tree: sled::Tree,
     own: SecretKey,
-    requests: mpsc::SyncSender<Request>,
+    /// `None` only while dropping.
+    requests: Option<mpsc::SyncSender<Request>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    /// Stops the writer after it has committed what it was given, so that the
+    /// database is closed (and its lock released) when the last handle goes.
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
 }
 
 /// How many appends may wait for the writer before callers are held back.
@@ -120,7 +133,7 @@ impl Store {
         let tree = db.open_tree(layout::TREE)?;
         let (requests, receiver) = mpsc::sync_channel(QUEUE_DEPTH);
         let writer = Writer::new(db.clone(), tree.clone(), data_file, own.clone());
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("yiyi-store-writer".into())
             .spawn(move || writer.run(receiver))?;
         Ok(Store {
@@ -128,7 +141,8 @@ impl Store {
                 db,
                 tree,
                 own,
-                requests,
+                requests: Some(requests),
+                writer: Some(writer),
             }),
         })
     }
@@ -144,7 +158,8 @@ impl Store {
     }
 
     fn submit(&self, request: Request) -> Result<(), StoreError> {
-        self.inner.requests.send(request).map_err(|_| StoreError::Closed)
+        let requests = self.inner.requests.as_ref().ok_or(StoreError::Closed)?;
+        requests.send(request).map_err(|_| StoreError::Closed)
     }
 
     /// Appends `body` to the node's own ledger: the writer assigns the

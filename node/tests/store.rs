@@ -1,0 +1,173 @@
+//! The ledger store as the node uses it: appends, reads, proofs, replicas,
+//! refusals that change nothing, and reopening.
+
+use std::sync::Arc;
+
+use yiyi_node::{Store, StoreError};
+use yiyi_protocol::entry::{self, EntryError};
+use yiyi_protocol::merkle::{verify_consistency, verify_inclusion};
+use yiyi_protocol::proto::{self, entry::Body};
+use yiyi_protocol::{ChainHead, Checkpoint, SecretKey};
+
+fn office() -> SecretKey {
+    SecretKey::from_seed("yiyi/lixia/quancheng/shunyu", [11; 32]).unwrap()
+}
+
+fn progress(n: u64) -> Body {
+    Body::Progress(proto::Progress {
+        topic_id: "T-2026-011".into(),
+        text: format!("第 {n} 次进展：施工队已进场"),
+        completed: false,
+    })
+}
+
+#[test]
+fn appends_are_read_back_by_sequence_and_hash_with_proofs_at_any_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), office()).unwrap();
+    let log = store.own_log();
+    let mut appended = Vec::new();
+    for n in 0..37 {
+        let a = store.append_blocking(progress(n)).unwrap();
+        assert_eq!(a.sequence, n);
+        appended.push(a);
+    }
+    let state = store.state(&log).unwrap();
+    assert_eq!(state.head.size, 37);
+    assert_eq!(state.head.last, appended[36].hash);
+
+    for a in &appended {
+        let bytes = store.entry(&log, a.sequence).unwrap().unwrap();
+        let verified = entry::verify(&bytes).unwrap();
+        assert_eq!(verified.hash, a.hash);
+        let (l, seq, by_hash) = store.entry_by_hash(&a.hash).unwrap().unwrap();
+        assert_eq!((l, seq, by_hash), (log, a.sequence, bytes));
+    }
+    assert!(store.entry(&log, 37).unwrap().is_none());
+
+    // The checkpoint is signed by the office's key and covers everything.
+    let note = store.checkpoint().unwrap().unwrap();
+    let (checkpoint, _) = Checkpoint::open(&note, &office().verifier()).unwrap();
+    assert_eq!((checkpoint.size, checkpoint.root), (37, state.root));
+
+    // Proofs against the current and against older sizes.
+    for size in [1u64, 2, 5, 16, 17, 37] {
+        let root = store.root_at(&log, size).unwrap();
+        for index in [0, size / 2, size - 1] {
+            let proof = store.inclusion_proof(&log, index, size).unwrap();
+            verify_inclusion(index, size, &appended[index as usize].hash, &proof, &root).unwrap();
+        }
+        if size < 37 {
+            let proof = store.consistency_proof(&log, size, 37).unwrap();
+            verify_consistency(size, 37, &root, &state.root, &proof).unwrap();
+        }
+    }
+    assert!(matches!(store.inclusion_proof(&log, 37, 37), Err(StoreError::OutOfRange(_))));
+    assert!(matches!(store.consistency_proof(&log, 5, 38), Err(StoreError::OutOfRange(_))));
+    store.verify_log(&log).unwrap();
+}
+
+#[test]
+fn reopening_gives_the_same_log_and_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, before) = {
+        let store = Store::open(dir.path(), office()).unwrap();
+        for n in 0..10 {
+            store.append_blocking(progress(n)).unwrap();
+        }
+        (store.own_log(), store.state(&store.own_log()).unwrap())
+    };
+    let store = Store::open(dir.path(), office()).unwrap();
+    assert_eq!(store.state(&log).unwrap(), before);
+    assert_eq!(store.verify_log(&log).unwrap(), before);
+    // And it carries on where it stopped.
+    assert_eq!(store.append_blocking(progress(10)).unwrap().sequence, 10);
+    store.verify_log(&log).unwrap();
+}
+
+#[test]
+fn concurrent_appends_are_all_ordered_into_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), office()).unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                (0..50)
+                    .map(|n| store.append_blocking(progress(t * 100 + n)).unwrap().sequence)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut sequences: Vec<u64> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    sequences.sort();
+    assert_eq!(sequences, (0..400).collect::<Vec<_>>());
+    assert_eq!(store.verify_log(&store.own_log()).unwrap().head.size, 400);
+}
+
+/// Another office's ledger, built as it would arrive from the network.
+fn other_ledger(n: u64) -> (SecretKey, Vec<Vec<u8>>) {
+    let key = SecretKey::from_seed("yiyi/lixia/quancheng", [22; 32]).unwrap();
+    let mut head = ChainHead::default();
+    let mut entries = Vec::new();
+    for i in 0..n {
+        let e = entry::sign(&head.next_entry(key.public_bytes(), 1, progress(i)), &key).unwrap();
+        head = head.advance(&e);
+        entries.push(e.bytes);
+    }
+    (key, entries)
+}
+
+#[tokio::test]
+async fn replicas_take_only_the_next_valid_entry_of_their_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), office()).unwrap();
+    let (street, entries) = other_ledger(5);
+    let log = *street.public_bytes();
+    store.append_replica(log, &entries[0]).await.unwrap();
+    store.append_replica(log, &entries[1]).await.unwrap();
+    let before = store.state(&log).unwrap();
+
+    let refused = [
+        // A replay of entry 1.
+        store.append_replica(log, &entries[1]).await,
+        // A gap: entry 3 before entry 2.
+        store.append_replica(log, &entries[3]).await,
+        // Truncated and garbage bytes.
+        store.append_replica(log, &entries[2][..20]).await,
+        store.append_replica(log, b"not a protobuf at all").await,
+        // Entry 2 filed under another log's key.
+        store.append_replica(store.own_log(), &entries[2]).await,
+    ];
+    for outcome in &refused {
+        assert!(matches!(outcome, Err(StoreError::Rejected(_))), "{outcome:?}");
+    }
+    assert!(matches!(
+        refused[0],
+        Err(StoreError::Rejected(EntryError::WrongSequence { expected: 2, got: 1 }))
+    ));
+    // A forged signature on the right next entry.
+    let mut forged = entries[2].clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    assert!(store.append_replica(log, &forged).await.is_err());
+    // A valid signed entry whose previous hash does not link.
+    let mut fork_head = ChainHead { size: 2, last: Default::default() };
+    fork_head.last.0[0] = 1;
+    let fork = entry::sign(&fork_head.next_entry(street.public_bytes(), 1, progress(9)), &street).unwrap();
+    assert!(matches!(
+        store.append_replica(log, &fork.bytes).await,
+        Err(StoreError::Rejected(EntryError::WrongPrevious { .. }))
+    ));
+
+    // Nothing changed.
+    assert_eq!(store.state(&log).unwrap(), before);
+    assert!(store.entry(&log, 2).unwrap().is_none());
+    assert!(store.state(&store.own_log()).unwrap().head.size == 0);
+    // And the right entry still goes in.
+    store.append_replica(log, &entries[2]).await.unwrap();
+    assert_eq!(store.verify_log(&log).unwrap().head.size, 3);
+    let mut logs = store.logs().unwrap();
+    logs.sort();
+    assert_eq!(logs, vec![log]);
+}
