@@ -1,1 +1,182 @@
-fn main() {}
+//! `yiyi`: the command-line client of yiyi (议一议).
+//!
+//! Office commands will drive a node's HTTP API; the primitives here work on
+//! their own: keys, signed notes and Merkle-tree proofs, so that anyone can
+//! check what a node publishes with nothing but this tool.
+//!
+//! # Layout
+//!
+//! - `cmd/`: one module per command group (`key`, `note`, `tlog`).
+//! - `lang`: the language of human output (`--lang`, else the locale).
+
+mod cmd;
+mod lang;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use yiyi_protocol::merkle::Hash;
+
+use cmd::tlog::parse_hash;
+use lang::Lang;
+
+/// yiyi (议一议): community consultation on signed, verifiable ledgers.
+#[derive(Parser)]
+#[command(name = "yiyi", version, about)]
+struct Cli {
+    /// Language of messages: zh or en (default: from the locale, else zh).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Keys (密钥).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// C2SP signed notes (签名文本).
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// RFC 6962 Merkle tree tools; leaves are read from stdin, one hex line each.
+    #[command(subcommand)]
+    Tlog(TlogCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a key: writes the secret key (mode 0600) and prints the verifier key.
+    Generate {
+        /// The key's name (for a node: its checkpoint origin, e.g. yiyi/lixia/quancheng).
+        #[arg(long)]
+        name: String,
+        /// Where to write the secret key (default: NAME.key in this directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NoteCommand {
+    /// Sign a note's text (or add a signature to a signed note); prints the signed note.
+    Sign {
+        /// The secret key file.
+        #[arg(long)]
+        key_file: PathBuf,
+        /// The note (default: stdin).
+        note_file: Option<PathBuf>,
+    },
+    /// Verify a signed note; prints its text if a known key's signature verifies.
+    Verify {
+        /// A verifier key (name+keyid+base64); repeat for several.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// The signed note (default: stdin).
+        note_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TlogCommand {
+    /// Print the tree's root hash.
+    Root,
+    /// Print the inclusion proof of leaf INDEX (0-based).
+    InclusionProof {
+        /// The leaf's index.
+        #[arg(long)]
+        index: u64,
+        /// Prove against the tree of the first SIZE leaves (default: all).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Print the consistency proof from the first OLD_SIZE leaves to the whole tree.
+    ConsistencyProof {
+        /// The older tree's size.
+        #[arg(long)]
+        old_size: u64,
+        /// The newer tree's size (default: all leaves).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Check an inclusion proof; exits 0 when it verifies.
+    VerifyInclusion {
+        /// The leaf hash, SHA-256(0x00 || leaf), in hex.
+        #[arg(long, value_parser = parse_hash)]
+        leaf_hash: Hash,
+        /// The leaf's index.
+        #[arg(long)]
+        index: u64,
+        /// The tree size.
+        #[arg(long)]
+        size: u64,
+        /// The tree's root hash.
+        #[arg(long, value_parser = parse_hash)]
+        root: Hash,
+        /// A proof hash, leaf to root; repeat for each.
+        #[arg(long = "proof", value_parser = parse_hash)]
+        proof: Vec<Hash>,
+    },
+    /// Check a consistency proof; exits 0 when it verifies.
+    VerifyConsistency {
+        /// The older tree's size.
+        #[arg(long)]
+        old_size: u64,
+        /// The older tree's root.
+        #[arg(long, value_parser = parse_hash)]
+        old_root: Hash,
+        /// The newer tree's size.
+        #[arg(long)]
+        size: u64,
+        /// The newer tree's root.
+        #[arg(long, value_parser = parse_hash)]
+        root: Hash,
+        /// A proof hash; repeat for each.
+        #[arg(long = "proof", value_parser = parse_hash)]
+        proof: Vec<Hash>,
+    },
+}
+
+fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Key(KeyCommand::Generate { name, out }) => cmd::key::generate(&name, out.as_deref(), lang),
+        Command::Note(NoteCommand::Sign { key_file, note_file }) => {
+            cmd::note::sign(&key_file, note_file.as_deref(), lang)
+        }
+        Command::Note(NoteCommand::Verify { keys, note_file }) => {
+            cmd::note::verify(&keys, note_file.as_deref(), lang)
+        }
+        Command::Tlog(TlogCommand::Root) => cmd::tlog::root(),
+        Command::Tlog(TlogCommand::InclusionProof { index, size }) => cmd::tlog::inclusion_proof(index, size),
+        Command::Tlog(TlogCommand::ConsistencyProof { old_size, size }) => {
+            cmd::tlog::consistency_proof(old_size, size)
+        }
+        Command::Tlog(TlogCommand::VerifyInclusion {
+            leaf_hash,
+            index,
+            size,
+            root,
+            proof,
+        }) => cmd::tlog::verify_inclusion(&leaf_hash, index, size, &root, &proof, lang),
+        Command::Tlog(TlogCommand::VerifyConsistency {
+            old_size,
+            old_root,
+            size,
+            root,
+            proof,
+        }) => cmd::tlog::verify_consistency(old_size, &old_root, size, &root, &proof, lang),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = Lang::detect(cli.lang);
+    match run(cli, lang) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}{e:#}", lang.pick("错误：", "error: "));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! One module per command group.
+
+pub(crate) mod key;
+pub(crate) mod note;
+pub(crate) mod tlog;
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Reads a file, or standard input when no file is given.
+pub(crate) fn read_input(file: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match file {
+        Some(path) => {
+            bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        }
+        None => {
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("reading standard input")?;
+        }
+    }
+    Ok(bytes)
+}
