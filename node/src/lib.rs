@@ -12,4 +12,4 @@
 pub mod keyfile;
 pub mod store;
 
-pub use store::{Appended, LogState, Store, StoreError};
+pub use store::{Appended, LogKey, LogState, Store, StoreError};

@@ -27,7 +27,6 @@ use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{ChainHead, SecretKey, VerifiedEntry};
 
-use layout::LogKey;
 use writer::{Request, Writer};
 
 /// Why a store operation failed.
@@ -69,6 +68,9 @@ impl From<ProofRequestError<StoreError>> for StoreError {
         }
     }
 }
+
+/// A log's key: the Ed25519 public key of the office that writes it.
+pub type LogKey = [u8; 32];
 
 /// An entry that is in the store and on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +150,7 @@ impl Store {
     }
 
     /// The log key of the node's own ledger.
-    pub fn own_log(&self) -> [u8; 32] {
+    pub fn own_log(&self) -> LogKey {
         *self.inner.own.public_bytes()
     }
 
@@ -181,7 +183,7 @@ impl Store {
     /// Appends an entry of another office's ledger, as received: it must be a
     /// valid signed entry by `log`'s key and come next in that log. Returns
     /// once it is durable; a refused entry changes nothing.
-    pub async fn append_replica(&self, log: [u8; 32], bytes: &[u8]) -> Result<Appended, StoreError> {
+    pub async fn append_replica(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.submit(Request::Replica { log, entry, reply })?;
@@ -189,7 +191,7 @@ impl Store {
     }
 
     /// [`Store::append_replica`] for callers outside an async runtime.
-    pub fn append_replica_blocking(&self, log: [u8; 32], bytes: &[u8]) -> Result<Appended, StoreError> {
+    pub fn append_replica_blocking(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.submit(Request::Replica { log, entry, reply })?;
@@ -197,7 +199,7 @@ impl Store {
     }
 
     /// The logs in the store (the own ledger once it has an entry).
-    pub fn logs(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+    pub fn logs(&self) -> Result<Vec<LogKey>, StoreError> {
         let mut logs = Vec::new();
         for item in self.inner.tree.scan_prefix([layout::STATE]) {
             let (key, _) = item?;
@@ -207,7 +209,7 @@ impl Store {
     }
 
     /// A log's stored state; an unknown log is empty.
-    pub fn state(&self, log: &[u8; 32]) -> Result<LogState, StoreError> {
+    pub fn state(&self, log: &LogKey) -> Result<LogState, StoreError> {
         let stored = layout::read_state(&self.inner.tree, log)?;
         Ok(LogState {
             head: stored.head,
@@ -216,7 +218,7 @@ impl Store {
     }
 
     /// The signed entry at `sequence`, as stored.
-    pub fn entry(&self, log: &[u8; 32], sequence: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn entry(&self, log: &LogKey, sequence: u64) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .inner
             .tree
@@ -236,7 +238,7 @@ impl Store {
         Ok(Some((log, sequence, bytes)))
     }
 
-    fn subtrees(&self, log: &[u8; 32], size: u64) -> LogSubtrees<'_> {
+    fn subtrees(&self, log: &LogKey, size: u64) -> LogSubtrees<'_> {
         LogSubtrees {
             tree: &self.inner.tree,
             log: *log,
@@ -244,12 +246,12 @@ impl Store {
         }
     }
 
-    fn size(&self, log: &[u8; 32]) -> Result<u64, StoreError> {
+    fn size(&self, log: &LogKey) -> Result<u64, StoreError> {
         Ok(self.state(log)?.head.size)
     }
 
     /// The Merkle root of the first `size` entries.
-    pub fn root_at(&self, log: &[u8; 32], size: u64) -> Result<Hash, StoreError> {
+    pub fn root_at(&self, log: &LogKey, size: u64) -> Result<Hash, StoreError> {
         let subtrees = self.subtrees(log, self.size(log)?);
         if size == 0 {
             return Ok(merkle::empty_root());
@@ -260,14 +262,14 @@ impl Store {
 
     /// The inclusion proof of entry `index` in the tree of the first `size`
     /// entries (any size up to the current one).
-    pub fn inclusion_proof(&self, log: &[u8; 32], index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+    pub fn inclusion_proof(&self, log: &LogKey, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
         let subtrees = self.subtrees(log, self.size(log)?);
         Ok(merkle::inclusion_proof(&subtrees, index, size)?)
     }
 
     /// The consistency proof between the first `old_size` and the first `size`
     /// entries.
-    pub fn consistency_proof(&self, log: &[u8; 32], old_size: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+    pub fn consistency_proof(&self, log: &LogKey, old_size: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
         let subtrees = self.subtrees(log, self.size(log)?);
         Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
     }
@@ -287,7 +289,7 @@ impl Store {
     /// signature and author, the sequence and previous-hash chain, the hash
     /// index, and that the entries' Merkle root is the stored root. Returns
     /// the verified state.
-    pub fn verify_log(&self, log: &[u8; 32]) -> Result<LogState, StoreError> {
+    pub fn verify_log(&self, log: &LogKey) -> Result<LogState, StoreError> {
         let state = self.state(log)?;
         let mut head = ChainHead::default();
         let mut tree = merkle::MemoryTree::new();
@@ -328,7 +330,7 @@ impl Store {
 }
 
 /// Verifies an entry of `log` on the caller's thread.
-fn verify_replica(log: &[u8; 32], bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
+fn verify_replica(log: &LogKey, bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
     let entry = entry::verify(bytes)?;
     if entry.author() != log {
         return Err(EntryError::WrongAuthor {
@@ -342,7 +344,7 @@ fn verify_replica(log: &[u8; 32], bytes: &[u8]) -> Result<VerifiedEntry, EntryEr
 /// A log's perfect subtrees, read from sled.
 struct LogSubtrees<'a> {
     tree: &'a sled::Tree,
-    log: [u8; 32],
+    log: LogKey,
     size: u64,
 }
 

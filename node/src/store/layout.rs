@@ -15,7 +15,7 @@
 use yiyi_protocol::merkle::{Frontier, Hash};
 use yiyi_protocol::ChainHead;
 
-use super::StoreError;
+use super::{LogKey, StoreError};
 
 /// The tree's name; the suffix is the layout's version.
 pub(super) const TREE: &[u8] = b"ledger-v1";
@@ -26,8 +26,6 @@ pub(super) const NODE: u8 = b'n';
 pub(super) const STATE: u8 = b's';
 pub(super) const CHECKPOINT: u8 = b'c';
 
-/// A log's key: the Ed25519 public key of the office that writes it.
-pub type LogKey = [u8; 32];
 
 fn key(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());

@@ -15,8 +15,8 @@ use tokio::sync::oneshot;
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{Checkpoint, SecretKey, VerifiedEntry, entry};
 
-use super::layout::{self, LogKey, StoredState};
-use super::{Appended, StoreError};
+use super::layout::{self, StoredState};
+use super::{Appended, LogKey, StoreError};
 
 /// Most appends in one commit: bounds the batch's memory and the latency of
 /// the first request in it.
