@@ -2,32 +2,36 @@
 //! offices' public ledgers, in one sled database.
 //!
 //! Every log is keyed by its log key (the Ed25519 public key of the office that
-//! writes it). Appends go through one writer thread that commits them in
-//! groups: it takes every request waiting, checks each against the log's head
-//! (sequence number and previous hash), writes the entries, their hash index,
-//! the new Merkle subtrees and the new head in one atomic sled batch, flushes
-//! and `fdatasync`s once, and only then answers every caller. A batch that
-//! touches the node's own ledger also gets a freshly signed checkpoint, in the
-//! same atomic write. Readers go to sled directly and never wait for the writer.
+//! writes it). Appends are committed in groups by the writer (see
+//! [`writer`]): each entry is checked against its log's head (sequence number
+//! and previous hash), and an append returns only once its group, with the new
+//! Merkle tiles, the new head and (for the own ledger) a freshly signed
+//! checkpoint, is written atomically and synced to disk.
 //!
-//! Entries are verified (signature, canonical encoding) on the caller's
-//! thread before they reach the writer, so checking signatures uses every core
-//! while the writer only orders and persists.
+//! Readers go to sled directly and never wait for the writer, but they only
+//! see what is durable: the heads they read come from the [`DurableView`] the
+//! writer updates after each sync, so nothing is served that a crash could
+//! take back.
+//!
+//! Entries from other offices are verified (signature, canonical encoding) on
+//! the caller's thread before they reach the writer, so checking signatures
+//! uses every core while the writer only orders and persists.
 
 mod layout;
 mod writer;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, RwLock};
 
 use yiyi_protocol::entry::{self, EntryError};
 use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{ChainHead, SecretKey, VerifiedEntry};
 
-use writer::{Request, Writer};
+use writer::Request;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +62,10 @@ pub enum StoreError {
     /// The writer thread has stopped (the store is shutting down).
     #[error("the store's writer has stopped")]
     Closed,
+    /// An earlier commit failed; the store takes no appends until the node is
+    /// restarted.
+    #[error("an earlier write to disk failed: restart the node to recover the store")]
+    Failed,
 }
 
 impl From<ProofRequestError<StoreError>> for StoreError {
@@ -90,6 +98,14 @@ pub struct LogState {
     pub root: Hash,
 }
 
+/// What is durable: the heads of the logs and the own ledger's latest
+/// checkpoint, as of the last sync. Reads never go past it.
+#[derive(Default)]
+struct DurableView {
+    logs: HashMap<LogKey, LogState>,
+    checkpoint: Option<String>,
+}
+
 /// A handle on the ledger store; cheap to clone, shareable across threads.
 #[derive(Clone)]
 pub struct Store {
@@ -100,6 +116,7 @@ struct Inner {
     db: sled::Db,
     tree: sled::Tree,
     own: SecretKey,
+    durable: Arc<RwLock<DurableView>>,
     /// `None` only while dropping.
     requests: Option<mpsc::SyncSender<Request>>,
     writer: Option<std::thread::JoinHandle<()>>,
@@ -125,24 +142,39 @@ impl Store {
     pub fn open(dir: &Path, own: SecretKey) -> Result<Store, StoreError> {
         let db = sled::Config::new()
             .path(dir)
-            // Durability comes from our own flush + fdatasync per commit;
+            // Durability comes from the writer's flush + fdatasync per commit;
             // sled's timer flush would only add disk traffic.
             .flush_every_ms(None)
             .open()?;
-        // sled 0.34 syncs with sync_file_range only; an fdatasync of its data
-        // file also reaches the device cache and the file's size.
         let data_file = File::open(dir.join("db"))?;
         let tree = db.open_tree(layout::TREE)?;
+
+        // After a restart everything sled recovered is durable.
+        let mut view = DurableView::default();
+        for item in tree.scan_prefix([layout::STATE]) {
+            let (key, value) = item?;
+            let stored = layout::StoredState::decode(&value)?;
+            let state = LogState {
+                head: stored.head,
+                root: stored.frontier.root(),
+            };
+            view.logs.insert(layout::log_of_state_key(&key)?, state);
+        }
+        if let Some(note) = tree.get(layout::checkpoint_key(own.public_bytes()))? {
+            let note = String::from_utf8(note.to_vec())
+                .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))?;
+            view.checkpoint = Some(note);
+        }
+        let durable = Arc::new(RwLock::new(view));
+
         let (requests, receiver) = mpsc::sync_channel(QUEUE_DEPTH);
-        let writer = Writer::new(db.clone(), tree.clone(), data_file, own.clone());
-        let writer = std::thread::Builder::new()
-            .name("yiyi-store-writer".into())
-            .spawn(move || writer.run(receiver))?;
+        let writer = writer::spawn(tree.clone(), db.clone(), data_file, own.clone(), durable.clone(), receiver)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
                 tree,
                 own,
+                durable,
                 requests: Some(requests),
                 writer: Some(writer),
             }),
@@ -198,44 +230,46 @@ impl Store {
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
-    /// The logs in the store (the own ledger once it has an entry).
-    pub fn logs(&self) -> Result<Vec<LogKey>, StoreError> {
-        let mut logs = Vec::new();
-        for item in self.inner.tree.scan_prefix([layout::STATE]) {
-            let (key, _) = item?;
-            logs.push(layout::log_of_state_key(&key)?);
-        }
-        Ok(logs)
+    fn view(&self) -> std::sync::RwLockReadGuard<'_, DurableView> {
+        self.inner.durable.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A log's stored state; an unknown log is empty.
+    /// The logs in the store (the own ledger once it has an entry).
+    pub fn logs(&self) -> Result<Vec<LogKey>, StoreError> {
+        Ok(self.view().logs.keys().copied().collect())
+    }
+
+    /// A log's durable state; an unknown log is empty.
     pub fn state(&self, log: &LogKey) -> Result<LogState, StoreError> {
-        let stored = layout::read_state(&self.inner.tree, log)?;
-        Ok(LogState {
-            head: stored.head,
-            root: stored.frontier.root(),
-        })
+        Ok(self.view().logs.get(log).cloned().unwrap_or_else(|| LogState {
+            head: ChainHead::default(),
+            root: merkle::empty_root(),
+        }))
     }
 
     /// The signed entry at `sequence`, as stored.
     pub fn entry(&self, log: &LogKey, sequence: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .inner
-            .tree
-            .get(layout::entry_key(log, sequence))?
-            .map(|v| v.to_vec()))
+        if sequence >= self.size(log)? {
+            return Ok(None);
+        }
+        let hash = layout::read_node(&self.inner.tree, log, 0, sequence)?;
+        match self.entry_by_hash(&hash)? {
+            Some((l, s, bytes)) if l == *log && s == sequence => Ok(Some(bytes)),
+            _ => Err(StoreError::Corrupt(format!("entry {sequence} is not stored under its hash {hash}"))),
+        }
     }
 
     /// The log, sequence number and bytes of the entry with this hash.
     pub fn entry_by_hash(&self, hash: &Hash) -> Result<Option<(LogKey, u64, Vec<u8>)>, StoreError> {
-        let Some(location) = self.inner.tree.get(layout::hash_key(hash))? else {
+        let Some(value) = self.inner.tree.get(layout::entry_key(hash))? else {
             return Ok(None);
         };
-        let (log, sequence) = layout::parse_location(&location)?;
-        let bytes = self
-            .entry(&log, sequence)?
-            .ok_or_else(|| StoreError::Corrupt(format!("hash {hash} points at a missing entry")))?;
-        Ok(Some((log, sequence, bytes)))
+        let (log, sequence, bytes) = layout::parse_entry_value(&value)?;
+        if sequence >= self.size(&log)? {
+            // Written but not yet synced.
+            return Ok(None);
+        }
+        Ok(Some((log, sequence, bytes.to_vec())))
     }
 
     fn subtrees(&self, log: &LogKey, size: u64) -> LogSubtrees<'_> {
@@ -277,12 +311,7 @@ impl Store {
     /// The latest signed checkpoint of the node's own ledger (a C2SP signed
     /// note), or `None` before its first entry.
     pub fn checkpoint(&self) -> Result<Option<String>, StoreError> {
-        let Some(note) = self.inner.tree.get(layout::checkpoint_key(&self.own_log()))? else {
-            return Ok(None);
-        };
-        String::from_utf8(note.to_vec())
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
+        Ok(self.view().checkpoint.clone())
     }
 
     /// Reads a whole log back and checks it end to end: every entry's
@@ -293,16 +322,14 @@ impl Store {
         let state = self.state(log)?;
         let mut head = ChainHead::default();
         let mut tree = merkle::MemoryTree::new();
-        for item in self.inner.tree.scan_prefix(layout::entries_prefix(log)) {
-            let (_, bytes) = item?;
+        for sequence in 0..state.head.size {
+            let bytes = self
+                .entry(log, sequence)?
+                .ok_or_else(|| StoreError::Corrupt(format!("entry {sequence} is missing")))?;
             let entry = verify_replica(log, &bytes)
-                .map_err(|e| StoreError::Corrupt(format!("entry {}: {e}", head.size)))?;
+                .map_err(|e| StoreError::Corrupt(format!("entry {sequence}: {e}")))?;
             head.check_next(&entry)
-                .map_err(|e| StoreError::Corrupt(format!("entry {}: {e}", head.size)))?;
-            match self.entry_by_hash(&entry.hash)? {
-                Some((l, s, _)) if l == *log && s == head.size => {}
-                _ => return Err(StoreError::Corrupt(format!("entry {} is missing from the hash index", head.size))),
-            }
+                .map_err(|e| StoreError::Corrupt(format!("entry {sequence}: {e}")))?;
             head = head.advance(&entry);
             tree.push_hash(entry.hash);
         }
@@ -356,10 +383,6 @@ impl Subtrees for LogSubtrees<'_> {
     }
 
     fn subtree(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
-        let value = self
-            .tree
-            .get(layout::node_key(&self.log, level, index))?
-            .ok_or_else(|| StoreError::Corrupt(format!("subtree ({level}, {index}) is missing")))?;
-        Hash::from_slice(&value).map_err(|e| StoreError::Corrupt(e.to_string()))
+        layout::read_node(self.tree, &self.log, level, index)
     }
 }

@@ -171,3 +171,49 @@ async fn replicas_take_only_the_next_valid_entry_of_their_log() {
     logs.sort();
     assert_eq!(logs, vec![log]);
 }
+
+#[test]
+fn proofs_across_tile_boundaries_match_an_in_memory_tree_before_and_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reference = yiyi_protocol::merkle::MemoryTree::new();
+    for round in 0..2 {
+        let store = Arc::new(Store::open(dir.path(), office()).unwrap());
+        let log = store.own_log();
+        // Groups of every size, from 4 threads, so tiles fill mid-group.
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for n in 0..150 {
+                        store.append_blocking(progress(t * 1000 + n)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let size = store.state(&log).unwrap().head.size;
+        assert_eq!(size, 600 * (round + 1));
+        for seq in reference.size()..size {
+            let bytes = store.entry(&log, seq).unwrap().unwrap();
+            reference.push_hash(yiyi_protocol::merkle::leaf_hash(&bytes));
+        }
+        assert_eq!(store.state(&log).unwrap().root, reference.root());
+        for old in [1, 255, 256, 257, 511, 512, 513, 600, size - 1] {
+            let expected = yiyi_protocol::merkle::range_root(&reference, 0, old).unwrap();
+            assert_eq!(store.root_at(&log, old).unwrap(), expected, "root at {old}");
+            assert_eq!(
+                store.consistency_proof(&log, old, size).unwrap(),
+                yiyi_protocol::merkle::consistency_proof(&reference, old, size).unwrap()
+            );
+            for index in [0, old / 2, old - 1] {
+                assert_eq!(
+                    store.inclusion_proof(&log, index, old).unwrap(),
+                    yiyi_protocol::merkle::inclusion_proof(&reference, index, old).unwrap()
+                );
+            }
+        }
+        store.verify_log(&log).unwrap();
+    }
+}

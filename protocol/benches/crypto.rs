@@ -1,1 +1,78 @@
-fn main(){}
+//! The primitives a ledger is built from: Ed25519 signing and verification,
+//! entry signing and verification, and Merkle proofs at a million entries.
+//!
+//! `cargo bench -p yiyi-protocol`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use yiyi_protocol::entry;
+use yiyi_protocol::merkle::{
+    MemoryTree, consistency_proof, inclusion_proof, leaf_hash, verify_consistency,
+    verify_inclusion,
+};
+use yiyi_protocol::proto::{self, entry::Body};
+use yiyi_protocol::{ChainHead, SecretKey};
+
+const MILLION: u64 = 1 << 20;
+
+fn signatures(c: &mut Criterion) {
+    let key = SecretKey::from_seed("bench", [1; 32]).unwrap();
+    let message = [7u8; 256];
+    let signature = key.sign(&message);
+    let verifier = key.verifier();
+    let mut g = c.benchmark_group("ed25519");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("sign 256 B", |b| b.iter(|| key.sign(black_box(&message))));
+    g.bench_function("verify_strict 256 B", |b| {
+        b.iter(|| assert!(verifier.verify(black_box(&message), &signature)))
+    });
+    g.finish();
+
+    let body = Body::Notice(proto::Notice {
+        title: "关于小区停车位施划的协商结果公示".into(),
+        body: "经协商，同意在东侧空地施划停车位二十个，由物业负责，月底前完成。".into(),
+        lang: "zh-CN".into(),
+        ..Default::default()
+    });
+    let unsigned = ChainHead::default().next_entry(key.public_bytes(), 1_764_000_000_000, body);
+    let signed = entry::sign(&unsigned, &key).unwrap();
+    let mut g = c.benchmark_group("entry");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("encode and sign", |b| b.iter(|| entry::sign(black_box(&unsigned), &key).unwrap()));
+    g.bench_function("decode and verify", |b| b.iter(|| entry::verify(black_box(&signed.bytes)).unwrap()));
+    g.finish();
+}
+
+fn proofs(c: &mut Criterion) {
+    let mut tree = MemoryTree::new();
+    for i in 0..MILLION {
+        tree.push_hash(leaf_hash(&i.to_be_bytes()));
+    }
+    let root = tree.root();
+    let old = MILLION / 3;
+    let old_root = yiyi_protocol::merkle::range_root(&tree, 0, old).unwrap();
+    let mut index = 0u64;
+    let mut g = c.benchmark_group("merkle at 2^20 entries (memory)");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("inclusion proof", |b| {
+        b.iter(|| {
+            index = (index + 7919) % MILLION;
+            inclusion_proof(&tree, index, MILLION).unwrap()
+        })
+    });
+    g.bench_function("consistency proof", |b| b.iter(|| consistency_proof(&tree, old, MILLION).unwrap()));
+    let proof = inclusion_proof(&tree, 12345, MILLION).unwrap();
+    let leaf = tree.leaf(12345).unwrap();
+    g.bench_function("verify inclusion", |b| {
+        b.iter(|| verify_inclusion(12345, MILLION, black_box(&leaf), &proof, &root).unwrap())
+    });
+    let cproof = consistency_proof(&tree, old, MILLION).unwrap();
+    g.bench_function("verify consistency", |b| {
+        b.iter(|| verify_consistency(old, MILLION, &old_root, black_box(&root), &cproof).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, signatures, proofs);
+criterion_main!(benches);

@@ -1,31 +1,35 @@
 //! How the store lays out its keys in one sled tree.
 //!
 //! One tree keeps every atomic write a single `apply_batch`, which is cheaper
-//! than a multi-tree transaction. Integers are big-endian so that keys sort in
-//! numeric order.
+//! than a multi-tree transaction. Each entry costs one key: it is stored under
+//! its hash, and the Merkle tree's hashes (leaf hashes included) are kept in
+//! tiles of 256 per level, as C2SP tlog-tiles does, so that a commit rewrites
+//! a few tiles instead of a key per node. Reading entry `n` is two lookups:
+//! its leaf hash from the level-0 tile, then the entry by hash. Integers are
+//! big-endian so that keys sort in numeric order.
 //!
-//! | key                                   | value                              |
-//! |---------------------------------------|------------------------------------|
-//! | `e` log(32) sequence(8)               | the signed entry                   |
-//! | `h` hash(32)                          | log(32) sequence(8)                |
-//! | `n` log(32) level(1) index(8)         | perfect-subtree hash (level 0: leaf) |
-//! | `s` log(32)                           | size(8) last hash(32) frontier(32·k) |
-//! | `c` log(32)                           | latest signed checkpoint (own log) |
+//! | key                          | value                                  |
+//! |------------------------------|----------------------------------------|
+//! | `h` hash(32)                 | log(32) sequence(8) signed entry       |
+//! | `t` log(32) level(1) tile(8) | up to 256 node hashes of that level    |
+//! | `s` log(32)                  | size(8) last hash(32) frontier(32·k)   |
+//! | `c` log(32)                  | latest signed checkpoint (own log)     |
 
-use yiyi_protocol::merkle::{Frontier, Hash};
 use yiyi_protocol::ChainHead;
+use yiyi_protocol::merkle::{Frontier, Hash};
 
 use super::{LogKey, StoreError};
 
 /// The tree's name; the suffix is the layout's version.
 pub(super) const TREE: &[u8] = b"ledger-v1";
 
-pub(super) const ENTRY: u8 = b'e';
-pub(super) const HASH: u8 = b'h';
-pub(super) const NODE: u8 = b'n';
-pub(super) const STATE: u8 = b's';
-pub(super) const CHECKPOINT: u8 = b'c';
+/// Hashes per tile.
+pub(super) const TILE_WIDTH: u64 = 256;
 
+const ENTRY: u8 = b'h';
+const TILE: u8 = b't';
+pub(super) const STATE: u8 = b's';
+const CHECKPOINT: u8 = b'c';
 
 fn key(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
@@ -36,35 +40,31 @@ fn key(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     key
 }
 
-pub(super) fn entry_key(log: &LogKey, sequence: u64) -> Vec<u8> {
-    key(ENTRY, &[log, &sequence.to_be_bytes()])
+pub(super) fn entry_key(hash: &Hash) -> Vec<u8> {
+    key(ENTRY, &[hash.as_bytes()])
 }
 
-pub(super) fn entries_prefix(log: &LogKey) -> Vec<u8> {
-    key(ENTRY, &[log])
-}
-
-pub(super) fn hash_key(hash: &Hash) -> Vec<u8> {
-    key(HASH, &[hash.as_bytes()])
-}
-
-pub(super) fn location(log: &LogKey, sequence: u64) -> Vec<u8> {
-    let mut value = log.to_vec();
+/// The value stored under an entry's hash.
+pub(super) fn entry_value(log: &LogKey, sequence: u64, bytes: &[u8]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(40 + bytes.len());
+    value.extend_from_slice(log);
     value.extend_from_slice(&sequence.to_be_bytes());
+    value.extend_from_slice(bytes);
     value
 }
 
-pub(super) fn parse_location(value: &[u8]) -> Result<(LogKey, u64), StoreError> {
-    if value.len() != 40 {
-        return Err(StoreError::Corrupt("a hash index value is not 40 bytes".into()));
+/// Splits a stored entry value into log, sequence number and entry bytes.
+pub(super) fn parse_entry_value(value: &[u8]) -> Result<(LogKey, u64, &[u8]), StoreError> {
+    if value.len() < 40 {
+        return Err(StoreError::Corrupt("a stored entry is shorter than its header".into()));
     }
     let log = value[..32].try_into().expect("32 bytes");
-    let sequence = u64::from_be_bytes(value[32..].try_into().expect("8 bytes"));
-    Ok((log, sequence))
+    let sequence = u64::from_be_bytes(value[32..40].try_into().expect("8 bytes"));
+    Ok((log, sequence, &value[40..]))
 }
 
-pub(super) fn node_key(log: &LogKey, level: u8, index: u64) -> Vec<u8> {
-    key(NODE, &[log, &[level], &index.to_be_bytes()])
+pub(super) fn tile_key(log: &LogKey, level: u8, tile: u64) -> Vec<u8> {
+    key(TILE, &[log, &[level], &tile.to_be_bytes()])
 }
 
 pub(super) fn state_key(log: &LogKey) -> Vec<u8> {
@@ -99,7 +99,7 @@ impl StoredState {
         value
     }
 
-    fn decode(value: &[u8]) -> Result<StoredState, StoreError> {
+    pub(super) fn decode(value: &[u8]) -> Result<StoredState, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("a log state is malformed: {what}"));
         if value.len() < 40 || (value.len() - 40) % 32 != 0 {
             return Err(corrupt("bad length"));
@@ -124,4 +124,42 @@ pub(super) fn read_state(tree: &sled::Tree, log: &LogKey) -> Result<StoredState,
         Some(value) => StoredState::decode(&value),
         None => Ok(StoredState::default()),
     }
+}
+
+/// Reads the node hash `(level, index)` from its tile.
+pub(super) fn read_node(tree: &sled::Tree, log: &LogKey, level: u8, index: u64) -> Result<Hash, StoreError> {
+    let tile = tree
+        .get(tile_key(log, level, index / TILE_WIDTH))?
+        .ok_or_else(|| StoreError::Corrupt(format!("tile ({level}, {}) is missing", index / TILE_WIDTH)))?;
+    let at = (index % TILE_WIDTH) as usize * 32;
+    tile.get(at..at + 32)
+        .map(|h| Hash::from_slice(h).expect("32 bytes"))
+        .ok_or_else(|| StoreError::Corrupt(format!("node ({level}, {index}) is missing from its tile")))
+}
+
+/// Reads the partial (or last full) tile of each level of a tree of `size`
+/// leaves: what the writer keeps in memory to extend.
+pub(super) fn read_edge_tiles(tree: &sled::Tree, log: &LogKey, size: u64) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
+    let mut tiles = Vec::new();
+    for level in 0..64u8 {
+        let count = size >> level;
+        if count == 0 {
+            break;
+        }
+        let tile = (count - 1) / TILE_WIDTH;
+        let filled = (count - tile * TILE_WIDTH) as usize;
+        let value = tree
+            .get(tile_key(log, level, tile))?
+            .ok_or_else(|| StoreError::Corrupt(format!("tile ({level}, {tile}) is missing")))?;
+        if value.len() != filled * 32 {
+            return Err(StoreError::Corrupt(format!(
+                "tile ({level}, {tile}) holds {} bytes, not {}",
+                value.len(),
+                filled * 32
+            )));
+        }
+        let hashes = value.chunks(32).map(|c| Hash::from_slice(c).expect("32 bytes")).collect();
+        tiles.push((tile, hashes));
+    }
+    Ok(tiles)
 }
