@@ -3,7 +3,7 @@
 //! One tree keeps every atomic write a single `apply_batch`, which is cheaper
 //! than a multi-tree transaction. Each entry costs one key: it is stored under
 //! its hash, and the Merkle tree's hashes (leaf hashes included) are kept in
-//! tiles of 256 per level, as C2SP tlog-tiles does, so that a commit rewrites
+//! tiles of 16 per level (C2SP tlog-tiles' idea, narrower), so that a commit rewrites
 //! a few tiles instead of a key per node. Reading entry `n` is two lookups:
 //! its leaf hash from the level-0 tile, then the entry by hash. Integers are
 //! big-endian so that keys sort in numeric order.
@@ -11,7 +11,7 @@
 //! | key                          | value                                  |
 //! |------------------------------|----------------------------------------|
 //! | `h` hash(32)                 | log(32) sequence(8) signed entry       |
-//! | `t` log(32) level(1) tile(8) | up to 256 node hashes of that level    |
+//! | `t` log(32) level(1) tile(8) | up to 16 node hashes of that level     |
 //! | `s` log(32)                  | size(8) last hash(32) frontier(32·k)   |
 //! | `c` log(32)                  | latest signed checkpoint (own log)     |
 
@@ -23,8 +23,10 @@ use super::{LogKey, StoreError};
 /// The tree's name; the suffix is the layout's version.
 pub(super) const TREE: &[u8] = b"ledger-v1";
 
-/// Hashes per tile.
-pub(super) const TILE_WIDTH: u64 = 256;
+/// Hashes per tile. Each commit rewrites the last tile of every level it
+/// touched, so small tiles keep small commits small (wider tiles cost more
+/// bytes per commit than they save in keys).
+pub(super) const TILE_WIDTH: u64 = 16;
 
 const ENTRY: u8 = b'h';
 const TILE: u8 = b't';

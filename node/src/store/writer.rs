@@ -1,16 +1,20 @@
 //! The writer: orders appends and commits them in groups, in two stages.
 //!
 //! Durability costs one flush and one `fdatasync` per commit whatever its
-//! size, so appends are committed in groups. The *sequencer* takes every
-//! request waiting, checks and signs them against the logs' heads and builds
-//! one atomic sled batch; the *committer* applies the batch, flushes, syncs,
-//! publishes the new durable heads and only then answers the callers. The two
-//! run on their own threads, so the next group is signed while the last one is
-//! being written: signing and disk I/O overlap.
+//! size, so appends are committed in groups. Two threads share the work so
+//! that signing and disk I/O overlap, one group being signed while the one
+//! before it is written:
+//!
+//! - the *sequencer* takes every request waiting, checks each against its
+//!   log's head (sequence number, previous hash) or, for the own ledger,
+//!   numbers and signs it;
+//! - the *committer* extends the Merkle tree, writes the entries, tiles, heads
+//!   and a freshly signed checkpoint in one atomic sled batch, flushes, syncs,
+//!   publishes the new durable heads, and only then answers the callers.
 //!
 //! If a commit fails, what reached the disk is unknown, so the store stops
 //! taking appends (every later append fails) until the node is restarted and
-//! sled recovers; guessing would risk signing two different entries with one
+//! sled recovers: guessing would risk signing two different entries with one
 //! sequence number.
 
 use std::collections::{BTreeSet, HashMap};
@@ -23,7 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::oneshot;
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::entry::Body;
-use yiyi_protocol::{Checkpoint, SecretKey, VerifiedEntry, entry};
+use yiyi_protocol::{ChainHead, Checkpoint, SecretKey, VerifiedEntry, entry};
 
 use super::layout::{self, StoredState, TILE_WIDTH};
 use super::{Appended, DurableView, LogKey, LogState, StoreError};
@@ -46,12 +50,151 @@ pub(super) enum Request {
     },
 }
 
-/// A log as the sequencer sees it, including what it has staged but not yet
-/// seen committed: head, frontier, and the last tile of each tree level.
+/// One group, ordered and signed, for the committer.
+struct Group {
+    /// The accepted entries, in order, with the callers waiting for them.
+    accepted: Vec<(LogKey, VerifiedEntry, Reply)>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Starts the sequencer and committer threads; they stop once every sender
+/// of `requests` is gone, after committing what they were given.
+pub(super) fn spawn(
+    tree: sled::Tree,
+    db: sled::Db,
+    data_file: File,
+    own: SecretKey,
+    durable: Arc<RwLock<DurableView>>,
+    requests: Receiver<Request>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    // One group waits while another is written: enough to overlap signing
+    // with disk I/O, and a bound on memory.
+    let (groups, pending) = sync_channel::<Group>(1);
+    let failed = Arc::new(AtomicBool::new(false));
+    let committer = Committer {
+        db,
+        tree: tree.clone(),
+        data_file,
+        own: own.clone(),
+        cursors: HashMap::new(),
+        durable,
+        failed: failed.clone(),
+    };
+    let committer = std::thread::Builder::new()
+        .name("yiyi-store-commit".into())
+        .spawn(move || committer.run(pending))?;
+    let sequencer = Sequencer {
+        tree,
+        own,
+        heads: HashMap::new(),
+        failed,
+    };
+    std::thread::Builder::new()
+        .name("yiyi-store-sequence".into())
+        .spawn(move || {
+            sequencer.run(requests, groups);
+            let _ = committer.join();
+        })
+}
+
+/// The head of `log` as the sequencer knows it, read from disk on first use.
+fn head<'a>(heads: &'a mut HashMap<LogKey, ChainHead>, tree: &sled::Tree, log: LogKey) -> Result<&'a mut ChainHead, StoreError> {
+    if !heads.contains_key(&log) {
+        let head = layout::read_state(tree, &log)?.head;
+        heads.insert(log, head);
+    }
+    Ok(heads.get_mut(&log).expect("inserted above"))
+}
+
+struct Sequencer {
+    tree: sled::Tree,
+    own: SecretKey,
+    /// Each log's head including what was handed to the committer.
+    heads: HashMap<LogKey, ChainHead>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Sequencer {
+    fn run(mut self, requests: Receiver<Request>, groups: SyncSender<Group>) {
+        while let Ok(first) = requests.recv() {
+            let mut requests_now = vec![first];
+            while requests_now.len() < MAX_GROUP {
+                match requests.try_recv() {
+                    Ok(request) => requests_now.push(request),
+                    Err(_) => break,
+                }
+            }
+            let group = self.order(requests_now);
+            if group.accepted.is_empty() {
+                continue;
+            }
+            if let Err(refused) = groups.send(group) {
+                for (_, _, reply) in refused.0.accepted {
+                    let _ = reply.send(Err(StoreError::Closed));
+                }
+            }
+        }
+    }
+
+    /// Checks, numbers and signs a group; answers refused requests at once
+    /// (a refusal changes nothing, so it need not wait for the disk).
+    fn order(&mut self, requests: Vec<Request>) -> Group {
+        let own_log = *self.own.public_bytes();
+        let failed = self.failed.load(Ordering::Acquire);
+        let mut accepted = Vec::with_capacity(requests.len());
+        for request in requests {
+            let (log, outcome, reply) = match request {
+                Request::Own { reply, .. } | Request::Replica { reply, .. } if failed => {
+                    let _ = reply.send(Err(StoreError::Failed));
+                    continue;
+                }
+                Request::Own { body, reply } => {
+                    let outcome = head(&mut self.heads, &self.tree, own_log).and_then(|head| {
+                        let unsigned = head.next_entry(&own_log, now_ms(), body);
+                        Ok(entry::sign(&unsigned, &self.own)?)
+                    });
+                    (own_log, outcome, reply)
+                }
+                Request::Replica { log, entry, reply } => {
+                    let outcome = head(&mut self.heads, &self.tree, log).and_then(|head| {
+                        head.check_next(&entry)?;
+                        Ok(entry)
+                    });
+                    (log, outcome, reply)
+                }
+            };
+            match outcome {
+                Ok(entry) => {
+                    let head = self.heads.get_mut(&log).expect("loaded by head()");
+                    // The committer will write it; later requests follow it.
+                    *head = head.advance(&entry);
+                    accepted.push((log, entry, reply));
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            }
+        }
+        Group { accepted }
+    }
+}
+
+/// A log as the committer sees it: its stored state and the last tile of
+/// each tree level.
 struct Cursor {
     state: StoredState,
     /// Per level: the tile index and the hashes in it so far.
     tiles: Vec<(u64, Vec<Hash>)>,
+}
+
+fn tile_bytes(hashes: &[Hash]) -> Vec<u8> {
+    hashes.iter().flat_map(|h| h.0).collect()
 }
 
 impl Cursor {
@@ -61,8 +204,7 @@ impl Cursor {
         Ok(Cursor { state, tiles })
     }
 
-    /// Adds an entry to the batch and advances the cursor; records which
-    /// levels' tiles changed.
+    /// Adds an entry to the batch; records which levels' tiles changed.
     fn push(&mut self, batch: &mut sled::Batch, dirty: &mut BTreeSet<u8>, log: &LogKey, entry: &VerifiedEntry) -> Appended {
         let sequence = self.state.head.size;
         batch.insert(layout::entry_key(&entry.hash), layout::entry_value(log, sequence, &entry.bytes));
@@ -92,160 +234,106 @@ impl Cursor {
     }
 
     /// Writes the changed tiles and the head into the batch.
-    fn finish(&self, batch: &mut sled::Batch, dirty: &BTreeSet<u8>, log: &LogKey) {
+    fn finish(&self, batch: &mut sled::Batch, dirty: &BTreeSet<u8>, log: &LogKey) -> LogState {
         for &level in dirty {
             let (tile, hashes) = &self.tiles[usize::from(level)];
             batch.insert(layout::tile_key(log, level, *tile), tile_bytes(hashes));
         }
         batch.insert(layout::state_key(log), self.state.encode());
+        LogState {
+            head: self.state.head,
+            root: self.state.frontier.root(),
+        }
     }
 }
 
-fn tile_bytes(hashes: &[Hash]) -> Vec<u8> {
-    hashes.iter().flat_map(|h| h.0).collect()
-}
-
-/// One group, staged and ready to be made durable.
-struct Commit {
-    batch: sled::Batch,
-    outcomes: Vec<(Reply, Result<Appended, StoreError>)>,
-    /// The heads the logs will have once this commit is durable.
-    heads: Vec<(LogKey, LogState)>,
-    checkpoint: Option<String>,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Starts the sequencer and committer threads; they stop once every sender
-/// of `requests` is gone, after committing what they were given.
-pub(super) fn spawn(
-    tree: sled::Tree,
+struct Committer {
     db: sled::Db,
-    data_file: File,
-    own: SecretKey,
-    durable: Arc<RwLock<DurableView>>,
-    requests: Receiver<Request>,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
-    // One group waits while another is written: enough to overlap signing
-    // with disk I/O, and a bound on memory.
-    let (commits, pending) = sync_channel::<Commit>(1);
-    let failed = Arc::new(AtomicBool::new(false));
-    let committer = Committer {
-        db,
-        tree: tree.clone(),
-        data_file,
-        durable,
-        failed: failed.clone(),
-    };
-    let committer = std::thread::Builder::new()
-        .name("yiyi-store-commit".into())
-        .spawn(move || committer.run(pending))?;
-    let sequencer = Sequencer {
-        tree,
-        own,
-        cursors: HashMap::new(),
-        failed,
-    };
-    std::thread::Builder::new()
-        .name("yiyi-store-sequence".into())
-        .spawn(move || {
-            sequencer.run(requests, commits);
-            let _ = committer.join();
-        })
-}
-
-/// The cursor of `log`, loaded from disk on first use.
-fn cursor<'a>(
-    cursors: &'a mut HashMap<LogKey, Cursor>,
-    tree: &sled::Tree,
-    log: LogKey,
-) -> Result<&'a mut Cursor, StoreError> {
-    if !cursors.contains_key(&log) {
-        let cursor = Cursor::load(tree, &log)?;
-        cursors.insert(log, cursor);
-    }
-    Ok(cursors.get_mut(&log).expect("inserted above"))
-}
-
-struct Sequencer {
     tree: sled::Tree,
+    data_file: File,
+    /// Signs the own ledger's checkpoints.
     own: SecretKey,
     cursors: HashMap<LogKey, Cursor>,
+    durable: Arc<RwLock<DurableView>>,
     failed: Arc<AtomicBool>,
 }
 
-impl Sequencer {
-    fn run(mut self, requests: Receiver<Request>, commits: SyncSender<Commit>) {
-        while let Ok(first) = requests.recv() {
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match requests.try_recv() {
-                    Ok(request) => group.push(request),
-                    Err(_) => break,
+impl Committer {
+    fn run(mut self, pending: Receiver<Group>) {
+        while let Ok(group) = pending.recv() {
+            let mut replies = Vec::with_capacity(group.accepted.len());
+            let result = if self.failed.load(Ordering::Acquire) {
+                Err(StoreError::Failed)
+            } else {
+                self.commit(group, &mut replies)
+            };
+            match result {
+                Ok((heads, checkpoint)) => {
+                    let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
+                    durable.logs.extend(heads);
+                    if checkpoint.is_some() {
+                        durable.checkpoint = checkpoint;
+                    }
+                    drop(durable);
+                    for (reply, appended) in replies {
+                        let _ = reply.send(Ok(appended));
+                    }
                 }
-            }
-            let commit = self.stage(group);
-            if commit.heads.is_empty() {
-                // Nothing accepted: nothing to wait for.
-                for (reply, outcome) in commit.outcomes {
-                    let _ = reply.send(outcome);
-                }
-            } else if let Err(refused) = commits.send(commit) {
-                for (reply, _) in refused.0.outcomes {
-                    let _ = reply.send(Err(StoreError::Closed));
+                Err(e) => {
+                    if !self.failed.swap(true, Ordering::AcqRel) {
+                        tracing::error!(error = %e, "a group commit failed; the store takes no more appends until restarted");
+                    }
+                    // The cursors may hold what never reached the disk.
+                    self.cursors.clear();
+                    let message = e.to_string();
+                    for (reply, _) in replies {
+                        let _ = reply.send(Err(StoreError::CommitFailed(message.clone())));
+                    }
                 }
             }
         }
     }
 
-    fn stage(&mut self, group: Vec<Request>) -> Commit {
+    /// Writes one group and makes it durable; fills `replies` with who is
+    /// waiting for what, and returns the new heads and checkpoint.
+    #[allow(clippy::type_complexity)]
+    fn commit(
+        &mut self,
+        group: Group,
+        replies: &mut Vec<(Reply, Appended)>,
+    ) -> Result<(Vec<(LogKey, LogState)>, Option<String>), StoreError> {
         let mut batch = sled::Batch::default();
         let mut dirty: HashMap<LogKey, BTreeSet<u8>> = HashMap::new();
-        let mut outcomes = Vec::with_capacity(group.len());
-        let own_log = *self.own.public_bytes();
-        let failed = self.failed.load(Ordering::Acquire);
-        for request in group {
-            let (reply, outcome) = match request {
-                _ if failed => {
-                    let reply = match request {
-                        Request::Own { reply, .. } | Request::Replica { reply, .. } => reply,
-                    };
-                    (reply, Err(StoreError::Failed))
+        let mut failure = None;
+        for (log, entry, reply) in group.accepted {
+            if !self.cursors.contains_key(&log) {
+                match Cursor::load(&self.tree, &log) {
+                    Ok(cursor) => {
+                        self.cursors.insert(log, cursor);
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                        replies.push((reply, Appended { sequence: 0, hash: entry.hash }));
+                        continue;
+                    }
                 }
-                Request::Own { body, reply } => {
-                    let outcome = cursor(&mut self.cursors, &self.tree, own_log).and_then(|cursor| {
-                        let unsigned = cursor.state.head.next_entry(&own_log, now_ms(), body);
-                        let signed = entry::sign(&unsigned, &self.own)?;
-                        Ok(cursor.push(&mut batch, dirty.entry(own_log).or_default(), &own_log, &signed))
-                    });
-                    (reply, outcome)
-                }
-                Request::Replica { log, entry, reply } => {
-                    let outcome = cursor(&mut self.cursors, &self.tree, log).and_then(|cursor| {
-                        cursor.state.head.check_next(&entry)?;
-                        Ok(cursor.push(&mut batch, dirty.entry(log).or_default(), &log, &entry))
-                    });
-                    (reply, outcome)
-                }
-            };
-            outcomes.push((reply, outcome));
+            }
+            let cursor = self.cursors.get_mut(&log).expect("loaded above");
+            let appended = cursor.push(&mut batch, dirty.entry(log).or_default(), &log, &entry);
+            replies.push((reply, appended));
+        }
+        if let Some(e) = failure {
+            return Err(e);
         }
 
+        let own_log = *self.own.public_bytes();
         let mut heads = Vec::with_capacity(dirty.len());
         let mut checkpoint = None;
         for (log, levels) in &dirty {
-            let cursor = &self.cursors[log];
-            cursor.finish(&mut batch, levels, log);
-            let head = LogState {
-                head: cursor.state.head,
-                root: cursor.state.frontier.root(),
-            };
+            let head = self.cursors[log].finish(&mut batch, levels, log);
             if *log == own_log {
+                // One checkpoint per group, written atomically with the
+                // entries it covers.
                 let note = Checkpoint::new(self.own.name(), head.head.size, head.root)
                     .sign(&self.own)
                     .expect("the own key is named after its origin")
@@ -255,62 +343,11 @@ impl Sequencer {
             }
             heads.push((*log, head));
         }
-        Commit {
-            batch,
-            outcomes,
-            heads,
-            checkpoint,
-        }
-    }
-}
-
-struct Committer {
-    db: sled::Db,
-    tree: sled::Tree,
-    data_file: File,
-    durable: Arc<RwLock<DurableView>>,
-    failed: Arc<AtomicBool>,
-}
-
-impl Committer {
-    fn run(self, pending: Receiver<Commit>) {
-        while let Ok(commit) = pending.recv() {
-            let result = if self.failed.load(Ordering::Acquire) {
-                Err(StoreError::Failed)
-            } else {
-                self.persist(commit.batch)
-            };
-            match result {
-                Ok(()) => {
-                    let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
-                    durable.logs.extend(commit.heads);
-                    if commit.checkpoint.is_some() {
-                        durable.checkpoint = commit.checkpoint;
-                    }
-                    drop(durable);
-                    for (reply, outcome) in commit.outcomes {
-                        let _ = reply.send(outcome);
-                    }
-                }
-                Err(e) => {
-                    if !self.failed.swap(true, Ordering::AcqRel) {
-                        tracing::error!(error = %e, "a group commit failed; the store takes no more appends until restarted");
-                    }
-                    let message = e.to_string();
-                    for (reply, outcome) in commit.outcomes {
-                        let _ = reply.send(outcome.and(Err(StoreError::CommitFailed(message.clone()))));
-                    }
-                }
-            }
-        }
-    }
-
-    fn persist(&self, batch: sled::Batch) -> Result<(), StoreError> {
         self.tree.apply_batch(batch)?;
         self.db.flush()?;
         // sled 0.34 syncs with sync_file_range only; fdatasync also reaches
         // the device's cache and the file's size.
         self.data_file.sync_data()?;
-        Ok(())
+        Ok((heads, checkpoint))
     }
 }
