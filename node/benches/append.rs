@@ -76,6 +76,20 @@ fn appends(c: &mut Criterion) {
     g.finish();
 }
 
+/// Bytes in the files under `dir`.
+fn disk_usage(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => disk_usage(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
 fn store_proofs(c: &mut Criterion) {
     const SIZE: u64 = 1 << 20;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -88,6 +102,7 @@ fn store_proofs(c: &mut Criterion) {
     );
     let log = store.own_log();
     let root = store.state(&log).expect("state").root;
+    eprintln!("the store takes {:.0} MB on disk", disk_usage(dir.path()) as f64 / 1e6);
     let mut index = 0u64;
     let mut g = c.benchmark_group("store at 2^20 entries");
     g.throughput(Throughput::Elements(1));

@@ -145,6 +145,9 @@ impl Store {
             // Durability comes from the writer's flush + fdatasync per commit;
             // sled's timer flush would only add disk traffic.
             .flush_every_ms(None)
+            // Less eager compaction: half the CPU per commit, for more space
+            // on disk (see docs/PERFORMANCE.md).
+            .mode(sled::Mode::HighThroughput)
             .open()?;
         let data_file = File::open(dir.join("db"))?;
         let tree = db.open_tree(layout::TREE)?;
