@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! Durable appends to the ledger store, against raw Ed25519 signing measured
 //! in the same run (the machines are shared and noisy, so only the ratio
 //! travels), and inclusion proofs read from the store at a million entries.

@@ -23,7 +23,6 @@ mod writer;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
-use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 
 use yiyi_protocol::entry::{self, EntryError};
@@ -43,9 +42,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sled::Error),
-    /// Syncing to disk failed: the write may not be durable.
-    #[error("syncing the database to disk: {0}")]
-    Sync(#[from] std::io::Error),
+    /// A file operation failed (opening, syncing).
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
     /// The group commit this append was part of failed; nothing in it was
     /// acknowledged.
     #[error("committing to disk failed: {0}")]
@@ -53,9 +52,6 @@ pub enum StoreError {
     /// The stored data contradicts itself.
     #[error("the store is corrupt: {0}")]
     Corrupt(String),
-    /// The log is not in this store.
-    #[error("no log with key {0} in this store")]
-    UnknownLog(String),
     /// A proof asks for leaves or sizes the log does not have.
     #[error("{0}")]
     OutOfRange(String),
@@ -92,7 +88,7 @@ pub struct Appended {
 /// A log's state as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogState {
-    /// Size and last entry hash.
+    /// Size and the hash of the last entry.
     pub head: ChainHead,
     /// The Merkle root of all entries.
     pub root: Hash,
@@ -118,7 +114,7 @@ struct Inner {
     own: SecretKey,
     durable: Arc<RwLock<DurableView>>,
     /// `None` only while dropping.
-    requests: Option<mpsc::SyncSender<Request>>,
+    requests: Option<tokio::sync::mpsc::Sender<Request>>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -170,7 +166,7 @@ impl Store {
         }
         let durable = Arc::new(RwLock::new(view));
 
-        let (requests, receiver) = mpsc::sync_channel(QUEUE_DEPTH);
+        let (requests, receiver) = tokio::sync::mpsc::channel(QUEUE_DEPTH);
         let writer = writer::spawn(tree.clone(), db.clone(), data_file, own.clone(), durable.clone(), receiver)?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -194,9 +190,18 @@ impl Store {
         self.inner.own.name()
     }
 
-    fn submit(&self, request: Request) -> Result<(), StoreError> {
-        let requests = self.inner.requests.as_ref().ok_or(StoreError::Closed)?;
-        requests.send(request).map_err(|_| StoreError::Closed)
+    fn requests(&self) -> Result<&tokio::sync::mpsc::Sender<Request>, StoreError> {
+        self.inner.requests.as_ref().ok_or(StoreError::Closed)
+    }
+
+    /// Queues a request without blocking an async runtime.
+    async fn submit(&self, request: Request) -> Result<(), StoreError> {
+        self.requests()?.send(request).await.map_err(|_| StoreError::Closed)
+    }
+
+    /// Queues a request from a plain thread.
+    fn submit_blocking(&self, request: Request) -> Result<(), StoreError> {
+        self.requests()?.blocking_send(request).map_err(|_| StoreError::Closed)
     }
 
     /// Appends `body` to the node's own ledger: the writer assigns the
@@ -204,14 +209,14 @@ impl Store {
     /// entry is durable.
     pub async fn append(&self, body: Body) -> Result<Appended, StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(Request::Own { body, reply })?;
+        self.submit(Request::Own { body, reply }).await?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
     /// [`Store::append`] for callers outside an async runtime.
     pub fn append_blocking(&self, body: Body) -> Result<Appended, StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(Request::Own { body, reply })?;
+        self.submit_blocking(Request::Own { body, reply })?;
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
@@ -221,7 +226,7 @@ impl Store {
     pub async fn append_replica(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(Request::Replica { log, entry, reply })?;
+        self.submit(Request::Replica { log, entry, reply }).await?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -229,7 +234,7 @@ impl Store {
     pub fn append_replica_blocking(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(Request::Replica { log, entry, reply })?;
+        self.submit_blocking(Request::Replica { log, entry, reply })?;
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 

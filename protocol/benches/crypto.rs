@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! The primitives a ledger is built from: Ed25519 signing and verification,
 //! entry signing and verification, and Merkle proofs at a million entries.
 //!

@@ -21,6 +21,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use tokio::sync::mpsc::Receiver as RequestReceiver;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -71,7 +73,7 @@ pub(super) fn spawn(
     data_file: File,
     own: SecretKey,
     durable: Arc<RwLock<DurableView>>,
-    requests: Receiver<Request>,
+    requests: RequestReceiver<Request>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // One group waits while another is written: enough to overlap signing
     // with disk I/O, and a bound on memory.
@@ -121,8 +123,8 @@ struct Sequencer {
 }
 
 impl Sequencer {
-    fn run(mut self, requests: Receiver<Request>, groups: SyncSender<Group>) {
-        while let Ok(first) = requests.recv() {
+    fn run(mut self, mut requests: RequestReceiver<Request>, groups: SyncSender<Group>) {
+        while let Some(first) = requests.blocking_recv() {
             let mut requests_now = vec![first];
             while requests_now.len() < MAX_GROUP {
                 match requests.try_recv() {
