@@ -25,7 +25,11 @@ impl Lang {
             .filter_map(|v| std::env::var(v).ok())
             .find(|v| !v.is_empty())
             .unwrap_or_default();
-        if locale.starts_with("en") { Lang::En } else { Lang::Zh }
+        if locale.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
     }
 
     /// Picks the text for this language.

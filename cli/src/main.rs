@@ -140,15 +140,20 @@ enum TlogCommand {
 
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     match cli.command {
-        Command::Key(KeyCommand::Generate { name, out }) => cmd::key::generate(&name, out.as_deref(), lang),
-        Command::Note(NoteCommand::Sign { key_file, note_file }) => {
-            cmd::note::sign(&key_file, note_file.as_deref(), lang)
+        Command::Key(KeyCommand::Generate { name, out }) => {
+            cmd::key::generate(&name, out.as_deref(), lang)
         }
+        Command::Note(NoteCommand::Sign {
+            key_file,
+            note_file,
+        }) => cmd::note::sign(&key_file, note_file.as_deref(), lang),
         Command::Note(NoteCommand::Verify { keys, note_file }) => {
             cmd::note::verify(&keys, note_file.as_deref(), lang)
         }
         Command::Tlog(TlogCommand::Root) => cmd::tlog::root(),
-        Command::Tlog(TlogCommand::InclusionProof { index, size }) => cmd::tlog::inclusion_proof(index, size),
+        Command::Tlog(TlogCommand::InclusionProof { index, size }) => {
+            cmd::tlog::inclusion_proof(index, size)
+        }
         Command::Tlog(TlogCommand::ConsistencyProof { old_size, size }) => {
             cmd::tlog::consistency_proof(old_size, size)
         }

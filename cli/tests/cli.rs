@@ -4,7 +4,8 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output, Stdio};
 
-const RFC_LEAVES: &str = "\n00\n10\n2021\n3031\n40414243\n5051525354555657\n606162636465666768696a6b6c6d6e6f\n";
+const RFC_LEAVES: &str =
+    "\n00\n10\n2021\n3031\n40414243\n5051525354555657\n606162636465666768696a6b6c6d6e6f\n";
 const RFC_ROOT_8: &str = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328";
 
 fn yiyi(args: &[&str], stdin: &str) -> Output {
@@ -16,7 +17,12 @@ fn yiyi(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -32,7 +38,17 @@ fn lines(o: &Output) -> Vec<String> {
 fn key_generate_writes_a_private_file_and_prints_the_verifier_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("street.key");
-    let o = yiyi(&["key", "generate", "--name", "yiyi/lixia/quancheng", "--out", out.to_str().unwrap()], "");
+    let o = yiyi(
+        &[
+            "key",
+            "generate",
+            "--name",
+            "yiyi/lixia/quancheng",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
     assert!(o.status.success(), "{o:?}");
     let vkey = stdout(&o).trim().to_owned();
     assert!(vkey.starts_with("yiyi/lixia/quancheng+"));
@@ -41,7 +57,17 @@ fn key_generate_writes_a_private_file_and_prints_the_verifier_key() {
     let secret = std::fs::read_to_string(&out).unwrap();
     assert!(secret.starts_with("PRIVATE+KEY+yiyi/lixia/quancheng+"));
     // Never overwrites an existing key.
-    let again = yiyi(&["key", "generate", "--name", "x", "--out", out.to_str().unwrap()], "");
+    let again = yiyi(
+        &[
+            "key",
+            "generate",
+            "--name",
+            "x",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
     assert!(!again.status.success());
     assert_eq!(std::fs::read_to_string(&out).unwrap(), secret);
 }
@@ -50,9 +76,19 @@ fn key_generate_writes_a_private_file_and_prints_the_verifier_key() {
 fn notes_sign_and_verify_and_refuse_what_does_not_verify() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("k");
-    let vkey = stdout(&yiyi(&["key", "generate", "--name", "shunyu", "--out", key.to_str().unwrap()], ""))
-        .trim()
-        .to_owned();
+    let vkey = stdout(&yiyi(
+        &[
+            "key",
+            "generate",
+            "--name",
+            "shunyu",
+            "--out",
+            key.to_str().unwrap(),
+        ],
+        "",
+    ))
+    .trim()
+    .to_owned();
     let text = "关于加装电梯的协商结果\n同意 42 户，反对 3 户。\n";
     let signed = yiyi(&["note", "sign", "--key-file", key.to_str().unwrap()], text);
     assert!(signed.status.success());
@@ -65,17 +101,50 @@ fn notes_sign_and_verify_and_refuse_what_does_not_verify() {
     // From a file too.
     let file = dir.path().join("note");
     std::fs::write(&file, &note).unwrap();
-    assert!(yiyi(&["note", "verify", "--key", &vkey, file.to_str().unwrap()], "").status.success());
+    assert!(
+        yiyi(
+            &["note", "verify", "--key", &vkey, file.to_str().unwrap()],
+            ""
+        )
+        .status
+        .success()
+    );
 
     let other = dir.path().join("other");
-    let other_vkey = stdout(&yiyi(&["key", "generate", "--name", "other", "--out", other.to_str().unwrap()], ""))
-        .trim()
-        .to_owned();
+    let other_vkey = stdout(&yiyi(
+        &[
+            "key",
+            "generate",
+            "--name",
+            "other",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        "",
+    ))
+    .trim()
+    .to_owned();
     let refusals = [
-        (vec!["note", "verify", "--key", &other_vkey], note.clone(), "no signature by a known key"),
-        (vec!["note", "verify", "--key", &vkey], note.replace("42", "24"), "does not verify"),
-        (vec!["note", "verify", "--key", &vkey], text.to_owned(), "malformed"),
-        (vec!["note", "verify", "--key", "not-a-key"], note.clone(), "malformed key"),
+        (
+            vec!["note", "verify", "--key", &other_vkey],
+            note.clone(),
+            "no signature by a known key",
+        ),
+        (
+            vec!["note", "verify", "--key", &vkey],
+            note.replace("42", "24"),
+            "does not verify",
+        ),
+        (
+            vec!["note", "verify", "--key", &vkey],
+            text.to_owned(),
+            "malformed",
+        ),
+        (
+            vec!["note", "verify", "--key", "not-a-key"],
+            note.clone(),
+            "malformed key",
+        ),
     ];
     for (args, input, why) in refusals {
         let o = yiyi(&args, &input);
@@ -86,7 +155,10 @@ fn notes_sign_and_verify_and_refuse_what_does_not_verify() {
     }
 
     // A second signer adds a line; either key verifies it.
-    let both = stdout(&yiyi(&["note", "sign", "--key-file", other.to_str().unwrap()], &note));
+    let both = stdout(&yiyi(
+        &["note", "sign", "--key-file", other.to_str().unwrap()],
+        &note,
+    ));
     for k in [&vkey, &other_vkey] {
         assert_eq!(stdout(&yiyi(&["note", "verify", "--key", k], &both)), text);
     }
@@ -105,7 +177,10 @@ fn tlog_tools_reproduce_the_rfc_6962_vectors() {
         ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"]
     );
     assert_eq!(
-        lines(&yiyi(&["tlog", "inclusion-proof", "--index", "0"], RFC_LEAVES)),
+        lines(&yiyi(
+            &["tlog", "inclusion-proof", "--index", "0"],
+            RFC_LEAVES
+        )),
         [
             "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
@@ -113,22 +188,43 @@ fn tlog_tools_reproduce_the_rfc_6962_vectors() {
         ]
     );
     assert_eq!(
-        lines(&yiyi(&["tlog", "consistency-proof", "--old-size", "6"], RFC_LEAVES)),
+        lines(&yiyi(
+            &["tlog", "consistency-proof", "--old-size", "6"],
+            RFC_LEAVES
+        )),
         [
             "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
         ]
     );
-    assert!(!yiyi(&["tlog", "inclusion-proof", "--index", "8"], RFC_LEAVES).status.success());
+    assert!(
+        !yiyi(&["tlog", "inclusion-proof", "--index", "8"], RFC_LEAVES)
+            .status
+            .success()
+    );
     assert!(!yiyi(&["tlog", "root"], "zz\n").status.success());
 }
 
 #[test]
 fn tlog_verification_exits_zero_only_for_valid_proofs() {
-    let proof = lines(&yiyi(&["tlog", "inclusion-proof", "--index", "0"], RFC_LEAVES));
+    let proof = lines(&yiyi(
+        &["tlog", "inclusion-proof", "--index", "0"],
+        RFC_LEAVES,
+    ));
     let leaf0 = "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d";
-    let mut args = vec!["tlog", "verify-inclusion", "--leaf-hash", leaf0, "--index", "0", "--size", "8", "--root", RFC_ROOT_8];
+    let mut args = vec![
+        "tlog",
+        "verify-inclusion",
+        "--leaf-hash",
+        leaf0,
+        "--index",
+        "0",
+        "--size",
+        "8",
+        "--root",
+        RFC_ROOT_8,
+    ];
     for p in &proof {
         args.extend(["--proof", p.as_str()]);
     }
@@ -142,17 +238,85 @@ fn tlog_verification_exits_zero_only_for_valid_proofs() {
     wrong_root[9] = leaf0;
     assert!(!yiyi(&wrong_root, "").status.success());
     // A hash that is not 32 bytes is an error, not a failed proof.
-    let short = yiyi(&["tlog", "verify-inclusion", "--leaf-hash", "abcd", "--index", "0", "--size", "1", "--root", leaf0], "");
+    let short = yiyi(
+        &[
+            "tlog",
+            "verify-inclusion",
+            "--leaf-hash",
+            "abcd",
+            "--index",
+            "0",
+            "--size",
+            "1",
+            "--root",
+            leaf0,
+        ],
+        "",
+    );
     assert!(!short.status.success());
-    assert!(String::from_utf8(short.stderr).unwrap().contains("32 bytes"));
+    assert!(
+        String::from_utf8(short.stderr)
+            .unwrap()
+            .contains("32 bytes")
+    );
     // Empty proofs where RFC 9162 allows them: a one-leaf tree, equal sizes.
-    assert!(yiyi(&["tlog", "verify-inclusion", "--leaf-hash", leaf0, "--index", "0", "--size", "1", "--root", leaf0], "").status.success());
-    assert!(yiyi(&["tlog", "verify-consistency", "--old-size", "8", "--old-root", RFC_ROOT_8, "--size", "8", "--root", RFC_ROOT_8], "").status.success());
+    assert!(
+        yiyi(
+            &[
+                "tlog",
+                "verify-inclusion",
+                "--leaf-hash",
+                leaf0,
+                "--index",
+                "0",
+                "--size",
+                "1",
+                "--root",
+                leaf0
+            ],
+            ""
+        )
+        .status
+        .success()
+    );
+    assert!(
+        yiyi(
+            &[
+                "tlog",
+                "verify-consistency",
+                "--old-size",
+                "8",
+                "--old-root",
+                RFC_ROOT_8,
+                "--size",
+                "8",
+                "--root",
+                RFC_ROOT_8
+            ],
+            ""
+        )
+        .status
+        .success()
+    );
 
     let first6: String = RFC_LEAVES.split_inclusive('\n').take(6).collect();
     let root6 = lines(&yiyi(&["tlog", "root"], &first6));
-    let proof = lines(&yiyi(&["tlog", "consistency-proof", "--old-size", "6"], RFC_LEAVES));
-    let mut args = vec!["tlog", "verify-consistency", "--old-size", "6", "--old-root", root6[0].as_str(), "--size", "8", "--root", RFC_ROOT_8];
+    let proof = lines(&yiyi(
+        &["tlog", "consistency-proof", "--old-size", "6"],
+        RFC_LEAVES,
+    ));
+    let mut args = vec![
+        "tlog",
+        "verify-consistency",
+        "--old-size",
+        "6",
+        "--old-root",
+        root6[0].as_str(),
+        "--size",
+        "8",
+        "--root",
+        RFC_ROOT_8,
+    ];
     for p in &proof {
         args.extend(["--proof", p.as_str()]);
     }
@@ -160,11 +324,31 @@ fn tlog_verification_exits_zero_only_for_valid_proofs() {
     args[3] = "5";
     let o = yiyi(&args, "");
     assert!(!o.status.success());
-    assert!(String::from_utf8(o.stderr).unwrap().contains("consistency proof is invalid"));
+    assert!(
+        String::from_utf8(o.stderr)
+            .unwrap()
+            .contains("consistency proof is invalid")
+    );
 }
 
 #[test]
 fn messages_follow_lang() {
-    let o = yiyi(&["--lang", "zh", "tlog", "verify-consistency", "--old-size", "1", "--old-root", RFC_ROOT_8, "--size", "1", "--root", RFC_ROOT_8], "");
+    let o = yiyi(
+        &[
+            "--lang",
+            "zh",
+            "tlog",
+            "verify-consistency",
+            "--old-size",
+            "1",
+            "--old-root",
+            RFC_ROOT_8,
+            "--size",
+            "1",
+            "--root",
+            RFC_ROOT_8,
+        ],
+        "",
+    );
     assert_eq!(stdout(&o).trim(), "一致性证明有效");
 }

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
 use yiyi_node::Store;
+use yiyi_protocol::SecretKey;
 use yiyi_protocol::merkle::verify_inclusion;
 use yiyi_protocol::proto::{self, entry::Body};
-use yiyi_protocol::SecretKey;
 
 fn office() -> SecretKey {
     SecretKey::from_seed("yiyi/bench/append", [5; 32]).unwrap()
@@ -31,7 +31,12 @@ fn body(n: u64) -> Body {
 /// Appends `total` entries from `writers` tasks on a two-thread runtime (as
 /// in the node), each awaiting its own append's durability before the next;
 /// returns the elapsed time.
-fn append_concurrently(runtime: &Runtime, store: &Arc<Store>, writers: u64, total: u64) -> Duration {
+fn append_concurrently(
+    runtime: &Runtime,
+    store: &Arc<Store>,
+    writers: u64,
+    total: u64,
+) -> Duration {
     runtime.block_on(async {
         let start = Instant::now();
         let tasks: Vec<_> = (0..writers)
@@ -65,7 +70,9 @@ fn appends(c: &mut Criterion) {
     let mut g = c.benchmark_group("durable append");
     g.throughput(Throughput::Elements(1));
     g.measurement_time(Duration::from_secs(8));
-    g.bench_function("raw ed25519 sign (baseline)", |b| b.iter(|| key.sign(&message)));
+    g.bench_function("raw ed25519 sign (baseline)", |b| {
+        b.iter(|| key.sign(&message))
+    });
     let runtime = runtime();
     for writers in [1u64, 8, 64, 256] {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -103,7 +110,10 @@ fn store_proofs(c: &mut Criterion) {
     );
     let log = store.own_log();
     let root = store.state(&log).expect("state").root;
-    eprintln!("the store takes {:.0} MB on disk", disk_usage(dir.path()) as f64 / 1e6);
+    eprintln!(
+        "the store takes {:.0} MB on disk",
+        disk_usage(dir.path()) as f64 / 1e6
+    );
     let mut index = 0u64;
     let mut g = c.benchmark_group("store at 2^20 entries");
     g.throughput(Throughput::Elements(1));
@@ -114,13 +124,21 @@ fn store_proofs(c: &mut Criterion) {
         })
     });
     g.bench_function("consistency proof", |b| {
-        b.iter(|| store.consistency_proof(&log, SIZE / 3, SIZE).expect("proof"))
+        b.iter(|| {
+            store
+                .consistency_proof(&log, SIZE / 3, SIZE)
+                .expect("proof")
+        })
     });
     g.finish();
     // The proofs benchmarked are real ones.
     let proof = store.inclusion_proof(&log, 4242, SIZE).expect("proof");
     let (_, _, bytes) = store
-        .entry_by_hash(&yiyi_protocol::entry::verify(&store.entry(&log, 4242).expect("read").expect("entry")).expect("valid").hash)
+        .entry_by_hash(
+            &yiyi_protocol::entry::verify(&store.entry(&log, 4242).expect("read").expect("entry"))
+                .expect("valid")
+                .hash,
+        )
         .expect("read")
         .expect("indexed");
     let leaf = yiyi_protocol::merkle::leaf_hash(&bytes);

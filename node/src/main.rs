@@ -56,8 +56,12 @@ fn store_path(data: &Path) -> PathBuf {
 }
 
 fn open(data: &Path) -> anyhow::Result<(SecretKey, Store)> {
-    let key = keyfile::read(&key_path(data))
-        .with_context(|| format!("{} is not a node's data directory (run `yiyi-node init`)", data.display()))?;
+    let key = keyfile::read(&key_path(data)).with_context(|| {
+        format!(
+            "{} is not a node's data directory (run `yiyi-node init`)",
+            data.display()
+        )
+    })?;
     let store = Store::open(&store_path(data), key.clone())
         .with_context(|| format!("opening the ledger in {}", data.display()))?;
     Ok((key, store))
@@ -65,7 +69,11 @@ fn open(data: &Path) -> anyhow::Result<(SecretKey, Store)> {
 
 fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::Result<()> {
     if key_path(data).exists() {
-        bail!("{} already holds a node (its key is {})", data.display(), key_path(data).display());
+        bail!(
+            "{} already holds a node (its key is {})",
+            data.display(),
+            key_path(data).display()
+        );
     }
     let key = match (key_file, origin) {
         (Some(file), _) => keyfile::read(file)?,
@@ -74,14 +82,21 @@ fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::R
     };
     if let Some(origin) = origin {
         if origin != key.name() {
-            bail!("the key is named {:?}, not {origin:?}: a ledger's key is named after its origin", key.name());
+            bail!(
+                "the key is named {:?}, not {origin:?}: a ledger's key is named after its origin",
+                key.name()
+            );
         }
     }
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     keyfile::write(&key_path(data), &key)?;
     Store::open(&store_path(data), key.clone())?;
     println!("{}", key.verifier());
-    eprintln!("node initialised in {}; back up {} somewhere safe", data.display(), key_path(data).display());
+    eprintln!(
+        "node initialised in {}; back up {} somewhere safe",
+        data.display(),
+        key_path(data).display()
+    );
     Ok(())
 }
 
@@ -94,7 +109,12 @@ fn status(data: &Path) -> anyhow::Result<()> {
     for log in store.logs()? {
         if log != store.own_log() {
             let state = store.state(&log)?;
-            println!("replica {}: {} entries, root {}", hex::encode(log), state.head.size, state.root);
+            println!(
+                "replica {}: {} entries, root {}",
+                hex::encode(log),
+                state.head.size,
+                state.root
+            );
         }
     }
     Ok(())
@@ -110,7 +130,12 @@ fn verify(data: &Path) -> anyhow::Result<()> {
         let state = store
             .verify_log(&log)
             .with_context(|| format!("log {}", hex::encode(log)))?;
-        println!("{} ok: {} entries, root {}", hex::encode(log), state.head.size, state.root);
+        println!(
+            "{} ok: {} entries, root {}",
+            hex::encode(log),
+            state.head.size,
+            state.root
+        );
     }
     Ok(())
 }
@@ -118,7 +143,11 @@ fn verify(data: &Path) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Init { data, origin, key_file } => init(data, origin.as_deref(), key_file.as_deref()),
+        Command::Init {
+            data,
+            origin,
+            key_file,
+        } => init(data, origin.as_deref(), key_file.as_deref()),
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };

@@ -167,7 +167,14 @@ impl Store {
         let durable = Arc::new(RwLock::new(view));
 
         let (requests, receiver) = tokio::sync::mpsc::channel(QUEUE_DEPTH);
-        let writer = writer::spawn(tree.clone(), db.clone(), data_file, own.clone(), durable.clone(), receiver)?;
+        let writer = writer::spawn(
+            tree.clone(),
+            db.clone(),
+            data_file,
+            own.clone(),
+            durable.clone(),
+            receiver,
+        )?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -196,12 +203,17 @@ impl Store {
 
     /// Queues a request without blocking an async runtime.
     async fn submit(&self, request: Request) -> Result<(), StoreError> {
-        self.requests()?.send(request).await.map_err(|_| StoreError::Closed)
+        self.requests()?
+            .send(request)
+            .await
+            .map_err(|_| StoreError::Closed)
     }
 
     /// Queues a request from a plain thread.
     fn submit_blocking(&self, request: Request) -> Result<(), StoreError> {
-        self.requests()?.blocking_send(request).map_err(|_| StoreError::Closed)
+        self.requests()?
+            .blocking_send(request)
+            .map_err(|_| StoreError::Closed)
     }
 
     /// Appends `body` to the node's own ledger: the writer assigns the
@@ -231,7 +243,11 @@ impl Store {
     }
 
     /// [`Store::append_replica`] for callers outside an async runtime.
-    pub fn append_replica_blocking(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
+    pub fn append_replica_blocking(
+        &self,
+        log: LogKey,
+        bytes: &[u8],
+    ) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.submit_blocking(Request::Replica { log, entry, reply })?;
@@ -249,10 +265,15 @@ impl Store {
 
     /// A log's durable state; an unknown log is empty.
     pub fn state(&self, log: &LogKey) -> Result<LogState, StoreError> {
-        Ok(self.view().logs.get(log).cloned().unwrap_or_else(|| LogState {
-            head: ChainHead::default(),
-            root: merkle::empty_root(),
-        }))
+        Ok(self
+            .view()
+            .logs
+            .get(log)
+            .cloned()
+            .unwrap_or_else(|| LogState {
+                head: ChainHead::default(),
+                root: merkle::empty_root(),
+            }))
     }
 
     /// The signed entry at `sequence`, as stored.
@@ -263,7 +284,9 @@ impl Store {
         let hash = layout::read_node(&self.inner.tree, log, 0, sequence)?;
         match self.entry_by_hash(&hash)? {
             Some((l, s, bytes)) if l == *log && s == sequence => Ok(Some(bytes)),
-            _ => Err(StoreError::Corrupt(format!("entry {sequence} is not stored under its hash {hash}"))),
+            _ => Err(StoreError::Corrupt(format!(
+                "entry {sequence} is not stored under its hash {hash}"
+            ))),
         }
     }
 
@@ -304,14 +327,24 @@ impl Store {
 
     /// The inclusion proof of entry `index` in the tree of the first `size`
     /// entries (any size up to the current one).
-    pub fn inclusion_proof(&self, log: &LogKey, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+    pub fn inclusion_proof(
+        &self,
+        log: &LogKey,
+        index: u64,
+        size: u64,
+    ) -> Result<Vec<Hash>, StoreError> {
         let subtrees = self.subtrees(log, self.size(log)?);
         Ok(merkle::inclusion_proof(&subtrees, index, size)?)
     }
 
     /// The consistency proof between the first `old_size` and the first `size`
     /// entries.
-    pub fn consistency_proof(&self, log: &LogKey, old_size: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+    pub fn consistency_proof(
+        &self,
+        log: &LogKey,
+        old_size: u64,
+        size: u64,
+    ) -> Result<Vec<Hash>, StoreError> {
         let subtrees = self.subtrees(log, self.size(log)?);
         Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
     }
@@ -351,7 +384,9 @@ impl Store {
             )));
         }
         if state.head.size > 0 && self.root_at(log, state.head.size)? != state.root {
-            return Err(StoreError::Corrupt("the stored subtrees disagree with the root".into()));
+            return Err(StoreError::Corrupt(
+                "the stored subtrees disagree with the root".into(),
+            ));
         }
         Ok(state)
     }

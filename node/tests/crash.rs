@@ -60,7 +60,11 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
     let mut acked: Vec<(u64, Hash)> = Vec::new();
     for round in 0..3 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "kill_9_during_appends_loses_no_acknowledged_entry", "--nocapture"])
+            .args([
+                "--exact",
+                "kill_9_during_appends_loses_no_acknowledged_entry",
+                "--nocapture",
+            ])
             .env(CHILD_ENV, dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -75,8 +79,12 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
         while this_round < 200 || start.elapsed() < Duration::from_millis(300 + 200 * round) {
             let line = lines.next().expect("the child stopped on its own").unwrap();
             // libtest prints its own lines; ours are "seq hash".
-            let Some((seq, hash)) = line.split_once(' ') else { continue };
-            let (Ok(seq), Ok(hash)) = (seq.parse::<u64>(), Hash::from_hex(hash)) else { continue };
+            let Some((seq, hash)) = line.split_once(' ') else {
+                continue;
+            };
+            let (Ok(seq), Ok(hash)) = (seq.parse::<u64>(), Hash::from_hex(hash)) else {
+                continue;
+            };
             acked.push((seq, hash));
             this_round += 1;
         }
@@ -104,7 +112,10 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
         assert!(state.head.size >= acked.len() as u64);
         let note = store.checkpoint().unwrap().unwrap();
         let (checkpoint, _) = Checkpoint::open(&note, &office().verifier()).unwrap();
-        assert_eq!((checkpoint.size, checkpoint.root), (state.head.size, state.root));
+        assert_eq!(
+            (checkpoint.size, checkpoint.root),
+            (state.head.size, state.root)
+        );
         eprintln!(
             "round {round}: {} acknowledged in all, log has {} entries, root {}",
             acked.len(),

@@ -62,8 +62,14 @@ fn appends_are_read_back_by_sequence_and_hash_with_proofs_at_any_size() {
             verify_consistency(size, 37, &root, &state.root, &proof).unwrap();
         }
     }
-    assert!(matches!(store.inclusion_proof(&log, 37, 37), Err(StoreError::OutOfRange(_))));
-    assert!(matches!(store.consistency_proof(&log, 5, 38), Err(StoreError::OutOfRange(_))));
+    assert!(matches!(
+        store.inclusion_proof(&log, 37, 37),
+        Err(StoreError::OutOfRange(_))
+    ));
+    assert!(matches!(
+        store.consistency_proof(&log, 5, 38),
+        Err(StoreError::OutOfRange(_))
+    ));
     store.verify_log(&log).unwrap();
 }
 
@@ -94,12 +100,20 @@ fn concurrent_appends_are_all_ordered_into_one_chain() {
             let store = store.clone();
             std::thread::spawn(move || {
                 (0..50)
-                    .map(|n| store.append_blocking(progress(t * 100 + n)).unwrap().sequence)
+                    .map(|n| {
+                        store
+                            .append_blocking(progress(t * 100 + n))
+                            .unwrap()
+                            .sequence
+                    })
                     .collect::<Vec<_>>()
             })
         })
         .collect();
-    let mut sequences: Vec<u64> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let mut sequences: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
     sequences.sort();
     assert_eq!(sequences, (0..400).collect::<Vec<_>>());
     assert_eq!(store.verify_log(&store.own_log()).unwrap().head.size, 400);
@@ -140,11 +154,17 @@ async fn replicas_take_only_the_next_valid_entry_of_their_log() {
         store.append_replica(store.own_log(), &entries[2]).await,
     ];
     for outcome in &refused {
-        assert!(matches!(outcome, Err(StoreError::Rejected(_))), "{outcome:?}");
+        assert!(
+            matches!(outcome, Err(StoreError::Rejected(_))),
+            "{outcome:?}"
+        );
     }
     assert!(matches!(
         refused[0],
-        Err(StoreError::Rejected(EntryError::WrongSequence { expected: 2, got: 1 }))
+        Err(StoreError::Rejected(EntryError::WrongSequence {
+            expected: 2,
+            got: 1
+        }))
     ));
     // A forged signature on the right next entry.
     let mut forged = entries[2].clone();
@@ -152,9 +172,16 @@ async fn replicas_take_only_the_next_valid_entry_of_their_log() {
     forged[last] ^= 1;
     assert!(store.append_replica(log, &forged).await.is_err());
     // A valid signed entry whose previous hash does not link.
-    let mut fork_head = ChainHead { size: 2, last: Default::default() };
+    let mut fork_head = ChainHead {
+        size: 2,
+        last: Default::default(),
+    };
     fork_head.last.0[0] = 1;
-    let fork = entry::sign(&fork_head.next_entry(street.public_bytes(), 1, progress(9)), &street).unwrap();
+    let fork = entry::sign(
+        &fork_head.next_entry(street.public_bytes(), 1, progress(9)),
+        &street,
+    )
+    .unwrap();
     assert!(matches!(
         store.append_replica(log, &fork.bytes).await,
         Err(StoreError::Rejected(EntryError::WrongPrevious { .. }))

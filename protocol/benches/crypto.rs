@@ -9,8 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use yiyi_protocol::entry;
 use yiyi_protocol::merkle::{
-    MemoryTree, consistency_proof, inclusion_proof, leaf_hash, verify_consistency,
-    verify_inclusion,
+    MemoryTree, consistency_proof, inclusion_proof, leaf_hash, verify_consistency, verify_inclusion,
 };
 use yiyi_protocol::proto::{self, entry::Body};
 use yiyi_protocol::{ChainHead, SecretKey};
@@ -40,8 +39,12 @@ fn signatures(c: &mut Criterion) {
     let signed = entry::sign(&unsigned, &key).unwrap();
     let mut g = c.benchmark_group("entry");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("encode and sign", |b| b.iter(|| entry::sign(black_box(&unsigned), &key).unwrap()));
-    g.bench_function("decode and verify", |b| b.iter(|| entry::verify(black_box(&signed.bytes)).unwrap()));
+    g.bench_function("encode and sign", |b| {
+        b.iter(|| entry::sign(black_box(&unsigned), &key).unwrap())
+    });
+    g.bench_function("decode and verify", |b| {
+        b.iter(|| entry::verify(black_box(&signed.bytes)).unwrap())
+    });
     g.finish();
 }
 
@@ -62,7 +65,9 @@ fn proofs(c: &mut Criterion) {
             inclusion_proof(&tree, index, MILLION).unwrap()
         })
     });
-    g.bench_function("consistency proof", |b| b.iter(|| consistency_proof(&tree, old, MILLION).unwrap()));
+    g.bench_function("consistency proof", |b| {
+        b.iter(|| consistency_proof(&tree, old, MILLION).unwrap())
+    });
     let proof = inclusion_proof(&tree, 12345, MILLION).unwrap();
     let leaf = tree.leaf(12345).unwrap();
     g.bench_function("verify inclusion", |b| {

@@ -60,7 +60,12 @@ impl Checkpoint {
 
     /// The note text (the body that is signed).
     pub fn to_text(&self) -> String {
-        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root.0));
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            BASE64.encode(self.root.0)
+        );
         for line in &self.extensions {
             text.push_str(line);
             text.push('\n');
@@ -70,9 +75,9 @@ impl Checkpoint {
 
     /// Parses a checkpoint body.
     pub fn parse(text: &str) -> Result<Checkpoint, CheckpointError> {
-        let body = text
-            .strip_suffix('\n')
-            .ok_or(CheckpointError::Malformed("the text must end with a newline"))?;
+        let body = text.strip_suffix('\n').ok_or(CheckpointError::Malformed(
+            "the text must end with a newline",
+        ))?;
         let mut lines = body.split('\n');
         let origin = lines.next().unwrap_or("");
         if origin.is_empty() {
@@ -100,7 +105,9 @@ impl Checkpoint {
             .decode(root)
             .ok()
             .and_then(|bytes| Hash::from_slice(&bytes).ok())
-            .ok_or(CheckpointError::Malformed("the root is not a base64 32-byte hash"))?;
+            .ok_or(CheckpointError::Malformed(
+                "the root is not a base64 32-byte hash",
+            ))?;
         let extensions: Vec<String> = lines.map(str::to_owned).collect();
         if extensions.iter().any(String::is_empty) {
             return Err(CheckpointError::Malformed("an extension line is empty"));
@@ -128,7 +135,10 @@ impl Checkpoint {
     /// Opens a signed checkpoint: the log's own signature must verify and its
     /// key must be named after the origin. Other signatures (cosignatures) are
     /// left for [`witnessed_by`].
-    pub fn open(note: &str, log: &VerifierKey) -> Result<(Checkpoint, SignedNote), CheckpointError> {
+    pub fn open(
+        note: &str,
+        log: &VerifierKey,
+    ) -> Result<(Checkpoint, SignedNote), CheckpointError> {
         let note = SignedNote::parse(note)?;
         let checkpoint = Checkpoint::parse(note.text())?;
         if log.name() != checkpoint.origin {
@@ -148,7 +158,11 @@ pub fn witnessed_by<'a>(
     note: &'a SignedNote,
     witnesses: &[VerifierKey],
 ) -> Result<Vec<(&'a NoteSignature, u64)>, NoteError> {
-    let cosigners: Vec<VerifierKey> = witnesses.iter().filter(|k| k.is_cosigner()).cloned().collect();
+    let cosigners: Vec<VerifierKey> = witnesses
+        .iter()
+        .filter(|k| k.is_cosigner())
+        .cloned()
+        .collect();
     match note.verify(&cosigners) {
         Ok(verified) => Ok(verified
             .into_iter()

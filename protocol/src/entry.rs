@@ -159,7 +159,8 @@ pub fn verify(bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
         .try_into()
         .map_err(|_| EntryError::BadAuthor)?;
     // The key's name plays no part in an entry signature.
-    let key = VerifierKey::from_public("entry-author", &author).map_err(|_| EntryError::BadAuthor)?;
+    let key =
+        VerifierKey::from_public("entry-author", &author).map_err(|_| EntryError::BadAuthor)?;
     if !key.verify(&signed_message(&envelope.entry), &envelope.signature) {
         return Err(EntryError::BadSignature);
     }
@@ -208,7 +209,12 @@ impl ChainHead {
     }
 
     /// A new entry following this head, ready to sign.
-    pub fn next_entry(&self, author: &[u8; 32], time_ms: i64, body: proto::entry::Body) -> proto::Entry {
+    pub fn next_entry(
+        &self,
+        author: &[u8; 32],
+        time_ms: i64,
+        body: proto::entry::Body,
+    ) -> proto::Entry {
         proto::Entry {
             version: proto::SchemaVersion::V1 as i32,
             sequence: self.size,

@@ -40,7 +40,9 @@ pub enum KeyError {
         computed: u32,
     },
     /// An algorithm this software does not know.
-    #[error("unsupported key type 0x{0:02x}: yiyi uses Ed25519 (0x01) and Ed25519 cosignatures (0x04)")]
+    #[error(
+        "unsupported key type 0x{0:02x}: yiyi uses Ed25519 (0x01) and Ed25519 cosignatures (0x04)"
+    )]
     UnknownAlgorithm(u8),
     /// Not a valid Ed25519 public key, or a weak (small-order) one.
     #[error("not a usable Ed25519 public key")]
@@ -142,7 +144,10 @@ impl SecretKey {
         let key = SecretKey::from_seed(name, seed)?;
         let computed = key_id(name, ALG_ED25519, key.public_bytes());
         if computed != id {
-            return Err(KeyError::WrongKeyId { given: id, computed });
+            return Err(KeyError::WrongKeyId {
+                given: id,
+                computed,
+            });
         }
         Ok(key)
     }
@@ -204,7 +209,12 @@ impl SecretKey {
 
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretKey({}+{:08x}, secret hidden)", self.name, self.id())
+        write!(
+            f,
+            "SecretKey({}+{:08x}, secret hidden)",
+            self.name,
+            self.id()
+        )
     }
 }
 
@@ -229,7 +239,10 @@ impl VerifierKey {
             .map_err(|_| KeyError::Malformed("an Ed25519 public key is 32 bytes"))?;
         let computed = key_id(name, alg, &public);
         if computed != id {
-            return Err(KeyError::WrongKeyId { given: id, computed });
+            return Err(KeyError::WrongKeyId {
+                given: id,
+                computed,
+            });
         }
         Ok(VerifierKey {
             name: name.into(),
@@ -289,7 +302,13 @@ impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = vec![self.alg];
         bytes.extend_from_slice(self.key.as_bytes());
-        write!(f, "{}+{:08x}+{}", self.name, self.id(), BASE64.encode(bytes))
+        write!(
+            f,
+            "{}+{:08x}+{}",
+            self.name,
+            self.id(),
+            BASE64.encode(bytes)
+        )
     }
 }
 

@@ -159,14 +159,18 @@ impl SignedNote {
     /// Parses a signed note without verifying anything but its form.
     pub fn parse(msg: &str) -> Result<SignedNote, NoteError> {
         if !check_characters(msg) {
-            return Err(NoteError::Malformed("control characters other than newline"));
+            return Err(NoteError::Malformed(
+                "control characters other than newline",
+            ));
         }
         let split = msg
             .rfind("\n\n")
             .ok_or(NoteError::Malformed("no blank line before the signatures"))?;
         let (text, block) = (&msg[..split + 1], &msg[split + 2..]);
         if block.is_empty() || !block.ends_with('\n') {
-            return Err(NoteError::Malformed("the signatures must end with a newline"));
+            return Err(NoteError::Malformed(
+                "the signatures must end with a newline",
+            ));
         }
         let mut signatures = Vec::new();
         for line in block[..block.len() - 1].split('\n') {
@@ -178,7 +182,9 @@ impl SignedNote {
                 .decode(b64)
                 .map_err(|_| NoteError::Malformed("a signature is not base64"))?;
             if !is_valid_name(name) || bytes.len() < 5 {
-                return Err(NoteError::Malformed("a signature line is not \"— name base64\""));
+                return Err(NoteError::Malformed(
+                    "a signature line is not \"— name base64\"",
+                ));
             }
             if signatures.len() == MAX_SIGNATURES {
                 return Err(NoteError::Malformed("more than 100 signatures"));

@@ -22,12 +22,19 @@ fn notice(text: &str) -> Body {
 
 fn signed(head: &ChainHead, text: &str) -> yiyi_protocol::VerifiedEntry {
     let k = key();
-    entry::sign(&head.next_entry(k.public_bytes(), 1_764_000_000_000, notice(text)), &k).unwrap()
+    entry::sign(
+        &head.next_entry(k.public_bytes(), 1_764_000_000_000, notice(text)),
+        &k,
+    )
+    .unwrap()
 }
 
 #[test]
 fn a_signed_entry_verifies_and_keeps_its_chinese_text() {
-    let e = signed(&ChainHead::default(), "经协商，同意在东侧空地施划停车位 20 个。");
+    let e = signed(
+        &ChainHead::default(),
+        "经协商，同意在东侧空地施划停车位 20 个。",
+    );
     let v = entry::verify(&e.bytes).unwrap();
     assert_eq!(v, e);
     match v.entry.body {
@@ -40,10 +47,19 @@ fn a_signed_entry_verifies_and_keeps_its_chinese_text() {
 fn truncated_and_garbage_bytes_are_malformed() {
     let e = signed(&ChainHead::default(), "text");
     for cut in [1, 10, e.bytes.len() / 2, e.bytes.len() - 1] {
-        assert!(entry::verify(&e.bytes[..cut]).is_err(), "truncated at {cut}");
+        assert!(
+            entry::verify(&e.bytes[..cut]).is_err(),
+            "truncated at {cut}"
+        );
     }
-    assert!(matches!(entry::verify(&[0xff; 40]), Err(EntryError::Malformed(_))));
-    assert!(matches!(entry::verify(b""), Err(EntryError::MissingBody) | Err(EntryError::UnsupportedVersion(0))));
+    assert!(matches!(
+        entry::verify(&[0xff; 40]),
+        Err(EntryError::Malformed(_))
+    ));
+    assert!(matches!(
+        entry::verify(b""),
+        Err(EntryError::MissingBody) | Err(EntryError::UnsupportedVersion(0))
+    ));
 }
 
 #[test]
@@ -66,10 +82,16 @@ fn a_signature_by_another_key_is_refused() {
     let mut message = entry::ENTRY_SIGNATURE_CONTEXT.to_vec();
     message.extend_from_slice(&envelope.entry);
     envelope.signature = other.sign(&message).to_vec();
-    assert_eq!(entry::verify(&envelope.encode_to_vec()), Err(EntryError::BadSignature));
+    assert_eq!(
+        entry::verify(&envelope.encode_to_vec()),
+        Err(EntryError::BadSignature)
+    );
     // Nor is the right key signing without the domain prefix.
     envelope.signature = key().sign(&envelope.entry).to_vec();
-    assert_eq!(entry::verify(&envelope.encode_to_vec()), Err(EntryError::BadSignature));
+    assert_eq!(
+        entry::verify(&envelope.encode_to_vec()),
+        Err(EntryError::BadSignature)
+    );
 }
 
 #[test]
@@ -83,12 +105,18 @@ fn unknown_fields_and_other_versions_are_refused() {
     let mut future = ChainHead::default().next_entry(k.public_bytes(), 0, notice("x"));
     future.version = 2;
     let signed_future = entry::sign(&future, &k).unwrap();
-    assert_eq!(entry::verify(&signed_future.bytes), Err(EntryError::UnsupportedVersion(2)));
+    assert_eq!(
+        entry::verify(&signed_future.bytes),
+        Err(EntryError::UnsupportedVersion(2))
+    );
 
     let mut bodiless = ChainHead::default().next_entry(k.public_bytes(), 0, notice("x"));
     bodiless.body = None;
     let signed_bodiless = entry::sign(&bodiless, &k).unwrap();
-    assert_eq!(entry::verify(&signed_bodiless.bytes), Err(EntryError::MissingBody));
+    assert_eq!(
+        entry::verify(&signed_bodiless.bytes),
+        Err(EntryError::MissingBody)
+    );
 }
 
 #[test]
@@ -96,8 +124,14 @@ fn oversized_entries_are_refused() {
     let k = key();
     let big = "议".repeat(MAX_ENTRY_BYTES / 3 + 1);
     let unsigned = ChainHead::default().next_entry(k.public_bytes(), 0, notice(&big));
-    assert!(matches!(entry::sign(&unsigned, &k), Err(EntryError::TooLarge(_))));
-    assert!(matches!(entry::verify(&vec![0; MAX_ENTRY_BYTES + 1]), Err(EntryError::TooLarge(_))));
+    assert!(matches!(
+        entry::sign(&unsigned, &k),
+        Err(EntryError::TooLarge(_))
+    ));
+    assert!(matches!(
+        entry::verify(&vec![0; MAX_ENTRY_BYTES + 1]),
+        Err(EntryError::TooLarge(_))
+    ));
 }
 
 #[test]
@@ -110,14 +144,26 @@ fn the_chain_checks_sequence_and_previous_hash() {
     head.check_next(&second).unwrap();
 
     // Replaying the first entry, or skipping ahead, is refused.
-    assert!(matches!(head.check_next(&first), Err(EntryError::WrongSequence { expected: 1, got: 0 })));
+    assert!(matches!(
+        head.check_next(&first),
+        Err(EntryError::WrongSequence {
+            expected: 1,
+            got: 0
+        })
+    ));
     let mut skipped = head;
     skipped.size = 2;
-    assert!(matches!(skipped.check_next(&second), Err(EntryError::WrongSequence { .. })));
+    assert!(matches!(
+        skipped.check_next(&second),
+        Err(EntryError::WrongSequence { .. })
+    ));
     // Right number, wrong link.
     let mut forked = head;
     forked.last = second.hash;
-    assert!(matches!(forked.check_next(&second), Err(EntryError::WrongPrevious { .. })));
+    assert!(matches!(
+        forked.check_next(&second),
+        Err(EntryError::WrongPrevious { .. })
+    ));
 }
 
 #[test]

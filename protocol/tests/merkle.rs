@@ -56,7 +56,9 @@ fn subproof(m: usize, leaves: &[Hash], whole: bool) -> Vec<Hash> {
 }
 
 fn leaves(n: usize) -> Vec<Hash> {
-    (0..n).map(|i| leaf_hash(&(i as u64).to_be_bytes())).collect()
+    (0..n)
+        .map(|i| leaf_hash(&(i as u64).to_be_bytes()))
+        .collect()
 }
 
 fn tree(hashes: &[Hash]) -> MemoryTree {
@@ -82,7 +84,8 @@ fn every_size_up_to_130_matches_the_rfc_definitions() {
         for m in 1..n {
             let proof = consistency_proof(&full, m as u64, n as u64).unwrap();
             assert_eq!(proof, subproof(m, &all[..n], true), "PROOF({m}, {n})");
-            verify_consistency(m as u64, n as u64, &mth(&all[..m]), &mth(&all[..n]), &proof).unwrap();
+            verify_consistency(m as u64, n as u64, &mth(&all[..m]), &mth(&all[..n]), &proof)
+                .unwrap();
         }
     }
 }

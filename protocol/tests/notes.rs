@@ -29,25 +29,45 @@ fn a_note_verifies_with_any_one_known_key_and_ignores_unknown_ones() {
     let note = SignedNote::sign("议一议\n", &[&a, &b]).unwrap().to_string();
     let parsed = SignedNote::parse(&note).unwrap();
     assert_eq!(parsed.verify(&[b.verifier()]).unwrap().len(), 1);
-    assert_eq!(parsed.verify(&[a.verifier(), b.verifier()]).unwrap().len(), 2);
+    assert_eq!(
+        parsed.verify(&[a.verifier(), b.verifier()]).unwrap().len(),
+        2
+    );
     let stranger = SecretKey::from_seed("c", [4; 32]).unwrap();
-    assert!(matches!(parsed.verify(&[stranger.verifier()]), Err(NoteError::NoKnownSignature(_))));
+    assert!(matches!(
+        parsed.verify(&[stranger.verifier()]),
+        Err(NoteError::NoKnownSignature(_))
+    ));
 }
 
 #[test]
 fn a_failing_signature_by_a_known_key_invalidates_the_note() {
     let a = SecretKey::from_seed("a", [2; 32]).unwrap();
     let b = SecretKey::from_seed("b", [3; 32]).unwrap();
-    let note = SignedNote::sign("original\n", &[&a, &b]).unwrap().to_string();
+    let note = SignedNote::sign("original\n", &[&a, &b])
+        .unwrap()
+        .to_string();
     let tampered = note.replacen("original", "tampered", 1);
     let parsed = SignedNote::parse(&tampered).unwrap();
-    assert!(matches!(parsed.verify(&[a.verifier()]), Err(NoteError::InvalidSignature { .. })));
+    assert!(matches!(
+        parsed.verify(&[a.verifier()]),
+        Err(NoteError::InvalidSignature { .. })
+    ));
 }
 
 #[test]
 fn malformed_notes_are_refused() {
-    for bad in ["no signature block\n", "text\n\n", "text\n\n— a\n", "text\n\n— a AAAA\n", "t\u{1}\n\n— a AAAAAAAA\n"] {
-        assert!(matches!(SignedNote::parse(bad), Err(NoteError::Malformed(_))), "{bad:?}");
+    for bad in [
+        "no signature block\n",
+        "text\n\n",
+        "text\n\n— a\n",
+        "text\n\n— a AAAA\n",
+        "t\u{1}\n\n— a AAAAAAAA\n",
+    ] {
+        assert!(
+            matches!(SignedNote::parse(bad), Err(NoteError::Malformed(_))),
+            "{bad:?}"
+        );
     }
     assert!(SignedNote::parse_bytes(b"\xff\n\n").is_err());
 }
@@ -67,14 +87,21 @@ fn checkpoints_are_signed_by_the_log_and_cosigned_by_witnesses() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].1, 1_764_000_000);
     // A witness's note-signing key is not its cosigning key.
-    assert!(witnessed_by(&note, &[witness.verifier()]).unwrap().is_empty());
+    assert!(
+        witnessed_by(&note, &[witness.verifier()])
+            .unwrap()
+            .is_empty()
+    );
 
     // Another key named after the origin does not open it.
     let impostor = SecretKey::from_seed(log.name(), [6; 32]).unwrap();
     assert!(Checkpoint::open(&text, &impostor.verifier()).is_err());
     // A key named otherwise cannot sign or open it.
     let other = SecretKey::from_seed("elsewhere", [1; 32]).unwrap();
-    assert!(matches!(checkpoint.sign(&other), Err(CheckpointError::OriginMismatch { .. })));
+    assert!(matches!(
+        checkpoint.sign(&other),
+        Err(CheckpointError::OriginMismatch { .. })
+    ));
     assert!(matches!(
         Checkpoint::open(&text, &other.verifier()),
         Err(CheckpointError::OriginMismatch { .. })

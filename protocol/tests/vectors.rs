@@ -51,19 +51,38 @@ fn rfc6962_roots_and_proofs() {
     let tree = MemoryTree::from_leaves(&leaves);
     for r in v["roots"].as_array().unwrap() {
         let size = u(&r["size"]) as usize;
-        assert_eq!(MemoryTree::from_leaves(&leaves[..size]).root(), hash(&r["root"]), "size {size}");
+        assert_eq!(
+            MemoryTree::from_leaves(&leaves[..size]).root(),
+            hash(&r["root"]),
+            "size {size}"
+        );
     }
     let root_of = |size: u64| MemoryTree::from_leaves(&leaves[..size as usize]).root();
     for case in v["inclusion"].as_array().unwrap() {
         let (index, size) = (u(&case["index"]), u(&case["size"]));
         let proof = hashes(&case["proof"]);
-        assert_eq!(inclusion_proof(&tree, index, size).unwrap(), proof, "{case}");
-        verify_inclusion(index, size, &tree.leaf(index).unwrap(), &proof, &root_of(size)).unwrap();
+        assert_eq!(
+            inclusion_proof(&tree, index, size).unwrap(),
+            proof,
+            "{case}"
+        );
+        verify_inclusion(
+            index,
+            size,
+            &tree.leaf(index).unwrap(),
+            &proof,
+            &root_of(size),
+        )
+        .unwrap();
     }
     for case in v["consistency"].as_array().unwrap() {
         let (old, size) = (u(&case["size1"]), u(&case["size2"]));
         let proof = hashes(&case["proof"]);
-        assert_eq!(consistency_proof(&tree, old, size).unwrap(), proof, "{case}");
+        assert_eq!(
+            consistency_proof(&tree, old, size).unwrap(),
+            proof,
+            "{case}"
+        );
         verify_consistency(old, size, &root_of(old), &root_of(size), &proof).unwrap();
     }
 }
@@ -73,8 +92,7 @@ fn transparency_dev_inclusion_probes() {
     let probes = load("inclusion_probes.json");
     for p in probes.as_array().unwrap() {
         let proof_values: Vec<&Value> = p["proof"].as_array().unwrap().iter().collect();
-        let parsed = maybe_hashes(&[&p["root"], &p["leaf_hash"]])
-            .zip(maybe_hashes(&proof_values));
+        let parsed = maybe_hashes(&[&p["root"], &p["leaf_hash"]]).zip(maybe_hashes(&proof_values));
         let rejected = match parsed {
             None => true,
             Some((fixed, proof)) => verify_inclusion(
@@ -103,14 +121,10 @@ fn transparency_dev_consistency_probes() {
             // type, and anything else is refused before verification.
             None if desc.contains("sizes-are-equal-one-and-proof-is-empty") => continue,
             None => true,
-            Some((roots, proof)) => verify_consistency(
-                u(&p["size1"]),
-                u(&p["size2"]),
-                &roots[0],
-                &roots[1],
-                &proof,
-            )
-            .is_err(),
+            Some((roots, proof)) => {
+                verify_consistency(u(&p["size1"]), u(&p["size2"]), &roots[0], &roots[1], &proof)
+                    .is_err()
+            }
         };
         assert_eq!(rejected, p["want_err"].as_bool().unwrap(), "{desc}");
     }
@@ -132,10 +146,16 @@ fn go_note_keys() {
     let invalid_vkeys = v["invalid_vkeys"].as_array().unwrap();
     assert!(invalid_vkeys.len() > 100);
     for bad in invalid_vkeys {
-        assert!(VerifierKey::parse(bad.as_str().unwrap()).is_err(), "accepted {bad}");
+        assert!(
+            VerifierKey::parse(bad.as_str().unwrap()).is_err(),
+            "accepted {bad}"
+        );
     }
     for bad in v["invalid_skeys"].as_array().unwrap() {
-        assert!(SecretKey::parse(bad.as_str().unwrap()).is_err(), "accepted {bad}");
+        assert!(
+            SecretKey::parse(bad.as_str().unwrap()).is_err(),
+            "accepted {bad}"
+        );
     }
 }
 
@@ -201,7 +221,9 @@ fn go_note_open_cases() {
 fn c2sp_checkpoint_bodies() {
     let v = load("checkpoint.json");
     for case in v["checkpoint_bodies"].as_array().unwrap() {
-        let want = case["results"]["c2sp strict (derived)"]["ok"].as_bool().unwrap();
+        let want = case["results"]["c2sp strict (derived)"]["ok"]
+            .as_bool()
+            .unwrap();
         let got = Checkpoint::parse(case["body"].as_str().unwrap());
         assert_eq!(got.is_ok(), want, "{}: {got:?}", case["desc"]);
         if let Ok(cp) = got {
@@ -221,7 +243,11 @@ fn c2sp_cosignatures() {
             .try_into()
             .unwrap();
         let key = SecretKey::from_seed(case["cosigner_name"].as_str().unwrap(), seed).unwrap();
-        assert_eq!(key.cosigner().to_string(), case["vkey"].as_str().unwrap(), "{desc}");
+        assert_eq!(
+            key.cosigner().to_string(),
+            case["vkey"].as_str().unwrap(),
+            "{desc}"
+        );
         let body = case["checkpoint_body"].as_str().unwrap();
         assert_eq!(
             yiyi_protocol::note::cosignature_message(u(&case["timestamp"]), body),
@@ -230,7 +256,11 @@ fn c2sp_cosignatures() {
         let mut note = SignedNote::unsigned(body).unwrap();
         note.add_cosignature(&key, u(&case["timestamp"]));
         let line = note.signatures()[0].to_line();
-        assert_eq!(line.trim_end(), case["signature_line"].as_str().unwrap(), "{desc}");
+        assert_eq!(
+            line.trim_end(),
+            case["signature_line"].as_str().unwrap(),
+            "{desc}"
+        );
         let witnesses = [VerifierKey::parse(case["vkey"].as_str().unwrap()).unwrap()];
         let seen = witnessed_by(&note, &witnesses).unwrap();
         assert_eq!(seen.len(), 1);
@@ -241,7 +271,9 @@ fn c2sp_cosignatures() {
         let msg = format!("{body}\n{}\n", case["signature_line"].as_str().unwrap());
         let witnesses = [VerifierKey::parse(case["vkey"].as_str().unwrap()).unwrap()];
         let outcome = SignedNote::parse(&msg).map(|note| {
-            witnessed_by(&note, &witnesses).map(|seen| seen.len()).unwrap_or(0)
+            witnessed_by(&note, &witnesses)
+                .map(|seen| seen.len())
+                .unwrap_or(0)
         });
         assert!(matches!(outcome, Ok(0) | Err(_)), "{}", case["desc"]);
     }
@@ -277,7 +309,9 @@ fn transparency_dev_signed_checkpoints() {
         let got = Checkpoint::open(note, &log);
         // transparency-dev/formats accepts any root length; C2SP (and we)
         // require 32 bytes, so every body here with a shorter root is refused.
-        let text = SignedNote::parse(note).map(|n| n.text().to_owned()).unwrap_or_default();
+        let text = SignedNote::parse(note)
+            .map(|n| n.text().to_owned())
+            .unwrap_or_default();
         let root_ok = Checkpoint::parse(&text).is_ok();
         let want_ok = !case["want_err"].as_bool().unwrap() && root_ok;
         assert_eq!(got.is_ok(), want_ok, "{desc}: {got:?}");

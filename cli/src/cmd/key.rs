@@ -13,7 +13,13 @@ use crate::lang::Lang;
 fn default_path(name: &str) -> PathBuf {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     PathBuf::from(format!("{safe}.key"))
 }
@@ -22,7 +28,9 @@ fn default_path(name: &str) -> PathBuf {
 /// its verifier key on standard output.
 pub(crate) fn generate(name: &str, out: Option<&Path>, lang: Lang) -> anyhow::Result<()> {
     let key = SecretKey::generate(name)?;
-    let path = out.map(Path::to_path_buf).unwrap_or_else(|| default_path(name));
+    let path = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_path(name));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -39,7 +47,10 @@ pub(crate) fn generate(name: &str, out: Option<&Path>, lang: Lang) -> anyhow::Re
     file.sync_all()?;
     eprintln!(
         "{} {}",
-        lang.pick("私钥已写入（仅本人可读）：", "secret key written (mode 0600) to"),
+        lang.pick(
+            "私钥已写入（仅本人可读）：",
+            "secret key written (mode 0600) to"
+        ),
         path.display()
     );
     println!("{}", key.verifier());

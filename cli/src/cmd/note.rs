@@ -10,8 +10,13 @@ use crate::lang::Lang;
 /// Signs the note text (or adds a signature to an already signed note) and
 /// prints the signed note.
 pub(crate) fn sign(key_file: &Path, note_file: Option<&Path>, lang: Lang) -> anyhow::Result<()> {
-    let secret = std::fs::read_to_string(key_file)
-        .with_context(|| format!("{} {}", lang.pick("读取密钥文件", "reading key file"), key_file.display()))?;
+    let secret = std::fs::read_to_string(key_file).with_context(|| {
+        format!(
+            "{} {}",
+            lang.pick("读取密钥文件", "reading key file"),
+            key_file.display()
+        )
+    })?;
     let key = SecretKey::parse(secret.trim()).with_context(|| key_file.display().to_string())?;
     let input = super::read_input(note_file)?;
     let text = String::from_utf8(input).map_err(|_| {
@@ -30,7 +35,10 @@ pub(crate) fn sign(key_file: &Path, note_file: Option<&Path>, lang: Lang) -> any
 /// key's signature verifies.
 pub(crate) fn verify(keys: &[String], note_file: Option<&Path>, lang: Lang) -> anyhow::Result<()> {
     if keys.is_empty() {
-        bail!(lang.pick("请用 --key 给出至少一个验证公钥", "give at least one verifier key with --key"));
+        bail!(lang.pick(
+            "请用 --key 给出至少一个验证公钥",
+            "give at least one verifier key with --key"
+        ));
     }
     let known = keys
         .iter()

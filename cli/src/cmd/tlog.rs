@@ -19,7 +19,8 @@ fn read_leaves() -> anyhow::Result<MemoryTree> {
     }
     for (n, line) in body.split('\n').enumerate() {
         let line = line.trim_end_matches('\r').trim();
-        let leaf = hex::decode(line).with_context(|| format!("line {}: not hex: {line:?}", n + 1))?;
+        let leaf =
+            hex::decode(line).with_context(|| format!("line {}: not hex: {line:?}", n + 1))?;
         tree.push_hash(merkle::leaf_hash(&leaf));
     }
     Ok(tree)
@@ -54,7 +55,9 @@ pub(crate) fn inclusion_proof(index: u64, size: Option<u64>) -> anyhow::Result<(
 pub(crate) fn consistency_proof(old_size: u64, size: Option<u64>) -> anyhow::Result<()> {
     let tree = read_leaves()?;
     let size = size.unwrap_or(tree.size());
-    print_hashes(&merkle::consistency_proof(&tree, old_size, size).map_err(|e| anyhow::anyhow!("{e}"))?);
+    print_hashes(
+        &merkle::consistency_proof(&tree, old_size, size).map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
     Ok(())
 }
 
@@ -68,9 +71,15 @@ pub(crate) fn verify_inclusion(
     lang: Lang,
 ) -> anyhow::Result<()> {
     if let Err(e) = merkle::verify_inclusion(index, size, leaf, proof, root) {
-        bail!("{}: {e}", lang.pick("包含证明无效", "the inclusion proof is invalid"));
+        bail!(
+            "{}: {e}",
+            lang.pick("包含证明无效", "the inclusion proof is invalid")
+        );
     }
-    println!("{}", lang.pick("包含证明有效", "the inclusion proof verifies"));
+    println!(
+        "{}",
+        lang.pick("包含证明有效", "the inclusion proof verifies")
+    );
     Ok(())
 }
 
@@ -84,8 +93,14 @@ pub(crate) fn verify_consistency(
     lang: Lang,
 ) -> anyhow::Result<()> {
     if let Err(e) = merkle::verify_consistency(old_size, size, old_root, root, proof) {
-        bail!("{}: {e}", lang.pick("一致性证明无效", "the consistency proof is invalid"));
+        bail!(
+            "{}: {e}",
+            lang.pick("一致性证明无效", "the consistency proof is invalid")
+        );
     }
-    println!("{}", lang.pick("一致性证明有效", "the consistency proof verifies"));
+    println!(
+        "{}",
+        lang.pick("一致性证明有效", "the consistency proof verifies")
+    );
     Ok(())
 }

@@ -58,7 +58,9 @@ pub(super) fn entry_value(log: &LogKey, sequence: u64, bytes: &[u8]) -> Vec<u8> 
 /// Splits a stored entry value into log, sequence number and entry bytes.
 pub(super) fn parse_entry_value(value: &[u8]) -> Result<(LogKey, u64, &[u8]), StoreError> {
     if value.len() < 40 {
-        return Err(StoreError::Corrupt("a stored entry is shorter than its header".into()));
+        return Err(StoreError::Corrupt(
+            "a stored entry is shorter than its header".into(),
+        ));
     }
     let log = value[..32].try_into().expect("32 bytes");
     let sequence = u64::from_be_bytes(value[32..40].try_into().expect("8 bytes"));
@@ -129,19 +131,32 @@ pub(super) fn read_state(tree: &sled::Tree, log: &LogKey) -> Result<StoredState,
 }
 
 /// Reads the node hash `(level, index)` from its tile.
-pub(super) fn read_node(tree: &sled::Tree, log: &LogKey, level: u8, index: u64) -> Result<Hash, StoreError> {
+pub(super) fn read_node(
+    tree: &sled::Tree,
+    log: &LogKey,
+    level: u8,
+    index: u64,
+) -> Result<Hash, StoreError> {
     let tile = tree
         .get(tile_key(log, level, index / TILE_WIDTH))?
-        .ok_or_else(|| StoreError::Corrupt(format!("tile ({level}, {}) is missing", index / TILE_WIDTH)))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("tile ({level}, {}) is missing", index / TILE_WIDTH))
+        })?;
     let at = (index % TILE_WIDTH) as usize * 32;
     tile.get(at..at + 32)
         .map(|h| Hash::from_slice(h).expect("32 bytes"))
-        .ok_or_else(|| StoreError::Corrupt(format!("node ({level}, {index}) is missing from its tile")))
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("node ({level}, {index}) is missing from its tile"))
+        })
 }
 
 /// Reads the partial (or last full) tile of each level of a tree of `size`
 /// leaves: what the writer keeps in memory to extend.
-pub(super) fn read_edge_tiles(tree: &sled::Tree, log: &LogKey, size: u64) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
+pub(super) fn read_edge_tiles(
+    tree: &sled::Tree,
+    log: &LogKey,
+    size: u64,
+) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
     let mut tiles = Vec::new();
     for level in 0..64u8 {
         let count = size >> level;
@@ -160,7 +175,10 @@ pub(super) fn read_edge_tiles(tree: &sled::Tree, log: &LogKey, size: u64) -> Res
                 filled * 32
             )));
         }
-        let hashes = value.chunks(32).map(|c| Hash::from_slice(c).expect("32 bytes")).collect();
+        let hashes = value
+            .chunks(32)
+            .map(|c| Hash::from_slice(c).expect("32 bytes"))
+            .collect();
         tiles.push((tile, hashes));
     }
     Ok(tiles)

@@ -22,9 +22,9 @@ use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use tokio::sync::mpsc::Receiver as RequestReceiver;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::Receiver as RequestReceiver;
 
 use tokio::sync::oneshot;
 use yiyi_protocol::merkle::Hash;
@@ -106,7 +106,11 @@ pub(super) fn spawn(
 }
 
 /// The head of `log` as the sequencer knows it, read from disk on first use.
-fn head<'a>(heads: &'a mut HashMap<LogKey, ChainHead>, tree: &sled::Tree, log: LogKey) -> Result<&'a mut ChainHead, StoreError> {
+fn head<'a>(
+    heads: &'a mut HashMap<LogKey, ChainHead>,
+    tree: &sled::Tree,
+    log: LogKey,
+) -> Result<&'a mut ChainHead, StoreError> {
     if !heads.contains_key(&log) {
         let head = layout::read_state(tree, &log)?.head;
         heads.insert(log, head);
@@ -207,27 +211,41 @@ impl Cursor {
     }
 
     /// Adds an entry to the batch; records which levels' tiles changed.
-    fn push(&mut self, batch: &mut sled::Batch, dirty: &mut BTreeSet<u8>, log: &LogKey, entry: &VerifiedEntry) -> Appended {
+    fn push(
+        &mut self,
+        batch: &mut sled::Batch,
+        dirty: &mut BTreeSet<u8>,
+        log: &LogKey,
+        entry: &VerifiedEntry,
+    ) -> Appended {
         let sequence = self.state.head.size;
-        batch.insert(layout::entry_key(&entry.hash), layout::entry_value(log, sequence, &entry.bytes));
+        batch.insert(
+            layout::entry_key(&entry.hash),
+            layout::entry_value(log, sequence, &entry.bytes),
+        );
         let tiles = &mut self.tiles;
-        self.state.frontier.append(entry.hash, |level, index, hash| {
-            let at = usize::from(level);
-            if tiles.len() == at {
-                tiles.push((0, Vec::new()));
-            }
-            let (tile, hashes) = &mut tiles[at];
-            if hashes.len() as u64 == TILE_WIDTH {
-                // The full tile may have filled in this very group: write it
-                // now, as `finish` only writes each level's last tile.
-                batch.insert(layout::tile_key(log, level, *tile), tile_bytes(hashes));
-                *tile += 1;
-                hashes.clear();
-            }
-            debug_assert_eq!((*tile, hashes.len() as u64), (index / TILE_WIDTH, index % TILE_WIDTH));
-            hashes.push(hash);
-            dirty.insert(level);
-        });
+        self.state
+            .frontier
+            .append(entry.hash, |level, index, hash| {
+                let at = usize::from(level);
+                if tiles.len() == at {
+                    tiles.push((0, Vec::new()));
+                }
+                let (tile, hashes) = &mut tiles[at];
+                if hashes.len() as u64 == TILE_WIDTH {
+                    // The full tile may have filled in this very group: write it
+                    // now, as `finish` only writes each level's last tile.
+                    batch.insert(layout::tile_key(log, level, *tile), tile_bytes(hashes));
+                    *tile += 1;
+                    hashes.clear();
+                }
+                debug_assert_eq!(
+                    (*tile, hashes.len() as u64),
+                    (index / TILE_WIDTH, index % TILE_WIDTH)
+                );
+                hashes.push(hash);
+                dirty.insert(level);
+            });
         self.state.head = self.state.head.advance(entry);
         Appended {
             sequence,
@@ -315,7 +333,13 @@ impl Committer {
                     }
                     Err(e) => {
                         failure.get_or_insert(e);
-                        replies.push((reply, Appended { sequence: 0, hash: entry.hash }));
+                        replies.push((
+                            reply,
+                            Appended {
+                                sequence: 0,
+                                hash: entry.hash,
+                            },
+                        ));
                         continue;
                     }
                 }

@@ -52,7 +52,10 @@ impl MemoryTree {
 
     /// The hash of leaf `index`, if there is one.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
-        self.levels.first()?.get(usize::try_from(index).ok()?).copied()
+        self.levels
+            .first()?
+            .get(usize::try_from(index).ok()?)
+            .copied()
     }
 }
 

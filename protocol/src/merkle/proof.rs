@@ -37,7 +37,11 @@ fn out_of_range<E>(message: String) -> ProofRequestError<E> {
 
 /// `MTH(D[lo..hi])`, the root of the leaves `lo..hi`, for `lo` a multiple of
 /// the largest power of two not above `hi - lo` (every range the RFC uses is).
-pub fn range_root<S: Subtrees>(tree: &S, lo: u64, hi: u64) -> Result<Hash, ProofRequestError<S::Error>> {
+pub fn range_root<S: Subtrees>(
+    tree: &S,
+    lo: u64,
+    hi: u64,
+) -> Result<Hash, ProofRequestError<S::Error>> {
     if hi > tree.size() || lo > hi {
         return Err(out_of_range(format!(
             "leaves {lo}..{hi} are not in a tree of size {}",
@@ -53,12 +57,18 @@ pub fn range_root<S: Subtrees>(tree: &S, lo: u64, hi: u64) -> Result<Hash, Proof
     for level in (0..64u8).rev() {
         if n >> level & 1 == 1 {
             debug_assert_eq!(start % (1 << level), 0, "range {lo}..{hi} is not aligned");
-            pieces.push(tree.subtree(level, start >> level).map_err(ProofRequestError::Source)?);
+            pieces.push(
+                tree.subtree(level, start >> level)
+                    .map_err(ProofRequestError::Source)?,
+            );
             start += 1 << level;
         }
     }
     let last = pieces.pop().expect("a non-empty range has a piece");
-    Ok(pieces.iter().rev().fold(last, |acc, left| node_hash(left, &acc)))
+    Ok(pieces
+        .iter()
+        .rev()
+        .fold(last, |acc, left| node_hash(left, &acc)))
 }
 
 /// The largest power of two strictly below `n` (for `n >= 2`).
@@ -74,7 +84,9 @@ pub fn inclusion_proof<S: Subtrees>(
     size: u64,
 ) -> Result<Vec<Hash>, ProofRequestError<S::Error>> {
     if index >= size {
-        return Err(out_of_range(format!("leaf {index} is not in a tree of size {size}")));
+        return Err(out_of_range(format!(
+            "leaf {index} is not in a tree of size {size}"
+        )));
     }
     if size > tree.size() {
         return Err(out_of_range(format!(

@@ -178,7 +178,10 @@ pub fn verify_consistency(
         });
     }
     let mask = (old_size - 1) >> shift;
-    let old = chain_border_right(chain_inner_right(seed, &rest[..inner], mask), &rest[inner..]);
+    let old = chain_border_right(
+        chain_inner_right(seed, &rest[..inner], mask),
+        &rest[inner..],
+    );
     expect_root(old, old_root)?;
     let new = chain_border_right(chain_inner(seed, &rest[..inner], mask), &rest[inner..]);
     expect_root(new, root)
