@@ -9,6 +9,8 @@
 //!
 //! Networking and the HTTP API come in their own modules as they are built.
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 pub mod keyfile;
 pub mod store;
 

@@ -80,13 +80,13 @@ fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::R
         (None, Some(origin)) => SecretKey::generate(origin)?,
         (None, None) => bail!("give --origin or --key-file"),
     };
-    if let Some(origin) = origin {
-        if origin != key.name() {
-            bail!(
-                "the key is named {:?}, not {origin:?}: a ledger's key is named after its origin",
-                key.name()
-            );
-        }
+    if let Some(origin) = origin
+        && origin != key.name()
+    {
+        bail!(
+            "the key is named {:?}, not {origin:?}: a ledger's key is named after its origin",
+            key.name()
+        );
     }
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     keyfile::write(&key_path(data), &key)?;

@@ -30,7 +30,7 @@ use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{ChainHead, SecretKey, VerifiedEntry};
 
-use writer::Request;
+use writer::{Reply, Request};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -201,35 +201,44 @@ impl Store {
         self.inner.requests.as_ref().ok_or(StoreError::Closed)
     }
 
-    /// Queues a request without blocking an async runtime.
-    async fn submit(&self, request: Request) -> Result<(), StoreError> {
-        self.requests()?
-            .send(request)
+    /// Sends a request to the writer and waits for its answer, without
+    /// blocking an async runtime's thread.
+    async fn request(
+        &self,
+        request: impl FnOnce(Reply) -> Request,
+    ) -> Result<Appended, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let requests = self.requests()?;
+        requests
+            .send(request(reply))
             .await
-            .map_err(|_| StoreError::Closed)
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Queues a request from a plain thread.
-    fn submit_blocking(&self, request: Request) -> Result<(), StoreError> {
-        self.requests()?
-            .blocking_send(request)
-            .map_err(|_| StoreError::Closed)
+    /// [`Store::request`] from a plain thread (it panics inside a runtime).
+    fn request_blocking(
+        &self,
+        request: impl FnOnce(Reply) -> Request,
+    ) -> Result<Appended, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let requests = self.requests()?;
+        requests
+            .blocking_send(request(reply))
+            .map_err(|_| StoreError::Closed)?;
+        answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
     /// Appends `body` to the node's own ledger: the writer assigns the
     /// sequence number and previous hash, signs, and commits. Returns once the
     /// entry is durable.
     pub async fn append(&self, body: Body) -> Result<Appended, StoreError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(Request::Own { body, reply }).await?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.request(|reply| Request::Own { body, reply }).await
     }
 
     /// [`Store::append`] for callers outside an async runtime.
     pub fn append_blocking(&self, body: Body) -> Result<Appended, StoreError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit_blocking(Request::Own { body, reply })?;
-        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+        self.request_blocking(|reply| Request::Own { body, reply })
     }
 
     /// Appends an entry of another office's ledger, as received: it must be a
@@ -237,9 +246,8 @@ impl Store {
     /// once it is durable; a refused entry changes nothing.
     pub async fn append_replica(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(Request::Replica { log, entry, reply }).await?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.request(|reply| Request::Replica { log, entry, reply })
+            .await
     }
 
     /// [`Store::append_replica`] for callers outside an async runtime.
@@ -249,9 +257,7 @@ impl Store {
         bytes: &[u8],
     ) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit_blocking(Request::Replica { log, entry, reply })?;
-        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+        self.request_blocking(|reply| Request::Replica { log, entry, reply })
     }
 
     fn view(&self) -> std::sync::RwLockReadGuard<'_, DurableView> {

@@ -51,6 +51,12 @@ fn run_child(dir: &str) -> ! {
     unreachable!("the writers never stop");
 }
 
+/// A "seq hash" line of the child's; libtest prints lines of its own.
+fn acknowledgement(line: &str) -> Option<(u64, Hash)> {
+    let (seq, hash) = line.split_once(' ')?;
+    Some((seq.parse().ok()?, Hash::from_hex(hash).ok()?))
+}
+
 #[test]
 fn kill_9_during_appends_loses_no_acknowledged_entry() {
     if let Ok(dir) = std::env::var(CHILD_ENV) {
@@ -91,13 +97,11 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         // Lines already written by the child before it died are acknowledged too.
-        for line in lines.map_while(Result::ok) {
-            if let Some((seq, hash)) = line.split_once(' ') {
-                if let (Ok(seq), Ok(hash)) = (seq.parse::<u64>(), Hash::from_hex(hash)) {
-                    acked.push((seq, hash));
-                }
-            }
-        }
+        acked.extend(
+            lines
+                .map_while(Result::ok)
+                .filter_map(|l| acknowledgement(&l)),
+        );
 
         let store = Store::open(dir.path(), office()).unwrap();
         let log = store.own_log();

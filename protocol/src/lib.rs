@@ -10,6 +10,8 @@
 //! - [`note`]: C2SP signed notes.
 //! - [`checkpoint`]: C2SP tlog-checkpoints and cosignatures.
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 pub mod checkpoint;
 pub mod entry;
 pub mod keys;

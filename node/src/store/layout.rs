@@ -105,7 +105,7 @@ impl StoredState {
 
     pub(super) fn decode(value: &[u8]) -> Result<StoredState, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("a log state is malformed: {what}"));
-        if value.len() < 40 || (value.len() - 40) % 32 != 0 {
+        if value.len() < 40 || !(value.len() - 40).is_multiple_of(32) {
             return Err(corrupt("bad length"));
         }
         let size = u64::from_be_bytes(value[..8].try_into().expect("8 bytes"));

@@ -38,7 +38,8 @@ use super::{Appended, DurableView, LogKey, LogState, StoreError};
 /// the first request in it.
 const MAX_GROUP: usize = 1024;
 
-type Reply = oneshot::Sender<Result<Appended, StoreError>>;
+/// Where the writer sends an append's outcome.
+pub(super) type Reply = oneshot::Sender<Result<Appended, StoreError>>;
 
 /// What the writer is asked to do.
 pub(super) enum Request {
@@ -111,11 +112,12 @@ fn head<'a>(
     tree: &sled::Tree,
     log: LogKey,
 ) -> Result<&'a mut ChainHead, StoreError> {
-    if !heads.contains_key(&log) {
-        let head = layout::read_state(tree, &log)?.head;
-        heads.insert(log, head);
+    match heads.entry(log) {
+        std::collections::hash_map::Entry::Occupied(head) => Ok(head.into_mut()),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            Ok(slot.insert(layout::read_state(tree, &log)?.head))
+        }
     }
-    Ok(heads.get_mut(&log).expect("inserted above"))
 }
 
 struct Sequencer {
