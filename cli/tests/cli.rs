@@ -168,7 +168,10 @@ fn notes_sign_and_verify_and_refuse_what_does_not_verify() {
 fn tlog_tools_reproduce_the_rfc_6962_vectors() {
     assert_eq!(lines(&yiyi(&["tlog", "root"], RFC_LEAVES)), [RFC_ROOT_8]);
     // The leaves file the README uses holds the same leaves.
-    let readme_leaves = concat!(env!("CARGO_MANIFEST_DIR"), "/../protocol/tests/vectors/rfc6962-leaves.txt");
+    let readme_leaves = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../protocol/tests/vectors/rfc6962-leaves.txt"
+    );
     assert_eq!(std::fs::read_to_string(readme_leaves).unwrap(), RFC_LEAVES);
     // The empty tree, and one empty leaf.
     assert_eq!(

@@ -283,77 +283,37 @@ struct Committer {
 impl Committer {
     fn run(mut self, pending: Receiver<Group>) {
         while let Ok(group) = pending.recv() {
-            let mut replies = Vec::with_capacity(group.accepted.len());
-            let result = if self.failed.load(Ordering::Acquire) {
-                Err(StoreError::Failed)
-            } else {
-                self.commit(group, &mut replies)
-            };
-            match result {
-                Ok((heads, checkpoint)) => {
-                    let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
-                    durable.logs.extend(heads);
-                    if checkpoint.is_some() {
-                        durable.checkpoint = checkpoint;
-                    }
-                    drop(durable);
-                    for (reply, appended) in replies {
-                        let _ = reply.send(Ok(appended));
-                    }
-                }
-                Err(e) => {
-                    if !self.failed.swap(true, Ordering::AcqRel) {
-                        tracing::error!(error = %e, "a group commit failed; the store takes no more appends until restarted");
-                    }
-                    // The cursors may hold what never reached the disk.
-                    self.cursors.clear();
-                    let message = e.to_string();
-                    for (reply, _) in replies {
-                        let _ = reply.send(Err(StoreError::CommitFailed(message.clone())));
-                    }
-                }
+            for (reply, outcome) in self.commit(group) {
+                let _ = reply.send(outcome);
             }
         }
     }
 
-    /// Writes one group and makes it durable; fills `replies` with who is
-    /// waiting for what, and returns the new heads and checkpoint.
-    #[allow(clippy::type_complexity)]
-    fn commit(
-        &mut self,
-        group: Group,
-        replies: &mut Vec<(Reply, Appended)>,
-    ) -> Result<(Vec<(LogKey, LogState)>, Option<String>), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut dirty: HashMap<LogKey, BTreeSet<u8>> = HashMap::new();
-        let mut failure = None;
-        for (log, entry, reply) in group.accepted {
-            if !self.cursors.contains_key(&log) {
-                match Cursor::load(&self.tree, &log) {
+    /// Writes one group, makes it durable and publishes the new heads;
+    /// returns each caller's outcome.
+    fn commit(&mut self, group: Group) -> Vec<(Reply, Result<Appended, StoreError>)> {
+        if self.failed.load(Ordering::Acquire) {
+            return refuse(group, || StoreError::Failed);
+        }
+        for (log, _, _) in &group.accepted {
+            if !self.cursors.contains_key(log) {
+                match Cursor::load(&self.tree, log) {
                     Ok(cursor) => {
-                        self.cursors.insert(log, cursor);
+                        self.cursors.insert(*log, cursor);
                     }
-                    Err(e) => {
-                        failure.get_or_insert(e);
-                        replies.push((
-                            reply,
-                            Appended {
-                                sequence: 0,
-                                hash: entry.hash,
-                            },
-                        ));
-                        continue;
-                    }
+                    Err(e) => return self.fail(group, e),
                 }
             }
-            let cursor = self.cursors.get_mut(&log).expect("loaded above");
-            let appended = cursor.push(&mut batch, dirty.entry(log).or_default(), &log, &entry);
-            replies.push((reply, appended));
-        }
-        if let Some(e) = failure {
-            return Err(e);
         }
 
+        let mut batch = sled::Batch::default();
+        let mut dirty: HashMap<LogKey, BTreeSet<u8>> = HashMap::new();
+        let mut appended = Vec::with_capacity(group.accepted.len());
+        for (log, entry, reply) in group.accepted {
+            let cursor = self.cursors.get_mut(&log).expect("loaded above");
+            let at = cursor.push(&mut batch, dirty.entry(log).or_default(), &log, &entry);
+            appended.push((reply, at));
+        }
         let own_log = *self.own.public_bytes();
         let mut heads = Vec::with_capacity(dirty.len());
         let mut checkpoint = None;
@@ -371,11 +331,60 @@ impl Committer {
             }
             heads.push((*log, head));
         }
+
+        if let Err(e) = self.persist(batch) {
+            let accepted = appended.into_iter().map(|(reply, _)| reply);
+            let message = e.to_string();
+            self.stop(&e);
+            return accepted
+                .map(|reply| (reply, Err(StoreError::CommitFailed(message.clone()))))
+                .collect();
+        }
+        let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
+        durable.logs.extend(heads);
+        if checkpoint.is_some() {
+            durable.checkpoint = checkpoint;
+        }
+        drop(durable);
+        appended
+            .into_iter()
+            .map(|(reply, at)| (reply, Ok(at)))
+            .collect()
+    }
+
+    fn persist(&self, batch: sled::Batch) -> Result<(), StoreError> {
         self.tree.apply_batch(batch)?;
         self.db.flush()?;
         // sled 0.34 syncs with sync_file_range only; fdatasync also reaches
         // the device's cache and the file's size.
         self.data_file.sync_data()?;
-        Ok((heads, checkpoint))
+        Ok(())
     }
+
+    /// Refuses a group that could not even be staged, and stops.
+    fn fail(&mut self, group: Group, e: StoreError) -> Vec<(Reply, Result<Appended, StoreError>)> {
+        let message = e.to_string();
+        self.stop(&e);
+        refuse(group, || StoreError::CommitFailed(message.clone()))
+    }
+
+    /// Takes no more appends: what reached the disk is unknown.
+    fn stop(&mut self, e: &StoreError) {
+        if !self.failed.swap(true, Ordering::AcqRel) {
+            tracing::error!(error = %e, "a group commit failed; the store takes no more appends until restarted");
+        }
+        self.cursors.clear();
+    }
+}
+
+/// The same error for everyone in a group.
+fn refuse(
+    group: Group,
+    error: impl Fn() -> StoreError,
+) -> Vec<(Reply, Result<Appended, StoreError>)> {
+    group
+        .accepted
+        .into_iter()
+        .map(|(_, _, reply)| (reply, Err(error())))
+        .collect()
 }
