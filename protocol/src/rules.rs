@@ -1,0 +1,966 @@
+//! The consultation procedure (协商程序) as rules over a community's ledger.
+//!
+//! [`Consultation`] is the state a ledger's entries add up to: the
+//! participant list, the topics with where each stands in the five steps
+//! (五步), the meetings with their seven steps (七定), and the notices.
+//! [`Consultation::check`] says whether a proposed record may come next, and
+//! precisely why not; [`Consultation::apply`] folds an accepted one in. Both
+//! are pure, so the node (before it signs), a replicating peer and a light
+//! client all apply the same rules to the same entries.
+//!
+//! The procedure, after the Jinan case study:
+//!
+//! - a topic (议题) is proposed, then gate-kept (议题把关): accepted,
+//!   declined as already regulated (with the citation and a published
+//!   explanation), or referred as an individual dispute to a named mediator,
+//!   which may be consulted on only after the party organisation approves;
+//! - the scale (三事) constrains the meeting: a major matter (大事大议) needs a
+//!   full meeting with participants of at least two kinds; a minor one (小事小议)
+//!   may also be settled by card (卡片协商) or online (微协商); an urgent one
+//!   (急事立议) is convened at once, within [`URGENT_WITHIN_DAYS`] days;
+//! - a meeting records the seven steps in order, each once; outcomes are
+//!   classified (分流分类) only after `form-result`, and `publish-result` only
+//!   once every topic of the meeting has its outcome;
+//! - immediate (即办件) and promised (承诺件) items are carried out with
+//!   progress until completion; a shelved item (搁置件) may be reopened by a
+//!   new topic; a suggestion (建议件) waits for escalation;
+//! - follow-up visits (回访) and then the residents' evaluation (评议) close
+//!   the fifth step.
+
+pub mod calendar;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::merkle::Hash;
+use crate::proto::{
+    self, entry::Body, gate_decision::Verdict, meeting::Form, meeting_step::Step, outcome::Class,
+    topic::Source,
+};
+pub use calendar::{Date, DateError};
+
+/// An urgent matter's meeting must be held within this many days of the
+/// topic's acceptance ("convened at once").
+pub const URGENT_WITHIN_DAYS: i64 = 3;
+
+/// The five steps (五步) of a topic's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FiveStep {
+    /// 1 明确主体: determine the participants.
+    DetermineParticipants = 1,
+    /// 2 确定议题: set the topic.
+    SetTopic = 2,
+    /// 3 开展协商: consult.
+    Consult = 3,
+    /// 4 落实协商结果: carry out the result.
+    CarryOut = 4,
+    /// 5 评价落实结果: evaluate the carrying out.
+    Evaluate = 5,
+}
+
+/// Where a topic stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopicStatus {
+    /// 待把关: proposed, awaiting the party organisation's gate-keeping.
+    Proposed,
+    /// 不予协商: declined as already regulated.
+    Declined,
+    /// 个人纠纷调解中: referred to a mediator; not consulted on unless approved.
+    Referred,
+    /// 待协商: accepted (or an approved dispute), awaiting a meeting.
+    Accepted,
+    /// 协商中: on a meeting's agenda.
+    Scheduled,
+    /// 已分类: classified, being handled according to its class.
+    Classified(OutcomeClass),
+    /// 已办结: carried out.
+    Done,
+    /// 已评议: evaluated by the residents.
+    Evaluated,
+    /// 已重新协商: shelved, then reopened by a new topic.
+    Reopened,
+}
+
+impl TopicStatus {
+    /// The step of the five this status belongs to.
+    pub fn five_step(self) -> FiveStep {
+        match self {
+            TopicStatus::Proposed | TopicStatus::Referred | TopicStatus::Declined => {
+                FiveStep::SetTopic
+            }
+            TopicStatus::Accepted | TopicStatus::Scheduled => FiveStep::Consult,
+            TopicStatus::Classified(_) => FiveStep::CarryOut,
+            TopicStatus::Done | TopicStatus::Evaluated | TopicStatus::Reopened => {
+                FiveStep::Evaluate
+            }
+        }
+    }
+
+    /// The status's name in the API and CLI (`proposed`, `promised`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            TopicStatus::Proposed => "proposed",
+            TopicStatus::Declined => "declined",
+            TopicStatus::Referred => "referred",
+            TopicStatus::Accepted => "accepted",
+            TopicStatus::Scheduled => "scheduled",
+            TopicStatus::Classified(class) => class.name(),
+            TopicStatus::Done => "done",
+            TopicStatus::Evaluated => "evaluated",
+            TopicStatus::Reopened => "reopened",
+        }
+    }
+}
+
+impl fmt::Display for TopicStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The four outcome classes (分流分类).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeClass {
+    /// 即办件
+    Immediate,
+    /// 搁置件
+    Shelved,
+    /// 承诺件
+    Promised,
+    /// 建议件
+    Suggestion,
+}
+
+impl OutcomeClass {
+    /// The class's name in the API and CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeClass::Immediate => "immediate",
+            OutcomeClass::Shelved => "shelved",
+            OutcomeClass::Promised => "promised",
+            OutcomeClass::Suggestion => "suggestion",
+        }
+    }
+
+    fn from_proto(class: i32) -> Option<OutcomeClass> {
+        match Class::try_from(class).ok()? {
+            Class::Immediate => Some(OutcomeClass::Immediate),
+            Class::Shelved => Some(OutcomeClass::Shelved),
+            Class::Promised => Some(OutcomeClass::Promised),
+            Class::Suggestion => Some(OutcomeClass::Suggestion),
+            Class::Unspecified => None,
+        }
+    }
+}
+
+/// Why a record may not come next. Each names what is wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleError {
+    /// A record needs this field.
+    #[error("{record} needs {field}")]
+    Missing {
+        /// The kind of record.
+        record: &'static str,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// The id is taken.
+    #[error("there is already a {kind} with id {id:?}")]
+    Duplicate {
+        /// Participant, topic, meeting.
+        kind: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// The id names nothing.
+    #[error("there is no {kind} with id {id:?}")]
+    Unknown {
+        /// Participant, topic, meeting, notice.
+        kind: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// The topic is not where this record needs it to be.
+    #[error("topic {topic:?} is {status}; {action} needs it {needs}")]
+    TopicStatus {
+        /// The topic.
+        topic: String,
+        /// Where it stands.
+        status: TopicStatus,
+        /// What was attempted.
+        action: &'static str,
+        /// Where it would have to stand.
+        needs: &'static str,
+    },
+    /// A referred dispute goes to consultation only after approval.
+    #[error(
+        "topic {0:?} is an individual dispute: the party organisation must approve it before consultation"
+    )]
+    DisputeNotApproved(String),
+    /// A participant who has withdrawn was named.
+    #[error("participant {0:?} has withdrawn from the list")]
+    ParticipantWithdrawn(String),
+    /// A major matter was not given a full meeting.
+    #[error(
+        "topic {0:?} is a major matter (大事大议): it needs a full meeting, not a card or online consultation"
+    )]
+    MajorNeedsMeeting(String),
+    /// A major matter needs participants of two kinds.
+    #[error(
+        "topic {topic:?} is a major matter (大事大议): it needs participants of at least two kinds, this meeting has {kinds}"
+    )]
+    MajorNeedsTwoKinds {
+        /// The topic.
+        topic: String,
+        /// How many kinds the meeting has.
+        kinds: usize,
+    },
+    /// An urgent matter was not convened at once.
+    #[error(
+        "topic {topic:?} is urgent (急事立议): its meeting must be held by {latest}, not {date}"
+    )]
+    UrgentNotAtOnce {
+        /// The topic.
+        topic: String,
+        /// The meeting's date.
+        date: Date,
+        /// The latest date allowed.
+        latest: Date,
+    },
+    /// A meeting step out of order, repeated, or after the meeting closed.
+    #[error("meeting {meeting:?}: the next step is {expected}, not {got}")]
+    StepOutOfOrder {
+        /// The meeting.
+        meeting: String,
+        /// The step expected next (`none` once all seven are in).
+        expected: &'static str,
+        /// The step given.
+        got: &'static str,
+    },
+    /// An outcome before the meeting formed its result.
+    #[error("meeting {0:?} has not formed its result (form-result) yet")]
+    ResultNotFormed(String),
+    /// `publish-result` while some topics have no outcome.
+    #[error("meeting {meeting:?} cannot publish: topics without an outcome: {topics:?}")]
+    OutcomesMissing {
+        /// The meeting.
+        meeting: String,
+        /// Topics still unclassified.
+        topics: Vec<String>,
+    },
+    /// A topic classified in one meeting is recorded against another.
+    #[error("topic {topic:?} is on the agenda of meeting {scheduled:?}, not {given:?}")]
+    WrongMeeting {
+        /// The topic.
+        topic: String,
+        /// Its meeting.
+        scheduled: String,
+        /// The meeting given.
+        given: String,
+    },
+    /// A follow-up or evaluation that needs follow-ups first.
+    #[error("topic {0:?} has had no follow-up visit (回访) yet")]
+    NoFollowUp(String),
+    /// An evaluation with no votes.
+    #[error("an evaluation of topic {0:?} needs at least one vote")]
+    EmptyEvaluation(String),
+    /// A reopened topic must name a shelved topic.
+    #[error("topic {topic:?} can only reopen a shelved topic; {reopens:?} is {status}")]
+    NotShelved {
+        /// The new topic.
+        topic: String,
+        /// The topic it names.
+        reopens: String,
+        /// Where that one stands.
+        status: TopicStatus,
+    },
+    /// A date that is not `YYYY-MM-DD`.
+    #[error(transparent)]
+    Date(#[from] DateError),
+    /// A commitment that is not a SHA-256 hash.
+    #[error("{0} must be a 32-byte salted commitment")]
+    BadCommitment(&'static str),
+    /// An enum left unspecified or out of range.
+    #[error("{0} is not set to a known value")]
+    Unspecified(&'static str),
+}
+
+/// A participant on the list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantState {
+    /// The record as last written.
+    pub record: proto::Participant,
+}
+
+/// A topic and what has happened to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicState {
+    /// The topic as proposed.
+    pub topic: proto::Topic,
+    /// Where it stands.
+    pub status: TopicStatus,
+    /// When it was proposed (ms since the epoch).
+    pub proposed_ms: i64,
+    /// The gate-keeping decisions, in order.
+    pub gate: Vec<proto::GateDecision>,
+    /// When it was accepted for consultation.
+    pub accepted_ms: Option<i64>,
+    /// The meeting it is on.
+    pub meeting: Option<String>,
+    /// Its outcome.
+    pub outcome: Option<proto::Outcome>,
+    /// When the outcome was recorded.
+    pub classified_ms: Option<i64>,
+    /// Progress reports, in order.
+    pub progress: Vec<(i64, proto::Progress)>,
+    /// When it was completed.
+    pub done_ms: Option<i64>,
+    /// Supervision records.
+    pub supervision: Vec<proto::Supervision>,
+    /// Follow-up visits.
+    pub follow_ups: Vec<proto::FollowUp>,
+    /// The residents' evaluation.
+    pub evaluation: Option<proto::Evaluation>,
+}
+
+/// Why a promised item shows as overdue in public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overdue {
+    /// The deadline has passed without completion.
+    DeadlinePassed(Date),
+    /// No progress notice within the promised notice period since this date.
+    ProgressNoticeMissed(Date),
+}
+
+impl TopicState {
+    /// Whether a promised item is overdue on `today` (Shanghai).
+    pub fn overdue(&self, now_ms: i64) -> Option<Overdue> {
+        let outcome = self.outcome.as_ref()?;
+        if self.status != TopicStatus::Classified(OutcomeClass::Promised) {
+            return None;
+        }
+        let today = Date::in_shanghai(now_ms);
+        if let Ok(deadline) = Date::parse(&outcome.deadline)
+            && today > deadline
+        {
+            return Some(Overdue::DeadlinePassed(deadline));
+        }
+        let last = self
+            .progress
+            .last()
+            .map(|(t, _)| *t)
+            .or(self.classified_ms)?;
+        let last = Date::in_shanghai(last);
+        let period = i64::from(outcome.notice_period_days.max(1));
+        (today > last.plus_days(period)).then_some(Overdue::ProgressNoticeMissed(last))
+    }
+}
+
+/// A meeting and how far its seven steps have come.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingState {
+    /// The meeting as scheduled.
+    pub meeting: proto::Meeting,
+    /// The steps recorded, in order.
+    pub steps: Vec<proto::MeetingStep>,
+}
+
+/// The seven steps (七定), in their order.
+pub const SEVEN_STEPS: [Step; 7] = [
+    Step::SignIn,
+    Step::ExplainTopic,
+    Step::IntroduceParticipants,
+    Step::ReadRules,
+    Step::Discuss,
+    Step::FormResult,
+    Step::PublishResult,
+];
+
+/// A step's name in the API and CLI.
+pub fn step_name(step: Step) -> &'static str {
+    match step {
+        Step::SignIn => "sign-in",
+        Step::ExplainTopic => "explain-topic",
+        Step::IntroduceParticipants => "introduce-participants",
+        Step::ReadRules => "read-rules",
+        Step::Discuss => "discuss",
+        Step::FormResult => "form-result",
+        Step::PublishResult => "publish-result",
+        Step::Unspecified => "unspecified",
+    }
+}
+
+impl MeetingState {
+    /// The step that must come next, if any.
+    pub fn next_step(&self) -> Option<Step> {
+        SEVEN_STEPS.get(self.steps.len()).copied()
+    }
+
+    /// Whether all seven steps are in.
+    pub fn is_complete(&self) -> bool {
+        self.steps.len() == SEVEN_STEPS.len()
+    }
+
+    /// Whether `form-result` is in.
+    pub fn result_formed(&self) -> bool {
+        self.steps.len() > 5
+    }
+}
+
+/// Where a record sits in the ledger: needed to refer to notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The entry's sequence number.
+    pub sequence: u64,
+    /// The entry's hash.
+    pub hash: Hash,
+    /// The entry's time (ms since the epoch).
+    pub time_ms: i64,
+}
+
+/// A community's consultation, as its ledger's entries add up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Consultation {
+    /// The participant list (协商主体清单), by id.
+    pub participants: BTreeMap<String, ParticipantState>,
+    /// Topics, by id.
+    pub topics: BTreeMap<String, TopicState>,
+    /// Meetings, by id.
+    pub meetings: BTreeMap<String, MeetingState>,
+    /// Notices, by entry hash.
+    pub notices: BTreeMap<Hash, (Position, proto::Notice)>,
+}
+
+fn require(record: &'static str, field: &'static str, present: bool) -> Result<(), RuleError> {
+    if present {
+        Ok(())
+    } else {
+        Err(RuleError::Missing { record, field })
+    }
+}
+
+fn commitment(field: &'static str, bytes: &[u8], required: bool) -> Result<(), RuleError> {
+    match bytes.len() {
+        32 => Ok(()),
+        0 if !required => Ok(()),
+        _ => Err(RuleError::BadCommitment(field)),
+    }
+}
+
+impl Consultation {
+    /// An empty ledger's state.
+    pub fn new() -> Consultation {
+        Consultation::default()
+    }
+
+    fn topic(&self, id: &str) -> Result<&TopicState, RuleError> {
+        self.topics.get(id).ok_or_else(|| RuleError::Unknown {
+            kind: "topic",
+            id: id.into(),
+        })
+    }
+
+    fn meeting(&self, id: &str) -> Result<&MeetingState, RuleError> {
+        self.meetings.get(id).ok_or_else(|| RuleError::Unknown {
+            kind: "meeting",
+            id: id.into(),
+        })
+    }
+
+    /// A topic must stand at one of `allowed` for `action`.
+    fn topic_in(
+        &self,
+        id: &str,
+        action: &'static str,
+        needs: &'static str,
+        allowed: impl Fn(TopicStatus) -> bool,
+    ) -> Result<&TopicState, RuleError> {
+        let topic = self.topic(id)?;
+        if allowed(topic.status) {
+            Ok(topic)
+        } else {
+            Err(RuleError::TopicStatus {
+                topic: id.into(),
+                status: topic.status,
+                action,
+                needs,
+            })
+        }
+    }
+
+    /// Whether `body` may be the next record, at `time_ms`. Records this
+    /// module has no rules for (charters, escalations and what follows them)
+    /// are accepted here; their own rules live with them.
+    pub fn check(&self, body: &Body, time_ms: i64) -> Result<(), RuleError> {
+        match body {
+            Body::Participant(p) => self.check_participant(p),
+            Body::Topic(t) => self.check_topic(t),
+            Body::GateDecision(g) => self.check_gate(g),
+            Body::Meeting(m) => self.check_meeting(m),
+            Body::MeetingStep(s) => self.check_step(s),
+            Body::Outcome(o) => self.check_outcome(o),
+            Body::Progress(p) => {
+                require("a progress report", "text", !p.text.trim().is_empty())?;
+                self.topic_in(&p.topic_id, "progress", "immediate or promised", |s| {
+                    matches!(
+                        s,
+                        TopicStatus::Classified(OutcomeClass::Immediate | OutcomeClass::Promised)
+                    )
+                })
+                .map(drop)
+            }
+            Body::Supervision(s) => {
+                require(
+                    "supervision",
+                    "supervisors or oversight bodies",
+                    !(s.supervisors.is_empty() && s.oversight_bodies.is_empty()),
+                )?;
+                self.topic_in(
+                    &s.topic_id,
+                    "supervision",
+                    "being carried out or done",
+                    |s| {
+                        matches!(
+                            s,
+                            TopicStatus::Classified(
+                                OutcomeClass::Immediate | OutcomeClass::Promised
+                            ) | TopicStatus::Done
+                        )
+                    },
+                )
+                .map(drop)
+            }
+            Body::FollowUp(f) => {
+                require("a follow-up", "summary", !f.summary.trim().is_empty())?;
+                self.topic_in(&f.topic_id, "a follow-up visit", "done", |s| {
+                    s == TopicStatus::Done
+                })
+                .map(drop)
+            }
+            Body::Evaluation(e) => {
+                let topic = self.topic_in(&e.topic_id, "an evaluation", "done", |s| {
+                    s == TopicStatus::Done
+                })?;
+                if topic.follow_ups.is_empty() {
+                    return Err(RuleError::NoFollowUp(e.topic_id.clone()));
+                }
+                if e.satisfied + e.basically_satisfied + e.dissatisfied == 0 {
+                    return Err(RuleError::EmptyEvaluation(e.topic_id.clone()));
+                }
+                Ok(())
+            }
+            Body::Notice(n) => self.check_notice(n),
+            Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
+            _ => {
+                let _ = time_ms;
+                Ok(())
+            }
+        }
+    }
+
+    fn check_participant(&self, p: &proto::Participant) -> Result<(), RuleError> {
+        require("a participant", "an id", !p.id.trim().is_empty())?;
+        require("a participant", "a name", !p.name.trim().is_empty())?;
+        match proto::participant::Kind::try_from(p.kind) {
+            Ok(proto::participant::Kind::Unspecified) | Err(_) => {
+                Err(RuleError::Unspecified("the participant's kind"))
+            }
+            // Re-recording a participant updates (or withdraws) it.
+            Ok(_) => Ok(()),
+        }
+    }
+
+    fn check_topic(&self, t: &proto::Topic) -> Result<(), RuleError> {
+        require("a topic", "an id", !t.id.trim().is_empty())?;
+        require("a topic", "a title", !t.title.trim().is_empty())?;
+        if self.topics.contains_key(&t.id) {
+            return Err(RuleError::Duplicate {
+                kind: "topic",
+                id: t.id.clone(),
+            });
+        }
+        if !matches!(proto::Category::try_from(t.category), Ok(c) if c != proto::Category::Unspecified)
+        {
+            return Err(RuleError::Unspecified("the topic's category"));
+        }
+        if !matches!(proto::Scale::try_from(t.scale), Ok(s) if s != proto::Scale::Unspecified) {
+            return Err(RuleError::Unspecified("the topic's scale"));
+        }
+        if !matches!(Source::try_from(t.source), Ok(s) if s != Source::Unspecified) {
+            return Err(RuleError::Unspecified("the topic's source"));
+        }
+        commitment("who raised the topic", &t.raised_by_commitment, false)?;
+        if !t.reopens.is_empty() {
+            let old = self.topic(&t.reopens)?;
+            if old.status != TopicStatus::Classified(OutcomeClass::Shelved) {
+                return Err(RuleError::NotShelved {
+                    topic: t.id.clone(),
+                    reopens: t.reopens.clone(),
+                    status: old.status,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_gate(&self, g: &proto::GateDecision) -> Result<(), RuleError> {
+        let verdict =
+            Verdict::try_from(g.verdict).map_err(|_| RuleError::Unspecified("the verdict"))?;
+        match verdict {
+            Verdict::Unspecified => Err(RuleError::Unspecified("the verdict")),
+            Verdict::Accept => self
+                .topic_in(&g.topic_id, "accepting", "proposed", |s| {
+                    s == TopicStatus::Proposed
+                })
+                .map(drop),
+            Verdict::DeclineRegulated => {
+                require(
+                    "declining a topic",
+                    "the law, regulation or decision that settles it (citation)",
+                    !g.citation.trim().is_empty(),
+                )?;
+                require(
+                    "declining a topic",
+                    "an explanation for the residents",
+                    !g.explanation.trim().is_empty(),
+                )?;
+                self.topic_in(&g.topic_id, "declining", "proposed", |s| {
+                    s == TopicStatus::Proposed
+                })
+                .map(drop)
+            }
+            Verdict::IndividualDispute => {
+                require(
+                    "referring a dispute",
+                    "a mediator",
+                    !g.mediator.trim().is_empty(),
+                )?;
+                commitment("the dispute's details", &g.details_commitment, false)?;
+                self.topic_in(&g.topic_id, "referring", "proposed", |s| {
+                    s == TopicStatus::Proposed
+                })
+                .map(drop)
+            }
+            Verdict::DisputeApproved => {
+                require(
+                    "approving a dispute for consultation",
+                    "the party organisation meeting that approved it",
+                    !g.approval_reference.trim().is_empty(),
+                )?;
+                self.topic_in(&g.topic_id, "approving", "referred", |s| {
+                    s == TopicStatus::Referred
+                })
+                .map(drop)
+            }
+        }
+    }
+
+    fn check_meeting(&self, m: &proto::Meeting) -> Result<(), RuleError> {
+        require("a meeting", "an id", !m.id.trim().is_empty())?;
+        require("a meeting", "at least one topic", !m.topic_ids.is_empty())?;
+        if self.meetings.contains_key(&m.id) {
+            return Err(RuleError::Duplicate {
+                kind: "meeting",
+                id: m.id.clone(),
+            });
+        }
+        let form =
+            Form::try_from(m.form).map_err(|_| RuleError::Unspecified("the meeting's form"))?;
+        if form == Form::Unspecified {
+            return Err(RuleError::Unspecified("the meeting's form"));
+        }
+        if !matches!(proto::meeting::MeetingLevel::try_from(m.level), Ok(l) if l != proto::meeting::MeetingLevel::Unspecified)
+        {
+            return Err(RuleError::Unspecified("the meeting's level"));
+        }
+        if m.level == proto::meeting::MeetingLevel::CrossCommunity as i32 {
+            require(
+                "a cross-community meeting",
+                "the procedure the street set",
+                !m.procedure.trim().is_empty(),
+            )?;
+        }
+        let date = Date::parse(&m.date)?;
+        let mut kinds = std::collections::BTreeSet::new();
+        for id in &m.participant_ids {
+            let participant = self
+                .participants
+                .get(id)
+                .ok_or_else(|| RuleError::Unknown {
+                    kind: "participant",
+                    id: id.clone(),
+                })?;
+            if participant.record.withdrawn {
+                return Err(RuleError::ParticipantWithdrawn(id.clone()));
+            }
+            kinds.insert(participant.record.kind);
+        }
+        for id in &m.topic_ids {
+            let topic = self.topic(id)?;
+            if topic.status == TopicStatus::Referred {
+                return Err(RuleError::DisputeNotApproved(id.clone()));
+            }
+            if topic.status != TopicStatus::Accepted {
+                return Err(RuleError::TopicStatus {
+                    topic: id.clone(),
+                    status: topic.status,
+                    action: "scheduling a meeting",
+                    needs: "accepted",
+                });
+            }
+            match proto::Scale::try_from(topic.topic.scale) {
+                Ok(proto::Scale::Major) => {
+                    if form != Form::Meeting {
+                        return Err(RuleError::MajorNeedsMeeting(id.clone()));
+                    }
+                    if kinds.len() < 2 {
+                        return Err(RuleError::MajorNeedsTwoKinds {
+                            topic: id.clone(),
+                            kinds: kinds.len(),
+                        });
+                    }
+                }
+                Ok(proto::Scale::Urgent) => {
+                    let accepted =
+                        Date::in_shanghai(topic.accepted_ms.unwrap_or(topic.proposed_ms));
+                    let latest = accepted.plus_days(URGENT_WITHIN_DAYS);
+                    if date > latest {
+                        return Err(RuleError::UrgentNotAtOnce {
+                            topic: id.clone(),
+                            date,
+                            latest,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_step(&self, s: &proto::MeetingStep) -> Result<(), RuleError> {
+        let meeting = self.meeting(&s.meeting_id)?;
+        let step = Step::try_from(s.step).unwrap_or(Step::Unspecified);
+        let expected = meeting.next_step();
+        if Some(step) != expected {
+            return Err(RuleError::StepOutOfOrder {
+                meeting: s.meeting_id.clone(),
+                expected: expected
+                    .map(step_name)
+                    .unwrap_or("none (all seven steps are in)"),
+                got: step_name(step),
+            });
+        }
+        match step {
+            Step::SignIn => {
+                require("sign-in", "the number of attendees", s.attendee_count > 0)?;
+                commitment("the sign-in sheet", &s.attendees_commitment, true)
+            }
+            Step::FormResult => require("form-result", "the result", !s.result.trim().is_empty()),
+            Step::PublishResult => {
+                let missing: Vec<String> = meeting
+                    .meeting
+                    .topic_ids
+                    .iter()
+                    .filter(|id| self.topics.get(*id).is_some_and(|t| t.outcome.is_none()))
+                    .cloned()
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(RuleError::OutcomesMissing {
+                        meeting: s.meeting_id.clone(),
+                        topics: missing,
+                    })
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_outcome(&self, o: &proto::Outcome) -> Result<(), RuleError> {
+        let topic = self.topic_in(
+            &o.topic_id,
+            "an outcome",
+            "on a meeting's agenda (consulted on)",
+            |s| s == TopicStatus::Scheduled,
+        )?;
+        let scheduled = topic.meeting.clone().unwrap_or_default();
+        if scheduled != o.meeting_id {
+            return Err(RuleError::WrongMeeting {
+                topic: o.topic_id.clone(),
+                scheduled,
+                given: o.meeting_id.clone(),
+            });
+        }
+        if !self.meeting(&o.meeting_id)?.result_formed() {
+            return Err(RuleError::ResultNotFormed(o.meeting_id.clone()));
+        }
+        let class =
+            OutcomeClass::from_proto(o.class).ok_or(RuleError::Unspecified("the outcome class"))?;
+        let what = "an outcome";
+        match class {
+            OutcomeClass::Immediate => require(
+                what,
+                "a responsible party",
+                !o.responsible_party.trim().is_empty(),
+            ),
+            OutcomeClass::Shelved => require(
+                what,
+                "an explanation for the residents",
+                !o.explanation.trim().is_empty(),
+            ),
+            OutcomeClass::Promised => {
+                require(
+                    what,
+                    "a responsible party",
+                    !o.responsible_party.trim().is_empty(),
+                )?;
+                require(what, "measures", !o.measures.trim().is_empty())?;
+                require(what, "a deadline", !o.deadline.is_empty())?;
+                require(what, "a notice period", o.notice_period_days > 0)?;
+                Date::parse(&o.deadline).map(drop).map_err(RuleError::from)
+            }
+            OutcomeClass::Suggestion => require(
+                what,
+                "a proposed solution",
+                !o.proposed_solution.trim().is_empty(),
+            ),
+        }
+    }
+
+    fn check_notice(&self, n: &proto::Notice) -> Result<(), RuleError> {
+        require("a notice", "a title", !n.title.trim().is_empty())?;
+        require("a notice", "a body", !n.body.trim().is_empty())?;
+        if !n.topic_id.is_empty() {
+            self.topic(&n.topic_id)?;
+        }
+        if let Some(old) = &n.supersedes {
+            let hash = Hash::from_slice(&old.hash).map_err(|_| RuleError::Unknown {
+                kind: "notice",
+                id: hex::encode(&old.hash),
+            })?;
+            if !self.notices.contains_key(&hash) {
+                return Err(RuleError::Unknown {
+                    kind: "notice",
+                    id: hash.to_hex(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds an accepted record in. Call only after [`Consultation::check`]
+    /// accepted it; records that were refused must not be applied.
+    pub fn apply(&mut self, body: &Body, at: Position) {
+        match body {
+            Body::Participant(p) => {
+                self.participants
+                    .insert(p.id.clone(), ParticipantState { record: p.clone() });
+            }
+            Body::Topic(t) => {
+                if let Some(old) = self.topics.get_mut(&t.reopens) {
+                    old.status = TopicStatus::Reopened;
+                }
+                self.topics.insert(
+                    t.id.clone(),
+                    TopicState {
+                        topic: t.clone(),
+                        status: TopicStatus::Proposed,
+                        proposed_ms: at.time_ms,
+                        gate: Vec::new(),
+                        accepted_ms: None,
+                        meeting: None,
+                        outcome: None,
+                        classified_ms: None,
+                        progress: Vec::new(),
+                        done_ms: None,
+                        supervision: Vec::new(),
+                        follow_ups: Vec::new(),
+                        evaluation: None,
+                    },
+                );
+            }
+            Body::GateDecision(g) => {
+                if let Some(topic) = self.topics.get_mut(&g.topic_id) {
+                    topic.status = match Verdict::try_from(g.verdict) {
+                        Ok(Verdict::Accept | Verdict::DisputeApproved) => {
+                            topic.accepted_ms = Some(at.time_ms);
+                            TopicStatus::Accepted
+                        }
+                        Ok(Verdict::DeclineRegulated) => TopicStatus::Declined,
+                        Ok(Verdict::IndividualDispute) => TopicStatus::Referred,
+                        _ => topic.status,
+                    };
+                    topic.gate.push(g.clone());
+                }
+            }
+            Body::Meeting(m) => {
+                for id in &m.topic_ids {
+                    if let Some(topic) = self.topics.get_mut(id) {
+                        topic.status = TopicStatus::Scheduled;
+                        topic.meeting = Some(m.id.clone());
+                    }
+                }
+                self.meetings.insert(
+                    m.id.clone(),
+                    MeetingState {
+                        meeting: m.clone(),
+                        steps: Vec::new(),
+                    },
+                );
+            }
+            Body::MeetingStep(s) => {
+                if let Some(meeting) = self.meetings.get_mut(&s.meeting_id) {
+                    meeting.steps.push(s.clone());
+                }
+            }
+            Body::Outcome(o) => {
+                if let Some(topic) = self.topics.get_mut(&o.topic_id)
+                    && let Some(class) = OutcomeClass::from_proto(o.class)
+                {
+                    topic.status = TopicStatus::Classified(class);
+                    topic.outcome = Some(o.clone());
+                    topic.classified_ms = Some(at.time_ms);
+                }
+            }
+            Body::Progress(p) => {
+                if let Some(topic) = self.topics.get_mut(&p.topic_id) {
+                    topic.progress.push((at.time_ms, p.clone()));
+                    if p.completed {
+                        topic.status = TopicStatus::Done;
+                        topic.done_ms = Some(at.time_ms);
+                    }
+                }
+            }
+            Body::Supervision(s) => {
+                if let Some(topic) = self.topics.get_mut(&s.topic_id) {
+                    topic.supervision.push(s.clone());
+                }
+            }
+            Body::FollowUp(f) => {
+                if let Some(topic) = self.topics.get_mut(&f.topic_id) {
+                    topic.follow_ups.push(f.clone());
+                }
+            }
+            Body::Evaluation(e) => {
+                if let Some(topic) = self.topics.get_mut(&e.topic_id) {
+                    topic.evaluation = Some(e.clone());
+                    topic.status = TopicStatus::Evaluated;
+                }
+            }
+            Body::Notice(n) => {
+                self.notices.insert(at.hash, (at, n.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    /// Checks and applies in one step.
+    pub fn accept(&mut self, body: &Body, at: Position) -> Result<(), RuleError> {
+        self.check(body, at.time_ms)?;
+        self.apply(body, at);
+        Ok(())
+    }
+}
