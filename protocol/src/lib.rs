@@ -9,11 +9,13 @@
 //! - [`keys`]: Ed25519 keys in C2SP signed-note form.
 //! - [`note`]: C2SP signed notes.
 //! - [`checkpoint`]: C2SP tlog-checkpoints and cosignatures.
+//! - [`commitment`]: salted commitments to private data kept off the ledger.
 //! - [`rules`]: the consultation procedure as rules over a ledger's records.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod checkpoint;
+pub mod commitment;
 pub mod entry;
 pub mod keys;
 pub mod merkle;

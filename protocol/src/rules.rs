@@ -28,6 +28,7 @@
 //!   the fifth step.
 
 pub mod calendar;
+pub mod notices;
 
 use std::collections::BTreeMap;
 use std::fmt;

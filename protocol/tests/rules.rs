@@ -7,7 +7,7 @@ use yiyi_protocol::proto::{
     self, entry::Body, gate_decision::Verdict, meeting::Form, meeting_step::Step,
 };
 use yiyi_protocol::rules::{
-    Consultation, Date, FiveStep, OutcomeClass, Overdue, Position, RuleError, TopicStatus,
+    Consultation, Date, FiveStep, OutcomeClass, Overdue, Position, RuleError, TopicStatus, notices,
 };
 
 /// 2026-11-02 09:00 in Shanghai.
@@ -249,6 +249,30 @@ fn the_elderly_canteen_goes_through_all_five_steps() {
     ));
     office.ok(step("M-1111", Step::PublishResult));
     assert!(office.state.meetings["M-1111"].is_complete());
+    let published = notices::result(
+        &office.state.topics["T-canteen"],
+        &office.state.meetings["M-1111"],
+        "欢迎居民监督。",
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(published.title, "关于“社区老年食堂”的协商结果公示");
+    for expected in [
+        "2026-11-11",
+        "同意将社区用房改造为老年食堂",
+        "承诺件",
+        "2027-03-31",
+        "每30天",
+        "纪检、财务、审计",
+        "欢迎居民监督。",
+    ] {
+        assert!(
+            published.body.contains(expected),
+            "{expected} missing from {}",
+            published.body
+        );
+    }
+    office.ok(Body::Notice(published));
     assert_eq!(
         office.status("T-canteen"),
         TopicStatus::Classified(OutcomeClass::Promised)
@@ -279,6 +303,10 @@ fn the_elderly_canteen_goes_through_all_five_steps() {
     ));
     office.ok(progress("T-canteen", true));
     assert_eq!(office.status("T-canteen"), TopicStatus::Done);
+    let topic = &office.state.topics["T-canteen"];
+    let done = notices::progress(topic, &topic.progress.last().unwrap().1, "", vec![]);
+    assert_eq!(done.kind, proto::notice::Kind::Completion as i32);
+    assert!(done.body.contains("老年食堂正式开业"));
     assert_eq!(
         office.state.topics["T-canteen"].overdue(office.now_ms),
         None
@@ -374,6 +402,25 @@ fn disputes_need_approval_and_declines_need_a_citation() {
     );
     office.ok(gate("T-fee", Verdict::DeclineRegulated));
     assert_eq!(office.status("T-fee"), TopicStatus::Declined);
+    let topic = &office.state.topics["T-fee"];
+    let explained = notices::decline(topic, &topic.gate[0], "", vec![]);
+    assert!(
+        explained.body.contains("《物业管理条例》第五十五条"),
+        "{}",
+        explained.body
+    );
+    office.ok(Body::Notice(explained.clone()));
+    // Never edited, only superseded: a notice may supersede one that exists.
+    let mut correction = explained;
+    correction.supersedes = Some(proto::EntryRef {
+        log: vec![],
+        sequence: 0,
+        hash: vec![0xee; 32],
+    });
+    assert!(matches!(
+        office.refused(Body::Notice(correction)),
+        RuleError::Unknown { kind: "notice", .. }
+    ));
     // A declined topic goes no further.
     assert!(matches!(
         office.refused(meeting(
@@ -774,4 +821,21 @@ fn sign_in_keeps_names_home() {
         }
     ));
     office.ok(step("M-new", Step::SignIn));
+}
+
+#[test]
+fn commitments_hide_private_data_and_open_with_their_salt() {
+    use yiyi_protocol::commitment::{commit, opens, salt};
+    let data = "张三 13800000000".as_bytes();
+    let (a, b) = (salt().unwrap(), salt().unwrap());
+    assert_ne!(a, b);
+    let c = commit(&a, data);
+    assert!(opens(&c, &a, data));
+    assert!(!opens(&c, &b, data));
+    assert!(!opens(&c, &a, "李四 13900000000".as_bytes()));
+    assert_ne!(
+        commit(&a, data),
+        commit(&b, data),
+        "the same data commits differently under another salt"
+    );
 }

@@ -1,0 +1,166 @@
+//! Public notices (公示) written from the records, in Chinese.
+//!
+//! Every published result, decline explanation, shelving explanation,
+//! progress report and completion gets a notice generated from what the
+//! ledger already says, so that what residents read cannot drift from what
+//! was decided. The office may add its own text, which follows the generated
+//! text.
+
+use crate::proto::{self, meeting::Form, notice::Kind, outcome::Class};
+
+use super::{MeetingState, TopicState};
+
+fn notice(
+    kind: Kind,
+    topic: &TopicState,
+    title: String,
+    mut body: String,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    if !extra.trim().is_empty() {
+        body.push_str("\n\n");
+        body.push_str(extra.trim());
+    }
+    proto::Notice {
+        kind: kind as i32,
+        topic_id: topic.topic.id.clone(),
+        title,
+        body,
+        sources,
+        lang: "zh-CN".into(),
+        supersedes: None,
+    }
+}
+
+fn form_name(form: i32) -> &'static str {
+    match Form::try_from(form) {
+        Ok(Form::Card) => "卡片协商",
+        Ok(Form::Online) => "网上微协商",
+        _ => "协商会议",
+    }
+}
+
+/// The explanation of a topic declined as already regulated.
+pub fn decline(
+    topic: &TopicState,
+    decision: &proto::GateDecision,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let title = format!("关于“{}”不予协商的说明", topic.topic.title);
+    let body = format!(
+        "经社区党组织议题把关，“{}”已有明确规定，不再另行协商。\n依据：{}\n说明：{}",
+        topic.topic.title, decision.citation, decision.explanation
+    );
+    notice(Kind::Decline, topic, title, body, extra, sources)
+}
+
+/// The result of a topic, published at the meeting's `publish-result` step;
+/// for a shelved topic, the explanation of why it is shelved.
+pub fn result(
+    topic: &TopicState,
+    meeting: &MeetingState,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> Option<proto::Notice> {
+    let outcome = topic.outcome.as_ref()?;
+    let result = meeting
+        .steps
+        .iter()
+        .find(|s| s.step == proto::meeting_step::Step::FormResult as i32)
+        .map(|s| s.result.as_str())
+        .unwrap_or_default();
+    let title = &topic.topic.title;
+    let held = format!(
+        "{}，社区以{}方式对“{}”进行了协商。\n协商结果：{}",
+        meeting.meeting.date,
+        form_name(meeting.meeting.form),
+        title,
+        result
+    );
+    let (kind, heading, class_text) = match Class::try_from(outcome.class).ok()? {
+        Class::Immediate => (
+            Kind::Result,
+            format!("关于“{title}”的协商结果公示"),
+            format!(
+                "分类：即办件，由{}负责立即办理。",
+                outcome.responsible_party
+            ),
+        ),
+        Class::Promised => (
+            Kind::Result,
+            format!("关于“{title}”的协商结果公示"),
+            format!(
+                "分类：承诺件。\n责任方：{}\n办理措施：{}\n办结时限：{}\n办理期间每{}天公示一次进展，逾期未公示或未办结的将公开显示为逾期。",
+                outcome.responsible_party,
+                outcome.measures,
+                outcome.deadline,
+                outcome.notice_period_days
+            ),
+        ),
+        Class::Shelved => (
+            Kind::Shelved,
+            format!("关于“{title}”暂时搁置的说明"),
+            format!(
+                "分类：搁置件。该事项涉及面广、分歧较大，经多次协商仍难以达成一致，暂时搁置。\n说明：{}\n条件成熟时可重新提起协商。",
+                outcome.explanation
+            ),
+        ),
+        Class::Suggestion => (
+            Kind::Result,
+            format!("关于“{title}”的协商结果公示"),
+            format!(
+                "分类：建议件。该事项超出社区职责权限，解决建议：{}\n社区党组织将提交上一级党组织，问题解决后及时公示。",
+                outcome.proposed_solution
+            ),
+        ),
+        Class::Unspecified => return None,
+    };
+    let mut body = format!("{held}\n{class_text}");
+    if !outcome.supervisors.is_empty() {
+        body.push_str(&format!("\n监督人：{}", outcome.supervisors.join("、")));
+    }
+    if outcome.spends_money {
+        body.push_str("\n本事项涉及资金使用，纪检、财务、审计等监督机构将参与监督。");
+    }
+    Some(notice(kind, topic, heading, body, extra, sources))
+}
+
+/// A progress report, or the completion of an item.
+pub fn progress(
+    topic: &TopicState,
+    report: &proto::Progress,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let title = &topic.topic.title;
+    if report.completed {
+        notice(
+            Kind::Completion,
+            topic,
+            format!("“{title}”办结公示"),
+            format!("“{title}”已办结：{}\n欢迎居民参加回访和评议。", report.text),
+            extra,
+            sources,
+        )
+    } else {
+        let deadline = topic
+            .outcome
+            .as_ref()
+            .map(|o| o.deadline.as_str())
+            .unwrap_or_default();
+        let mut body = format!("“{title}”办理进展：{}", report.text);
+        if !deadline.is_empty() {
+            body.push_str(&format!("\n办结时限：{deadline}"));
+        }
+        notice(
+            Kind::Progress,
+            topic,
+            format!("“{title}”办理进展公示"),
+            body,
+            extra,
+            sources,
+        )
+    }
+}
