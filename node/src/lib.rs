@@ -6,12 +6,21 @@
 //!   replicas of other offices' public ledgers, with group-committed durable
 //!   appends, proofs and checkpoints.
 //! - [`keyfile`]: reading and writing the node's secret key file (mode 0600).
+//! - [`private`]: the private store: data that never leaves the node.
+//! - [`office`]: the consultation procedure over the own ledger: rules
+//!   checked before every append, notices written from the records.
+//! - [`api`]: the HTTP API: the office's actions and the public reads.
+//! - [`stats`]: the statistics offices report.
 //!
-//! Networking and the HTTP API come in their own modules as they are built.
+//! Networking comes in its own module as it is built.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod api;
 pub mod keyfile;
+pub mod office;
+pub mod private;
+pub mod stats;
 pub mod store;
 
 pub use store::{Appended, LogKey, LogState, Store, StoreError};

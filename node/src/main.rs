@@ -1,6 +1,6 @@
-//! `yiyi-node`: the daemon an office runs. So far it creates a node's data
-//! directory and inspects and checks its ledger store; networking and the
-//! HTTP API come next.
+//! `yiyi-node`: the daemon an office runs: it creates a node's data
+//! directory, serves the office's HTTP API over its ledger, and inspects and
+//! checks the ledger store. Networking comes next.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,12 +25,27 @@ enum Command {
         /// The data directory (created if missing; must not hold a node yet).
         #[arg(long)]
         data: PathBuf,
-        /// The ledger's origin, which names the office: yiyi/<district>[/<street>[/<community>]].
-        #[arg(long, required_unless_present = "key_file")]
+        /// The office's level.
+        #[arg(long, value_enum, default_value = "community")]
+        level: Level,
+        /// The office's name, e.g. 甸柳新村街道第一社区.
+        #[arg(long)]
+        name: Option<String>,
+        /// The ledger's origin (default: yiyi/<name>), which names its key too.
+        #[arg(long)]
         origin: Option<String>,
         /// Use this existing secret key (from `yiyi key generate`) instead of a new one.
         #[arg(long)]
         key_file: Option<PathBuf>,
+    },
+    /// Serve the office's API (and, later, take part in the network).
+    Run {
+        /// The data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Where the HTTP API listens.
+        #[arg(long, default_value = "127.0.0.1:8111")]
+        api: std::net::SocketAddr,
     },
     /// Show the node's key and the state of every ledger it holds.
     Status {
@@ -44,6 +59,31 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+}
+
+/// An office's level.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Level {
+    District,
+    Street,
+    Community,
+}
+
+/// What `init` records about the office, in `<data>/config.toml`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Config {
+    name: String,
+    level: Level,
+    origin: String,
+}
+
+fn config_path(data: &Path) -> PathBuf {
+    data.join("config.toml")
+}
+
+fn token_path(data: &Path) -> PathBuf {
+    data.join("api.token")
 }
 
 /// The key file inside a data directory.
@@ -67,7 +107,13 @@ fn open(data: &Path) -> anyhow::Result<(SecretKey, Store)> {
     Ok((key, store))
 }
 
-fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::Result<()> {
+fn init(
+    data: &Path,
+    level: Level,
+    name: Option<&str>,
+    origin: Option<&str>,
+    key_file: Option<&Path>,
+) -> anyhow::Result<()> {
     if key_path(data).exists() {
         bail!(
             "{} already holds a node (its key is {})",
@@ -75,10 +121,12 @@ fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::R
             key_path(data).display()
         );
     }
+    let default_origin = name.map(|n| format!("yiyi/{n}"));
+    let origin = origin.or(default_origin.as_deref());
     let key = match (key_file, origin) {
         (Some(file), _) => keyfile::read(file)?,
         (None, Some(origin)) => SecretKey::generate(origin)?,
-        (None, None) => bail!("give --origin or --key-file"),
+        (None, None) => bail!("give --name (or --origin, or --key-file)"),
     };
     if let Some(origin) = origin
         && origin != key.name()
@@ -90,6 +138,14 @@ fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::R
     }
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     keyfile::write(&key_path(data), &key)?;
+    let config = Config {
+        name: name.unwrap_or(key.name()).to_owned(),
+        level,
+        origin: key.name().to_owned(),
+    };
+    std::fs::write(config_path(data), toml::to_string(&config)?)?;
+    let token = hex::encode(yiyi_protocol::commitment::salt()?);
+    write_private(&token_path(data), &token)?;
     Store::open(&store_path(data), key.clone())?;
     println!("{}", key.verifier());
     eprintln!(
@@ -98,6 +154,68 @@ fn init(data: &Path, origin: Option<&str>, key_file: Option<&Path>) -> anyhow::R
         key_path(data).display()
     );
     Ok(())
+}
+
+/// Writes a new file readable only by its owner.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+async fn run(data: &Path, api: std::net::SocketAddr) -> anyhow::Result<()> {
+    let (_, store) = open(data)?;
+    let config: Config = toml::from_str(&std::fs::read_to_string(config_path(data))?)
+        .with_context(|| format!("reading {}", config_path(data).display()))?;
+    let token = std::fs::read_to_string(token_path(data))
+        .with_context(|| format!("reading {}", token_path(data).display()))?;
+    let private = yiyi_node::private::PrivateStore::open(&data.join("private"))?;
+    let office = yiyi_node::office::Office::open(store, private)?;
+    let state = std::sync::Arc::new(yiyi_node::api::ApiState {
+        office,
+        token: token.trim().to_owned(),
+        name: config.name,
+    });
+    let listener = tokio::net::TcpListener::bind(api)
+        .await
+        .with_context(|| format!("listening on {api}"))?;
+    // The first line on stdout says where the API is (useful with port 0).
+    println!("api http://{}", listener.local_addr()?);
+    eprintln!(
+        "serving {} ({:?}) on http://{}",
+        state.name,
+        config.level,
+        listener.local_addr()?
+    );
+    axum::serve(listener, yiyi_node::api::router(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(term) => {
+                term.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
 }
 
 fn status(data: &Path) -> anyhow::Result<()> {
@@ -145,9 +263,20 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Init {
             data,
+            level,
+            name,
             origin,
             key_file,
-        } => init(data, origin.as_deref(), key_file.as_deref()),
+        } => init(
+            data,
+            *level,
+            name.as_deref(),
+            origin.as_deref(),
+            key_file.as_deref(),
+        ),
+        Command::Run { data, api } => tokio::runtime::Runtime::new()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(run(data, *api))),
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };

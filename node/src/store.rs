@@ -83,6 +83,8 @@ pub struct Appended {
     pub sequence: u64,
     /// Its hash (the Merkle leaf hash of the signed entry).
     pub hash: Hash,
+    /// Its time, as the author's clock gave it (ms since the epoch).
+    pub time_ms: i64,
 }
 
 /// A log's state as stored.

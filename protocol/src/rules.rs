@@ -28,6 +28,7 @@
 //!   the fifth step.
 
 pub mod calendar;
+pub mod names;
 pub mod notices;
 
 use std::collections::BTreeMap;
@@ -380,16 +381,7 @@ pub const SEVEN_STEPS: [Step; 7] = [
 
 /// A step's name in the API and CLI.
 pub fn step_name(step: Step) -> &'static str {
-    match step {
-        Step::SignIn => "sign-in",
-        Step::ExplainTopic => "explain-topic",
-        Step::IntroduceParticipants => "introduce-participants",
-        Step::ReadRules => "read-rules",
-        Step::Discuss => "discuss",
-        Step::FormResult => "form-result",
-        Step::PublishResult => "publish-result",
-        Step::Unspecified => "unspecified",
-    }
+    names::step_name(step as i32)
 }
 
 impl MeetingState {

@@ -252,6 +252,7 @@ impl Cursor {
         Appended {
             sequence,
             hash: entry.hash,
+            time_ms: entry.entry.time_ms,
         }
     }
 

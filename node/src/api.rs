@@ -1,0 +1,422 @@
+//! The node's HTTP API (接口): the office's actions and the public reads.
+//!
+//! Office actions (`POST`) need the API token made at `yiyi-node init`
+//! (`Authorization: Bearer <token>`), compared in constant time; a request
+//! without it changes nothing. Reads (`GET`) are public and never show
+//! private data: the private store has no endpoint at all.
+//!
+//! Every action answers with the record's `id`, the topic's (or meeting's)
+//! `status`, its ledger entry and the notices it published; a refusal answers
+//! 422 with the rule that refused it, and nothing is written.
+
+mod request;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use yiyi_protocol::Hash;
+use yiyi_protocol::entry;
+use yiyi_protocol::proto::entry::Body;
+use yiyi_protocol::rules::{Consultation, Date, MeetingState, TopicState, names};
+
+use crate::office::{Office, OfficeError};
+use crate::store::{Appended, StoreError};
+
+use request::Action;
+
+/// What the handlers share.
+pub struct ApiState {
+    /// The office.
+    pub office: Office,
+    /// The API token (hex).
+    pub token: String,
+    /// The office's name, e.g. 甸柳新村街道第一社区.
+    pub name: String,
+}
+
+/// The API's routes.
+pub fn router(state: Arc<ApiState>) -> Router {
+    Router::new()
+        .route("/api/v1/actions", post(act))
+        .route("/api/v1/topics", get(topics))
+        .route("/api/v1/topics/{id}", get(topic))
+        .route("/api/v1/meetings/{id}", get(meeting))
+        .route("/api/v1/participants", get(participants))
+        .route("/api/v1/notices", get(notices))
+        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/checkpoint", get(checkpoint))
+        .route("/api/v1/entries/{sequence}", get(entry_by_sequence))
+        .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
+        .route("/api/v1/proofs/inclusion", get(inclusion_proof))
+        .route("/api/v1/proofs/consistency", get(consistency_proof))
+        .with_state(state)
+}
+
+/// An error as the API reports it.
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", what)
+    }
+}
+
+impl From<OfficeError> for ApiError {
+    fn from(e: OfficeError) -> ApiError {
+        match e {
+            OfficeError::Rule(rule) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", rule.to_string())
+            }
+            OfficeError::Store(StoreError::Rejected(e)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "entry", e.to_string())
+            }
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::OutOfRange(m) => ApiError::new(StatusCode::BAD_REQUEST, "out-of-range", m),
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "error": self.kind, "message": self.message })),
+        )
+            .into_response()
+    }
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+/// Constant-time comparison, so that response time says nothing about how
+/// much of a guessed token was right.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorise(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if same(given.trim().as_bytes(), state.token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "office actions need the node's API token (Authorization: Bearer <token>)",
+        ))
+    }
+}
+
+fn entry_json(a: &Appended) -> Value {
+    json!({ "sequence": a.sequence, "hash": a.hash.to_hex() })
+}
+
+async fn act(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Json(action): Json<Action>,
+) -> ApiResult {
+    authorise(&state, &headers)?;
+    let office = &state.office;
+    let (body, notice_text) = action.into_record(office).await?;
+    let id = request::record_id(&body);
+    let recorded = office.record(body.clone(), &notice_text).await?;
+    let status = office
+        .read(|s| match &body {
+            Body::Meeting(_) | Body::MeetingStep(_) => meeting_status(s, &id),
+            Body::Participant(_) => "listed".to_string(),
+            _ => s
+                .topics
+                .get(&id)
+                .map(|t| t.status.name().to_string())
+                .unwrap_or_default(),
+        })
+        .await;
+    Ok(Json(json!({
+        "id": id,
+        "status": status,
+        "entry": entry_json(&recorded.entry),
+        "notices": recorded.notices.iter().map(entry_json).collect::<Vec<_>>(),
+    })))
+}
+
+fn meeting_status(state: &Consultation, id: &str) -> String {
+    match state.meetings.get(id) {
+        Some(m) if m.is_complete() => "complete".into(),
+        Some(m) => format!(
+            "at {}",
+            m.next_step()
+                .map(yiyi_protocol::rules::step_name)
+                .unwrap_or("end")
+        ),
+        None => String::new(),
+    }
+}
+
+fn topic_json(t: &TopicState, now_ms: i64) -> Value {
+    let outcome = t.outcome.as_ref();
+    json!({
+        "id": t.topic.id,
+        "title": t.topic.title,
+        "summary": t.topic.summary,
+        "category": names::category_name(t.topic.category),
+        "sub_item": t.topic.sub_item,
+        "scale": names::scale_name(t.topic.scale),
+        "source": names::source_name(t.topic.source),
+        "status": t.status.name(),
+        "five_step": t.status.five_step() as u8,
+        "meeting": t.meeting,
+        "outcome": outcome.map(|o| json!({
+            "class": names::outcome_class_name(o.class),
+            "responsible_party": o.responsible_party,
+            "measures": o.measures,
+            "deadline": o.deadline,
+            "notice_period_days": o.notice_period_days,
+            "explanation": o.explanation,
+            "proposed_solution": o.proposed_solution,
+            "supervisors": o.supervisors,
+            "spends_money": o.spends_money,
+        })),
+        "overdue": t.overdue(now_ms).map(|o| format!("{o:?}")),
+        "progress": t.progress.iter().map(|(time, p)| json!({"time_ms": time, "text": p.text, "completed": p.completed})).collect::<Vec<_>>(),
+        "follow_ups": t.follow_ups.len(),
+        "evaluation": t.evaluation.as_ref().map(|e| json!({
+            "satisfied": e.satisfied, "basically_satisfied": e.basically_satisfied, "dissatisfied": e.dissatisfied,
+        })),
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+async fn topics(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let now = now_ms();
+    let list = state
+        .office
+        .read(|s| {
+            s.topics
+                .values()
+                .map(|t| topic_json(t, now))
+                .collect::<Vec<_>>()
+        })
+        .await;
+    Ok(Json(json!({ "topics": list })))
+}
+
+async fn topic(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> ApiResult {
+    let now = now_ms();
+    state
+        .office
+        .read(|s| s.topics.get(&id).map(|t| topic_json(t, now)))
+        .await
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no topic {id:?}")))
+}
+
+fn meeting_json(m: &MeetingState) -> Value {
+    json!({
+        "id": m.meeting.id,
+        "topics": m.meeting.topic_ids,
+        "level": names::meeting_level_name(m.meeting.level),
+        "form": names::form_name(m.meeting.form),
+        "date": m.meeting.date,
+        "participants": m.meeting.participant_ids,
+        "place": m.meeting.place,
+        "steps": m.steps.iter().map(|s| json!({
+            "step": names::step_name(s.step),
+            "summary": s.summary,
+            "attendee_count": s.attendee_count,
+            "result": s.result,
+        })).collect::<Vec<_>>(),
+        "complete": m.is_complete(),
+    })
+}
+
+async fn meeting(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> ApiResult {
+    state
+        .office
+        .read(|s| s.meetings.get(&id).map(meeting_json))
+        .await
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no meeting {id:?}")))
+}
+
+async fn participants(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let list = state
+        .office
+        .read(|s| {
+            s.participants
+                .values()
+                .map(|p| {
+                    json!({
+                        "id": p.record.id,
+                        "kind": names::participant_kind_name(p.record.kind),
+                        "name": p.record.name,
+                        "withdrawn": p.record.withdrawn,
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+    Ok(Json(json!({ "participants": list })))
+}
+
+async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let list = state
+        .office
+        .read(|s| {
+            let mut list: Vec<_> = s.notices.values().collect();
+            list.sort_by_key(|(at, _)| at.sequence);
+            list.into_iter()
+                .map(|(at, n)| {
+                    json!({
+                        "sequence": at.sequence,
+                        "hash": at.hash.to_hex(),
+                        "date": Date::in_shanghai(at.time_ms).to_string(),
+                        "kind": n.kind,
+                        "topic": n.topic_id,
+                        "title": n.title,
+                        "body": n.body,
+                        "lang": n.lang,
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+    Ok(Json(json!({ "office": state.name, "notices": list })))
+}
+
+async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let checkpoint = state.office.store().checkpoint()?;
+    let stats = state.office.read(crate::stats::compute).await;
+    Ok(Json(
+        json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint }),
+    ))
+}
+
+async fn checkpoint(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
+    match state.office.store().checkpoint()? {
+        Some(note) => Ok(note.into_response()),
+        None => Err(ApiError::not_found(
+            "the ledger is empty: no checkpoint yet",
+        )),
+    }
+}
+
+fn entry_response(sequence: u64, bytes: &[u8]) -> ApiResult {
+    let verified = entry::verify(bytes)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(Json(json!({
+        "sequence": sequence,
+        "hash": verified.hash.to_hex(),
+        "bytes": hex::encode(bytes),
+        "time_ms": verified.entry.time_ms,
+    })))
+}
+
+async fn entry_by_sequence(
+    State(state): State<Arc<ApiState>>,
+    Path(sequence): Path<u64>,
+) -> ApiResult {
+    let store = state.office.store();
+    let bytes = store
+        .entry(&store.own_log(), sequence)?
+        .ok_or_else(|| ApiError::not_found(format!("no entry {sequence}")))?;
+    entry_response(sequence, &bytes)
+}
+
+async fn entry_by_hash(State(state): State<Arc<ApiState>>, Path(hash): Path<String>) -> ApiResult {
+    let hash = Hash::from_hex(&hash)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-hash", e.to_string()))?;
+    let (_, sequence, bytes) = state
+        .office
+        .store()
+        .entry_by_hash(&hash)?
+        .ok_or_else(|| ApiError::not_found(format!("no entry with hash {hash}")))?;
+    entry_response(sequence, &bytes)
+}
+
+#[derive(Deserialize)]
+struct InclusionQuery {
+    index: u64,
+    size: Option<u64>,
+}
+
+async fn inclusion_proof(
+    State(state): State<Arc<ApiState>>,
+    Query(q): Query<InclusionQuery>,
+) -> ApiResult {
+    let store = state.office.store();
+    let log = store.own_log();
+    let size = q.size.unwrap_or(store.state(&log)?.head.size);
+    let proof = store.inclusion_proof(&log, q.index, size)?;
+    Ok(Json(json!({
+        "index": q.index,
+        "size": size,
+        "root": store.root_at(&log, size)?.to_hex(),
+        "proof": proof.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    old_size: u64,
+    size: Option<u64>,
+}
+
+async fn consistency_proof(
+    State(state): State<Arc<ApiState>>,
+    Query(q): Query<ConsistencyQuery>,
+) -> ApiResult {
+    let store = state.office.store();
+    let log = store.own_log();
+    let size = q.size.unwrap_or(store.state(&log)?.head.size);
+    let proof = store.consistency_proof(&log, q.old_size, size)?;
+    Ok(Json(json!({
+        "old_size": q.old_size,
+        "size": size,
+        "proof": proof.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+    })))
+}

@@ -1,0 +1,85 @@
+//! The node's private store (隐私数据): what never leaves the node.
+//!
+//! Names and phone numbers on sign-in sheets, who raised a topic and the
+//! details of personal disputes are kept here, in their own sled database,
+//! each with a random salt. The public ledger gets only the salted commitment
+//! (`yiyi_protocol::commitment`) and counts; nothing here is replicated or
+//! served by a public endpoint.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use yiyi_protocol::commitment;
+
+/// Why private data could not be kept or read.
+#[derive(Debug, thiserror::Error)]
+pub enum PrivateError {
+    /// The database failed.
+    #[error("private store: {0}")]
+    Database(#[from] sled::Error),
+    /// No randomness for the salt.
+    #[error("private store: no randomness for a salt: {0}")]
+    Randomness(String),
+    /// A stored record does not decode.
+    #[error("private store: a record is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+/// One piece of private data and how it is committed to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivateRecord {
+    /// What it is: `topic-raiser`, `sign-in-sheet`, `dispute-details`.
+    pub kind: String,
+    /// The topic or meeting it belongs to.
+    pub subject: String,
+    /// The salt, hex.
+    pub salt: String,
+    /// The data itself.
+    pub data: serde_json::Value,
+}
+
+/// The private store of one node.
+#[derive(Clone)]
+pub struct PrivateStore {
+    db: sled::Db,
+}
+
+impl PrivateStore {
+    /// Opens (or creates) the private store in `dir`.
+    pub fn open(dir: &Path) -> Result<PrivateStore, PrivateError> {
+        Ok(PrivateStore {
+            db: sled::open(dir)?,
+        })
+    }
+
+    /// Keeps `data` and returns the commitment to publish in its place. The
+    /// record is on disk before this returns, so a published commitment
+    /// always has its data.
+    pub fn keep(
+        &self,
+        kind: &str,
+        subject: &str,
+        data: serde_json::Value,
+    ) -> Result<[u8; 32], PrivateError> {
+        let salt = commitment::salt().map_err(|e| PrivateError::Randomness(e.to_string()))?;
+        let bytes = serde_json::to_vec(&data)?;
+        let commitment = commitment::commit(&salt, &bytes);
+        let record = PrivateRecord {
+            kind: kind.into(),
+            subject: subject.into(),
+            salt: hex::encode(salt),
+            data,
+        };
+        self.db.insert(commitment, serde_json::to_vec(&record)?)?;
+        self.db.flush()?;
+        Ok(commitment)
+    }
+
+    /// The record behind a commitment.
+    pub fn get(&self, commitment: &[u8]) -> Result<Option<PrivateRecord>, PrivateError> {
+        match self.db.get(commitment)? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+}

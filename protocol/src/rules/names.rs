@@ -1,0 +1,149 @@
+//! The names the API and the CLI use for the schema's enums
+//! (`public-affairs`, `major`, `card`, `promised`, …), both ways.
+
+use crate::proto::{self, meeting, meeting_step::Step, outcome::Class, participant, topic};
+
+/// Pairs of (name, value) for one enum.
+type Table<T> = &'static [(&'static str, T)];
+
+const CATEGORIES: Table<proto::Category> = &[
+    ("daily-life", proto::Category::DailyLife),
+    ("public-affairs", proto::Category::PublicAffairs),
+    ("policy", proto::Category::Policy),
+];
+const SCALES: Table<proto::Scale> = &[
+    ("major", proto::Scale::Major),
+    ("minor", proto::Scale::Minor),
+    ("urgent", proto::Scale::Urgent),
+];
+const SOURCES: Table<topic::Source> = &[
+    ("resident", topic::Source::Resident),
+    ("home-visit", topic::Source::HomeVisit),
+    ("building-chat", topic::Source::BuildingChat),
+    ("online-group", topic::Source::OnlineGroup),
+    ("party-organisation", topic::Source::PartyOrganisation),
+    ("street-joint-meeting", topic::Source::StreetJointMeeting),
+];
+const PARTICIPANT_KINDS: Table<participant::Kind> = &[
+    ("party-organisation", participant::Kind::PartyOrganisation),
+    ("residents-committee", participant::Kind::ResidentsCommittee),
+    (
+        "resident-representative",
+        participant::Kind::ResidentRepresentative,
+    ),
+    ("resident-unit", participant::Kind::ResidentUnit),
+    ("owners-committee", participant::Kind::OwnersCommittee),
+    ("property-management", participant::Kind::PropertyManagement),
+    (
+        "government-department",
+        participant::Kind::GovernmentDepartment,
+    ),
+    ("expert", participant::Kind::Expert),
+];
+const MEETING_LEVELS: Table<meeting::MeetingLevel> = &[
+    ("unit", meeting::MeetingLevel::Unit),
+    ("grid", meeting::MeetingLevel::Grid),
+    ("community", meeting::MeetingLevel::Community),
+    ("cross-community", meeting::MeetingLevel::CrossCommunity),
+    ("street", meeting::MeetingLevel::Street),
+];
+const FORMS: Table<meeting::Form> = &[
+    ("meeting", meeting::Form::Meeting),
+    ("card", meeting::Form::Card),
+    ("online", meeting::Form::Online),
+];
+const STEPS: Table<Step> = &[
+    ("sign-in", Step::SignIn),
+    ("explain-topic", Step::ExplainTopic),
+    ("introduce-participants", Step::IntroduceParticipants),
+    ("read-rules", Step::ReadRules),
+    ("discuss", Step::Discuss),
+    ("form-result", Step::FormResult),
+    ("publish-result", Step::PublishResult),
+];
+const CLASSES: Table<Class> = &[
+    ("immediate", Class::Immediate),
+    ("shelved", Class::Shelved),
+    ("promised", Class::Promised),
+    ("suggestion", Class::Suggestion),
+];
+
+/// A name that is not one of an enum's names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {given:?} is not one of: {choices}")]
+pub struct UnknownName {
+    /// What was being named.
+    pub what: &'static str,
+    /// The name given.
+    pub given: String,
+    /// The names allowed, comma-separated.
+    pub choices: String,
+}
+
+fn parse<T: Copy + Into<i32>>(
+    what: &'static str,
+    table: Table<T>,
+    given: &str,
+) -> Result<i32, UnknownName> {
+    table
+        .iter()
+        .find(|(name, _)| *name == given)
+        .map(|(_, value)| (*value).into())
+        .ok_or_else(|| UnknownName {
+            what,
+            given: given.into(),
+            choices: table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        })
+}
+
+fn name<T: Copy + Into<i32>>(table: Table<T>, value: i32) -> &'static str {
+    table
+        .iter()
+        .find(|(_, v)| (*v).into() == value)
+        .map(|(n, _)| *n)
+        .unwrap_or("unspecified")
+}
+
+macro_rules! names {
+    ($($parse:ident, $name:ident, $table:ident, $what:literal;)*) => {$(
+        #[doc = concat!("The value of a ", $what, " name.")]
+        pub fn $parse(given: &str) -> Result<i32, UnknownName> {
+            parse($what, $table, given)
+        }
+        #[doc = concat!("The name of a ", $what, " value.")]
+        pub fn $name(value: i32) -> &'static str {
+            name($table, value)
+        }
+    )*};
+}
+
+names! {
+    category, category_name, CATEGORIES, "category";
+    scale, scale_name, SCALES, "scale";
+    source, source_name, SOURCES, "source";
+    participant_kind, participant_kind_name, PARTICIPANT_KINDS, "participant kind";
+    meeting_level, meeting_level_name, MEETING_LEVELS, "meeting level";
+    form, form_name, FORMS, "meeting form";
+    step, step_name, STEPS, "meeting step";
+    outcome_class, outcome_class_name, CLASSES, "outcome class";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_list_the_choices() {
+        for (n, _) in SCALES {
+            assert_eq!(scale_name(scale(n).unwrap()), *n);
+        }
+        for (n, _) in STEPS {
+            assert_eq!(step_name(step(n).unwrap()), *n);
+        }
+        let err = outcome_class("done").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("immediate, shelved, promised, suggestion")
+        );
+    }
+}
