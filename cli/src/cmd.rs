@@ -2,6 +2,7 @@
 
 pub(crate) mod key;
 pub(crate) mod note;
+pub(crate) mod office;
 pub(crate) mod tlog;
 
 use std::io::Read;

@@ -1,14 +1,16 @@
 //! `yiyi`: the command-line client of yiyi (议一议).
 //!
-//! Office commands will drive a node's HTTP API; the primitives here work on
-//! their own: keys, signed notes and Merkle-tree proofs, so that anyone can
-//! check what a node publishes with nothing but this tool.
+//! The office's commands drive a node's HTTP API (`--node`, `--token`); the
+//! primitives work on their own: keys, signed notes and Merkle-tree proofs,
+//! so that anyone can check what a node publishes with nothing but this tool.
 //!
 //! # Layout
 //!
-//! - `cmd/`: one module per command group (`key`, `note`, `tlog`).
+//! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`).
+//! - `client`: requests to a node's API.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 
+mod client;
 mod cmd;
 mod lang;
 
@@ -28,6 +30,10 @@ struct Cli {
     /// Language of messages: zh or en (default: from the locale, else zh).
     #[arg(long, global = true, value_enum)]
     lang: Option<Lang>,
+    #[command(flatten)]
+    node: client::NodeArgs,
+    #[command(flatten)]
+    output: cmd::office::Output,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +49,31 @@ enum Command {
     /// RFC 6962 Merkle tree tools; leaves are read from stdin, one hex line each.
     #[command(subcommand)]
     Tlog(TlogCommand),
+    /// The participant list (协商主体清单).
+    #[command(subcommand)]
+    Participant(cmd::office::ParticipantCommand),
+    /// Topics (议题): intake and gate-keeping.
+    #[command(subcommand)]
+    Topic(cmd::office::TopicCommand),
+    /// Meetings and their seven steps (七定).
+    #[command(subcommand)]
+    Meeting(cmd::office::MeetingCommand),
+    /// Classify a topic's outcome (分流分类).
+    Outcome(cmd::office::OutcomeArgs),
+    /// Report progress on an item, or its completion.
+    Progress(cmd::office::ProgressArgs),
+    /// Record a follow-up visit (回访).
+    Followup(cmd::office::FollowupArgs),
+    /// Record the residents' evaluation (评议).
+    Evaluate(cmd::office::EvaluateArgs),
+    /// Show the public notices (公示).
+    Notices,
+    /// Statistics by category, outcome class, level and status.
+    Stats {
+        /// CSV, with the checkpoint it was computed at.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,7 +170,18 @@ enum TlogCommand {
 }
 
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
+    let output = cli.output;
+    let client = || client::Client::new(&cli.node);
     match cli.command {
+        Command::Participant(c) => cmd::office::participant(c, &client()?, output, lang),
+        Command::Topic(c) => cmd::office::topic(c, &client()?, output, lang),
+        Command::Meeting(c) => cmd::office::meeting(c, &client()?, output, lang),
+        Command::Outcome(a) => cmd::office::outcome(a, &client()?, output, lang),
+        Command::Progress(a) => cmd::office::progress(a, &client()?, output, lang),
+        Command::Followup(a) => cmd::office::followup(a, &client()?, output, lang),
+        Command::Evaluate(a) => cmd::office::evaluate(a, &client()?, output, lang),
+        Command::Notices => cmd::office::notices(&client()?, output),
+        Command::Stats { csv } => cmd::office::stats(&client()?, output, csv),
         Command::Key(KeyCommand::Generate { name, out }) => {
             cmd::key::generate(&name, out.as_deref(), lang)
         }

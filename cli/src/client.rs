@@ -1,0 +1,96 @@
+//! Talking to a node's HTTP API: where the node is, the office's token, and
+//! requests whose refusals come back as readable errors.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+/// Where to send requests and with what token.
+pub(crate) struct Client {
+    base: String,
+    token: Option<String>,
+    agent: ureq::Agent,
+}
+
+/// The node and token options every office command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct NodeArgs {
+    /// The node's API (default: http://127.0.0.1:8111).
+    #[arg(long, env = "YIYI_NODE", global = true)]
+    node: Option<String>,
+    /// The office's API token (default: from YIYI_TOKEN, or api.token in --data).
+    #[arg(long, env = "YIYI_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
+    /// The node's data directory, to read the token from.
+    #[arg(long, env = "YIYI_DATA", global = true)]
+    data: Option<PathBuf>,
+}
+
+impl Client {
+    /// A client for the node these options name.
+    pub(crate) fn new(args: &NodeArgs) -> anyhow::Result<Client> {
+        let base = args
+            .node
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8111".into())
+            .trim_end_matches('/')
+            .to_owned();
+        let token = match (&args.token, &args.data) {
+            (Some(token), _) => Some(token.clone()),
+            (None, Some(data)) => {
+                let path = data.join("api.token");
+                Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading the API token from {}", path.display()))?
+                        .trim()
+                        .to_owned(),
+                )
+            }
+            (None, None) => None,
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Ok(Client { base, token, agent })
+    }
+
+    fn answer(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> anyhow::Result<Value> {
+        let mut response =
+            response.with_context(|| format!("cannot reach the node at {}", self.base))?;
+        let status = response.status();
+        let body: Value = response
+            .body_mut()
+            .read_json()
+            .with_context(|| format!("the node answered {status} without JSON"))?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = body["message"].as_str().unwrap_or("no reason given");
+        bail!("{message} ({status})")
+    }
+
+    /// `GET path`.
+    pub(crate) fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.answer(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    /// Posts an office action; needs the token.
+    pub(crate) fn act(&self, action: Value) -> anyhow::Result<Value> {
+        let Some(token) = &self.token else {
+            bail!(
+                "office actions need the API token: --token, YIYI_TOKEN, or --data DIR of the node"
+            );
+        };
+        self.answer(
+            self.agent
+                .post(format!("{}/api/v1/actions", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send_json(action),
+        )
+    }
+}
