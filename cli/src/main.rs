@@ -52,6 +52,9 @@ enum Command {
     /// The participant list (协商主体清单).
     #[command(subcommand)]
     Participant(cmd::office::ParticipantCommand),
+    /// The topic catalogue's sub-items (协商事项目录).
+    #[command(subcommand)]
+    Catalogue(cmd::office::CatalogueCommand),
     /// Topics (议题): intake and gate-keeping.
     #[command(subcommand)]
     Topic(cmd::office::TopicCommand),
@@ -60,6 +63,8 @@ enum Command {
     Meeting(cmd::office::MeetingCommand),
     /// Classify a topic's outcome (分流分类).
     Outcome(cmd::office::OutcomeArgs),
+    /// Record supervisors and oversight bodies of an item (监督).
+    Supervise(cmd::office::SuperviseArgs),
     /// Report progress on an item, or its completion.
     Progress(cmd::office::ProgressArgs),
     /// Record a follow-up visit (回访).
@@ -174,7 +179,9 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     let client = || client::Client::new(&cli.node);
     match cli.command {
         Command::Participant(c) => cmd::office::participant(c, &client()?, output, lang),
+        Command::Catalogue(c) => cmd::office::catalogue(c, &client()?, output, lang),
         Command::Topic(c) => cmd::office::topic(c, &client()?, output, lang),
+        Command::Supervise(a) => cmd::office::supervise(a, &client()?, output, lang),
         Command::Meeting(c) => cmd::office::meeting(c, &client()?, output, lang),
         Command::Outcome(a) => cmd::office::outcome(a, &client()?, output, lang),
         Command::Progress(a) => cmd::office::progress(a, &client()?, output, lang),

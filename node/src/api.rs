@@ -48,6 +48,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/topics/{id}", get(topic))
         .route("/api/v1/meetings/{id}", get(meeting))
         .route("/api/v1/participants", get(participants))
+        .route("/api/v1/catalogue", get(catalogue))
         .route("/api/v1/notices", get(notices))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/checkpoint", get(checkpoint))
@@ -162,7 +163,7 @@ async fn act(
     let status = office
         .read(|s| match &body {
             Body::Meeting(_) | Body::MeetingStep(_) => meeting_status(s, &id),
-            Body::Participant(_) => "listed".to_string(),
+            Body::Participant(_) | Body::CatalogueItem(_) => "listed".to_string(),
             _ => s
                 .topics
                 .get(&id)
@@ -216,12 +217,31 @@ fn topic_json(t: &TopicState, now_ms: i64) -> Value {
             "spends_money": o.spends_money,
         })),
         "overdue": t.overdue(now_ms).map(|o| format!("{o:?}")),
+        // Spending public money brings in the oversight bodies.
+        "oversight_bodies": oversight(t),
         "progress": t.progress.iter().map(|(time, p)| json!({"time_ms": time, "text": p.text, "completed": p.completed})).collect::<Vec<_>>(),
         "follow_ups": t.follow_ups.len(),
         "evaluation": t.evaluation.as_ref().map(|e| json!({
             "satisfied": e.satisfied, "basically_satisfied": e.basically_satisfied, "dissatisfied": e.dissatisfied,
         })),
     })
+}
+
+/// The oversight bodies of an item: discipline inspection, finance and audit
+/// when it spends money, and any the office recorded.
+fn oversight(t: &TopicState) -> Vec<String> {
+    let mut bodies: Vec<String> = Vec::new();
+    if t.outcome.as_ref().is_some_and(|o| o.spends_money) {
+        bodies.extend(["纪检监察", "财务", "审计"].map(String::from));
+    }
+    for s in &t.supervision {
+        for b in &s.oversight_bodies {
+            if !bodies.contains(b) {
+                bodies.push(b.clone());
+            }
+        }
+    }
+    bodies
 }
 
 fn now_ms() -> i64 {
@@ -303,6 +323,20 @@ async fn participants(State(state): State<Arc<ApiState>>) -> ApiResult {
     Ok(Json(json!({ "participants": list })))
 }
 
+async fn catalogue(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let list = state
+        .office
+        .read(|s| {
+            s.catalogue
+                .values()
+                .filter(|c| !c.withdrawn)
+                .map(|c| json!({ "category": names::category_name(c.category), "item": c.name }))
+                .collect::<Vec<_>>()
+        })
+        .await;
+    Ok(Json(json!({ "catalogue": list })))
+}
+
 async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
     let list = state
         .office
@@ -329,10 +363,15 @@ async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
 }
 
 async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
-    let checkpoint = state.office.store().checkpoint()?;
-    let stats = state.office.read(crate::stats::compute).await;
+    // Under the office's lock, so the checkpoint is the one the figures were
+    // computed at: anyone holding the ledger at that size gets the same.
+    let store = state.office.store();
+    let (stats, checkpoint) = state
+        .office
+        .read(|s| (crate::stats::compute(s), store.checkpoint()))
+        .await;
     Ok(Json(
-        json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint }),
+        json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint? }),
     ))
 }
 

@@ -14,6 +14,8 @@
 //!   declined as already regulated (with the citation and a published
 //!   explanation), or referred as an individual dispute to a named mediator,
 //!   which may be consulted on only after the party organisation approves;
+//! - a topic's sub-item must be one the office put in its catalogue
+//!   (协商事项目录) under the topic's category;
 //! - the scale (三事) constrains the meeting: a major matter (大事大议) needs a
 //!   full meeting with participants of at least two kinds; a minor one (小事小议)
 //!   may also be settled by card (卡片协商) or online (微协商); an urgent one
@@ -277,6 +279,14 @@ pub enum RuleError {
         /// Where that one stands.
         status: TopicStatus,
     },
+    /// A topic names a sub-item the catalogue does not have.
+    #[error("the topic catalogue has no sub-item {item:?} under {category}: add it first")]
+    NotInCatalogue {
+        /// The topic's category.
+        category: &'static str,
+        /// The sub-item named.
+        item: String,
+    },
     /// A date that is not `YYYY-MM-DD`.
     #[error(transparent)]
     Date(#[from] DateError),
@@ -423,6 +433,8 @@ pub struct Consultation {
     pub meetings: BTreeMap<String, MeetingState>,
     /// Notices, by entry hash.
     pub notices: BTreeMap<Hash, (Position, proto::Notice)>,
+    /// The topic catalogue's sub-items (协商事项目录), by category and name.
+    pub catalogue: BTreeMap<(i32, String), proto::CatalogueItem>,
 }
 
 fn require(record: &'static str, field: &'static str, present: bool) -> Result<(), RuleError> {
@@ -544,6 +556,14 @@ impl Consultation {
                 Ok(())
             }
             Body::Notice(n) => self.check_notice(n),
+            Body::CatalogueItem(c) => {
+                require("a catalogue item", "a name", !c.name.trim().is_empty())?;
+                if !matches!(proto::Category::try_from(c.category), Ok(k) if k != proto::Category::Unspecified)
+                {
+                    return Err(RuleError::Unspecified("the catalogue item's category"));
+                }
+                Ok(())
+            }
             Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
             _ => {
                 let _ = time_ms;
@@ -584,6 +604,18 @@ impl Consultation {
             return Err(RuleError::Unspecified("the topic's source"));
         }
         commitment("who raised the topic", &t.raised_by_commitment, false)?;
+        if !t.sub_item.is_empty() {
+            let listed = self
+                .catalogue
+                .get(&(t.category, t.sub_item.clone()))
+                .is_some_and(|item| !item.withdrawn);
+            if !listed {
+                return Err(RuleError::NotInCatalogue {
+                    category: names::category_name(t.category),
+                    item: t.sub_item.clone(),
+                });
+            }
+        }
         if !t.reopens.is_empty() {
             let old = self.topic(&t.reopens)?;
             if old.status != TopicStatus::Classified(OutcomeClass::Shelved) {
@@ -945,6 +977,10 @@ impl Consultation {
             }
             Body::Notice(n) => {
                 self.notices.insert(at.hash, (at, n.clone()));
+            }
+            Body::CatalogueItem(c) => {
+                self.catalogue
+                    .insert((c.category, c.name.clone()), c.clone());
             }
             _ => {}
         }

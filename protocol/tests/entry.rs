@@ -190,6 +190,7 @@ fn every_body_kind_round_trips() {
         Body::EquivocationProof(Default::default()),
         Body::PrivateCommitment(Default::default()),
         Body::Department(Default::default()),
+        Body::CatalogueItem(Default::default()),
     ];
     let mut head = ChainHead::default();
     for body in bodies {

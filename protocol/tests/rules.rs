@@ -57,6 +57,13 @@ impl Office {
                 withdrawn: false,
             }));
         }
+        for category in [proto::Category::PublicAffairs, proto::Category::DailyLife] {
+            office.ok(Body::CatalogueItem(proto::CatalogueItem {
+                category: category as i32,
+                name: "为老服务".into(),
+                withdrawn: false,
+            }));
+        }
         office
     }
 

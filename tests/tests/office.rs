@@ -124,6 +124,17 @@ fn ledger_size(node: &Node) -> u64 {
 }
 
 fn participants(node: &Node) {
+    yiyi(
+        node,
+        &[
+            "catalogue",
+            "add",
+            "--category",
+            "public-affairs",
+            "--item",
+            "为老服务",
+        ],
+    );
     for (id, kind, name) in [
         ("P-party", "party-organisation", "第一社区党委"),
         ("P-committee", "residents-committee", "第一社区居委会"),
@@ -303,6 +314,21 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
     let topic = get(&node, "/api/v1/topics/T-canteen");
     assert_eq!(topic["status"], "promised");
     assert_eq!(topic["five_step"], 4);
+    assert_eq!(
+        topic["oversight_bodies"],
+        serde_json::json!(["纪检监察", "财务", "审计"])
+    );
+    yiyi(
+        &node,
+        &[
+            "supervise",
+            "T-canteen",
+            "--supervisor",
+            "老年居民代表",
+            "--oversight-body",
+            "社区监委会",
+        ],
+    );
 
     let progress = yiyi(&node, &["progress", "T-canteen", "--text", "施工队已进场"]);
     assert_eq!(progress["notices"].as_array().unwrap().len(), 1);

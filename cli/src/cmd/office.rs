@@ -43,6 +43,40 @@ pub(crate) enum ParticipantCommand {
     List,
 }
 
+/// `yiyi catalogue`.
+#[derive(Subcommand)]
+pub(crate) enum CatalogueCommand {
+    /// Add a sub-item under a category of the topic catalogue (协商事项目录).
+    Add {
+        /// daily-life, public-affairs or policy
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        item: String,
+    },
+    /// Withdraw a sub-item.
+    Withdraw {
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        item: String,
+    },
+    /// Show the catalogue.
+    List,
+}
+
+/// `yiyi supervise`: supervisors and oversight bodies of an item.
+#[derive(Args)]
+pub(crate) struct SuperviseArgs {
+    topic: String,
+    #[arg(long = "supervisor")]
+    supervisors: Vec<String>,
+    #[arg(long = "oversight-body")]
+    oversight_bodies: Vec<String>,
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
 /// `yiyi topic`.
 #[derive(Subcommand)]
 pub(crate) enum TopicCommand {
@@ -291,6 +325,62 @@ pub(crate) fn participant(
             Ok(())
         }
     }
+}
+
+/// Runs `yiyi catalogue`.
+pub(crate) fn catalogue(
+    command: CatalogueCommand,
+    client: &Client,
+    output: Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    match command {
+        CatalogueCommand::Add { category, item } => act(
+            client,
+            output,
+            lang,
+            json!({"action": "catalogue", "category": category, "item": item}),
+        ),
+        CatalogueCommand::Withdraw { category, item } => act(
+            client,
+            output,
+            lang,
+            json!({"action": "catalogue", "category": category, "item": item, "withdrawn": true}),
+        ),
+        CatalogueCommand::List => {
+            let list = client.get("/api/v1/catalogue")?;
+            if output.json {
+                println!("{list}");
+            } else {
+                for c in list["catalogue"].as_array().into_iter().flatten() {
+                    println!(
+                        "{}\t{}",
+                        c["category"].as_str().unwrap_or_default(),
+                        c["item"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs `yiyi supervise`.
+pub(crate) fn supervise(
+    a: SuperviseArgs,
+    client: &Client,
+    output: Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    act(
+        client,
+        output,
+        lang,
+        json!({
+            "action": "supervise", "topic": a.topic, "supervisors": a.supervisors,
+            "oversight_bodies": a.oversight_bodies, "note": a.note,
+        }),
+    )
 }
 
 /// Runs `yiyi topic`.

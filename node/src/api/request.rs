@@ -24,6 +24,13 @@ pub(super) enum Action {
         #[serde(default)]
         withdrawn: bool,
     },
+    /// Add (or withdraw) a sub-item of the topic catalogue.
+    Catalogue {
+        category: String,
+        item: String,
+        #[serde(default)]
+        withdrawn: bool,
+    },
     /// Take in a topic.
     Topic {
         id: String,
@@ -190,6 +197,15 @@ impl Action {
                 id,
                 kind: named(names::participant_kind(&kind))?,
                 name,
+                withdrawn,
+            }),
+            Action::Catalogue {
+                category,
+                item,
+                withdrawn,
+            } => Body::CatalogueItem(proto::CatalogueItem {
+                category: named(names::category(&category))?,
+                name: item,
                 withdrawn,
             }),
             Action::Topic {
@@ -399,6 +415,7 @@ pub(super) fn record_id(body: &Body) -> String {
         Body::FollowUp(f) => f.topic_id.clone(),
         Body::Evaluation(e) => e.topic_id.clone(),
         Body::Supervision(s) => s.topic_id.clone(),
+        Body::CatalogueItem(c) => c.name.clone(),
         _ => String::new(),
     }
 }
