@@ -46,7 +46,7 @@ pub fn compute(state: &Consultation) -> Value {
         "by_outcome_class": by_class,
         "by_meeting_level": by_level,
         "by_status": by_status,
-        "median_days_to_completion": median,
+        "median_days_to_completion": median.map(|d| (d * 100.0).round() / 100.0),
         "meetings": state.meetings.len(),
         "notices": state.notices.len(),
     })

@@ -242,6 +242,14 @@ pub enum RuleError {
         /// The step given.
         got: &'static str,
     },
+    /// A step recorded before the meeting's day.
+    #[error("meeting {meeting:?} is on {date}: its steps cannot be recorded before then")]
+    MeetingNotYet {
+        /// The meeting.
+        meeting: String,
+        /// Its date.
+        date: Date,
+    },
     /// An outcome before the meeting formed its result.
     #[error("meeting {0:?} has not formed its result (form-result) yet")]
     ResultNotFormed(String),
@@ -503,7 +511,7 @@ impl Consultation {
             Body::Topic(t) => self.check_topic(t),
             Body::GateDecision(g) => self.check_gate(g),
             Body::Meeting(m) => self.check_meeting(m),
-            Body::MeetingStep(s) => self.check_step(s),
+            Body::MeetingStep(s) => self.check_step(s, time_ms),
             Body::Outcome(o) => self.check_outcome(o),
             Body::Progress(p) => {
                 require("a progress report", "text", !p.text.trim().is_empty())?;
@@ -565,10 +573,7 @@ impl Consultation {
                 Ok(())
             }
             Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
-            _ => {
-                let _ = time_ms;
-                Ok(())
-            }
+            _ => Ok(()),
         }
     }
 
@@ -764,8 +769,15 @@ impl Consultation {
         Ok(())
     }
 
-    fn check_step(&self, s: &proto::MeetingStep) -> Result<(), RuleError> {
+    fn check_step(&self, s: &proto::MeetingStep, time_ms: i64) -> Result<(), RuleError> {
         let meeting = self.meeting(&s.meeting_id)?;
+        let date = Date::parse(&meeting.meeting.date)?;
+        if Date::in_shanghai(time_ms) < date {
+            return Err(RuleError::MeetingNotYet {
+                meeting: s.meeting_id.clone(),
+                date,
+            });
+        }
         let step = Step::try_from(s.step).unwrap_or(Step::Unspecified);
         let expected = meeting.next_step();
         if Some(step) != expected {

@@ -248,6 +248,12 @@ fn the_elderly_canteen_goes_through_all_five_steps() {
         &date,
     ));
     assert_eq!(office.status("T-canteen").five_step(), FiveStep::Consult);
+    // The meeting is on the 11th: nothing of it can be recorded before.
+    assert!(matches!(
+        office.refused(step("M-1111", Step::SignIn)),
+        RuleError::MeetingNotYet { .. }
+    ));
+    office.days_pass(9);
     steps_until(&mut office, "M-1111", Some(Step::PublishResult));
     office.ok(outcome(
         "T-canteen",

@@ -165,7 +165,10 @@ fn run_meeting(
     result: &str,
     outcomes: &[&[&str]],
 ) {
-    let mut schedule = vec!["meeting", "schedule", "--id", id, "--form", form];
+    let today = today();
+    let mut schedule = vec![
+        "meeting", "schedule", "--id", id, "--form", form, "--date", &today,
+    ];
     for t in topics {
         schedule.extend(["--topic", t]);
     }
@@ -204,6 +207,15 @@ fn run_meeting(
     let published = yiyi(node, &["meeting", "step", id, "publish-result"]);
     assert_eq!(published["status"], "complete");
     assert_eq!(published["notices"].as_array().unwrap().len(), topics.len());
+}
+
+/// Today in Shanghai, when the meetings of these tests are held.
+fn today() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    yiyi_protocol::rules::Date::in_shanghai(now).to_string()
 }
 
 /// Every public endpoint's text and every entry's bytes.
@@ -722,22 +734,48 @@ fn the_api_refuses_what_the_procedure_forbids_and_changes_nothing() {
     }
 
     yiyi(&node, &["topic", "accept", "T"]);
+    // Scheduled for the 11th by default: its steps wait for that day.
+    let meeting = [
+        "meeting", "schedule", "--id", "M", "--topic", "T", "--form", "online",
+    ];
+    yiyi(
+        &node,
+        &[&meeting[..], &["--participant", "P-committee"]].concat(),
+    );
+    if !today().ends_with("-11") {
+        let early = refused(&node, &["meeting", "step", "M", "sign-in"]);
+        assert!(early.contains("cannot be recorded before"), "{early}");
+    }
+    let meeting = [
+        "meeting", "schedule", "--id", "M-now", "--topic", "T2", "--form", "online",
+    ];
     yiyi(
         &node,
         &[
-            "meeting",
-            "schedule",
+            "topic",
+            "propose",
             "--id",
-            "M",
-            "--topic",
-            "T",
-            "--form",
-            "online",
-            "--participant",
-            "P-committee",
+            "T2",
+            "--title",
+            "议题二",
+            "--category",
+            "daily-life",
+            "--scale",
+            "minor",
+            "--source",
+            "resident",
         ],
     );
-    let order = refused(&node, &["meeting", "step", "M", "discuss"]);
+    yiyi(&node, &["topic", "accept", "T2"]);
+    yiyi(
+        &node,
+        &[
+            &meeting[..],
+            &["--participant", "P-committee", "--date", &today()],
+        ]
+        .concat(),
+    );
+    let order = refused(&node, &["meeting", "step", "M-now", "discuss"]);
     assert!(
         order.contains("the next step is sign-in, not discuss"),
         "{order}"
@@ -747,13 +785,13 @@ fn the_api_refuses_what_the_procedure_forbids_and_changes_nothing() {
         &[
             "meeting",
             "step",
-            "M",
+            "M-now",
             "sign-in",
             "--attendee",
             "孙八,13600000000",
         ],
     );
-    let again = refused(&node, &["meeting", "step", "M", "sign-in"]);
+    let again = refused(&node, &["meeting", "step", "M-now", "sign-in"]);
     assert!(again.contains("not sign-in"), "{again}");
 
     // Without the token nothing is written.
