@@ -16,13 +16,16 @@
 //!   which may be consulted on only after the party organisation approves;
 //! - a topic's sub-item must be one the office put in its catalogue
 //!   (协商事项目录) under the topic's category;
-//! - the scale (三事) constrains the meeting: a major matter (大事大议) needs a
-//!   full meeting with participants of at least two kinds; a minor one (小事小议)
-//!   may also be settled by card (卡片协商) or online (微协商); an urgent one
-//!   (急事立议) is convened at once, within [`URGENT_WITHIN_DAYS`] days;
-//! - a meeting records the seven steps in order, each once; outcomes are
-//!   classified (分流分类) only after `form-result`, and `publish-result` only
-//!   once every topic of the meeting has its outcome;
+//! - the scale (三事) constrains the meeting: a major matter (大事大议) is
+//!   consulted with participants of at least two kinds and decided by a full
+//!   meeting (earlier rounds may gather opinions by card or online); a minor
+//!   one (小事小议) may also be settled by card (卡片协商) or online (微协商); an
+//!   urgent one (急事立议) is convened at once, within [`URGENT_WITHIN_DAYS`]
+//!   days;
+//! - a meeting records the seven steps in order, each once, none before its
+//!   day; outcomes are classified (分流分类) between `form-result` and
+//!   `publish-result`; a topic a round leaves without an outcome goes to
+//!   another round;
 //! - immediate (即办件) and promised (承诺件) items are carried out with
 //!   progress until completion; a shelved item (搁置件) may be reopened by a
 //!   new topic; a suggestion (建议件) waits for escalation;
@@ -253,14 +256,6 @@ pub enum RuleError {
     /// An outcome before the meeting formed its result.
     #[error("meeting {0:?} has not formed its result (form-result) yet")]
     ResultNotFormed(String),
-    /// `publish-result` while some topics have no outcome.
-    #[error("meeting {meeting:?} cannot publish: topics without an outcome: {topics:?}")]
-    OutcomesMissing {
-        /// The meeting.
-        meeting: String,
-        /// Topics still unclassified.
-        topics: Vec<String>,
-    },
     /// A topic classified in one meeting is recorded against another.
     #[error("topic {topic:?} is on the agenda of meeting {scheduled:?}, not {given:?}")]
     WrongMeeting {
@@ -741,9 +736,6 @@ impl Consultation {
             }
             match proto::Scale::try_from(topic.topic.scale) {
                 Ok(proto::Scale::Major) => {
-                    if form != Form::Meeting {
-                        return Err(RuleError::MajorNeedsMeeting(id.clone()));
-                    }
                     if kinds.len() < 2 {
                         return Err(RuleError::MajorNeedsTwoKinds {
                             topic: id.clone(),
@@ -795,23 +787,6 @@ impl Consultation {
                 commitment("the sign-in sheet", &s.attendees_commitment, true)
             }
             Step::FormResult => require("form-result", "the result", !s.result.trim().is_empty()),
-            Step::PublishResult => {
-                let missing: Vec<String> = meeting
-                    .meeting
-                    .topic_ids
-                    .iter()
-                    .filter(|id| self.topics.get(*id).is_some_and(|t| t.outcome.is_none()))
-                    .cloned()
-                    .collect();
-                if missing.is_empty() {
-                    Ok(())
-                } else {
-                    Err(RuleError::OutcomesMissing {
-                        meeting: s.meeting_id.clone(),
-                        topics: missing,
-                    })
-                }
-            }
             _ => Ok(()),
         }
     }
@@ -831,8 +806,16 @@ impl Consultation {
                 given: o.meeting_id.clone(),
             });
         }
-        if !self.meeting(&o.meeting_id)?.result_formed() {
+        let meeting = self.meeting(&o.meeting_id)?;
+        if !meeting.result_formed() {
             return Err(RuleError::ResultNotFormed(o.meeting_id.clone()));
+        }
+        // Earlier rounds of a major matter may gather opinions any way; the
+        // one that decides it is a full meeting.
+        if topic.topic.scale == proto::Scale::Major as i32
+            && meeting.meeting.form != Form::Meeting as i32
+        {
+            return Err(RuleError::MajorNeedsMeeting(o.topic_id.clone()));
         }
         let class =
             OutcomeClass::from_proto(o.class).ok_or(RuleError::Unspecified("the outcome class"))?;
@@ -951,6 +934,18 @@ impl Consultation {
             Body::MeetingStep(s) => {
                 if let Some(meeting) = self.meetings.get_mut(&s.meeting_id) {
                     meeting.steps.push(s.clone());
+                    if s.step == Step::PublishResult as i32 {
+                        // A topic the round left without an outcome waits for
+                        // another round (several rounds before shelving).
+                        for id in &meeting.meeting.topic_ids {
+                            if let Some(topic) = self.topics.get_mut(id)
+                                && topic.outcome.is_none()
+                            {
+                                topic.status = TopicStatus::Accepted;
+                                topic.meeting = None;
+                            }
+                        }
+                    }
                 }
             }
             Body::Outcome(o) => {

@@ -558,11 +558,6 @@ fn every_invalid_transition_is_refused_with_its_own_error() {
             |e| matches!(e, RuleError::MajorNeedsTwoKinds { kinds: 1, .. }),
         ),
         (
-            "a major matter by card",
-            meeting("M-x", &["T-major"], Form::Card, FULL, &today.to_string()),
-            |e| matches!(e, RuleError::MajorNeedsMeeting(_)),
-        ),
-        (
             "an urgent matter left for next month",
             meeting(
                 "M-x",
@@ -741,11 +736,6 @@ fn every_invalid_transition_is_refused_with_its_own_error() {
 fn meeting_and_outcome_refusals_later_in_the_procedure() {
     let mut office = scene();
     office.ok(step("M-open", Step::FormResult));
-    // publish-result needs every topic's outcome.
-    assert!(matches!(
-        office.refused(step("M-open", Step::PublishResult)),
-        RuleError::OutcomesMissing { .. }
-    ));
     // A promised item needs its deadline.
     let mut no_deadline = outcome("T-minor", "M-open", proto::outcome::Class::Promised);
     if let Body::Outcome(o) = &mut no_deadline {
@@ -850,5 +840,58 @@ fn commitments_hide_private_data_and_open_with_their_salt() {
         commit(&a, data),
         commit(&b, data),
         "the same data commits differently under another salt"
+    );
+}
+
+#[test]
+fn a_major_matter_may_gather_opinions_by_card_but_is_decided_by_a_full_meeting() {
+    let mut office = scene();
+    office.ok(meeting(
+        "M-card",
+        &["T-major"],
+        Form::Card,
+        FULL,
+        &office.today(),
+    ));
+    steps_until(&mut office, "M-card", Some(Step::PublishResult));
+    assert_eq!(
+        office.refused(outcome(
+            "T-major",
+            "M-card",
+            proto::outcome::Class::Promised
+        )),
+        RuleError::MajorNeedsMeeting("T-major".into())
+    );
+    // The card round publishes without an outcome: the topic goes to another round.
+    office.ok(step("M-card", Step::PublishResult));
+    assert_eq!(office.status("T-major"), TopicStatus::Accepted);
+    assert!(matches!(
+        office.refused(outcome(
+            "T-major",
+            "M-card",
+            proto::outcome::Class::Promised
+        )),
+        RuleError::TopicStatus {
+            status: TopicStatus::Accepted,
+            ..
+        }
+    ));
+    office.ok(meeting(
+        "M-full",
+        &["T-major"],
+        Form::Meeting,
+        FULL,
+        &office.today(),
+    ));
+    steps_until(&mut office, "M-full", Some(Step::PublishResult));
+    office.ok(outcome(
+        "T-major",
+        "M-full",
+        proto::outcome::Class::Promised,
+    ));
+    office.ok(step("M-full", Step::PublishResult));
+    assert_eq!(
+        office.status("T-major"),
+        TopicStatus::Classified(OutcomeClass::Promised)
     );
 }

@@ -206,7 +206,10 @@ fn run_meeting(
     }
     let published = yiyi(node, &["meeting", "step", id, "publish-result"]);
     assert_eq!(published["status"], "complete");
-    assert_eq!(published["notices"].as_array().unwrap().len(), topics.len());
+    assert_eq!(
+        published["notices"].as_array().unwrap().len(),
+        outcomes.len()
+    );
 }
 
 /// Today in Shanghai, when the meetings of these tests are held.
@@ -279,8 +282,9 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
         "accepted"
     );
 
-    // A card consultation first cannot settle a major matter...
-    let card = refused(
+    // A card consultation gathers the residents' opinions first...
+    let today = today();
+    yiyi(
         &node,
         &[
             "meeting",
@@ -293,9 +297,65 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
             "card",
             "--participant",
             "P-reps",
+            "--participant",
+            "P-committee",
+            "--date",
+            &today,
         ],
     );
-    assert!(card.contains("major matter"), "{card}");
+    yiyi(
+        &node,
+        &[
+            "meeting",
+            "step",
+            "M-card",
+            "sign-in",
+            "--attendee",
+            "张三,13800000000",
+        ],
+    );
+    for step in [
+        "explain-topic",
+        "introduce-participants",
+        "read-rules",
+        "discuss",
+    ] {
+        yiyi(&node, &["meeting", "step", "M-card", step]);
+    }
+    yiyi(
+        &node,
+        &[
+            "meeting",
+            "step",
+            "M-card",
+            "form-result",
+            "--result",
+            "多数居民支持建老年食堂，选址待议",
+        ],
+    );
+    // ...but cannot decide a major matter...
+    let card_decides = refused(
+        &node,
+        &[
+            "outcome",
+            "T-canteen",
+            "--meeting",
+            "M-card",
+            "--class",
+            "promised",
+            "--responsible",
+            "x",
+            "--measures",
+            "x",
+            "--deadline",
+            "2027-03-31",
+            "--notice-period",
+            "30",
+        ],
+    );
+    assert!(card_decides.contains("major matter"), "{card_decides}");
+    yiyi(&node, &["meeting", "step", "M-card", "publish-result"]);
+    assert_eq!(get(&node, "/api/v1/topics/T-canteen")["status"], "accepted");
     // ...the full meeting with the property company and resident representatives does.
     run_meeting(
         &node,
