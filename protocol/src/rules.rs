@@ -735,13 +735,11 @@ impl Consultation {
                 });
             }
             match proto::Scale::try_from(topic.topic.scale) {
-                Ok(proto::Scale::Major) => {
-                    if kinds.len() < 2 {
-                        return Err(RuleError::MajorNeedsTwoKinds {
-                            topic: id.clone(),
-                            kinds: kinds.len(),
-                        });
-                    }
+                Ok(proto::Scale::Major) if kinds.len() < 2 => {
+                    return Err(RuleError::MajorNeedsTwoKinds {
+                        topic: id.clone(),
+                        kinds: kinds.len(),
+                    });
                 }
                 Ok(proto::Scale::Urgent) => {
                     let accepted =
