@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'kill "${node_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$bin/yiyi-node" init --data "$work/node" --level community --name 甸柳新村街道第一社区 >/dev/null
-"$bin/yiyi-node" run --data "$work/node" --api 127.0.0.1:0 >"$work/api" 2>/dev/null &
+"$bin/yiyi-node" run --data "$work/node" --api 127.0.0.1:0 --listen /ip4/127.0.0.1/tcp/0 >"$work/api" 2>/dev/null &
 node_pid=$!
 for _ in $(seq 50); do [ -s "$work/api" ] && break; sleep 0.1; done
 export YIYI_NODE=$(awk '{print $2; exit}' "$work/api") YIYI_DATA=$work/node

@@ -52,6 +52,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/notices", get(notices))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/checkpoint", get(checkpoint))
+        .route("/api/v1/logs", get(logs))
         .route("/api/v1/entries/{sequence}", get(entry_by_sequence))
         .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
         .route("/api/v1/proofs/inclusion", get(inclusion_proof))
@@ -373,6 +374,22 @@ async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
     Ok(Json(
         json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint? }),
     ))
+}
+
+/// Every ledger this node holds: its own and its replicas.
+async fn logs(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let store = state.office.store();
+    let mut list = Vec::new();
+    for log in store.logs()? {
+        let s = store.state(&log)?;
+        list.push(json!({
+            "log": hex::encode(log),
+            "own": log == store.own_log(),
+            "size": s.head.size,
+            "root": s.root.to_hex(),
+        }));
+    }
+    Ok(Json(json!({ "logs": list })))
 }
 
 async fn checkpoint(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {

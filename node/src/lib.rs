@@ -11,13 +11,13 @@
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
 //! - [`stats`]: the statistics offices report.
-//!
-//! Networking comes in its own module as it is built.
+//! - [`net`]: libp2p between offices' nodes: announcements and `/yiyi/sync/1`.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod api;
 pub mod keyfile;
+pub mod net;
 pub mod office;
 pub mod private;
 pub mod stats;

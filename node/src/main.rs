@@ -46,6 +46,15 @@ enum Command {
         /// Where the HTTP API listens.
         #[arg(long, default_value = "127.0.0.1:8111")]
         api: std::net::SocketAddr,
+        /// Where libp2p listens (repeat for several).
+        #[arg(long, default_value = "/ip4/0.0.0.0/tcp/4111")]
+        listen: Vec<libp2p::Multiaddr>,
+        /// A peer to connect to, e.g. /ip4/10.0.0.2/tcp/4111/p2p/12D3... (repeat).
+        #[arg(long = "peer")]
+        peers: Vec<libp2p::Multiaddr>,
+        /// Replicate this office's ledger: its verifier key or hex log key (repeat).
+        #[arg(long = "follow", value_parser = parse_log_key)]
+        follow: Vec<yiyi_node::LogKey>,
     },
     /// Show the node's key and the state of every ledger it holds.
     Status {
@@ -156,6 +165,17 @@ fn init(
     Ok(())
 }
 
+/// A log key from a verifier key (`name+id+base64`) or 64 hex digits.
+fn parse_log_key(text: &str) -> Result<yiyi_node::LogKey, String> {
+    if let Ok(key) = yiyi_protocol::VerifierKey::parse(text) {
+        return Ok(*key.public_bytes());
+    }
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("{text:?} is neither a verifier key nor a 64-digit hex log key"))
+}
+
 /// Writes a new file readable only by its owner.
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
@@ -171,13 +191,18 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(data: &Path, api: std::net::SocketAddr) -> anyhow::Result<()> {
-    let (_, store) = open(data)?;
+async fn run(
+    data: &Path,
+    api: std::net::SocketAddr,
+    net: yiyi_node::net::NetConfig,
+) -> anyhow::Result<()> {
+    let (key, store) = open(data)?;
     let config: Config = toml::from_str(&std::fs::read_to_string(config_path(data))?)
         .with_context(|| format!("reading {}", config_path(data).display()))?;
     let token = std::fs::read_to_string(token_path(data))
         .with_context(|| format!("reading {}", token_path(data).display()))?;
     let private = yiyi_node::private::PrivateStore::open(&data.join("private"))?;
+    let network = yiyi_node::net::spawn(&key, store.clone(), net).await?;
     let office = yiyi_node::office::Office::open(store, private)?;
     let state = std::sync::Arc::new(yiyi_node::api::ApiState {
         office,
@@ -187,8 +212,12 @@ async fn run(data: &Path, api: std::net::SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(api)
         .await
         .with_context(|| format!("listening on {api}"))?;
-    // The first line on stdout says where the API is (useful with port 0).
+    // The first line on stdout says where the API is, the next ones where
+    // peers reach the node (useful with port 0).
     println!("api http://{}", listener.local_addr()?);
+    for address in &network.listening {
+        println!("p2p {address}/p2p/{}", network.peer_id);
+    }
     eprintln!(
         "serving {} ({:?}) on http://{}",
         state.name,
@@ -274,9 +303,23 @@ fn main() -> ExitCode {
             origin.as_deref(),
             key_file.as_deref(),
         ),
-        Command::Run { data, api } => tokio::runtime::Runtime::new()
-            .map_err(anyhow::Error::from)
-            .and_then(|runtime| runtime.block_on(run(data, *api))),
+        Command::Run {
+            data,
+            api,
+            listen,
+            peers,
+            follow,
+        } => {
+            let net = yiyi_node::net::NetConfig {
+                listen: listen.clone(),
+                peers: peers.clone(),
+                follow: follow.clone(),
+                tick: std::time::Duration::from_millis(500),
+            };
+            tokio::runtime::Runtime::new()
+                .map_err(anyhow::Error::from)
+                .and_then(|runtime| runtime.block_on(run(data, *api, net)))
+        }
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };

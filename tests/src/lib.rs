@@ -2,8 +2,9 @@
 //! the real `yiyi` and `yiyi-node` binaries, which `cargo test --workspace`
 //! builds before any test runs.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The path of a workspace binary, next to the test executable's directory.
 pub fn binary(name: &str) -> PathBuf {
@@ -34,4 +35,110 @@ pub fn run(name: &str, args: &[&str]) -> Output {
 /// Standard output as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// A running `yiyi-node` process on loopback, killed when dropped.
+pub struct Node {
+    child: Option<Child>,
+    /// The HTTP API's base URL.
+    pub url: String,
+    /// The libp2p address peers dial.
+    pub p2p: String,
+    /// The data directory.
+    pub data: PathBuf,
+    /// The node's verifier key.
+    pub vkey: String,
+    _dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+impl Node {
+    /// Initialises a community node called `name` and starts it.
+    pub fn start(name: &str) -> Node {
+        Node::start_with(name, &[])
+    }
+
+    /// As [`Node::start`], with more `run` arguments (peers, follows).
+    pub fn start_with(name: &str, args: &[&str]) -> Node {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let data = dir.path().join("node");
+        let init = Command::new(binary("yiyi-node"))
+            .args([
+                "init",
+                "--data",
+                data.to_str().expect("UTF-8 path"),
+                "--level",
+                "community",
+                "--name",
+                name,
+            ])
+            .output()
+            .expect("yiyi-node init runs");
+        assert!(init.status.success(), "{init:?}");
+        let vkey = String::from_utf8(init.stdout)
+            .expect("UTF-8")
+            .trim()
+            .to_owned();
+        let mut node = Node {
+            child: None,
+            url: String::new(),
+            p2p: String::new(),
+            data,
+            vkey,
+            _dir: dir,
+        };
+        node.run(args);
+        node
+    }
+
+    /// (Re)starts the process on the same data directory.
+    pub fn run(&mut self, args: &[&str]) {
+        let mut child = Command::new(binary("yiyi-node"))
+            .args([
+                "run",
+                "--data",
+                self.data.to_str().expect("UTF-8 path"),
+                "--api",
+                "127.0.0.1:0",
+            ])
+            .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("yiyi-node run starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        lines
+            .read_line(&mut line)
+            .expect("the node prints its API address");
+        self.url = line
+            .trim()
+            .strip_prefix("api ")
+            .expect("an api line")
+            .to_owned();
+        line.clear();
+        lines
+            .read_line(&mut line)
+            .expect("the node prints its p2p address");
+        self.p2p = line
+            .trim()
+            .strip_prefix("p2p ")
+            .expect("a p2p line")
+            .to_owned();
+        self.child = Some(child);
+    }
+
+    /// Kills the process (SIGKILL), keeping the data directory.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -3,72 +3,10 @@
 //! other outcome classes, refusals through the API that leave the ledger as it
 //! was, and no private datum in anything public.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
-use yiyi_tests::binary;
-
-/// A running node, killed when dropped.
-struct Node {
-    child: Child,
-    url: String,
-    data: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_node(name: &str) -> Node {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("node");
-    let init = Command::new(binary("yiyi-node"))
-        .args([
-            "init",
-            "--data",
-            data.to_str().unwrap(),
-            "--level",
-            "community",
-            "--name",
-            name,
-        ])
-        .output()
-        .unwrap();
-    assert!(init.status.success(), "{init:?}");
-    let mut child = Command::new(binary("yiyi-node"))
-        .args([
-            "run",
-            "--data",
-            data.to_str().unwrap(),
-            "--api",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("api ")
-        .expect("the node prints its API address")
-        .to_owned();
-    Node {
-        child,
-        url,
-        data,
-        _dir: dir,
-    }
-}
+use yiyi_tests::{Node, binary};
 
 fn yiyi_raw(node: &Node, args: &[&str]) -> Output {
     Command::new(binary("yiyi"))
@@ -248,7 +186,7 @@ fn everything_public(node: &Node) -> String {
 
 #[test]
 fn the_elderly_canteen_from_intake_to_evaluation() {
-    let node = start_node("甸柳新村街道第一社区");
+    let node = Node::start("甸柳新村街道第一社区");
     participants(&node);
     let proposed = yiyi(
         &node,
@@ -500,7 +438,7 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
 
 #[test]
 fn immediate_shelved_reopened_suggestion_and_declined() {
-    let node = start_node("第二社区");
+    let node = Node::start("第二社区");
     participants(&node);
     for (id, title) in [
         ("T-light", "楼道灯不亮"),
@@ -644,7 +582,7 @@ fn immediate_shelved_reopened_suggestion_and_declined() {
 
 #[test]
 fn the_api_refuses_what_the_procedure_forbids_and_changes_nothing() {
-    let node = start_node("第三社区");
+    let node = Node::start("第三社区");
     participants(&node);
     yiyi(
         &node,

@@ -1,0 +1,146 @@
+//! Two real nodes on loopback: one follows the other's ledger over libp2p,
+//! receives what it publishes, and catches up after being killed.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use yiyi_tests::{Node, binary};
+
+fn get(node: &Node, path: &str) -> Value {
+    let mut response = ureq::get(format!("{}{path}", node.url))
+        .call()
+        .expect("GET");
+    serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("JSON")
+}
+
+/// (size, root) of `log` as `node` holds it.
+fn log_state(node: &Node, log: &str) -> Option<(u64, String)> {
+    get(node, "/api/v1/logs")["logs"]
+        .as_array()?
+        .iter()
+        .find(|l| l["log"] == log)
+        .map(|l| {
+            (
+                l["size"].as_u64().unwrap_or(0),
+                l["root"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+}
+
+fn own_log(node: &Node) -> (String, u64, String) {
+    let logs = get(node, "/api/v1/logs");
+    let own = logs["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["own"] == true)
+        .expect("an own log")
+        .clone();
+    (
+        own["log"].as_str().unwrap().to_owned(),
+        own["size"].as_u64().unwrap(),
+        own["root"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Waits until `follower` holds `leader`'s own log exactly.
+fn wait_replicated(follower: &Node, leader: &Node) -> Duration {
+    let (log, size, root) = own_log(leader);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if log_state(follower, &log) == Some((size, root.clone())) {
+            return start.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "not replicated after 30 s: follower has {:?}, leader {size} {root}",
+        log_state(follower, &log)
+    );
+}
+
+fn record(node: &Node, args: &[&str]) {
+    let out = std::process::Command::new(binary("yiyi"))
+        .args(args)
+        .env("YIYI_NODE", &node.url)
+        .env("YIYI_DATA", &node.data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "yiyi {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn propose(node: &Node, id: &str) {
+    record(
+        node,
+        &[
+            "topic",
+            "propose",
+            "--id",
+            id,
+            "--title",
+            "楼道灯不亮",
+            "--category",
+            "daily-life",
+            "--scale",
+            "minor",
+            "--source",
+            "resident",
+        ],
+    );
+}
+
+#[test]
+fn a_follower_replicates_a_ledger_and_catches_up_after_a_crash() {
+    let community = Node::start("第一社区");
+    propose(&community, "T-1");
+    let mut street = Node::start_with(
+        "第一街道",
+        &["--peer", &community.p2p, "--follow", &community.vkey],
+    );
+    wait_replicated(&street, &community);
+
+    // New records reach the follower through announcements.
+    record(&community, &["topic", "accept", "T-1"]);
+    propose(&community, "T-2");
+    wait_replicated(&street, &community);
+
+    // The follower is killed; the community goes on; on restart it catches up.
+    street.kill();
+    for n in 3..40 {
+        propose(&community, &format!("T-{n}"));
+    }
+    street.run(&["--peer", &community.p2p, "--follow", &community.vkey]);
+    wait_replicated(&street, &community);
+
+    // The replica verifies entry by entry on the follower's disk.
+    street.kill();
+    let verify = std::process::Command::new(binary("yiyi-node"))
+        .args(["verify", "--data", street.data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let (log, size, root) = own_log(&community);
+    let report = String::from_utf8(verify.stdout).unwrap();
+    assert!(
+        report.contains(&format!("{log} ok: {size} entries, root {root}")),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_node_follows_nothing_it_was_not_told_to() {
+    let community = Node::start("第二社区");
+    propose(&community, "T-1");
+    let stranger = Node::start_with("旁观者", &["--peer", &community.p2p]);
+    std::thread::sleep(Duration::from_secs(2));
+    let (log, _, _) = own_log(&community);
+    assert_eq!(log_state(&stranger, &log), None);
+}
