@@ -206,7 +206,7 @@ impl Task {
                     // since, and redial if every connection dropped.
                     let periodic = ticks.is_multiple_of(20);
                     self.announce(periodic);
-                    self.catch_up();
+                    self.catch_up(ticks);
                     if periodic {
                         self.redial();
                     }
@@ -250,9 +250,15 @@ impl Task {
         }
     }
 
-    /// Asks a connected peer for what the node lacks of each followed log.
-    fn catch_up(&mut self) {
-        let Some(peer) = self.connected.iter().next().copied() else {
+    /// Asks a connected peer for what the node lacks of each followed log,
+    /// a different peer each tick, so that one that lacks the log too does
+    /// not hold the node back.
+    fn catch_up(&mut self, tick: u64) {
+        if self.connected.is_empty() {
+            return;
+        }
+        let turn = (tick % self.connected.len() as u64) as usize;
+        let Some(peer) = self.connected.iter().nth(turn).copied() else {
             return;
         };
         for log in self.follow.clone() {
