@@ -49,6 +49,9 @@ enum Command {
     /// RFC 6962 Merkle tree tools; leaves are read from stdin, one hex line each.
     #[command(subcommand)]
     Tlog(TlogCommand),
+    /// Charters (章程): admit, revoke or re-key child offices.
+    #[command(subcommand)]
+    Charter(cmd::office::CharterCommand),
     /// The participant list (协商主体清单).
     #[command(subcommand)]
     Participant(cmd::office::ParticipantCommand),
@@ -179,6 +182,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     let client = || client::Client::new(&cli.node);
     match cli.command {
         Command::Participant(c) => cmd::office::participant(c, &client()?, output, lang),
+        Command::Charter(c) => cmd::office::charter(c, &client()?, output, lang),
         Command::Catalogue(c) => cmd::office::catalogue(c, &client()?, output, lang),
         Command::Topic(c) => cmd::office::topic(c, &client()?, output, lang),
         Command::Supervise(a) => cmd::office::supervise(a, &client()?, output, lang),

@@ -38,6 +38,8 @@ pub struct ApiState {
     pub token: String,
     /// The office's name, e.g. 甸柳新村街道第一社区.
     pub name: String,
+    /// The office's level: district, street or community.
+    pub level: String,
 }
 
 /// The API's routes.
@@ -53,6 +55,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/checkpoint", get(checkpoint))
         .route("/api/v1/logs", get(logs))
+        .route("/api/v1/charters", get(charters))
         .route("/api/v1/entries/{sequence}", get(entry_by_sequence))
         .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
         .route("/api/v1/proofs/inclusion", get(inclusion_proof))
@@ -158,13 +161,20 @@ async fn act(
 ) -> ApiResult {
     authorise(&state, &headers)?;
     let office = &state.office;
-    let (body, notice_text) = action.into_record(office).await?;
+    let (body, notice_text) = action.into_record(office, &state.level).await?;
     let id = request::record_id(&body);
     let recorded = office.record(body.clone(), &notice_text).await?;
     let status = office
         .read(|s| match &body {
             Body::Meeting(_) | Body::MeetingStep(_) => meeting_status(s, &id),
             Body::Participant(_) | Body::CatalogueItem(_) => "listed".to_string(),
+            Body::Charter(c) => s
+                .charters
+                .values()
+                .find(|o| o.verifier_key == c.verifier_key || o.verifier_key == c.new_verifier_key)
+                .map(|o| if o.revoked { "revoked" } else { "admitted" })
+                .unwrap_or_default()
+                .to_string(),
             _ => s
                 .topics
                 .get(&id)
@@ -374,6 +384,30 @@ async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
     Ok(Json(
         json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint? }),
     ))
+}
+
+/// The offices this one admitted by charter.
+async fn charters(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let list = state
+        .office
+        .read(|s| {
+            s.charters
+                .iter()
+                .map(|(log, c)| {
+                    json!({
+                        "log": hex::encode(log),
+                        "verifier_key": c.verifier_key,
+                        "name": c.name,
+                        "level": names::level_name(c.level),
+                        "origin": c.origin,
+                        "revoked": c.revoked,
+                        "addresses": c.addresses,
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+    Ok(Json(json!({ "charters": list })))
 }
 
 /// Every ledger this node holds: its own and its replicas.

@@ -202,12 +202,21 @@ async fn run(
     let token = std::fs::read_to_string(token_path(data))
         .with_context(|| format!("reading {}", token_path(data).display()))?;
     let private = yiyi_node::private::PrivateStore::open(&data.join("private"))?;
+    let follows = net.follows.clone();
     let network = yiyi_node::net::spawn(&key, store.clone(), net).await?;
-    let office = yiyi_node::office::Office::open(store, private)?;
+    let office = yiyi_node::office::Office::open(store, private)?
+        .follow_charters(follows)
+        .await;
+    let level = match config.level {
+        Level::District => "district",
+        Level::Street => "street",
+        Level::Community => "community",
+    };
     let state = std::sync::Arc::new(yiyi_node::api::ApiState {
         office,
         token: token.trim().to_owned(),
         name: config.name,
+        level: level.into(),
     });
     let listener = tokio::net::TcpListener::bind(api)
         .await
@@ -313,7 +322,7 @@ fn main() -> ExitCode {
             let net = yiyi_node::net::NetConfig {
                 listen: listen.clone(),
                 peers: peers.clone(),
-                follow: follow.clone(),
+                follows: yiyi_node::net::Follows::new(follow.iter().copied()),
                 tick: std::time::Duration::from_millis(500),
             };
             tokio::runtime::Runtime::new()

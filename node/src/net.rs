@@ -16,6 +16,7 @@
 mod codec;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -59,15 +60,48 @@ pub enum NetError {
     },
 }
 
+/// The logs a node replicates: those it was told to follow, and those of
+/// the offices its charters admit (kept current by the office as charters
+/// are recorded). Cheap to clone; shared between the office and the network.
+#[derive(Clone, Default)]
+pub struct Follows(Arc<RwLock<(HashSet<LogKey>, HashSet<LogKey>)>>);
+
+impl Follows {
+    /// Follows these logs whatever the charters say.
+    pub fn new(configured: impl IntoIterator<Item = LogKey>) -> Follows {
+        Follows(Arc::new(RwLock::new((
+            configured.into_iter().collect(),
+            HashSet::new(),
+        ))))
+    }
+
+    /// Replaces the chartered logs.
+    pub fn set_chartered(&self, logs: impl IntoIterator<Item = LogKey>) {
+        let mut sets = self.0.write().unwrap_or_else(|e| e.into_inner());
+        sets.1 = logs.into_iter().collect();
+    }
+
+    /// Every log followed now.
+    pub fn all(&self) -> HashSet<LogKey> {
+        let sets = self.0.read().unwrap_or_else(|e| e.into_inner());
+        sets.0.union(&sets.1).copied().collect()
+    }
+
+    fn contains(&self, log: &LogKey) -> bool {
+        let sets = self.0.read().unwrap_or_else(|e| e.into_inner());
+        sets.0.contains(log) || sets.1.contains(log)
+    }
+}
+
 /// What the network should do.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct NetConfig {
     /// Where to listen, e.g. `/ip4/127.0.0.1/tcp/0`.
     pub listen: Vec<Multiaddr>,
     /// Peers to dial at start (and redial when the connection drops).
     pub peers: Vec<Multiaddr>,
     /// Logs to replicate.
-    pub follow: Vec<LogKey>,
+    pub follows: Follows,
     /// How often to announce and catch up.
     pub tick: Duration,
 }
@@ -170,7 +204,7 @@ pub async fn spawn(key: &SecretKey, store: Store, config: NetConfig) -> Result<N
         swarm,
         store,
         topic,
-        follow: config.follow.into_iter().collect(),
+        follows: config.follows,
         peers: config.peers,
         connected: HashSet::new(),
         in_flight: HashMap::new(),
@@ -185,7 +219,7 @@ struct Task {
     swarm: libp2p::Swarm<Behaviour>,
     store: Store,
     topic: IdentTopic,
-    follow: HashSet<LogKey>,
+    follows: Follows,
     peers: Vec<Multiaddr>,
     connected: HashSet<PeerId>,
     /// One sync request per followed log at a time.
@@ -261,7 +295,7 @@ impl Task {
         let Some(peer) = self.connected.iter().nth(turn).copied() else {
             return;
         };
-        for log in self.follow.clone() {
+        for log in self.follows.all() {
             self.request(peer, log);
         }
     }
@@ -307,7 +341,7 @@ impl Task {
                             .state(&log)
                             .map(|s| s.head.size < a.size)
                             .unwrap_or(false);
-                        if self.follow.contains(&log) && behind {
+                        if self.follows.contains(&log) && behind {
                             self.request(propagation_source, log);
                         }
                         MessageAcceptance::Accept

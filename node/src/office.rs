@@ -52,6 +52,7 @@ pub struct Office {
     store: Store,
     private: PrivateStore,
     state: Mutex<Consultation>,
+    follows: Option<crate::net::Follows>,
 }
 
 impl Office {
@@ -80,7 +81,16 @@ impl Office {
             store,
             private,
             state: Mutex::new(state),
+            follows: None,
         })
+    }
+
+    /// Keeps `follows` up to date with the offices this one admits, so that
+    /// the node replicates its children's ledgers.
+    pub async fn follow_charters(mut self, follows: crate::net::Follows) -> Office {
+        follows.set_chartered(self.state.get_mut().admitted().copied());
+        self.follows = Some(follows);
+        self
     }
 
     /// The ledger store.
@@ -105,6 +115,9 @@ impl Office {
         let now = now_ms();
         state.check(&body, now)?;
         let entry = self.append(&mut state, body.clone()).await?;
+        if let (Body::Charter(_), Some(follows)) = (&body, &self.follows) {
+            follows.set_chartered(state.admitted().copied());
+        }
 
         let source = vec![EntryRef {
             log: self.store.own_log().to_vec(),

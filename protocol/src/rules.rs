@@ -290,6 +290,12 @@ pub enum RuleError {
         /// The sub-item named.
         item: String,
     },
+    /// A charter names a key that cannot be an office's.
+    #[error("not an office's verifier key: {0}")]
+    BadKey(String),
+    /// A charter admits an office at a level that is not below.
+    #[error("a charter admits a street or a community, not {0}")]
+    CharterLevel(&'static str),
     /// A date that is not `YYYY-MM-DD`.
     #[error(transparent)]
     Date(#[from] DateError),
@@ -438,6 +444,47 @@ pub struct Consultation {
     pub notices: BTreeMap<Hash, (Position, proto::Notice)>,
     /// The topic catalogue's sub-items (协商事项目录), by category and name.
     pub catalogue: BTreeMap<(i32, String), proto::CatalogueItem>,
+    /// The offices this one admitted by charter (章程), by their log key.
+    pub charters: BTreeMap<[u8; 32], CharteredOffice>,
+}
+
+/// An office admitted by charter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharteredOffice {
+    /// Its verifier key (C2SP form).
+    pub verifier_key: String,
+    /// Its name.
+    pub name: String,
+    /// Its level.
+    pub level: i32,
+    /// Its checkpoint origin.
+    pub origin: String,
+    /// Revoked, or replaced by a rotated key.
+    pub revoked: bool,
+    /// Where it can be reached.
+    pub addresses: Vec<String>,
+}
+
+impl Consultation {
+    /// The log keys of the offices admitted and not revoked.
+    pub fn admitted(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.charters
+            .iter()
+            .filter(|(_, c)| !c.revoked)
+            .map(|(k, _)| k)
+    }
+}
+
+/// A verifier key usable as an office's log key: Ed25519, named after its
+/// origin.
+fn office_key(text: &str) -> Result<crate::VerifierKey, RuleError> {
+    let key = crate::VerifierKey::parse(text).map_err(|e| RuleError::BadKey(e.to_string()))?;
+    if key.is_cosigner() {
+        return Err(RuleError::BadKey(
+            "a cosigner key cannot sign a ledger".into(),
+        ));
+    }
+    Ok(key)
 }
 
 fn require(record: &'static str, field: &'static str, present: bool) -> Result<(), RuleError> {
@@ -568,7 +615,57 @@ impl Consultation {
                 Ok(())
             }
             Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
+            Body::Charter(c) => self.check_charter(c),
             _ => Ok(()),
+        }
+    }
+
+    fn check_charter(&self, c: &proto::Charter) -> Result<(), RuleError> {
+        let key = office_key(&c.verifier_key)?;
+        let chartered = self.charters.get(key.public_bytes());
+        let action = proto::charter::Action::try_from(c.action)
+            .unwrap_or(proto::charter::Action::Unspecified);
+        match action {
+            proto::charter::Action::Unspecified => {
+                Err(RuleError::Unspecified("the charter's action"))
+            }
+            proto::charter::Action::Admit => {
+                require("a charter", "the office's name", !c.name.trim().is_empty())?;
+                match proto::Level::try_from(c.level) {
+                    Ok(proto::Level::Street | proto::Level::Community) => {}
+                    _ => return Err(RuleError::CharterLevel(names::level_name(c.level))),
+                }
+                if chartered.is_some() {
+                    return Err(RuleError::Duplicate {
+                        kind: "charter",
+                        id: c.verifier_key.clone(),
+                    });
+                }
+                Ok(())
+            }
+            proto::charter::Action::Revoke => match chartered {
+                Some(office) if !office.revoked => Ok(()),
+                _ => Err(RuleError::Unknown {
+                    kind: "admitted office",
+                    id: c.verifier_key.clone(),
+                }),
+            },
+            proto::charter::Action::Rotate => {
+                if !matches!(chartered, Some(office) if !office.revoked) {
+                    return Err(RuleError::Unknown {
+                        kind: "admitted office",
+                        id: c.verifier_key.clone(),
+                    });
+                }
+                let new = office_key(&c.new_verifier_key)?;
+                if self.charters.contains_key(new.public_bytes()) {
+                    return Err(RuleError::Duplicate {
+                        kind: "charter",
+                        id: c.new_verifier_key.clone(),
+                    });
+                }
+                Ok(())
+            }
         }
     }
 
@@ -986,6 +1083,51 @@ impl Consultation {
             Body::CatalogueItem(c) => {
                 self.catalogue
                     .insert((c.category, c.name.clone()), c.clone());
+            }
+            Body::Charter(c) => self.apply_charter(c),
+            _ => {}
+        }
+    }
+
+    fn apply_charter(&mut self, c: &proto::Charter) {
+        let Ok(key) = office_key(&c.verifier_key) else {
+            return;
+        };
+        let log = *key.public_bytes();
+        match proto::charter::Action::try_from(c.action) {
+            Ok(proto::charter::Action::Admit) => {
+                self.charters.insert(
+                    log,
+                    CharteredOffice {
+                        verifier_key: c.verifier_key.clone(),
+                        name: c.name.clone(),
+                        level: c.level,
+                        origin: if c.origin.is_empty() {
+                            key.name().to_owned()
+                        } else {
+                            c.origin.clone()
+                        },
+                        revoked: false,
+                        addresses: c.addresses.clone(),
+                    },
+                );
+            }
+            Ok(proto::charter::Action::Revoke) => {
+                if let Some(office) = self.charters.get_mut(&log) {
+                    office.revoked = true;
+                }
+            }
+            Ok(proto::charter::Action::Rotate) => {
+                let Ok(new) = office_key(&c.new_verifier_key) else {
+                    return;
+                };
+                if let Some(office) = self.charters.get_mut(&log) {
+                    office.revoked = true;
+                    let mut rotated = office.clone();
+                    rotated.revoked = false;
+                    rotated.verifier_key = c.new_verifier_key.clone();
+                    self.charters.insert(*new.public_bytes(), rotated);
+                }
             }
             _ => {}
         }

@@ -895,3 +895,53 @@ fn a_major_matter_may_gather_opinions_by_card_but_is_decided_by_a_full_meeting()
         TopicStatus::Classified(OutcomeClass::Promised)
     );
 }
+
+#[test]
+fn charters_admit_revoke_and_rotate_child_offices() {
+    let child = yiyi_protocol::SecretKey::from_seed("yiyi/第一社区", [3; 32]).unwrap();
+    let new_key = yiyi_protocol::SecretKey::from_seed("yiyi/第一社区", [4; 32]).unwrap();
+    let charter = |action: proto::charter::Action, level: proto::Level| {
+        Body::Charter(proto::Charter {
+            action: action as i32,
+            verifier_key: child.verifier().to_string(),
+            name: "第一社区".into(),
+            level: level as i32,
+            new_verifier_key: new_key.verifier().to_string(),
+            ..Default::default()
+        })
+    };
+    use proto::charter::Action;
+    let mut office = Office::new();
+    assert!(matches!(
+        office.refused(charter(Action::Revoke, proto::Level::Community)),
+        RuleError::Unknown { .. }
+    ));
+    assert!(matches!(
+        office.refused(charter(Action::Admit, proto::Level::District)),
+        RuleError::CharterLevel("district")
+    ));
+    let mut bad = charter(Action::Admit, proto::Level::Community);
+    if let Body::Charter(c) = &mut bad {
+        c.verifier_key = child.cosigner().to_string();
+    }
+    assert!(matches!(office.refused(bad), RuleError::BadKey(_)));
+    office.ok(charter(Action::Admit, proto::Level::Community));
+    assert_eq!(
+        office.state.admitted().collect::<Vec<_>>(),
+        vec![child.public_bytes()]
+    );
+    assert!(matches!(
+        office.refused(charter(Action::Admit, proto::Level::Community)),
+        RuleError::Duplicate { .. }
+    ));
+    office.ok(charter(Action::Rotate, proto::Level::Community));
+    assert_eq!(
+        office.state.admitted().collect::<Vec<_>>(),
+        vec![new_key.public_bytes()]
+    );
+    // The old key is no longer admitted, so it can be neither revoked nor rotated again.
+    assert!(matches!(
+        office.refused(charter(Action::Rotate, proto::Level::Community)),
+        RuleError::Unknown { .. }
+    ));
+}

@@ -59,6 +59,11 @@ impl Node {
 
     /// As [`Node::start`], with more `run` arguments (peers, follows).
     pub fn start_with(name: &str, args: &[&str]) -> Node {
+        Node::start_level(name, "community", args)
+    }
+
+    /// A node of `level` (district, street, community) called `name`.
+    pub fn start_level(name: &str, level: &str, args: &[&str]) -> Node {
         let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
         let data = dir.path().join("node");
         let init = Command::new(binary("yiyi-node"))
@@ -67,7 +72,7 @@ impl Node {
                 "--data",
                 data.to_str().expect("UTF-8 path"),
                 "--level",
-                "community",
+                level,
                 "--name",
                 name,
             ])

@@ -144,3 +144,81 @@ fn a_node_follows_nothing_it_was_not_told_to() {
     let (log, _, _) = own_log(&community);
     assert_eq!(log_state(&stranger, &log), None);
 }
+
+fn start_street() -> Node {
+    Node::start_level("第一街道", "street", &[])
+}
+
+#[test]
+fn a_street_replicates_the_communities_it_admits_and_stops_when_revoked() {
+    let community = Node::start("第三社区");
+    propose(&community, "T-1");
+    let mut street = start_street();
+    // Nothing is followed before the charter.
+    std::thread::sleep(Duration::from_millis(500));
+    let (log, _, _) = own_log(&community);
+    assert_eq!(log_state(&street, &log), None);
+
+    // A street cannot admit a street, nor a key that is not an office's.
+    let out = std::process::Command::new(binary("yiyi"))
+        .args([
+            "charter",
+            "admit",
+            "--key",
+            &community.vkey,
+            "--name",
+            "第三社区",
+            "--level",
+            "street",
+        ])
+        .env("YIYI_NODE", &street.url)
+        .env("YIYI_DATA", &street.data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot admit"));
+
+    record(
+        &street,
+        &[
+            "charter",
+            "admit",
+            "--key",
+            &community.vkey,
+            "--name",
+            "第三社区",
+            "--level",
+            "community",
+            "--address",
+            &community.p2p,
+        ],
+    );
+    // Charters live in the street's ledger: restart with the community as a peer.
+    street.kill();
+    street.run(&["--peer", &community.p2p]);
+    wait_replicated(&street, &community);
+
+    record(
+        &street,
+        &[
+            "charter",
+            "revoke",
+            "--key",
+            &community.vkey,
+            "--reason",
+            "撤并",
+        ],
+    );
+    let (_, size_at_revoke, _) = own_log(&community);
+    for n in 2..6 {
+        propose(&community, &format!("T-{n}"));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let (_, now, _) = own_log(&community);
+    assert!(now > size_at_revoke);
+    let held = log_state(&street, &log).map(|(size, _)| size).unwrap_or(0);
+    assert!(
+        held <= size_at_revoke,
+        "the street kept replicating a revoked office: {held} > {size_at_revoke}"
+    );
+}

@@ -43,6 +43,94 @@ pub(crate) enum ParticipantCommand {
     List,
 }
 
+/// `yiyi charter`.
+#[derive(Subcommand)]
+pub(crate) enum CharterCommand {
+    /// Admit a child office: a district its streets, a street its communities.
+    Admit {
+        /// The child's verifier key (name+keyid+base64), as its `yiyi-node init` printed it.
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        name: String,
+        /// street or community
+        #[arg(long)]
+        level: String,
+        /// Where the child's node is reached (libp2p multiaddr); repeat.
+        #[arg(long = "address")]
+        addresses: Vec<String>,
+    },
+    /// Revoke a child office's charter: its ledger is no longer accepted.
+    Revoke {
+        #[arg(long)]
+        key: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Replace a child office's key.
+    Rotate {
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        new_key: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// The offices admitted.
+    List,
+}
+
+/// Runs `yiyi charter`.
+pub(crate) fn charter(
+    command: CharterCommand,
+    client: &Client,
+    output: Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let action = match command {
+        CharterCommand::Admit {
+            key,
+            name,
+            level,
+            addresses,
+        } => {
+            json!({"action": "charter", "charter": "admit", "key": key, "name": name, "level": level, "addresses": addresses})
+        }
+        CharterCommand::Revoke { key, reason } => {
+            json!({"action": "charter", "charter": "revoke", "key": key, "reason": reason})
+        }
+        CharterCommand::Rotate {
+            key,
+            new_key,
+            reason,
+        } => {
+            json!({"action": "charter", "charter": "rotate", "key": key, "new_key": new_key, "reason": reason})
+        }
+        CharterCommand::List => {
+            let list = client.get("/api/v1/charters")?;
+            if output.json {
+                println!("{list}");
+            } else {
+                for c in list["charters"].as_array().into_iter().flatten() {
+                    let state = if c["revoked"] == true {
+                        lang.pick("已撤销", "revoked")
+                    } else {
+                        lang.pick("有效", "admitted")
+                    };
+                    println!(
+                        "{}\t{}\t{state}\t{}",
+                        c["level"].as_str().unwrap_or_default(),
+                        c["name"].as_str().unwrap_or_default(),
+                        c["verifier_key"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
+    act(client, output, lang, action)
+}
+
 /// `yiyi catalogue`.
 #[derive(Subcommand)]
 pub(crate) enum CatalogueCommand {

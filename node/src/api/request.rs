@@ -24,6 +24,25 @@ pub(super) enum Action {
         #[serde(default)]
         withdrawn: bool,
     },
+    /// Admit, revoke or re-key a child office (章程).
+    Charter {
+        /// admit, revoke or rotate
+        charter: String,
+        /// The child's verifier key.
+        key: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        level: String,
+        #[serde(default)]
+        origin: String,
+        #[serde(default)]
+        new_key: String,
+        #[serde(default)]
+        addresses: Vec<String>,
+        #[serde(default)]
+        reason: String,
+    },
     /// Add (or withdraw) a sub-item of the topic catalogue.
     Catalogue {
         category: String,
@@ -178,7 +197,11 @@ fn gate(topic: String, verdict: Verdict) -> proto::GateDecision {
 impl Action {
     /// The record this action writes, and the text the office adds to its
     /// notices. Private data is kept here and replaced by its commitment.
-    pub(super) async fn into_record(self, office: &Office) -> Result<(Body, String), ApiError> {
+    pub(super) async fn into_record(
+        self,
+        office: &Office,
+        own_level: &str,
+    ) -> Result<(Body, String), ApiError> {
         let private =
             |kind: &str, subject: &str, data: Option<Value>| -> Result<Vec<u8>, ApiError> {
                 match data {
@@ -199,6 +222,49 @@ impl Action {
                 name,
                 withdrawn,
             }),
+            Action::Charter {
+                charter,
+                key,
+                name,
+                level,
+                origin,
+                new_key,
+                addresses,
+                reason,
+            } => {
+                let action = named(names::charter_action(&charter))?;
+                let level = if level.is_empty() {
+                    0
+                } else {
+                    named(names::level(&level))?
+                };
+                // A district admits streets, a street its communities.
+                let below = match own_level {
+                    "district" => proto::Level::Street as i32,
+                    "street" => proto::Level::Community as i32,
+                    _ => 0,
+                };
+                if action == proto::charter::Action::Admit as i32 && level != below {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "rule",
+                        format!(
+                            "a {own_level} office cannot admit a {} office: a district admits streets, a street its communities",
+                            names::level_name(level)
+                        ),
+                    ));
+                }
+                Body::Charter(proto::Charter {
+                    action,
+                    verifier_key: key,
+                    name,
+                    level,
+                    origin,
+                    new_verifier_key: new_key,
+                    addresses,
+                    reason,
+                })
+            }
             Action::Catalogue {
                 category,
                 item,
@@ -416,6 +482,7 @@ pub(super) fn record_id(body: &Body) -> String {
         Body::Evaluation(e) => e.topic_id.clone(),
         Body::Supervision(s) => s.topic_id.clone(),
         Body::CatalogueItem(c) => c.name.clone(),
+        Body::Charter(c) => c.verifier_key.clone(),
         _ => String::new(),
     }
 }

@@ -61,6 +61,18 @@ const STEPS: Table<Step> = &[
     ("form-result", Step::FormResult),
     ("publish-result", Step::PublishResult),
 ];
+const LEVELS: Table<proto::Level> = &[
+    ("district", proto::Level::District),
+    ("street", proto::Level::Street),
+    ("community", proto::Level::Community),
+    ("grid", proto::Level::Grid),
+    ("building", proto::Level::Building),
+];
+const CHARTER_ACTIONS: Table<proto::charter::Action> = &[
+    ("admit", proto::charter::Action::Admit),
+    ("revoke", proto::charter::Action::Revoke),
+    ("rotate", proto::charter::Action::Rotate),
+];
 const CLASSES: Table<Class> = &[
     ("immediate", Class::Immediate),
     ("shelved", Class::Shelved),
@@ -126,6 +138,8 @@ names! {
     form, form_name, FORMS, "meeting form";
     step, step_name, STEPS, "meeting step";
     outcome_class, outcome_class_name, CLASSES, "outcome class";
+    level, level_name, LEVELS, "level";
+    charter_action, charter_action_name, CHARTER_ACTIONS, "charter action";
 }
 
 #[cfg(test)]
