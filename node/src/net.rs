@@ -422,17 +422,27 @@ impl Task {
 
     /// Verifies and stores fetched entries; asks for more if the peer has them.
     async fn store_entries(&mut self, peer: PeerId, log: LogKey, response: SyncResponse) {
+        // Submitted together so that they share group commits; `join_all`
+        // polls them in order, so the writer receives them in log order.
+        let store = &self.store;
+        let outcomes = futures::future::join_all(
+            response
+                .entries
+                .iter()
+                .map(|bytes| store.append_replica(log, bytes)),
+        )
+        .await;
         let mut stored = 0usize;
-        for bytes in &response.entries {
-            match self.store.append_replica(log, bytes).await {
+        for outcome in outcomes {
+            match outcome {
                 Ok(_) => stored += 1,
                 Err(StoreError::Rejected(e)) => {
                     tracing::warn!(%peer, log = %hex::encode(log), error = %e, "refused a replicated entry");
-                    return;
+                    break;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "storing a replicated entry");
-                    return;
+                    break;
                 }
             }
         }
