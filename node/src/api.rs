@@ -255,15 +255,8 @@ fn oversight(t: &TopicState) -> Vec<String> {
     bodies
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 async fn topics(State(state): State<Arc<ApiState>>) -> ApiResult {
-    let now = now_ms();
+    let now = crate::now_ms();
     let list = state
         .office
         .read(|s| {
@@ -277,7 +270,7 @@ async fn topics(State(state): State<Arc<ApiState>>) -> ApiResult {
 }
 
 async fn topic(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> ApiResult {
-    let now = now_ms();
+    let now = crate::now_ms();
     state
         .office
         .read(|s| s.topics.get(&id).map(|t| topic_json(t, now)))

@@ -24,3 +24,12 @@ pub mod stats;
 pub mod store;
 
 pub use store::{Appended, LogKey, LogState, Store, StoreError};
+
+/// Milliseconds since the Unix epoch, as this machine's clock says (the time
+/// of records and the "now" of overdue checks).
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

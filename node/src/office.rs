@@ -112,7 +112,7 @@ impl Office {
     /// and the notices it publishes (with `notice_text` added to them).
     pub async fn record(&self, body: Body, notice_text: &str) -> Result<Recorded, OfficeError> {
         let mut state = self.state.lock().await;
-        let now = now_ms();
+        let now = crate::now_ms();
         state.check(&body, now)?;
         let entry = self.append(&mut state, body.clone()).await?;
         if let (Body::Charter(_), Some(follows)) = (&body, &self.follows) {
@@ -188,12 +188,4 @@ impl Office {
     ) -> Result<Vec<u8>, OfficeError> {
         Ok(self.private.keep(kind, subject, data)?.to_vec())
     }
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

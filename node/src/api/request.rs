@@ -179,13 +179,6 @@ fn named(parsed: Result<i32, names::UnknownName>) -> Result<i32, ApiError> {
     parsed.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad-name", e.to_string()))
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn gate(topic: String, verdict: Verdict) -> proto::GateDecision {
     proto::GateDecision {
         topic_id: topic,
@@ -341,7 +334,7 @@ impl Action {
                 let date = match date {
                     Some(date) => date,
                     None => {
-                        let today = Date::in_shanghai(now_ms());
+                        let today = Date::in_shanghai(crate::now_ms());
                         let urgent = office
                             .read(|s| {
                                 topics.iter().any(|t| {

@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::Receiver as RequestReceiver;
 
 use tokio::sync::oneshot;
@@ -57,13 +56,6 @@ pub(super) enum Request {
 struct Group {
     /// The accepted entries, in order, with the callers waiting for them.
     accepted: Vec<(LogKey, VerifiedEntry, Reply)>,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Starts the sequencer and committer threads; they stop once every sender
@@ -164,7 +156,7 @@ impl Sequencer {
                 }
                 Request::Own { body, reply } => {
                     let outcome = head(&mut self.heads, &self.tree, own_log).and_then(|head| {
-                        let unsigned = head.next_entry(&own_log, now_ms(), body);
+                        let unsigned = head.next_entry(&own_log, crate::now_ms(), body);
                         Ok(entry::sign(&unsigned, &self.own)?)
                     });
                     (own_log, outcome, reply)
