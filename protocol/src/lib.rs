@@ -9,6 +9,7 @@
 //! - [`keys`]: Ed25519 keys in C2SP signed-note form.
 //! - [`note`]: C2SP signed notes.
 //! - [`checkpoint`]: C2SP tlog-checkpoints and cosignatures.
+//! - [`federation`]: charter chains from a pinned district key; equivocation proofs.
 //! - [`commitment`]: salted commitments to private data kept off the ledger.
 //! - [`rules`]: the consultation procedure as rules over a ledger's records.
 
@@ -17,6 +18,7 @@
 pub mod checkpoint;
 pub mod commitment;
 pub mod entry;
+pub mod federation;
 pub mod keys;
 pub mod merkle;
 pub mod note;
