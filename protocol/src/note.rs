@@ -144,7 +144,9 @@ impl SignedNote {
         });
     }
 
-    fn push_replacing(&mut self, signature: NoteSignature) {
+    /// Adds a signature line as given (e.g. a witness's cosignature), in
+    /// place of any by the same key; whether it verifies is for the reader.
+    pub fn push_replacing(&mut self, signature: NoteSignature) {
         self.signatures
             .retain(|s| !(s.name == signature.name && s.id == signature.id));
         self.signatures.push(signature);

@@ -1,0 +1,156 @@
+//! C2SP tlog-witness `add-checkpoint`: a parent cosigns its child's
+//! checkpoints only when they extend what it cosigned before.
+
+use yiyi_protocol::checkpoint::{Checkpoint, witnessed_by};
+use yiyi_protocol::merkle::{self, MemoryTree};
+use yiyi_protocol::witness::{
+    AddCheckpoint, WitnessError, Witnessed, add_checkpoint, merge_cosignatures,
+};
+use yiyi_protocol::{SecretKey, SignedNote};
+
+struct Log {
+    key: SecretKey,
+    tree: MemoryTree,
+}
+
+impl Log {
+    fn new() -> Log {
+        Log {
+            key: SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap(),
+            tree: MemoryTree::new(),
+        }
+    }
+
+    fn grow(&mut self, n: usize) -> String {
+        for i in 0..n {
+            let size = self.tree.size();
+            self.tree
+                .push_hash(merkle::leaf_hash(format!("entry {size} {i}").as_bytes()));
+        }
+        Checkpoint::new(self.key.name(), self.tree.size(), self.tree.root())
+            .sign(&self.key)
+            .unwrap()
+            .to_string()
+    }
+
+    fn proof(&self, old: u64) -> Vec<yiyi_protocol::Hash> {
+        if old == 0 {
+            return Vec::new();
+        }
+        merkle::consistency_proof(&self.tree, old, self.tree.size()).unwrap()
+    }
+}
+
+fn street() -> SecretKey {
+    SecretKey::generate("yiyi/lixia/quancheng").unwrap()
+}
+
+#[test]
+fn a_witness_cosigns_a_growing_log_and_the_cosignature_verifies() {
+    let mut log = Log::new();
+    let witness = street();
+    let first = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: log.grow(3),
+    };
+    // The request survives its wire form.
+    assert_eq!(AddCheckpoint::parse(&first.to_bytes()).unwrap(), first);
+    let (held, line) = add_checkpoint(None, &first, &log.key.verifier(), &witness, 1_000).unwrap();
+    assert_eq!(held.size, 3);
+    let cosigned = merge_cosignatures(&first.checkpoint, &line).unwrap();
+    let note = SignedNote::parse(&cosigned).unwrap();
+    let witnessed = witnessed_by(&note, &[witness.cosigner()]).unwrap();
+    assert_eq!(witnessed.len(), 1);
+    assert_eq!(witnessed[0].1, 1_000);
+
+    let checkpoint = log.grow(5);
+    let second = AddCheckpoint {
+        old_size: 3,
+        proof: log.proof(3),
+        checkpoint,
+    };
+    let (held, _) =
+        add_checkpoint(Some(held), &second, &log.key.verifier(), &witness, 1_001).unwrap();
+    assert_eq!(held.size, 8);
+}
+
+#[test]
+fn a_stale_old_size_is_a_conflict_naming_the_held_size() {
+    let mut log = Log::new();
+    let checkpoint = log.grow(4);
+    let held = Witnessed {
+        size: 2,
+        root: merkle::empty_root(),
+    };
+    let request = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint,
+    };
+    let refused = add_checkpoint(Some(held), &request, &log.key.verifier(), &street(), 1);
+    assert_eq!(refused, Err(WitnessError::Conflict(2)));
+    assert_eq!(refused.unwrap_err().http_status(), 409);
+}
+
+#[test]
+fn a_fork_is_not_cosigned() {
+    let mut log = Log::new();
+    let witness = street();
+    let first = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: log.grow(3),
+    };
+    let (held, _) = add_checkpoint(None, &first, &log.key.verifier(), &witness, 1).unwrap();
+    // Another history of the same log, signed by the same key.
+    let mut fork = Log {
+        key: log.key.clone(),
+        tree: MemoryTree::new(),
+    };
+    fork.grow(1);
+    let forked = fork.grow(5);
+    assert_eq!(fork.tree.size(), 6);
+    let request = AddCheckpoint {
+        old_size: 3,
+        proof: fork.proof(3),
+        checkpoint: forked,
+    };
+    let refused = add_checkpoint(Some(held), &request, &log.key.verifier(), &witness, 2);
+    assert!(matches!(refused, Err(WitnessError::BadProof(_))), "{refused:?}");
+    assert_eq!(refused.unwrap_err().http_status(), 422);
+}
+
+#[test]
+fn a_checkpoint_signed_by_another_key_is_forbidden() {
+    let mut log = Log::new();
+    let request = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: log.grow(1),
+    };
+    let impostor = SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap();
+    let refused = add_checkpoint(None, &request, &impostor.verifier(), &street(), 1);
+    assert_eq!(refused, Err(WitnessError::BadSignature));
+    assert_eq!(refused.unwrap_err().http_status(), 403);
+}
+
+#[test]
+fn malformed_requests_are_refused() {
+    for body in [
+        &b""[..],
+        b"old 1\n",
+        b"old x\n\ncheckpoint",
+        b"old 01\n\ncheckpoint",
+        b"old 1\nnot base64!\n\ncheckpoint",
+        b"old 1\nAAAA\n\ncheckpoint",
+        b"\xff\xfe\n\n",
+    ] {
+        assert!(
+            matches!(AddCheckpoint::parse(body), Err(WitnessError::Malformed(_))),
+            "{body:?}"
+        );
+    }
+    let many = format!("old 1\n{}\nx", format!("{}\n", "A".repeat(43) + "=").repeat(64));
+    assert!(AddCheckpoint::parse(many.as_bytes()).is_err());
+}
