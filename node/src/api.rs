@@ -9,6 +9,7 @@
 //! `status`, its ledger entry and the notices it published; a refusal answers
 //! 422 with the rule that refused it, and nothing is written.
 
+mod federation;
 mod request;
 
 use std::sync::Arc;
@@ -40,6 +41,12 @@ pub struct ApiState {
     pub name: String,
     /// The office's level: district, street or community.
     pub level: String,
+    /// The federation the node belongs to.
+    pub members: crate::federation::Members,
+    /// The witness that cosigns children's checkpoints.
+    pub witness: Arc<crate::witness::Witness>,
+    /// What the network task reports.
+    pub net: crate::net::NetStatus,
 }
 
 /// The API's routes.
@@ -60,6 +67,16 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
         .route("/api/v1/proofs/inclusion", get(inclusion_proof))
         .route("/api/v1/proofs/consistency", get(consistency_proof))
+        .route("/api/v1/federation", get(federation::members))
+        .route("/api/v1/peers", get(federation::peers))
+        .route("/api/v1/sync", get(federation::sync))
+        .route("/api/v1/equivocations", get(federation::equivocations))
+        .route(
+            "/api/v1/logs/{log}/checkpoint",
+            get(federation::log_checkpoint),
+        )
+        .route("/add-checkpoint", post(federation::add_checkpoint))
+        .route("/metrics", get(federation::metrics))
         .with_state(state)
 }
 
@@ -106,6 +123,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::OutOfRange(m) => ApiError::new(StatusCode::BAD_REQUEST, "out-of-range", m),
+            StoreError::Frozen => ApiError::new(StatusCode::CONFLICT, "frozen", e.to_string()),
             other => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -428,10 +446,11 @@ async fn checkpoint(State(state): State<Arc<ApiState>>) -> Result<Response, ApiE
     }
 }
 
-fn entry_response(sequence: u64, bytes: &[u8]) -> ApiResult {
+fn entry_response(log: &crate::LogKey, sequence: u64, bytes: &[u8]) -> ApiResult {
     let verified = entry::verify(bytes)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     Ok(Json(json!({
+        "log": hex::encode(log),
         "sequence": sequence,
         "hash": verified.hash.to_hex(),
         "bytes": hex::encode(bytes),
@@ -447,24 +466,31 @@ async fn entry_by_sequence(
     let bytes = store
         .entry(&store.own_log(), sequence)?
         .ok_or_else(|| ApiError::not_found(format!("no entry {sequence}")))?;
-    entry_response(sequence, &bytes)
+    entry_response(&store.own_log(), sequence, &bytes)
 }
 
 async fn entry_by_hash(State(state): State<Arc<ApiState>>, Path(hash): Path<String>) -> ApiResult {
     let hash = Hash::from_hex(&hash)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-hash", e.to_string()))?;
-    let (_, sequence, bytes) = state
+    let (log, sequence, bytes) = state
         .office
         .store()
         .entry_by_hash(&hash)?
         .ok_or_else(|| ApiError::not_found(format!("no entry with hash {hash}")))?;
-    entry_response(sequence, &bytes)
+    entry_response(&log, sequence, &bytes)
 }
 
 #[derive(Deserialize)]
 struct InclusionQuery {
     index: u64,
     size: Option<u64>,
+    /// Another log held here (hex); the own ledger by default.
+    log: Option<String>,
+}
+
+/// The log a query names, or the own ledger.
+fn query_log(store: &crate::store::Store, log: Option<&str>) -> Result<crate::LogKey, ApiError> {
+    log.map_or(Ok(store.own_log()), federation::parse_log)
 }
 
 async fn inclusion_proof(
@@ -472,7 +498,7 @@ async fn inclusion_proof(
     Query(q): Query<InclusionQuery>,
 ) -> ApiResult {
     let store = state.office.store();
-    let log = store.own_log();
+    let log = query_log(store, q.log.as_deref())?;
     let size = q.size.unwrap_or(store.state(&log)?.head.size);
     let proof = store.inclusion_proof(&log, q.index, size)?;
     Ok(Json(json!({
@@ -487,6 +513,8 @@ async fn inclusion_proof(
 struct ConsistencyQuery {
     old_size: u64,
     size: Option<u64>,
+    /// Another log held here (hex); the own ledger by default.
+    log: Option<String>,
 }
 
 async fn consistency_proof(
@@ -494,7 +522,7 @@ async fn consistency_proof(
     Query(q): Query<ConsistencyQuery>,
 ) -> ApiResult {
     let store = state.office.store();
-    let log = store.own_log();
+    let log = query_log(store, q.log.as_deref())?;
     let size = q.size.unwrap_or(store.state(&log)?.head.size);
     let proof = store.consistency_proof(&log, q.old_size, size)?;
     Ok(Json(json!({

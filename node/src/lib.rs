@@ -11,17 +11,23 @@
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
 //! - [`stats`]: the statistics offices report.
-//! - [`net`]: libp2p between offices' nodes: announcements and `/yiyi/sync/1`.
+//! - [`federation`]: which logs the node replicates, by charter chain from
+//!   its pinned district key.
+//! - [`witness`]: cosigning children's checkpoints (C2SP tlog-witness).
+//! - [`net`]: libp2p between offices' nodes: announcements, `/yiyi/sync/1`,
+//!   `/yiyi/witness/1`, equivocation proofs.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod api;
+pub mod federation;
 pub mod keyfile;
 pub mod net;
 pub mod office;
 pub mod private;
 pub mod stats;
 pub mod store;
+pub mod witness;
 
 pub use store::{Appended, LogKey, LogState, Store, StoreError};
 

@@ -1,6 +1,6 @@
 //! `yiyi-node`: the daemon an office runs: it creates a node's data
 //! directory, serves the office's HTTP API over its ledger, and inspects and
-//! checks the ledger store. Networking comes next.
+//! checks the ledger store, and takes part in the federation over libp2p.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,24 +37,19 @@ enum Command {
         /// Use this existing secret key (from `yiyi key generate`) instead of a new one.
         #[arg(long)]
         key_file: Option<PathBuf>,
+        /// The district's verifier key, pinned: the node accepts the ledgers
+        /// whose charter chain leads to it (a district node pins its own).
+        #[arg(long)]
+        district: Option<String>,
     },
-    /// Serve the office's API (and, later, take part in the network).
+    /// Serve the office's API and take part in the federation. Every flag
+    /// can also be set in <data>/config.toml; a flag given here wins.
     Run {
         /// The data directory.
         #[arg(long)]
         data: PathBuf,
-        /// Where the HTTP API listens.
-        #[arg(long, default_value = "127.0.0.1:8111")]
-        api: std::net::SocketAddr,
-        /// Where libp2p listens (repeat for several).
-        #[arg(long, default_value = "/ip4/0.0.0.0/tcp/4111")]
-        listen: Vec<libp2p::Multiaddr>,
-        /// A peer to connect to, e.g. /ip4/10.0.0.2/tcp/4111/p2p/12D3... (repeat).
-        #[arg(long = "peer")]
-        peers: Vec<libp2p::Multiaddr>,
-        /// Replicate this office's ledger: its verifier key or hex log key (repeat).
-        #[arg(long = "follow", value_parser = parse_log_key)]
-        follow: Vec<yiyi_node::LogKey>,
+        #[command(flatten)]
+        settings: Settings,
     },
     /// Show the node's key and the state of every ledger it holds.
     Status {
@@ -79,12 +74,68 @@ enum Level {
     Community,
 }
 
-/// What `init` records about the office, in `<data>/config.toml`.
+/// What `init` records about the office, in `<data>/config.toml`, and the
+/// `run` settings an office may keep there.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Config {
     name: String,
     level: Level,
     origin: String,
+    #[serde(flatten)]
+    settings: Settings,
+}
+
+/// How the node runs: the flags of `run`, and the same keys in config.toml.
+#[derive(clap::Args, serde::Serialize, serde::Deserialize, Default, Clone)]
+#[serde(default, deny_unknown_fields)]
+struct Settings {
+    /// Where the HTTP API listens [default: 127.0.0.1:8111].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api: Option<std::net::SocketAddr>,
+    /// Where libp2p listens (repeat for several) [default: /ip4/0.0.0.0/tcp/4111].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    listen: Vec<libp2p::Multiaddr>,
+    /// A peer to connect to, e.g. /ip4/10.0.0.2/tcp/4111/p2p/12D3... (repeat).
+    #[arg(long = "peer")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    peers: Vec<libp2p::Multiaddr>,
+    /// The district's verifier key, pinned (see `init --district`).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district: Option<String>,
+    /// Also replicate this office's ledger, charter or not: its verifier key
+    /// or hex log key (repeat).
+    #[arg(long = "follow")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    follow: Vec<String>,
+    /// Replicate every log heard of on the network (an archive node).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    archive: bool,
+    /// Requests each peer may make per second before the rest are dropped [default: 100].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requests_per_second: Option<u32>,
+}
+
+impl Settings {
+    /// These settings, with `file`'s where these have none.
+    fn or(self, file: Settings) -> Settings {
+        fn pick<T>(flag: Vec<T>, file: Vec<T>) -> Vec<T> {
+            if flag.is_empty() { file } else { flag }
+        }
+        Settings {
+            api: self.api.or(file.api),
+            listen: pick(self.listen, file.listen),
+            peers: pick(self.peers, file.peers),
+            district: self.district.or(file.district),
+            follow: pick(self.follow, file.follow),
+            archive: self.archive || file.archive,
+            requests_per_second: self.requests_per_second.or(file.requests_per_second),
+        }
+    }
 }
 
 fn config_path(data: &Path) -> PathBuf {
@@ -122,7 +173,12 @@ fn init(
     name: Option<&str>,
     origin: Option<&str>,
     key_file: Option<&Path>,
+    district: Option<&str>,
 ) -> anyhow::Result<()> {
+    if let Some(district) = district {
+        yiyi_protocol::VerifierKey::parse(district)
+            .with_context(|| format!("--district {district:?} is not a verifier key"))?;
+    }
     if key_path(data).exists() {
         bail!(
             "{} already holds a node (its key is {})",
@@ -151,6 +207,10 @@ fn init(
         name: name.unwrap_or(key.name()).to_owned(),
         level,
         origin: key.name().to_owned(),
+        settings: Settings {
+            district: district.map(str::to_owned),
+            ..Settings::default()
+        },
     };
     std::fs::write(config_path(data), toml::to_string(&config)?)?;
     let token = hex::encode(yiyi_protocol::commitment::salt()?);
@@ -191,22 +251,56 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(
-    data: &Path,
-    api: std::net::SocketAddr,
-    net: yiyi_node::net::NetConfig,
-) -> anyhow::Result<()> {
+async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     let (key, store) = open(data)?;
     let config: Config = toml::from_str(&std::fs::read_to_string(config_path(data))?)
         .with_context(|| format!("reading {}", config_path(data).display()))?;
+    let settings = flags.or(config.settings);
     let token = std::fs::read_to_string(token_path(data))
         .with_context(|| format!("reading {}", token_path(data).display()))?;
     let private = yiyi_node::private::PrivateStore::open(&data.join("private"))?;
-    let follows = net.follows.clone();
-    let network = yiyi_node::net::spawn(&key, store.clone(), net).await?;
-    let office = yiyi_node::office::Office::open(store, private)?
-        .follow_charters(follows)
-        .await;
+
+    let district = match &settings.district {
+        Some(text) => yiyi_protocol::VerifierKey::parse(text)
+            .with_context(|| format!("the district key {text:?} is not a verifier key"))?,
+        None => key.verifier(),
+    };
+    let follow = settings
+        .follow
+        .iter()
+        .map(|text| parse_log_key(text).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let members = yiyi_node::federation::Members::load(
+        &store,
+        district.clone(),
+        district.name(),
+        follow,
+        settings.archive,
+    )?;
+    let witness = std::sync::Arc::new(yiyi_node::witness::Witness::new(
+        store.clone(),
+        members.clone(),
+        key.clone(),
+    ));
+    let net_config = yiyi_node::net::NetConfig {
+        listen: if settings.listen.is_empty() {
+            vec!["/ip4/0.0.0.0/tcp/4111".parse()?]
+        } else {
+            settings.listen.clone()
+        },
+        peers: settings.peers.clone(),
+        requests_per_second: settings.requests_per_second.unwrap_or(100),
+        ..Default::default()
+    };
+    let network = yiyi_node::net::spawn(
+        &key,
+        store.clone(),
+        members.clone(),
+        witness.clone(),
+        net_config,
+    )
+    .await?;
+    let office = yiyi_node::office::Office::open(store, private)?.follow_charters(members.clone());
     let level = match config.level {
         Level::District => "district",
         Level::Street => "street",
@@ -217,7 +311,13 @@ async fn run(
         token: token.trim().to_owned(),
         name: config.name,
         level: level.into(),
+        members,
+        witness,
+        net: network.status.clone(),
     });
+    let api = settings
+        .api
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8111)));
     let listener = tokio::net::TcpListener::bind(api)
         .await
         .with_context(|| format!("listening on {api}"))?;
@@ -227,15 +327,17 @@ async fn run(
     for address in &network.listening {
         println!("p2p {address}/p2p/{}", network.peer_id);
     }
-    eprintln!(
-        "serving {} ({:?}) on http://{}",
-        state.name,
-        config.level,
-        listener.local_addr()?
+    tracing::info!(
+        name = state.name,
+        level,
+        district = %district,
+        api = %listener.local_addr()?,
+        "serving"
     );
     axum::serve(listener, yiyi_node::api::router(state))
         .with_graceful_shutdown(shutdown())
         .await?;
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -298,6 +400,15 @@ fn verify(data: &Path) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Structured logs on stderr; RUST_LOG overrides the level (e.g.
+    // RUST_LOG=yiyi_node=debug).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,libp2p=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let result = match &cli.command {
         Command::Init {
             data,
@@ -305,30 +416,18 @@ fn main() -> ExitCode {
             name,
             origin,
             key_file,
+            district,
         } => init(
             data,
             *level,
             name.as_deref(),
             origin.as_deref(),
             key_file.as_deref(),
+            district.as_deref(),
         ),
-        Command::Run {
-            data,
-            api,
-            listen,
-            peers,
-            follow,
-        } => {
-            let net = yiyi_node::net::NetConfig {
-                listen: listen.clone(),
-                peers: peers.clone(),
-                follows: yiyi_node::net::Follows::new(follow.iter().copied()),
-                tick: std::time::Duration::from_millis(500),
-            };
-            tokio::runtime::Runtime::new()
-                .map_err(anyhow::Error::from)
-                .and_then(|runtime| runtime.block_on(run(data, *api, net)))
-        }
+        Command::Run { data, settings } => tokio::runtime::Runtime::new()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(run(data, settings.clone()))),
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };

@@ -1,22 +1,36 @@
 //! Networking (网络): libp2p between offices' nodes.
 //!
 //! The node's libp2p identity is its ledger key (the same Ed25519 secret), so
-//! its `PeerId` is derived from the key its ledger is signed with. One
-//! behaviour per concern, composed with the derive: identify and ping for
-//! liveness, gossipsub for announcements (a log has grown), and the
-//! request-response protocol `/yiyi/sync/1` to fetch the entries a node
-//! lacks. Gossip only announces; entries are fetched, verified (signature,
-//! canonical form, sequence, previous hash) and only then stored.
+//! its `PeerId` is derived from the key its ledger is signed with, and a
+//! parent's peer id is known from its charter. One behaviour per concern,
+//! composed with the derive:
+//!
+//! - identify and ping, for liveness;
+//! - gossipsub, for announcements (a log has grown: its signed checkpoint) and
+//!   equivocation proofs; gossip is validated before it is forwarded;
+//! - `/yiyi/sync/1`, to fetch the entries a node lacks: verified (signature,
+//!   canonical form, sequence, previous hash), stored, and then checked
+//!   against the log's signed checkpoint;
+//! - `/yiyi/witness/1`, on which a node submits its checkpoints to its parent
+//!   for cosigning (the C2SP `add-checkpoint` body, as over HTTP).
+//!
+//! Two signed histories of one log are caught either way they show: two
+//! checkpoints of one size with different roots, or a checkpoint or entry that
+//! does not fit the entries held, in which case the node fetches the peer's
+//! entry at the point of difference, and the two signed entries are the proof.
+//! The proof is stored, gossiped and recorded in the node's ledger, and the
+//! log is frozen.
 //!
 //! The swarm is owned by one task ([`spawn`]) whose loop is a single
-//! `select!` over swarm events and a timer: every tick it announces the own
-//! ledger if it grew and asks connected peers for what it lacks of the logs it
-//! follows, so a node that was down catches up as soon as it reconnects.
+//! `select!` over swarm events and a timer; what the API shows of it goes
+//! through [`NetStatus`].
 
 mod codec;
+mod limits;
+mod status;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -25,21 +39,38 @@ use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, StreamProtocol, identify, noise, ping, tcp, yamux};
 use prost::Message;
-use yiyi_protocol::SecretKey;
-use yiyi_protocol::proto::{Announcement, SyncRequest, SyncResponse};
+use yiyi_protocol::checkpoint::Checkpoint;
+use yiyi_protocol::federation::{self, check_equivocation};
+use yiyi_protocol::note::SignedNote;
+use yiyi_protocol::proto::{
+    self, Announcement, EquivocationProof, SyncRequest, SyncResponse, WitnessRequest,
+    WitnessResponse, entry::Body,
+};
+use yiyi_protocol::witness::{AddCheckpoint, merge_cosignatures};
+use yiyi_protocol::{EntryError, SecretKey, VerifierKey};
 
+use crate::federation::Members;
 use crate::store::{LogKey, Store, StoreError};
+use crate::witness::{Witness, WitnessFailure};
 
-pub use codec::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, SyncCodec};
+pub use codec::{
+    MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WITNESS_BYTES, SyncCodec, WitnessCodec,
+};
+pub use limits::RateLimit;
+pub use status::{LogProgress, NetStatus, PeerInfo};
 
 /// The sync protocol's name.
 pub const SYNC_PROTOCOL: &str = "/yiyi/sync/1";
+/// The witness protocol's name.
+pub const WITNESS_PROTOCOL: &str = "/yiyi/witness/1";
 /// The gossip topic of announcements.
 pub const ANNOUNCE_TOPIC: &str = "yiyi/checkpoints/1";
+/// The gossip topic of equivocation proofs.
+pub const EQUIVOCATION_TOPIC: &str = "yiyi/equivocations/1";
 /// Most entries sent in one sync response.
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
-/// Largest gossip message accepted.
-const MAX_GOSSIP_BYTES: usize = 16 * 1024;
+/// Largest gossip message accepted (two checkpoints or two entries fit).
+const MAX_GOSSIP_BYTES: usize = 160 * 1024;
 
 /// Why the network could not start.
 #[derive(Debug, thiserror::Error)]
@@ -60,56 +91,42 @@ pub enum NetError {
     },
 }
 
-/// The logs a node replicates: those it was told to follow, and those of
-/// the offices its charters admit (kept current by the office as charters
-/// are recorded). Cheap to clone; shared between the office and the network.
-#[derive(Clone, Default)]
-pub struct Follows(Arc<RwLock<(HashSet<LogKey>, HashSet<LogKey>)>>);
-
-impl Follows {
-    /// Follows these logs whatever the charters say.
-    pub fn new(configured: impl IntoIterator<Item = LogKey>) -> Follows {
-        Follows(Arc::new(RwLock::new((
-            configured.into_iter().collect(),
-            HashSet::new(),
-        ))))
-    }
-
-    /// Replaces the chartered logs.
-    pub fn set_chartered(&self, logs: impl IntoIterator<Item = LogKey>) {
-        let mut sets = self.0.write().unwrap_or_else(|e| e.into_inner());
-        sets.1 = logs.into_iter().collect();
-    }
-
-    /// Every log followed now.
-    pub fn all(&self) -> HashSet<LogKey> {
-        let sets = self.0.read().unwrap_or_else(|e| e.into_inner());
-        sets.0.union(&sets.1).copied().collect()
-    }
-
-    fn contains(&self, log: &LogKey) -> bool {
-        let sets = self.0.read().unwrap_or_else(|e| e.into_inner());
-        sets.0.contains(log) || sets.1.contains(log)
-    }
-}
-
 /// What the network should do.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct NetConfig {
     /// Where to listen, e.g. `/ip4/127.0.0.1/tcp/0`.
     pub listen: Vec<Multiaddr>,
     /// Peers to dial at start (and redial when the connection drops).
     pub peers: Vec<Multiaddr>,
-    /// Logs to replicate.
-    pub follows: Follows,
-    /// How often to announce and catch up.
+    /// How often to announce, catch up and submit checkpoints.
     pub tick: Duration,
+    /// Inbound requests each peer may make per second.
+    pub requests_per_second: u32,
+}
+
+impl Default for NetConfig {
+    fn default() -> NetConfig {
+        NetConfig {
+            listen: Vec::new(),
+            peers: Vec::new(),
+            tick: Duration::from_millis(500),
+            requests_per_second: 100,
+        }
+    }
 }
 
 /// The libp2p identity of a node key: the same Ed25519 secret.
 pub fn identity(key: &SecretKey) -> Result<libp2p::identity::Keypair, NetError> {
     libp2p::identity::Keypair::ed25519_from_bytes(key.seed())
         .map_err(|e| NetError::Identity(e.to_string()))
+}
+
+/// The peer id of the node that writes `log`.
+pub fn peer_of(log: &LogKey) -> Option<PeerId> {
+    let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(log).ok()?;
+    Some(PeerId::from_public_key(&libp2p::identity::PublicKey::from(
+        key,
+    )))
 }
 
 /// The behaviours of a yiyi node, one per concern.
@@ -119,6 +136,7 @@ struct Behaviour {
     ping: ping::Behaviour,
     gossipsub: gossipsub::Behaviour,
     sync: request_response::Behaviour<SyncCodec>,
+    witness: request_response::Behaviour<WitnessCodec>,
 }
 
 /// A running network task.
@@ -127,10 +145,18 @@ pub struct Net {
     pub peer_id: PeerId,
     /// The addresses it listens on (known once listening started).
     pub listening: Vec<Multiaddr>,
+    /// What the task reports.
+    pub status: NetStatus,
 }
 
 /// Starts the network task over `store`; returns once it listens.
-pub async fn spawn(key: &SecretKey, store: Store, config: NetConfig) -> Result<Net, NetError> {
+pub async fn spawn(
+    key: &SecretKey,
+    store: Store,
+    members: Members,
+    witness: Arc<Witness>,
+    config: NetConfig,
+) -> Result<Net, NetError> {
     let keypair = identity(key)?;
     let setup = |e: &dyn std::fmt::Display| NetError::Setup(e.to_string());
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
@@ -152,6 +178,8 @@ pub async fn spawn(key: &SecretKey, store: Store, config: NetConfig) -> Result<N
                 })
                 .build()
                 .map_err(|e| e.to_string())?;
+            let timeout =
+                request_response::Config::default().with_request_timeout(Duration::from_secs(10));
             Ok(Behaviour {
                 identify: identify::Behaviour::new(identify::Config::new(
                     "/yiyi/1.0.0".into(),
@@ -163,22 +191,29 @@ pub async fn spawn(key: &SecretKey, store: Store, config: NetConfig) -> Result<N
                     gossip,
                 )?,
                 sync: request_response::Behaviour::with_codec(
-                    SyncCodec,
+                    SyncCodec::default(),
                     [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
-                    request_response::Config::default()
-                        .with_request_timeout(Duration::from_secs(10)),
+                    timeout.clone(),
+                ),
+                witness: request_response::Behaviour::with_codec(
+                    WitnessCodec::default(),
+                    [(StreamProtocol::new(WITNESS_PROTOCOL), ProtocolSupport::Full)],
+                    timeout,
                 ),
             })
         })
         .map_err(|e| setup(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
         .build();
-    let topic = IdentTopic::new(ANNOUNCE_TOPIC);
-    swarm
-        .behaviour_mut()
-        .gossipsub
-        .subscribe(&topic)
-        .map_err(|e| setup(&e))?;
+    let announcements = IdentTopic::new(ANNOUNCE_TOPIC);
+    let equivocations = IdentTopic::new(EQUIVOCATION_TOPIC);
+    for topic in [&announcements, &equivocations] {
+        swarm
+            .behaviour_mut()
+            .gossipsub
+            .subscribe(topic)
+            .map_err(|e| setup(&e))?;
+    }
     for address in &config.listen {
         swarm
             .listen_on(address.clone())
@@ -200,31 +235,61 @@ pub async fn spawn(key: &SecretKey, store: Store, config: NetConfig) -> Result<N
         }
     }
     let peer_id = *swarm.local_peer_id();
+    let status = NetStatus::default();
     let task = Task {
         swarm,
         store,
-        topic,
-        follows: config.follows,
+        members,
+        witness,
+        status: status.clone(),
+        announcements,
+        equivocations,
         peers: config.peers,
-        connected: HashSet::new(),
+        connected: HashMap::new(),
         in_flight: HashMap::new(),
+        pending: HashMap::new(),
         announced: 0,
+        witness_in_flight: None,
+        parent_holds: None,
+        limit: RateLimit::new(config.requests_per_second),
     };
-    tokio::spawn(task.run(config.tick.max(Duration::from_millis(100))));
-    Ok(Net { peer_id, listening })
+    tokio::spawn(task.run(config.tick.max(Duration::from_millis(50))));
+    Ok(Net {
+        peer_id,
+        listening,
+        status,
+    })
+}
+
+/// What an outstanding sync request is for.
+#[derive(Clone, Copy)]
+struct Pending {
+    log: LogKey,
+    /// `Some(n)`: fetching only entry `n`, to compare it with ours.
+    probe: Option<u64>,
 }
 
 /// The task that owns the swarm.
 struct Task {
     swarm: libp2p::Swarm<Behaviour>,
     store: Store,
-    topic: IdentTopic,
-    follows: Follows,
+    members: Members,
+    witness: Arc<Witness>,
+    status: NetStatus,
+    announcements: IdentTopic,
+    equivocations: IdentTopic,
     peers: Vec<Multiaddr>,
-    connected: HashSet<PeerId>,
-    /// One sync request per followed log at a time.
-    in_flight: HashMap<OutboundRequestId, LogKey>,
+    connected: HashMap<PeerId, Vec<Multiaddr>>,
+    in_flight: HashMap<OutboundRequestId, Pending>,
+    /// Checkpoints of logs not yet held as far as they reach: checked once
+    /// the entries are in, with the peer that sent them.
+    pending: HashMap<LogKey, (PeerId, String)>,
     announced: u64,
+    /// The witness request outstanding, with the checkpoint it submitted.
+    witness_in_flight: Option<(OutboundRequestId, String)>,
+    /// The size the parent last said it holds of the own log.
+    parent_holds: Option<u64>,
+    limit: RateLimit,
 }
 
 impl Task {
@@ -237,13 +302,15 @@ impl Task {
                 _ = timer.tick() => {
                     ticks += 1;
                     // Every 20 ticks: re-announce for peers that joined
-                    // since, and redial if every connection dropped.
+                    // since, and redial what dropped.
                     let periodic = ticks.is_multiple_of(20);
                     self.announce(periodic);
                     self.catch_up(ticks);
-                    if periodic {
+                    self.submit_checkpoint();
+                    if periodic || ticks == 2 {
                         self.redial();
                     }
+                    self.publish_status();
                 }
             }
         }
@@ -262,26 +329,50 @@ impl Task {
         let announcement = Announcement {
             log: log.to_vec(),
             size: state.head.size,
-            checkpoint: self.store.checkpoint().ok().flatten().unwrap_or_default(),
+            checkpoint: self.best_checkpoint(&log),
         };
         match self
             .swarm
             .behaviour_mut()
             .gossipsub
-            .publish(self.topic.clone(), announcement.encode_to_vec())
+            .publish(self.announcements.clone(), announcement.encode_to_vec())
         {
-            Ok(_) => self.announced = state.head.size,
-            Err(gossipsub::PublishError::Duplicate) => self.announced = state.head.size,
+            Ok(_) | Err(gossipsub::PublishError::Duplicate) => self.announced = state.head.size,
             Err(e) => tracing::debug!(error = %e, "announcement not sent"),
         }
     }
 
+    /// Dials the configured peers and the parent and children whose charters
+    /// give addresses, when not connected to them.
     fn redial(&mut self) {
+        let mut targets: Vec<Multiaddr> = Vec::new();
         if self.connected.is_empty() {
-            for peer in self.peers.clone() {
-                let _ = self.swarm.dial(peer);
-            }
+            targets.extend(self.peers.iter().cloned());
         }
+        let own = self.store.own_log();
+        let kin: Vec<Vec<String>> = self.members.with(|f| {
+            f.members()
+                .filter(|(log, m)| {
+                    (m.parent == Some(own) || f.parent(&own) == Some(**log)) && f.accepts(log)
+                })
+                .filter(|(log, _)| peer_of(log).is_none_or(|p| !self.connected.contains_key(&p)))
+                .map(|(_, m)| m.addresses.clone())
+                .collect()
+        });
+        targets.extend(kin.into_iter().flatten().filter_map(|a| a.parse().ok()));
+        for address in targets {
+            let _ = self.swarm.dial(address);
+        }
+    }
+
+    /// The logs to replicate now: followed and not frozen.
+    fn follows(&self) -> Vec<LogKey> {
+        let own = self.store.own_log();
+        self.members
+            .follows()
+            .into_iter()
+            .filter(|log| *log != own && !matches!(self.store.frozen(log), Ok(Some(_))))
+            .collect()
     }
 
     /// Asks a connected peer for what the node lacks of each followed log,
@@ -291,17 +382,20 @@ impl Task {
         if self.connected.is_empty() {
             return;
         }
-        let turn = (tick % self.connected.len() as u64) as usize;
-        let Some(peer) = self.connected.iter().nth(turn).copied() else {
-            return;
-        };
-        for log in self.follows.all() {
+        let peers: Vec<PeerId> = self.connected.keys().copied().collect();
+        for (i, log) in self.follows().into_iter().enumerate() {
+            // Spread the logs over the peers, rotating each tick.
+            let peer = peers[(tick as usize + i) % peers.len()];
             self.request(peer, log);
         }
     }
 
     fn request(&mut self, peer: PeerId, log: LogKey) {
-        if self.in_flight.values().any(|l| *l == log) {
+        if self
+            .in_flight
+            .values()
+            .any(|p| p.log == log && p.probe.is_none())
+        {
             return;
         }
         let Ok(state) = self.store.state(&log) else {
@@ -313,13 +407,107 @@ impl Task {
             limit: MAX_ENTRIES_PER_RESPONSE,
         };
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
-        self.in_flight.insert(id, log);
+        self.in_flight.insert(id, Pending { log, probe: None });
+    }
+
+    /// Fetches the peer's entry `sequence` of `log`, to compare with ours.
+    fn probe(&mut self, peer: PeerId, log: LogKey, sequence: u64) {
+        if self
+            .in_flight
+            .values()
+            .any(|p| p.log == log && p.probe.is_some())
+        {
+            return;
+        }
+        let request = SyncRequest {
+            log: log.to_vec(),
+            from: sequence,
+            limit: 1,
+        };
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+        self.in_flight.insert(
+            id,
+            Pending {
+                log,
+                probe: Some(sequence),
+            },
+        );
+    }
+
+    /// Submits the own checkpoint to the parent for cosigning when it grew
+    /// past what the parent holds.
+    fn submit_checkpoint(&mut self) {
+        if self.witness_in_flight.is_some() {
+            return;
+        }
+        let Some(parent) = self.witness.parent().and_then(|p| peer_of(&p)) else {
+            return;
+        };
+        if !self.connected.contains_key(&parent) {
+            return;
+        }
+        let own = self.store.own_log();
+        let Some((latest, note)) = self.store.checkpoint().ok().flatten().and_then(|note| {
+            let (checkpoint, _) = parse_checkpoint(&note)?;
+            Some((checkpoint, note))
+        }) else {
+            return;
+        };
+        let held = self.parent_holds.unwrap_or_else(|| {
+            self.store
+                .known_checkpoint(&own)
+                .ok()
+                .flatten()
+                .and_then(|n| parse_checkpoint(&n))
+                .map_or(0, |(c, _)| c.size)
+        });
+        if latest.size <= held {
+            return;
+        }
+        let proof = if held == 0 {
+            Vec::new()
+        } else {
+            match self.store.consistency_proof(&own, held, latest.size) {
+                Ok(proof) => proof,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no consistency proof for the witness");
+                    return;
+                }
+            }
+        };
+        let body = AddCheckpoint {
+            old_size: held,
+            proof,
+            checkpoint: note.clone(),
+        }
+        .to_bytes();
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .witness
+            .send_request(&parent, WitnessRequest { body });
+        self.witness_in_flight = Some((id, note));
+    }
+
+    fn publish_status(&self) {
+        let peers = self
+            .connected
+            .iter()
+            .map(|(peer, addresses)| PeerInfo {
+                peer: peer.to_string(),
+                addresses: addresses.iter().map(|a| a.to_string()).collect(),
+            })
+            .collect();
+        self.status.set_peers(peers);
     }
 
     async fn handle(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
-            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
-                self.connected.insert(peer_id);
+            SwarmEvent::ConnectionEstablished {
+                peer_id, endpoint, ..
+            } => {
+                let address = endpoint.get_remote_address().clone();
+                self.connected.entry(peer_id).or_default().push(address);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -327,26 +515,19 @@ impl Task {
                 ..
             } => {
                 self.connected.remove(&peer_id);
+                if Some(peer_id) == self.witness.parent().and_then(|p| peer_of(&p)) {
+                    self.witness_in_flight = None;
+                }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,
                 message,
             })) => {
-                let acceptance = match Announcement::decode(message.data.as_slice()) {
-                    Ok(a) if a.log.len() == 32 => {
-                        let log: LogKey = a.log.as_slice().try_into().expect("32 bytes");
-                        let behind = self
-                            .store
-                            .state(&log)
-                            .map(|s| s.head.size < a.size)
-                            .unwrap_or(false);
-                        if self.follows.contains(&log) && behind {
-                            self.request(propagation_source, log);
-                        }
-                        MessageAcceptance::Accept
-                    }
-                    _ => MessageAcceptance::Reject,
+                let acceptance = if message.topic == self.equivocations.hash() {
+                    self.gossiped_equivocation(&message.data).await
+                } else {
+                    self.announced_checkpoint(propagation_source, &message.data)
                 };
                 let _ = self
                     .swarm
@@ -362,6 +543,10 @@ impl Task {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
+                    if !self.limit.allow(peer) {
+                        tracing::debug!(%peer, "sync request over the rate limit: dropped");
+                        return;
+                    }
                     let response = self.serve(&request);
                     let _ = self
                         .swarm
@@ -373,8 +558,13 @@ impl Task {
                     request_id,
                     response,
                 } => {
-                    if let Some(log) = self.in_flight.remove(&request_id) {
-                        self.store_entries(peer, log, response).await;
+                    if let Some(pending) = self.in_flight.remove(&request_id) {
+                        match pending.probe {
+                            Some(sequence) => {
+                                self.compare(pending.log, sequence, &response).await;
+                            }
+                            None => self.store_entries(peer, pending.log, response).await,
+                        }
                     }
                 }
             },
@@ -386,12 +576,143 @@ impl Task {
                 self.in_flight.remove(&request_id);
                 tracing::debug!(%error, "sync request failed");
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Witness(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    if !self.limit.allow(peer) {
+                        return;
+                    }
+                    let response = self.cosign(&request.body);
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .witness
+                        .send_response(channel, response);
+                }
+                request_response::Message::Response { response, .. } => {
+                    if let Some((_, note)) = self.witness_in_flight.take() {
+                        self.cosigned(&note, response);
+                    }
+                }
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Witness(
+                request_response::Event::OutboundFailure { error, .. },
+            )) => {
+                self.witness_in_flight = None;
+                tracing::debug!(%error, "witness request failed");
+            }
             _ => {}
         }
     }
 
+    /// Validates an announcement: forwarded only if it is a log this node
+    /// accepts and its checkpoint is signed by the log's key.
+    fn announced_checkpoint(&mut self, peer: PeerId, data: &[u8]) -> MessageAcceptance {
+        let Ok(announcement) = Announcement::decode(data) else {
+            return MessageAcceptance::Reject;
+        };
+        let Ok(log) = LogKey::try_from(announcement.log.as_slice()) else {
+            return MessageAcceptance::Reject;
+        };
+        self.members.heard(&log);
+        if !self.members.accepts(&log) {
+            // Not ours to judge or spread: another federation's, or a log
+            // whose charter chain does not reach the district.
+            tracing::debug!(log = %hex::encode(log), "announcement of a log outside the federation ignored");
+            return MessageAcceptance::Ignore;
+        }
+        if self.consider_checkpoint(peer, log, &announcement.checkpoint) {
+            MessageAcceptance::Accept
+        } else {
+            MessageAcceptance::Reject
+        }
+    }
+
+    /// The key that verifies `log`'s checkpoints: its charter's, or, for a
+    /// log followed without one, its raw key named after the note's origin.
+    fn key_for(&self, log: &LogKey, note: &str) -> Option<VerifierKey> {
+        if *log == self.store.own_log() {
+            let own = self.store.own_origin();
+            return VerifierKey::from_public(own, log).ok();
+        }
+        self.members.key(log).or_else(|| {
+            let (checkpoint, _) = parse_checkpoint(note)?;
+            VerifierKey::from_public(&checkpoint.origin, log).ok()
+        })
+    }
+
+    /// Checks a signed checkpoint of `log` from `peer` against what the node
+    /// holds: keeps it if it fits, fetches entries if it reaches further,
+    /// and turns a contradiction into an equivocation proof. Returns false
+    /// if it is not validly signed.
+    fn consider_checkpoint(&mut self, peer: PeerId, log: LogKey, note: &str) -> bool {
+        let Some(key) = self.key_for(&log, note) else {
+            return false;
+        };
+        let Ok((checkpoint, _)) = Checkpoint::open(note, &key) else {
+            tracing::warn!(%peer, log = %hex::encode(log), "a checkpoint not signed by its log's key: refused");
+            self.status.refused();
+            return false;
+        };
+        self.status.heard(log, checkpoint.size);
+        let known = self
+            .store
+            .known_checkpoint(&log)
+            .ok()
+            .flatten()
+            .or_else(|| {
+                (log == self.store.own_log())
+                    .then(|| self.store.checkpoint().ok().flatten())
+                    .flatten()
+            });
+        if let Some(known) = &known
+            && let Some((held, _)) = parse_checkpoint(known)
+            && held.size == checkpoint.size
+            && held.root != checkpoint.root
+        {
+            let proof = federation::checkpoints_equivocation(&log, known, note);
+            self.spawn_equivocation(proof, true);
+            return true;
+        }
+        let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
+        if checkpoint.size == 0 {
+            return true;
+        }
+        if checkpoint.size > local {
+            if log != self.store.own_log() && self.members.accepts(&log) {
+                self.pending.insert(log, (peer, note.to_owned()));
+                self.request(peer, log);
+            }
+            return true;
+        }
+        match self.store.root_at(&log, checkpoint.size) {
+            Ok(root) if root == checkpoint.root => {
+                let larger = known
+                    .as_deref()
+                    .and_then(parse_checkpoint)
+                    .is_none_or(|(k, _)| k.size < checkpoint.size);
+                if larger && log != self.store.own_log() {
+                    let _ = self.store.set_known_checkpoint(&log, note);
+                }
+            }
+            Ok(_) => {
+                // Signed by the log's key, yet not the tree of the entries
+                // it signed: find the entry where the histories part.
+                tracing::warn!(%peer, log = %hex::encode(log), size = checkpoint.size, "a checkpoint that contradicts the entries held");
+                self.probe(peer, log, checkpoint.size - 1);
+            }
+            Err(e) => tracing::warn!(error = %e, "reading a root"),
+        }
+        true
+    }
+
     /// Answers a sync request from the store.
-    fn serve(&self, request: &SyncRequest) -> SyncResponse {
+    fn serve(&mut self, request: &SyncRequest) -> SyncResponse {
         let Ok(log) = <LogKey>::try_from(request.log.as_slice()) else {
             return SyncResponse::default();
         };
@@ -401,27 +722,51 @@ impl Task {
         let mut bytes = 0;
         for sequence in request.from..size.min(request.from.saturating_add(limit)) {
             match self.store.entry(&log, sequence) {
-                Ok(Some(entry)) if bytes + entry.len() < MAX_RESPONSE_BYTES - 4096 => {
+                Ok(Some(entry)) if bytes + entry.len() < MAX_RESPONSE_BYTES - 8192 => {
                     bytes += entry.len();
                     entries.push(entry);
                 }
                 _ => break,
             }
         }
-        let checkpoint = if log == self.store.own_log() {
-            self.store.checkpoint().ok().flatten().unwrap_or_default()
-        } else {
-            String::new()
-        };
         SyncResponse {
             entries,
-            checkpoint,
+            checkpoint: self.best_checkpoint(&log),
             size,
         }
     }
 
-    /// Verifies and stores fetched entries; asks for more if the peer has them.
+    /// The checkpoint to hand out for `log`: for the own log the latest,
+    /// with the parent's cosignature when it has cosigned that one; for
+    /// others the largest verified one held.
+    fn best_checkpoint(&self, log: &LogKey) -> String {
+        let known = self.store.known_checkpoint(log).ok().flatten();
+        if *log != self.store.own_log() {
+            return known.unwrap_or_default();
+        }
+        let latest = self.store.checkpoint().ok().flatten().unwrap_or_default();
+        match known {
+            Some(cosigned)
+                if parse_checkpoint(&cosigned).map(|(c, _)| c.size)
+                    == parse_checkpoint(&latest).map(|(c, _)| c.size) =>
+            {
+                cosigned
+            }
+            _ => latest,
+        }
+    }
+
+    /// Verifies and stores fetched entries, checks the log's checkpoint
+    /// against them, and asks for more if the peer has them.
     async fn store_entries(&mut self, peer: PeerId, log: LogKey, response: SyncResponse) {
+        if !self.members.accepts(&log) {
+            if !response.entries.is_empty() {
+                tracing::warn!(%peer, log = %hex::encode(log), "entries of a log without a charter chain to the district: refused");
+                self.status.refused();
+            }
+            return;
+        }
+        let before = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
         // Submitted together so that they share group commits; `join_all`
         // polls them in order, so the writer receives them in log order.
         let store = &self.store;
@@ -433,22 +778,196 @@ impl Task {
         )
         .await;
         let mut stored = 0usize;
-        for outcome in outcomes {
+        for (outcome, bytes) in outcomes.into_iter().zip(&response.entries) {
             match outcome {
-                Ok(_) => stored += 1,
-                Err(StoreError::Rejected(e)) => {
-                    tracing::warn!(%peer, log = %hex::encode(log), error = %e, "refused a replicated entry");
+                Ok(appended) => {
+                    stored += 1;
+                    self.observe(log, bytes, appended.sequence).await;
+                }
+                Err(StoreError::Rejected(EntryError::WrongPrevious { .. })) => {
+                    // Validly signed, but not after our entries: the peer
+                    // holds another history. Compare the entries before.
+                    let at = before + stored as u64;
+                    tracing::warn!(%peer, log = %hex::encode(log), sequence = at, "an entry that does not follow the log held");
+                    if at > 0 {
+                        self.probe(peer, log, at - 1);
+                    }
                     break;
                 }
+                Err(StoreError::Rejected(e)) => {
+                    tracing::warn!(%peer, log = %hex::encode(log), error = %e, "refused a replicated entry");
+                    self.status.refused();
+                    break;
+                }
+                Err(StoreError::Frozen) => break,
                 Err(e) => {
                     tracing::error!(error = %e, "storing a replicated entry");
                     break;
                 }
             }
         }
+        if !response.checkpoint.is_empty() {
+            self.consider_checkpoint(peer, log, &response.checkpoint);
+        }
+        if let Some((from, note)) = self.pending.get(&log).cloned() {
+            let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
+            let reached = parse_checkpoint(&note).is_some_and(|(c, _)| c.size <= local);
+            if reached {
+                self.pending.remove(&log);
+                self.consider_checkpoint(from, log, &note);
+            }
+        }
         let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
+        self.status.heard(log, response.size);
         if stored > 0 && local < response.size {
             self.request(peer, log);
         }
     }
+
+    /// Reacts to a stored entry's body: charters change the federation,
+    /// equivocation proofs recorded by others freeze the accused log.
+    async fn observe(&mut self, log: LogKey, bytes: &[u8], sequence: u64) {
+        let Some(body) = proto::SignedEntry::decode(bytes)
+            .ok()
+            .and_then(|s| proto::Entry::decode(s.entry.as_slice()).ok())
+            .and_then(|e| e.body)
+        else {
+            return;
+        };
+        match &body {
+            Body::Charter(_) => {
+                if self.members.observe(&log, &body) {
+                    tracing::info!(log = %hex::encode(log), sequence, "the federation changed");
+                }
+            }
+            Body::EquivocationProof(proof) => {
+                self.spawn_equivocation(proof.clone(), false);
+            }
+            _ => {}
+        }
+    }
+
+    /// Compares the peer's entry `sequence` of `log` with ours.
+    async fn compare(&mut self, log: LogKey, sequence: u64, response: &SyncResponse) {
+        let (Some(theirs), Ok(Some(ours))) =
+            (response.entries.first(), self.store.entry(&log, sequence))
+        else {
+            return;
+        };
+        if *theirs != ours {
+            let proof = federation::entries_equivocation(&log, &ours, theirs);
+            self.spawn_equivocation(proof, true);
+        }
+    }
+
+    /// Checks an equivocation proof and, if it holds, freezes the log,
+    /// gossips the proof, and (when this node found it) records it in the
+    /// own ledger. Returns whether the proof holds.
+    fn spawn_equivocation(&mut self, proof: EquivocationProof, found_here: bool) -> bool {
+        let Some(log) = federation::accused(&proof) else {
+            return false;
+        };
+        let note = if proof.checkpoint_a.is_empty() {
+            ""
+        } else {
+            proof.checkpoint_a.as_str()
+        };
+        let Some(key) = self.key_for(&log, note) else {
+            return false;
+        };
+        if let Err(e) = check_equivocation(&proof, &key) {
+            tracing::warn!(log = %hex::encode(log), error = %e, "an equivocation proof that proves nothing");
+            return false;
+        }
+        let bytes = proof.encode_to_vec();
+        match self.store.freeze(&log, &bytes) {
+            Ok(true) => {}
+            Ok(false) => return true,
+            Err(e) => {
+                tracing::error!(error = %e, "freezing a log");
+                return true;
+            }
+        }
+        tracing::warn!(log = %hex::encode(log), origin = key.name(), "the log signed two histories: frozen");
+        self.status.equivocation();
+        let _ = self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .publish(self.equivocations.clone(), bytes);
+        if found_here {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.append(Body::EquivocationProof(proof)).await {
+                    tracing::error!(error = %e, "recording an equivocation proof");
+                }
+            });
+        }
+        true
+    }
+
+    async fn gossiped_equivocation(&mut self, data: &[u8]) -> MessageAcceptance {
+        let Ok(proof) = EquivocationProof::decode(data) else {
+            return MessageAcceptance::Reject;
+        };
+        if self.spawn_equivocation(proof, false) {
+            MessageAcceptance::Accept
+        } else {
+            MessageAcceptance::Reject
+        }
+    }
+
+    /// Cosigns a child's checkpoint, as its witness.
+    fn cosign(&self, body: &[u8]) -> WitnessResponse {
+        match self.witness.add_checkpoint(body) {
+            Ok(lines) => WitnessResponse {
+                status: 200,
+                body: lines,
+            },
+            Err(WitnessFailure::Refused(e)) => WitnessResponse {
+                status: u32::from(e.http_status()),
+                body: match e {
+                    yiyi_protocol::witness::WitnessError::Conflict(size) => size.to_string(),
+                    e => e.to_string(),
+                },
+            },
+            Err(e) => WitnessResponse {
+                status: 500,
+                body: e.to_string(),
+            },
+        }
+    }
+
+    /// Keeps the parent's cosignature with the own checkpoint.
+    fn cosigned(&mut self, note: &str, response: WitnessResponse) {
+        match response.status {
+            200 => {
+                let size = parse_checkpoint(note).map(|(c, _)| c.size);
+                match merge_cosignatures(note, &response.body) {
+                    Ok(cosigned) => {
+                        if self
+                            .store
+                            .set_known_checkpoint(&self.store.own_log(), &cosigned)
+                            .is_ok()
+                        {
+                            self.parent_holds = size;
+                            // Announce again, now with the cosignature.
+                            self.announced = 0;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "the parent's cosignature is malformed"),
+                }
+            }
+            409 => self.parent_holds = response.body.trim().parse().ok(),
+            status => {
+                tracing::warn!(status, body = response.body, "the parent refused to cosign");
+            }
+        }
+    }
+}
+
+/// Parses a signed checkpoint without checking signatures.
+fn parse_checkpoint(note: &str) -> Option<(Checkpoint, SignedNote)> {
+    let note = SignedNote::parse(note).ok()?;
+    Some((Checkpoint::parse(note.text()).ok()?, note))
 }

@@ -52,7 +52,7 @@ pub struct Office {
     store: Store,
     private: PrivateStore,
     state: Mutex<Consultation>,
-    follows: Option<crate::net::Follows>,
+    members: Option<crate::federation::Members>,
 }
 
 impl Office {
@@ -81,15 +81,14 @@ impl Office {
             store,
             private,
             state: Mutex::new(state),
-            follows: None,
+            members: None,
         })
     }
 
-    /// Keeps `follows` up to date with the offices this one admits, so that
-    /// the node replicates its children's ledgers.
-    pub async fn follow_charters(mut self, follows: crate::net::Follows) -> Office {
-        follows.set_chartered(self.state.get_mut().admitted().copied());
-        self.follows = Some(follows);
+    /// Keeps the federation up to date with the charters this office
+    /// records, so that the node replicates the offices it admits.
+    pub fn follow_charters(mut self, members: crate::federation::Members) -> Office {
+        self.members = Some(members);
         self
     }
 
@@ -115,8 +114,8 @@ impl Office {
         let now = crate::now_ms();
         state.check(&body, now)?;
         let entry = self.append(&mut state, body.clone()).await?;
-        if let (Body::Charter(_), Some(follows)) = (&body, &self.follows) {
-            follows.set_chartered(state.admitted().copied());
+        if let Some(members) = &self.members {
+            members.observe(&self.store.own_log(), &body);
         }
 
         let source = vec![EntryRef {

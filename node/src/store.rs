@@ -17,6 +17,7 @@
 //! the caller's thread before they reach the writer, so checking signatures
 //! uses every core while the writer only orders and persists.
 
+mod federation;
 mod layout;
 mod writer;
 
@@ -58,6 +59,9 @@ pub enum StoreError {
     /// The writer thread has stopped (the store is shutting down).
     #[error("the store's writer has stopped")]
     Closed,
+    /// The log is frozen: it signed two histories.
+    #[error("the log is frozen: it equivocated (see its equivocation proof)")]
+    Frozen,
     /// An earlier commit failed; the store takes no appends until the node is
     /// restarted.
     #[error("an earlier write to disk failed: restart the node to recover the store")]
@@ -113,6 +117,7 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     tree: sled::Tree,
+    meta: sled::Tree,
     own: SecretKey,
     durable: Arc<RwLock<DurableView>>,
     /// `None` only while dropping.
@@ -149,6 +154,7 @@ impl Store {
             .open()?;
         let data_file = File::open(dir.join("db"))?;
         let tree = db.open_tree(layout::TREE)?;
+        let meta = db.open_tree(federation::TREE)?;
 
         // After a restart everything sled recovered is durable.
         let mut view = DurableView::default();
@@ -181,6 +187,7 @@ impl Store {
             inner: Arc::new(Inner {
                 db,
                 tree,
+                meta,
                 own,
                 durable,
                 requests: Some(requests),
@@ -248,6 +255,9 @@ impl Store {
     /// once it is durable; a refused entry changes nothing.
     pub async fn append_replica(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
+        if self.frozen(&log)?.is_some() {
+            return Err(StoreError::Frozen);
+        }
         self.request(|reply| Request::Replica { log, entry, reply })
             .await
     }
@@ -259,6 +269,9 @@ impl Store {
         bytes: &[u8],
     ) -> Result<Appended, StoreError> {
         let entry = verify_replica(&log, bytes)?;
+        if self.frozen(&log)?.is_some() {
+            return Err(StoreError::Frozen);
+        }
         self.request_blocking(|reply| Request::Replica { log, entry, reply })
     }
 

@@ -212,7 +212,9 @@ impl Federation {
 
     fn close(&mut self, parent: &LogKey, child: &LogKey, standing: Standing) -> bool {
         match self.members.get_mut(child) {
-            Some(member) if member.parent == Some(*parent) && member.standing == Standing::Active => {
+            Some(member)
+                if member.parent == Some(*parent) && member.standing == Standing::Active =>
+            {
                 member.standing = standing;
                 true
             }

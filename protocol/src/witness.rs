@@ -88,16 +88,18 @@ impl AddCheckpoint {
             return Err(WitnessError::Malformed("the body is too large"));
         }
         let text = std::str::from_utf8(body).map_err(|_| WitnessError::Malformed("not UTF-8"))?;
-        let (head, checkpoint) = text
-            .split_once("\n\n")
-            .ok_or(WitnessError::Malformed("no blank line before the checkpoint"))?;
+        let (head, checkpoint) = text.split_once("\n\n").ok_or(WitnessError::Malformed(
+            "no blank line before the checkpoint",
+        ))?;
         let mut lines = head.split('\n');
         let old_size = lines
             .next()
             .and_then(|l| l.strip_prefix("old "))
             .filter(|n| !n.is_empty() && (n == &"0" || !n.starts_with('0')))
             .and_then(|n| n.parse().ok())
-            .ok_or(WitnessError::Malformed("the first line must be \"old <size>\""))?;
+            .ok_or(WitnessError::Malformed(
+                "the first line must be \"old <size>\"",
+            ))?;
         let mut proof = Vec::new();
         for line in lines {
             if proof.len() == MAX_PROOF_LINES {
@@ -146,7 +148,9 @@ pub fn add_checkpoint(
         return Err(WitnessError::Conflict(held_size));
     }
     if checkpoint.size < held_size {
-        return Err(WitnessError::Malformed("the checkpoint is older than the old size"));
+        return Err(WitnessError::Malformed(
+            "the checkpoint is older than the old size",
+        ));
     }
     match held {
         Some(h) if h.size > 0 => merkle::verify_consistency(

@@ -115,7 +115,10 @@ fn revoking_a_street_closes_it_and_its_communities() {
     assert!(!t.federation.accepts(t.street.public_bytes()));
     assert!(!t.federation.accepts(t.community.public_bytes()));
     assert_eq!(
-        t.federation.member(t.street.public_bytes()).unwrap().standing,
+        t.federation
+            .member(t.street.public_bytes())
+            .unwrap()
+            .standing,
         Standing::Revoked
     );
     // A revoked street's charters no longer count.

@@ -117,7 +117,10 @@ fn a_fork_is_not_cosigned() {
         checkpoint: forked,
     };
     let refused = add_checkpoint(Some(held), &request, &log.key.verifier(), &witness, 2);
-    assert!(matches!(refused, Err(WitnessError::BadProof(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(WitnessError::BadProof(_))),
+        "{refused:?}"
+    );
     assert_eq!(refused.unwrap_err().http_status(), 422);
 }
 
@@ -151,6 +154,9 @@ fn malformed_requests_are_refused() {
             "{body:?}"
         );
     }
-    let many = format!("old 1\n{}\nx", format!("{}\n", "A".repeat(43) + "=").repeat(64));
+    let many = format!(
+        "old 1\n{}\nx",
+        format!("{}\n", "A".repeat(43) + "=").repeat(64)
+    );
     assert!(AddCheckpoint::parse(many.as_bytes()).is_err());
 }

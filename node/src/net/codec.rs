@@ -1,23 +1,69 @@
-//! `/yiyi/sync/1` framing: a 4-byte big-endian length, then a protobuf
-//! message, with hard caps so that a peer cannot make the node read or
-//! allocate without bound.
+//! Framing for yiyi's request-response protocols (`/yiyi/sync/1`,
+//! `/yiyi/witness/1`): a 4-byte big-endian length, then a protobuf message,
+//! with hard caps so that a peer cannot make the node read or allocate
+//! without bound.
 
 use std::io;
+use std::marker::PhantomData;
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use libp2p::request_response::Codec;
 use prost::Message;
-use yiyi_protocol::proto::{SyncRequest, SyncResponse};
+use yiyi_protocol::proto::{SyncRequest, SyncResponse, WitnessRequest, WitnessResponse};
 
 /// Largest sync request read.
 pub const MAX_REQUEST_BYTES: usize = 1024;
 /// Largest sync response read.
 pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// Largest witness request or response read.
+pub const MAX_WITNESS_BYTES: usize = yiyi_protocol::witness::MAX_REQUEST_BYTES + 64;
+
+/// A length-prefixed protobuf codec with a size cap each way.
+#[derive(Debug)]
+pub struct Framed<Req, Resp> {
+    max_request: usize,
+    max_response: usize,
+    _messages: PhantomData<fn() -> (Req, Resp)>,
+}
+
+impl<Req, Resp> Clone for Framed<Req, Resp> {
+    fn clone(&self) -> Self {
+        Framed {
+            max_request: self.max_request,
+            max_response: self.max_response,
+            _messages: PhantomData,
+        }
+    }
+}
 
 /// The sync protocol's codec.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SyncCodec;
+pub type SyncCodec = Framed<SyncRequest, SyncResponse>;
+/// The witness protocol's codec.
+pub type WitnessCodec = Framed<WitnessRequest, WitnessResponse>;
+
+impl Default for SyncCodec {
+    fn default() -> SyncCodec {
+        Framed::new(MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES)
+    }
+}
+
+impl Default for WitnessCodec {
+    fn default() -> WitnessCodec {
+        Framed::new(MAX_WITNESS_BYTES, MAX_WITNESS_BYTES)
+    }
+}
+
+impl<Req, Resp> Framed<Req, Resp> {
+    /// A codec reading at most these many bytes per request and response.
+    pub fn new(max_request: usize, max_response: usize) -> Self {
+        Framed {
+            max_request,
+            max_response,
+            _messages: PhantomData,
+        }
+    }
+}
 
 async fn read_framed<T: AsyncRead + Unpin + Send, M: Message + Default>(
     io: &mut T,
@@ -54,42 +100,46 @@ async fn write_framed<T: AsyncWrite + Unpin + Send, M: Message>(
     io.close().await
 }
 
-impl Codec for SyncCodec {
+impl<Req, Resp> Codec for Framed<Req, Resp>
+where
+    Req: Message + Default + Send + 'static,
+    Resp: Message + Default + Send + 'static,
+{
     type Protocol = StreamProtocol;
-    type Request = SyncRequest;
-    type Response = SyncResponse;
+    type Request = Req;
+    type Response = Resp;
 
     async fn read_request<T: AsyncRead + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-    ) -> io::Result<SyncRequest> {
-        read_framed(io, MAX_REQUEST_BYTES).await
+    ) -> io::Result<Req> {
+        read_framed(io, self.max_request).await
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-    ) -> io::Result<SyncResponse> {
-        read_framed(io, MAX_RESPONSE_BYTES).await
+    ) -> io::Result<Resp> {
+        read_framed(io, self.max_response).await
     }
 
     async fn write_request<T: AsyncWrite + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        request: SyncRequest,
+        request: Req,
     ) -> io::Result<()> {
-        write_framed(io, &request, MAX_REQUEST_BYTES).await
+        write_framed(io, &request, self.max_request).await
     }
 
     async fn write_response<T: AsyncWrite + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        response: SyncResponse,
+        response: Resp,
     ) -> io::Result<()> {
-        write_framed(io, &response, MAX_RESPONSE_BYTES).await
+        write_framed(io, &response, self.max_response).await
     }
 }

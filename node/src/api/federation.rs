@@ -1,0 +1,257 @@
+//! The federation's side of the API: members and their standing, peers,
+//! sync progress, equivocations, checkpoints of every log held with their
+//! cosignatures, the C2SP witness endpoint, and Prometheus metrics.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use prost::Message;
+use serde_json::{Value, json};
+use yiyi_protocol::federation::Standing;
+use yiyi_protocol::proto::{EquivocationProof, Level};
+use yiyi_protocol::rules::names;
+use yiyi_protocol::witness::WitnessError;
+
+use super::{ApiError, ApiResult, ApiState};
+use crate::store::LogKey;
+use crate::witness::WitnessFailure;
+
+pub(super) fn parse_log(text: &str) -> Result<LogKey, ApiError> {
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-log",
+                format!("{text:?} is not a log key (64 hex digits)"),
+            )
+        })
+}
+
+fn standing(s: Standing) -> &'static str {
+    match s {
+        Standing::Active => "active",
+        Standing::Revoked => "revoked",
+        Standing::Rotated => "rotated",
+    }
+}
+
+/// Every office of the federation, with what this node holds of its log.
+pub(super) async fn members(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let store = state.office.store();
+    let heard = state.net.logs();
+    let (district, list) = state.members.with(|f| {
+        let list: Vec<(LogKey, Value)> = f
+            .members()
+            .map(|(log, m)| {
+                (
+                    *log,
+                    json!({
+                        "log": hex::encode(log),
+                        "key": m.key.to_string(),
+                        "name": m.name,
+                        "level": names::level_name(m.level as i32),
+                        "parent": m.parent.map(hex::encode),
+                        "standing": standing(m.standing),
+                        "chain_stands": f.chain_stands(log),
+                    }),
+                )
+            })
+            .collect();
+        (hex::encode(f.district()), list)
+    });
+    let mut members = Vec::new();
+    for (log, mut member) in list {
+        member["size"] = json!(store.state(&log)?.head.size);
+        member["heard"] = json!(heard.get(&log).map_or(0, |p| p.heard));
+        member["frozen"] = json!(store.frozen(&log)?.is_some());
+        members.push(member);
+    }
+    Ok(axum::Json(
+        json!({ "district": district, "members": members }),
+    ))
+}
+
+/// The connected peers.
+pub(super) async fn peers(State(state): State<Arc<ApiState>>) -> ApiResult {
+    Ok(axum::Json(json!({ "peers": state.net.peers() })))
+}
+
+/// For each log followed: how much is held, how much is known to exist.
+pub(super) async fn sync(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let store = state.office.store();
+    let heard = state.net.logs();
+    let mut logs = Vec::new();
+    let (mut held_total, mut heard_total) = (0u64, 0u64);
+    for log in state.members.follows() {
+        if log == store.own_log() {
+            continue;
+        }
+        let held = store.state(&log)?.head.size;
+        let known = heard.get(&log).map_or(0, |p| p.heard).max(held);
+        held_total += held;
+        heard_total += known;
+        let name = state
+            .members
+            .with(|f| f.member(&log).map(|m| m.name.clone()));
+        logs.push(json!({
+            "log": hex::encode(log),
+            "name": name,
+            "held": held,
+            "heard": known,
+            "behind": known - held,
+            "frozen": store.frozen(&log)?.is_some(),
+        }));
+    }
+    Ok(axum::Json(json!({
+        "logs": logs,
+        "held": held_total,
+        "heard": heard_total,
+        "behind": heard_total - held_total,
+        "peers": state.net.peers().len(),
+    })))
+}
+
+/// The logs frozen for equivocating, with their proofs.
+pub(super) async fn equivocations(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let mut list = Vec::new();
+    for (log, bytes) in state.office.store().frozen_logs()? {
+        let proof = EquivocationProof::decode(bytes.as_slice()).unwrap_or_default();
+        let name = state
+            .members
+            .with(|f| f.member(&log).map(|m| m.name.clone()));
+        list.push(json!({
+            "log": hex::encode(log),
+            "name": name,
+            "checkpoint_a": proof.checkpoint_a,
+            "checkpoint_b": proof.checkpoint_b,
+            "entry_a": hex::encode(&proof.entry_a),
+            "entry_b": hex::encode(&proof.entry_b),
+        }));
+    }
+    Ok(axum::Json(json!({ "equivocations": list })))
+}
+
+/// The best checkpoint held of a log, with the cosignatures gathered.
+pub(super) async fn log_checkpoint(
+    State(state): State<Arc<ApiState>>,
+    Path(log): Path<String>,
+) -> Result<Response, ApiError> {
+    let log = parse_log(&log)?;
+    let store = state.office.store();
+    let note = if log == store.own_log() {
+        // The cosigned one if the witness has cosigned the latest.
+        let latest = store.checkpoint()?;
+        let cosigned = store.known_checkpoint(&log)?;
+        match (latest, cosigned) {
+            (Some(latest), Some(cosigned)) if first_lines(&latest) == first_lines(&cosigned) => {
+                Some(cosigned)
+            }
+            (latest, _) => latest,
+        }
+    } else {
+        store.known_checkpoint(&log)?
+    };
+    note.map(IntoResponse::into_response)
+        .ok_or_else(|| ApiError::not_found("no checkpoint of that log is held"))
+}
+
+/// The checkpoint text (origin, size, root) without the signatures.
+fn first_lines(note: &str) -> &str {
+    note.split("\n\n").next().unwrap_or("")
+}
+
+/// C2SP tlog-witness `add-checkpoint`: the office cosigns its children's
+/// checkpoints.
+pub(super) async fn add_checkpoint(State(state): State<Arc<ApiState>>, body: Bytes) -> Response {
+    let witness = state.witness.clone();
+    let outcome = tokio::task::spawn_blocking(move || witness.add_checkpoint(&body)).await;
+    let text = |status: StatusCode, body: String| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    match outcome {
+        Ok(Ok(lines)) => text(StatusCode::OK, lines),
+        Ok(Err(WitnessFailure::Refused(WitnessError::Conflict(size)))) => (
+            StatusCode::CONFLICT,
+            [(header::CONTENT_TYPE, "text/x.tlog.size")],
+            format!("{size}\n"),
+        )
+            .into_response(),
+        Ok(Err(WitnessFailure::Refused(e))) => text(
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            format!("{e}\n"),
+        ),
+        Ok(Err(e)) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+        Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+    }
+}
+
+/// Prometheus metrics: peers, entries per log, sync lag, refusals.
+pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
+    let store = state.office.store();
+    let heard = state.net.logs();
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP yiyi_peers Connected libp2p peers.");
+    let _ = writeln!(out, "# TYPE yiyi_peers gauge");
+    let _ = writeln!(out, "yiyi_peers {}", state.net.peers().len());
+    let _ = writeln!(out, "# HELP yiyi_log_entries Entries held of each log.");
+    let _ = writeln!(out, "# TYPE yiyi_log_entries gauge");
+    let _ = writeln!(
+        out,
+        "# HELP yiyi_log_behind Entries known to exist but not yet held."
+    );
+    let _ = writeln!(out, "# TYPE yiyi_log_behind gauge");
+    let mut lag = String::new();
+    for log in store.logs()? {
+        let held = store.state(&log)?.head.size;
+        let own = log == store.own_log();
+        let name = state
+            .members
+            .with(|f| f.member(&log).map(|m| m.name.clone()))
+            .unwrap_or_default()
+            .replace(['"', '\\', '\n'], "_");
+        let labels = format!("log=\"{}\",name=\"{name}\",own=\"{own}\"", hex::encode(log));
+        let _ = writeln!(out, "yiyi_log_entries{{{labels}}} {held}");
+        let behind = heard.get(&log).map_or(0, |p| p.heard).saturating_sub(held);
+        let _ = writeln!(lag, "yiyi_log_behind{{{labels}}} {behind}");
+    }
+    out.push_str(&lag);
+    let _ = writeln!(
+        out,
+        "# HELP yiyi_refused_total Entries and checkpoints refused from peers."
+    );
+    let _ = writeln!(out, "# TYPE yiyi_refused_total counter");
+    let _ = writeln!(out, "yiyi_refused_total {}", state.net.refused_count());
+    let _ = writeln!(out, "# HELP yiyi_frozen_logs Logs frozen for equivocating.");
+    let _ = writeln!(out, "# TYPE yiyi_frozen_logs gauge");
+    let _ = writeln!(out, "yiyi_frozen_logs {}", store.frozen_logs()?.len());
+    let _ = writeln!(
+        out,
+        "# HELP yiyi_members Offices of the federation whose chain stands."
+    );
+    let _ = writeln!(out, "# TYPE yiyi_members gauge");
+    let members = state.members.with(|f| {
+        f.members()
+            .filter(|(log, m)| f.chain_stands(log) && m.level != Level::Unspecified)
+            .count()
+    });
+    let _ = writeln!(out, "yiyi_members {members}");
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
+}

@@ -1,0 +1,130 @@
+//! The node's view of its federation (联邦): which logs it replicates and
+//! accepts entries from, kept current as charters are recorded and
+//! replicated.
+//!
+//! The rules live in `yiyi_protocol::federation`; this module feeds them the
+//! ledgers the store holds (at start, the district's log first and then each
+//! member's as it is admitted) and every entry stored afterwards, and shares
+//! the result between the office, the network and the API.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Arc, RwLock};
+
+use yiyi_protocol::VerifierKey;
+use yiyi_protocol::entry;
+use yiyi_protocol::federation::Federation;
+use yiyi_protocol::proto::entry::Body;
+
+use crate::store::{LogKey, Store, StoreError};
+
+/// A shared handle on the federation; cheap to clone.
+#[derive(Clone)]
+pub struct Members(Arc<RwLock<State>>);
+
+struct State {
+    federation: Federation,
+    /// Logs followed because the operator said so (`--follow`).
+    configured: BTreeSet<LogKey>,
+    /// `--archive`: follow every log heard of.
+    archive: bool,
+    heard: BTreeSet<LogKey>,
+}
+
+impl Members {
+    /// The federation under `district` (the pinned key, or the node's own
+    /// key if it is the top of its tree), read from the ledgers in `store`.
+    pub fn load(
+        store: &Store,
+        district: VerifierKey,
+        district_name: &str,
+        configured: impl IntoIterator<Item = LogKey>,
+        archive: bool,
+    ) -> Result<Members, StoreError> {
+        let mut federation = Federation::new(district, district_name);
+        // Breadth first from the district: a member's charters only count
+        // once its own charter has been read.
+        let mut queue = VecDeque::from([federation.district()]);
+        let mut seen = BTreeSet::new();
+        while let Some(log) = queue.pop_front() {
+            if !seen.insert(log) {
+                continue;
+            }
+            for sequence in 0..store.state(&log)?.head.size {
+                let Some(bytes) = store.entry(&log, sequence)? else {
+                    break;
+                };
+                let verified = entry::verify(&bytes).map_err(StoreError::Rejected)?;
+                if let Some(body) = &verified.entry.body {
+                    federation.observe(&log, body);
+                }
+            }
+            queue.extend(federation.members().map(|(log, _)| *log));
+        }
+        let heard = if archive {
+            store.logs()?.into_iter().collect()
+        } else {
+            BTreeSet::new()
+        };
+        Ok(Members(Arc::new(RwLock::new(State {
+            federation,
+            configured: configured.into_iter().collect(),
+            archive,
+            heard,
+        }))))
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Reads the federation.
+    pub fn with<R>(&self, f: impl FnOnce(&Federation) -> R) -> R {
+        self.read(|s| f(&s.federation))
+    }
+
+    /// Feeds an entry stored in `log`; returns whether the federation
+    /// changed.
+    pub fn observe(&self, log: &LogKey, body: &Body) -> bool {
+        if !matches!(body, Body::Charter(_)) {
+            return false;
+        }
+        let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());
+        state.federation.observe(log, body)
+    }
+
+    /// Notes a log heard of on the network (kept only by archive nodes).
+    pub fn heard(&self, log: &LogKey) {
+        if self.read(|s| s.archive && !s.heard.contains(log)) {
+            let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());
+            state.heard.insert(*log);
+        }
+    }
+
+    /// Whether new entries of `log` are accepted: its charter chain reaches
+    /// the district, or the operator follows it, or this is an archive.
+    pub fn accepts(&self, log: &LogKey) -> bool {
+        self.read(|s| {
+            s.federation.accepts(log) || s.configured.contains(log) || s.heard.contains(log)
+        })
+    }
+
+    /// The logs this node replicates.
+    pub fn follows(&self) -> Vec<LogKey> {
+        self.read(|s| {
+            let mut logs: BTreeSet<LogKey> = s.federation.accepted().into_iter().collect();
+            logs.extend(&s.configured);
+            logs.extend(&s.heard);
+            logs.into_iter().collect()
+        })
+    }
+
+    /// The log that admitted `log`, if any.
+    pub fn parent(&self, log: &LogKey) -> Option<LogKey> {
+        self.with(|f| f.parent(log))
+    }
+
+    /// The verifier key of a member (what checks its checkpoints).
+    pub fn key(&self, log: &LogKey) -> Option<VerifierKey> {
+        self.with(|f| f.member(log).map(|m| m.key.clone()))
+    }
+}

@@ -1,0 +1,86 @@
+//! What the network task reports to the rest of the node (the API, metrics):
+//! connected peers, how far each log is known to reach, and counts of what
+//! was refused. The task writes it; readers take a snapshot.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+
+use crate::store::LogKey;
+
+/// A connected peer.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerInfo {
+    /// Its peer id.
+    pub peer: String,
+    /// The addresses of its connections.
+    pub addresses: Vec<String>,
+}
+
+/// How far a log is known to reach.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct LogProgress {
+    /// The largest size any peer or checkpoint has shown.
+    pub heard: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    peers: Vec<PeerInfo>,
+    logs: BTreeMap<LogKey, LogProgress>,
+    refused: u64,
+    equivocations: u64,
+}
+
+/// A shared view of the network task's state; cheap to clone.
+#[derive(Clone, Default)]
+pub struct NetStatus(Arc<RwLock<Inner>>);
+
+impl NetStatus {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_peers(&self, peers: Vec<PeerInfo>) {
+        self.write().peers = peers;
+    }
+
+    pub(crate) fn heard(&self, log: LogKey, size: u64) {
+        let mut inner = self.write();
+        let progress = inner.logs.entry(log).or_default();
+        progress.heard = progress.heard.max(size);
+    }
+
+    pub(crate) fn refused(&self) {
+        self.write().refused += 1;
+    }
+
+    pub(crate) fn equivocation(&self) {
+        self.write().equivocations += 1;
+    }
+
+    /// The connected peers.
+    pub fn peers(&self) -> Vec<PeerInfo> {
+        self.read().peers.clone()
+    }
+
+    /// The largest size heard of each log.
+    pub fn logs(&self) -> BTreeMap<LogKey, LogProgress> {
+        self.read().logs.clone()
+    }
+
+    /// How many entries, checkpoints and messages were refused.
+    pub fn refused_count(&self) -> u64 {
+        self.read().refused
+    }
+
+    /// How many equivocations this node found or learnt of.
+    pub fn equivocation_count(&self) -> u64 {
+        self.read().equivocations
+    }
+}

@@ -1,0 +1,117 @@
+//! What the store keeps about other logs besides their entries: the best
+//! checkpoint known of each log (with the cosignatures gathered for it), what
+//! this node has cosigned as a witness, and the logs frozen for equivocating.
+//!
+//! These live in their own sled tree (`federation-v1`) and are written
+//! directly, each write flushed before it returns: they are small, rare, and
+//! must not wait behind the ledger writer's queue.
+//!
+//! | key           | value                                      |
+//! |---------------|--------------------------------------------|
+//! | `k` log(32)   | best checkpoint known (signed note)        |
+//! | `w` log(32)   | witnessed size(8) root(32)                 |
+//! | `f` log(32)   | the equivocation proof that froze it       |
+
+use yiyi_protocol::merkle::Hash;
+use yiyi_protocol::witness::Witnessed;
+
+use super::{LogKey, Store, StoreError};
+
+/// The tree's name; the suffix is the layout's version.
+pub(super) const TREE: &[u8] = b"federation-v1";
+
+const CHECKPOINT: u8 = b'k';
+const WITNESSED: u8 = b'w';
+const FROZEN: u8 = b'f';
+
+fn key(tag: u8, log: &LogKey) -> [u8; 33] {
+    let mut key = [0; 33];
+    key[0] = tag;
+    key[1..].copy_from_slice(log);
+    key
+}
+
+impl Store {
+    fn meta(&self) -> &sled::Tree {
+        &self.inner.meta
+    }
+
+    fn put_meta(&self, key: [u8; 33], value: &[u8]) -> Result<(), StoreError> {
+        self.meta().insert(key, value)?;
+        self.meta().flush()?;
+        Ok(())
+    }
+
+    /// The best checkpoint known of `log` (for the own log: the latest one
+    /// cosigned by a witness), with its cosignatures.
+    pub fn known_checkpoint(&self, log: &LogKey) -> Result<Option<String>, StoreError> {
+        self.meta()
+            .get(key(CHECKPOINT, log))?
+            .map(|v| {
+                String::from_utf8(v.to_vec())
+                    .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
+            })
+            .transpose()
+    }
+
+    /// Keeps `note` as the best checkpoint known of `log`. The caller has
+    /// verified it and its consistency with the log as stored.
+    pub fn set_known_checkpoint(&self, log: &LogKey, note: &str) -> Result<(), StoreError> {
+        self.put_meta(key(CHECKPOINT, log), note.as_bytes())
+    }
+
+    /// The last checkpoint of `log` this node cosigned as its witness.
+    pub fn witnessed(&self, log: &LogKey) -> Result<Option<Witnessed>, StoreError> {
+        let Some(value) = self.meta().get(key(WITNESSED, log))? else {
+            return Ok(None);
+        };
+        if value.len() != 40 {
+            return Err(StoreError::Corrupt(
+                "a witnessed checkpoint is not 40 bytes".into(),
+            ));
+        }
+        Ok(Some(Witnessed {
+            size: u64::from_be_bytes(value[..8].try_into().expect("8 bytes")),
+            root: Hash::from_slice(&value[8..]).expect("32 bytes"),
+        }))
+    }
+
+    /// Records that this node cosigned `witnessed` for `log`; durable on
+    /// return, so a cosignature is never given for a tree that a restart
+    /// could forget.
+    pub fn set_witnessed(&self, log: &LogKey, witnessed: Witnessed) -> Result<(), StoreError> {
+        let mut value = witnessed.size.to_be_bytes().to_vec();
+        value.extend_from_slice(witnessed.root.as_bytes());
+        self.put_meta(key(WITNESSED, log), &value)
+    }
+
+    /// Freezes `log` with the (verified) proof of its equivocation: from now
+    /// on no entry of it is accepted. The first proof stays.
+    pub fn freeze(&self, log: &LogKey, proof: &[u8]) -> Result<bool, StoreError> {
+        let fresh = self
+            .meta()
+            .compare_and_swap(key(FROZEN, log), None::<&[u8]>, Some(proof))?
+            .is_ok();
+        self.meta().flush()?;
+        Ok(fresh)
+    }
+
+    /// The proof that froze `log`, if it is frozen.
+    pub fn frozen(&self, log: &LogKey) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.meta().get(key(FROZEN, log))?.map(|v| v.to_vec()))
+    }
+
+    /// Every frozen log, with its proof.
+    pub fn frozen_logs(&self) -> Result<Vec<(LogKey, Vec<u8>)>, StoreError> {
+        let mut frozen = Vec::new();
+        for item in self.meta().scan_prefix([FROZEN]) {
+            let (k, v) = item?;
+            let log = k
+                .get(1..)
+                .and_then(|k| k.try_into().ok())
+                .ok_or_else(|| StoreError::Corrupt("a frozen key is not 33 bytes".into()))?;
+            frozen.push((log, v.to_vec()));
+        }
+        Ok(frozen)
+    }
+}

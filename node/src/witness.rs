@@ -1,0 +1,85 @@
+//! The witness (见证人): a parent office cosigns its children's checkpoints.
+//!
+//! Requests come over HTTP (C2SP tlog-witness `POST /add-checkpoint`) and over
+//! libp2p (`/yiyi/witness/1`, the same body); both end here. The check and
+//! the write of what was cosigned happen under one lock and the write is
+//! durable before the cosignature is returned, so the witness never cosigns
+//! two trees that a third could not extend both of.
+
+use std::sync::Mutex;
+
+use yiyi_protocol::SecretKey;
+use yiyi_protocol::checkpoint::Checkpoint;
+use yiyi_protocol::note::SignedNote;
+use yiyi_protocol::witness::{self, AddCheckpoint, WitnessError};
+
+use crate::federation::Members;
+use crate::store::{LogKey, Store};
+
+/// Cosigns the checkpoints of the offices this one admitted.
+pub struct Witness {
+    store: Store,
+    members: Members,
+    key: SecretKey,
+    lock: Mutex<()>,
+}
+
+/// Why a witness request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessFailure {
+    /// Refused, with the C2SP status.
+    #[error(transparent)]
+    Refused(#[from] WitnessError),
+    /// The store failed; nothing was cosigned.
+    #[error("the witness's store: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl Witness {
+    /// A witness signing with `key` (the node's key) for the children
+    /// `members` lists.
+    pub fn new(store: Store, members: Members, key: SecretKey) -> Witness {
+        Witness {
+            store,
+            members,
+            key,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Handles an `add-checkpoint` body; returns the cosignature line(s).
+    pub fn add_checkpoint(&self, body: &[u8]) -> Result<String, WitnessFailure> {
+        let request = AddCheckpoint::parse(body)?;
+        let origin = SignedNote::parse(&request.checkpoint)
+            .ok()
+            .and_then(|n| Checkpoint::parse(n.text()).ok())
+            .map(|c| c.origin)
+            .ok_or(WitnessError::Malformed("the checkpoint"))?;
+        let own = self.store.own_log();
+        let (log, key) = self
+            .members
+            .with(|f| {
+                f.members()
+                    .find(|(log, m)| {
+                        m.parent == Some(own) && m.key.name() == origin && f.accepts(log)
+                    })
+                    .map(|(log, m)| (*log, m.key.clone()))
+            })
+            .ok_or_else(|| WitnessError::UnknownOrigin(origin.clone()))?;
+        if self.store.frozen(&log)?.is_some() {
+            return Err(WitnessError::UnknownOrigin(origin).into());
+        }
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let held = self.store.witnessed(&log)?;
+        let now = crate::now_ms().max(0) as u64 / 1000;
+        let (witnessed, line) = witness::add_checkpoint(held, &request, &key, &self.key, now)?;
+        self.store.set_witnessed(&log, witnessed)?;
+        tracing::debug!(origin, size = witnessed.size, "cosigned");
+        Ok(line)
+    }
+
+    /// The log this node's own checkpoints go to for cosigning: its parent.
+    pub fn parent(&self) -> Option<LogKey> {
+        self.members.parent(&self.store.own_log())
+    }
+}
