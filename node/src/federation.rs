@@ -23,11 +23,44 @@ pub struct Members(Arc<RwLock<State>>);
 
 struct State {
     federation: Federation,
+    store: Store,
+    /// Members whose stored ledgers have been read for charters.
+    scanned: BTreeSet<LogKey>,
     /// Logs followed because the operator said so (`--follow`).
     configured: BTreeSet<LogKey>,
     /// `--archive`: follow every log heard of.
     archive: bool,
     heard: BTreeSet<LogKey>,
+}
+
+impl State {
+    /// Reads the charters in the stored ledgers of members not read yet,
+    /// breadth first from the district: a member's charters only count once
+    /// its own charter has been read. (A node may hold a member's ledger
+    /// from before it learnt of the member: its own, or one it follows.)
+    fn scan_new_members(&mut self) -> Result<(), StoreError> {
+        let mut queue = VecDeque::from([self.federation.district()]);
+        while let Some(log) = queue.pop_front() {
+            if self.scanned.insert(log) {
+                for sequence in 0..self.store.state(&log)?.head.size {
+                    let Some(bytes) = self.store.entry(&log, sequence)? else {
+                        break;
+                    };
+                    let verified = entry::verify(&bytes).map_err(StoreError::Rejected)?;
+                    if let Some(body) = &verified.entry.body {
+                        self.federation.observe(&log, body);
+                    }
+                }
+            }
+            let unscanned = self
+                .federation
+                .members()
+                .map(|(log, _)| *log)
+                .filter(|log| !self.scanned.contains(log));
+            queue.extend(unscanned);
+        }
+        Ok(())
+    }
 }
 
 impl Members {
@@ -40,37 +73,21 @@ impl Members {
         configured: impl IntoIterator<Item = LogKey>,
         archive: bool,
     ) -> Result<Members, StoreError> {
-        let mut federation = Federation::new(district, district_name);
-        // Breadth first from the district: a member's charters only count
-        // once its own charter has been read.
-        let mut queue = VecDeque::from([federation.district()]);
-        let mut seen = BTreeSet::new();
-        while let Some(log) = queue.pop_front() {
-            if !seen.insert(log) {
-                continue;
-            }
-            for sequence in 0..store.state(&log)?.head.size {
-                let Some(bytes) = store.entry(&log, sequence)? else {
-                    break;
-                };
-                let verified = entry::verify(&bytes).map_err(StoreError::Rejected)?;
-                if let Some(body) = &verified.entry.body {
-                    federation.observe(&log, body);
-                }
-            }
-            queue.extend(federation.members().map(|(log, _)| *log));
-        }
         let heard = if archive {
             store.logs()?.into_iter().collect()
         } else {
             BTreeSet::new()
         };
-        Ok(Members(Arc::new(RwLock::new(State {
-            federation,
+        let mut state = State {
+            federation: Federation::new(district, district_name),
+            store: store.clone(),
+            scanned: BTreeSet::new(),
             configured: configured.into_iter().collect(),
             archive,
             heard,
-        }))))
+        };
+        state.scan_new_members()?;
+        Ok(Members(Arc::new(RwLock::new(state))))
     }
 
     fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
@@ -89,7 +106,11 @@ impl Members {
             return false;
         }
         let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());
-        state.federation.observe(log, body)
+        let changed = state.federation.observe(log, body);
+        if changed && let Err(e) = state.scan_new_members() {
+            tracing::error!(error = %e, "reading the charters of a new member");
+        }
+        changed
     }
 
     /// Notes a log heard of on the network (kept only by archive nodes).

@@ -251,6 +251,15 @@ impl VerifierKey {
         })
     }
 
+    /// The same key as a C2SP cosigner (tlog-cosignature v1), which is how
+    /// a witness's cosignatures are checked.
+    pub fn to_cosigner(&self) -> VerifierKey {
+        VerifierKey {
+            alg: ALG_COSIGNATURE_V1,
+            ..self.clone()
+        }
+    }
+
     /// A note-signing verifier key for a raw Ed25519 public key.
     pub fn from_public(name: &str, public: &[u8; 32]) -> Result<VerifierKey, KeyError> {
         if !is_valid_name(name) {

@@ -48,6 +48,8 @@ pub struct Node {
     pub data: PathBuf,
     /// The node's verifier key.
     pub vkey: String,
+    /// Where the process's log (stderr) goes.
+    pub log: PathBuf,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -64,18 +66,17 @@ impl Node {
 
     /// A node of `level` (district, street, community) called `name`.
     pub fn start_level(name: &str, level: &str, args: &[&str]) -> Node {
+        Node::start_init(&["--level", level, "--name", name], args)
+    }
+
+    /// A node made with these `init` arguments (besides `--data`), started
+    /// with these `run` arguments.
+    pub fn start_init(init_args: &[&str], args: &[&str]) -> Node {
         let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
         let data = dir.path().join("node");
         let init = Command::new(binary("yiyi-node"))
-            .args([
-                "init",
-                "--data",
-                data.to_str().expect("UTF-8 path"),
-                "--level",
-                level,
-                "--name",
-                name,
-            ])
+            .args(["init", "--data", data.to_str().expect("UTF-8 path")])
+            .args(init_args)
             .output()
             .expect("yiyi-node init runs");
         assert!(init.status.success(), "{init:?}");
@@ -87,6 +88,7 @@ impl Node {
             child: None,
             url: String::new(),
             p2p: String::new(),
+            log: dir.path().join("node.log"),
             data,
             vkey,
             _dir: dir,
@@ -108,7 +110,13 @@ impl Node {
             .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.log)
+                    .expect("the node's log file"),
+            )
             .spawn()
             .expect("yiyi-node run starts");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout"));

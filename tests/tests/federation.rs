@@ -1,0 +1,425 @@
+//! A federation of real nodes on loopback: a district, two streets and four
+//! communities, admitted by charter. A notice published at one community
+//! reaches all seven and verifies at each; a community that was down catches
+//! up; parents cosign their children's checkpoints; forged entries, forged
+//! charters and revoked keys are refused; an equivocating log is frozen
+//! everywhere.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use yiyi_protocol::checkpoint::{Checkpoint, witnessed_by};
+use yiyi_protocol::merkle::{self, Hash};
+use yiyi_protocol::{SignedNote, VerifierKey, entry};
+use yiyi_tests::{Node, binary};
+
+fn get(node: &Node, path: &str) -> Value {
+    let mut response = ureq::get(format!("{}{path}", node.url))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("JSON")
+}
+
+fn get_text(node: &Node, path: &str) -> Option<String> {
+    let mut response = ureq::get(format!("{}{path}", node.url)).call().ok()?;
+    response.body_mut().read_to_string().ok()
+}
+
+/// Runs `yiyi` against `node` as its office; returns the JSON answer.
+fn yiyi(node: &Node, args: &[&str]) -> Value {
+    let out = Command::new(binary("yiyi"))
+        .arg("--json")
+        .args(args)
+        .env("YIYI_NODE", &node.url)
+        .env("YIYI_DATA", &node.data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "yiyi {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+fn log_of(vkey: &str) -> String {
+    hex::encode(VerifierKey::parse(vkey).unwrap().public_bytes())
+}
+
+/// Waits up to 60 s for `done`, naming `what` if it never comes.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+struct Federation {
+    district: Node,
+    streets: Vec<Node>,
+    communities: Vec<Node>,
+}
+
+impl Federation {
+    fn all(&self) -> impl Iterator<Item = &Node> {
+        std::iter::once(&self.district)
+            .chain(&self.streets)
+            .chain(&self.communities)
+    }
+}
+
+fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
+    yiyi(
+        parent,
+        &[
+            "charter",
+            "admit",
+            "--key",
+            &child.vkey,
+            "--name",
+            name,
+            "--level",
+            level,
+        ],
+    );
+}
+
+/// 历下区 with 泉城路街道 (社区一, 社区二) and 大明湖街道 (社区三, 社区四).
+/// Each child dials its parent only; everything else travels through them.
+fn federation() -> Federation {
+    let district = Node::start_level("lixia", "district", &[]);
+    let pinned = |name: &str, level: &str, peer: &Node| {
+        Node::start_init(
+            &[
+                "--level",
+                level,
+                "--name",
+                name,
+                "--district",
+                &district.vkey,
+            ],
+            &["--peer", &peer.p2p],
+        )
+    };
+    let streets: Vec<Node> = ["quancheng", "daminghu"]
+        .iter()
+        .map(|name| pinned(name, "street", &district))
+        .collect();
+    admit(&district, &streets[0], "泉城路街道", "street");
+    admit(&district, &streets[1], "大明湖街道", "street");
+    let communities: Vec<Node> = [("shunyu", 0), ("quanhe", 0), ("daming", 1), ("beiyuan", 1)]
+        .iter()
+        .map(|(name, street)| pinned(name, "community", &streets[*street]))
+        .collect();
+    for (i, community) in communities.iter().enumerate() {
+        admit(
+            &streets[i / 2],
+            community,
+            &format!("社区{}", i + 1),
+            "community",
+        );
+    }
+    let federation = Federation {
+        district,
+        streets,
+        communities,
+    };
+    // Every node learns the whole tree, through the charters it replicates.
+    for node in federation.all() {
+        wait_for("every node to know all seven offices", || {
+            get(node, "/api/v1/federation")["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7)
+        });
+    }
+    federation
+}
+
+/// Raises a topic and declines it, which publishes a notice; returns the
+/// notice's entry hash.
+fn publish_notice(node: &Node, id: &str) -> String {
+    yiyi(
+        node,
+        &[
+            "topic",
+            "propose",
+            "--id",
+            id,
+            "--title",
+            "小区停车位划线",
+            "--category",
+            "daily-life",
+            "--scale",
+            "minor",
+            "--source",
+            "resident",
+        ],
+    );
+    let declined = yiyi(
+        node,
+        &[
+            "topic",
+            "decline",
+            id,
+            "--citation",
+            "《济南市停车场管理办法》",
+            "--explanation",
+            "道路停车位由交警部门划定",
+        ],
+    );
+    declined["notices"][0]["hash"]
+        .as_str()
+        .expect("a notice hash")
+        .to_owned()
+}
+
+fn holds(node: &Node, hash: &str) -> bool {
+    ureq::get(format!("{}/api/v1/entries/by-hash/{hash}", node.url))
+        .call()
+        .is_ok()
+}
+
+/// Checks at `node`, with nothing but the publisher's key: the entry's
+/// signature, and its inclusion in a checkpoint signed by that key.
+fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {
+    let held = get(node, &format!("/api/v1/entries/by-hash/{hash}"));
+    let bytes = hex::decode(held["bytes"].as_str().unwrap()).unwrap();
+    let verified = entry::verify(&bytes).expect("the notice's signature verifies");
+    assert_eq!(verified.author(), publisher.public_bytes());
+    assert_eq!(verified.hash.to_hex(), hash);
+    let log = hex::encode(publisher.public_bytes());
+    let mut checked = false;
+    wait_for("a checkpoint that covers the notice", || {
+        let Some(note) = get_text(node, &format!("/api/v1/logs/{log}/checkpoint")) else {
+            return false;
+        };
+        let (checkpoint, _) = Checkpoint::open(&note, publisher).expect("signed by the publisher");
+        let index = verified.sequence();
+        if checkpoint.size <= index {
+            return false;
+        }
+        let proof = get(
+            node,
+            &format!(
+                "/api/v1/proofs/inclusion?log={log}&index={index}&size={}",
+                checkpoint.size
+            ),
+        );
+        let proof: Vec<Hash> = proof["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
+            .collect();
+        merkle::verify_inclusion(
+            index,
+            checkpoint.size,
+            &verified.hash,
+            &proof,
+            &checkpoint.root,
+        )
+        .expect("the notice is in the checkpoint");
+        checked = true;
+        true
+    });
+    assert!(checked);
+}
+
+#[test]
+fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
+    let mut f = federation();
+    let publisher = VerifierKey::parse(&f.communities[0].vkey).unwrap();
+    let hash = publish_notice(&f.communities[0], "T-1");
+    for node in f.all() {
+        wait_for("the notice at every node", || holds(node, &hash));
+        verify_notice_at(node, &hash, &publisher);
+    }
+
+    // The street witnesses its community: the community's checkpoint comes
+    // to carry the street's cosignature.
+    let street = VerifierKey::parse(&f.streets[0].vkey)
+        .unwrap()
+        .to_cosigner();
+    let log = log_of(&f.communities[0].vkey);
+    wait_for(
+        "the street's cosignature on the community's checkpoint",
+        || {
+            get_text(&f.communities[0], &format!("/api/v1/logs/{log}/checkpoint"))
+                .and_then(|n| SignedNote::parse(&n).ok())
+                .is_some_and(|n| {
+                    witnessed_by(&n, std::slice::from_ref(&street)).is_ok_and(|w| w.len() == 1)
+                })
+        },
+    );
+
+    // A community in the other street is stopped while the first publishes.
+    f.communities[3].kill();
+    let mut missed = Vec::new();
+    for i in 0..5 {
+        missed.push(publish_notice(&f.communities[0], &format!("T-missed-{i}")));
+    }
+    wait_for("the district to hold what was published", || {
+        missed.iter().all(|h| holds(&f.district, h))
+    });
+    let peer = f.streets[1].p2p.clone();
+    f.communities[3].run(&["--peer", &peer]);
+    wait_for("the restarted community to catch up", || {
+        missed.iter().all(|h| holds(&f.communities[3], h))
+    });
+    verify_notice_at(&f.communities[3], missed.last().unwrap(), &publisher);
+    let sync = get(&f.communities[3], "/api/v1/sync");
+    assert_eq!(sync["logs"].as_array().unwrap().len(), 6, "{sync}");
+}
+
+fn refused_count(node: &Node) -> u64 {
+    get_text(node, "/metrics")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("yiyi_refused_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn forgeries_revoked_keys_and_equivocation_are_refused() {
+    let f = federation();
+    let target = &f.streets[0];
+
+    // A peer that answers sync requests with entries signed by another key.
+    let before = refused_count(target);
+    let mut forger = Command::new(binary("forger"))
+        .arg(&target.p2p)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the forged entries to be refused", || {
+        refused_count(target) > before
+    });
+    let _ = forger.kill();
+    let _ = forger.wait();
+    let log = std::fs::read_to_string(&target.log).unwrap();
+    assert!(log.contains("refused a replicated entry"), "{log}");
+
+    // An office admitted by a charter outside the district's chain: a
+    // "street" nobody admitted, admitting a community of its own.
+    let rogue = Node::start_init(
+        &[
+            "--level",
+            "street",
+            "--name",
+            "rogue",
+            "--district",
+            &f.district.vkey,
+        ],
+        &["--peer", &target.p2p],
+    );
+    let outsider = Node::start_init(
+        &[
+            "--level",
+            "community",
+            "--name",
+            "outsider",
+            "--district",
+            &f.district.vkey,
+        ],
+        &["--peer", &rogue.p2p, "--peer", &target.p2p],
+    );
+    admit(&rogue, &outsider, "冒充的社区", "community");
+    let outsider_notice = publish_notice(&outsider, "T-out");
+
+    // A revoked community keeps publishing.
+    let revoked = &f.communities[1];
+    yiyi(
+        &f.streets[0],
+        &[
+            "charter",
+            "revoke",
+            "--key",
+            &revoked.vkey,
+            "--reason",
+            "合并入社区一",
+        ],
+    );
+    wait_for("the revocation to reach every node", || {
+        f.all().all(|n| {
+            get(n, "/api/v1/federation")["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["key"] == revoked.vkey.as_str() && m["standing"] == "revoked")
+        })
+    });
+    let revoked_notice = publish_notice(revoked, "T-revoked");
+
+    // A sentinel published after both: once it is everywhere, what was
+    // going to arrive has arrived.
+    let sentinel = publish_notice(&f.communities[0], "T-sentinel");
+    for node in f.all() {
+        wait_for("the sentinel everywhere", || holds(node, &sentinel));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    for node in f.all().filter(|n| n.url != revoked.url) {
+        assert!(
+            !holds(node, &outsider_notice),
+            "{} holds the outsider's notice",
+            node.url
+        );
+        assert!(
+            !holds(node, &revoked_notice),
+            "{} holds the revoked notice",
+            node.url
+        );
+        let logs = get(node, "/api/v1/logs");
+        for stranger in [&rogue, &outsider] {
+            assert!(
+                !logs.to_string().contains(&log_of(&stranger.vkey)),
+                "{} replicates a log without a charter chain",
+                node.url
+            );
+        }
+    }
+
+    // A second node with the fourth community's key signs another history.
+    let victim = &f.communities[3];
+    let twin = Node::start_init(
+        &[
+            "--level",
+            "community",
+            "--key-file",
+            victim.data.join("node.key").to_str().unwrap(),
+            "--district",
+            &f.district.vkey,
+        ],
+        &["--peer", &f.streets[1].p2p],
+    );
+    publish_notice(&twin, "T-twin");
+    publish_notice(victim, "T-victim");
+    let victim_log = log_of(&victim.vkey);
+    for node in f.all().filter(|n| n.url != victim.url) {
+        wait_for("the equivocation to be caught everywhere", || {
+            get(node, "/api/v1/equivocations")["equivocations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["log"] == victim_log.as_str())
+        });
+    }
+    // Frozen: nothing the victim's key signs from now on is taken.
+    let after = publish_notice(victim, "T-after");
+    let sentinel = publish_notice(&f.communities[0], "T-sentinel-2");
+    for node in f.all().filter(|n| n.url != victim.url) {
+        wait_for("the second sentinel everywhere", || holds(node, &sentinel));
+        assert!(
+            !holds(node, &after),
+            "{} took an entry of a frozen log",
+            node.url
+        );
+    }
+    drop(twin);
+}
