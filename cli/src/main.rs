@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //!
-//! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`).
+//! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`,
+//!   `federation`).
 //! - `client`: requests to a node's API.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 
@@ -81,6 +82,26 @@ enum Command {
         /// CSV, with the checkpoint it was computed at.
         #[arg(long)]
         csv: bool,
+    },
+    /// The nodes this one is connected to (节点).
+    Peers,
+    /// The offices of the federation and what this node holds of each ledger.
+    Logs,
+    /// Replication progress (同步).
+    #[command(subcommand)]
+    Sync(SyncCommand),
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// How far each followed ledger is held.
+    Status {
+        /// Wait, with a progress bar, until nothing is behind.
+        #[arg(long)]
+        wait: bool,
+        /// Give up waiting after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
     },
 }
 
@@ -193,6 +214,15 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Evaluate(a) => cmd::office::evaluate(a, &client()?, output, lang),
         Command::Notices => cmd::office::notices(&client()?, output),
         Command::Stats { csv } => cmd::office::stats(&client()?, output, csv),
+        Command::Peers => cmd::federation::peers(&client()?, output, lang),
+        Command::Logs => cmd::federation::logs(&client()?, output, lang),
+        Command::Sync(SyncCommand::Status { wait, timeout }) => cmd::federation::status(
+            &client()?,
+            output,
+            lang,
+            wait,
+            std::time::Duration::from_secs(timeout),
+        ),
         Command::Key(KeyCommand::Generate { name, out }) => {
             cmd::key::generate(&name, out.as_deref(), lang)
         }

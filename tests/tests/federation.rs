@@ -273,8 +273,26 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
         missed.iter().all(|h| holds(&f.communities[3], h))
     });
     verify_notice_at(&f.communities[3], missed.last().unwrap(), &publisher);
-    let sync = get(&f.communities[3], "/api/v1/sync");
+    let sync = yiyi(
+        &f.communities[3],
+        &["sync", "status", "--wait", "--timeout", "60"],
+    );
+    assert_eq!(sync["behind"], 0, "{sync}");
     assert_eq!(sync["logs"].as_array().unwrap().len(), 6, "{sync}");
+
+    // What an office sees of the federation, in Chinese by default.
+    let peers = yiyi(&f.district, &["peers"]);
+    assert_eq!(peers["peers"].as_array().unwrap().len(), 2, "{peers}");
+    let out = Command::new(binary("yiyi"))
+        .args(["logs"])
+        .env("YIYI_NODE", &f.communities[3].url)
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    for expected in ["机构", "泉城路街道", "大明湖街道", "社区4", "有效"] {
+        assert!(table.contains(expected), "{expected} missing from:\n{table}");
+    }
 }
 
 fn refused_count(node: &Node) -> u64 {

@@ -1,0 +1,187 @@
+//! The federation as an office sees it: `yiyi peers`, `yiyi logs` and
+//! `yiyi sync status [--wait]`. Reads only; no token needed.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde_json::Value;
+
+use super::office::Output;
+use crate::client::Client;
+use crate::lang::Lang;
+
+fn print_json(value: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+/// Runs `yiyi peers`: the nodes this one is connected to.
+pub(crate) fn peers(client: &Client, output: Output, lang: Lang) -> anyhow::Result<()> {
+    let answer = client.get("/api/v1/peers")?;
+    if output.json {
+        print_json(&answer);
+        return Ok(());
+    }
+    let peers = answer["peers"].as_array().cloned().unwrap_or_default();
+    println!(
+        "{} {}",
+        lang.pick("已连接节点：", "connected peers:"),
+        peers.len()
+    );
+    for peer in peers {
+        let addresses: Vec<&str> = peer["addresses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        println!(
+            "  {}  {}",
+            peer["peer"].as_str().unwrap_or(""),
+            addresses.join(" ")
+        );
+    }
+    Ok(())
+}
+
+fn standing(lang: Lang, member: &Value) -> &'static str {
+    if member["frozen"] == true {
+        return lang.pick("已冻结（分叉）", "FROZEN (equivocated)");
+    }
+    match (member["standing"].as_str(), member["chain_stands"] == true) {
+        (Some("active"), true) => lang.pick("有效", "active"),
+        (Some("revoked"), _) => lang.pick("已撤销", "revoked"),
+        (Some("rotated"), _) => lang.pick("已换钥", "rotated"),
+        _ => lang.pick("上级已撤销", "parent revoked"),
+    }
+}
+
+/// Runs `yiyi logs`: every office of the federation and what this node holds
+/// of its ledger.
+pub(crate) fn logs(client: &Client, output: Output, lang: Lang) -> anyhow::Result<()> {
+    let answer = client.get("/api/v1/federation")?;
+    if output.json {
+        print_json(&answer);
+        return Ok(());
+    }
+    let mut members = answer["members"].as_array().cloned().unwrap_or_default();
+    // The district first, then by level and name.
+    members.sort_by_key(|m| {
+        (
+            m["parent"].is_string(),
+            m["level"].as_str().unwrap_or("").to_owned(),
+            m["name"].as_str().unwrap_or("").to_owned(),
+        )
+    });
+    println!(
+        "{:<20} {:<10} {:>8} {:>8}  {}",
+        lang.pick("机构", "office"),
+        lang.pick("层级", "level"),
+        lang.pick("已存", "held"),
+        lang.pick("已知", "known"),
+        lang.pick("状态", "standing"),
+    );
+    for m in &members {
+        println!(
+            "{:<20} {:<10} {:>8} {:>8}  {}",
+            m["name"].as_str().unwrap_or(""),
+            m["level"].as_str().unwrap_or(""),
+            m["size"],
+            m["heard"]
+                .as_u64()
+                .unwrap_or(0)
+                .max(m["size"].as_u64().unwrap_or(0)),
+            standing(lang, m),
+        );
+    }
+    Ok(())
+}
+
+/// A text progress bar of `width` cells.
+fn bar(done: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        width
+    } else {
+        ((done as f64 / total as f64) * width as f64).round() as usize
+    };
+    format!(
+        "[{}{}]",
+        "#".repeat(filled.min(width)),
+        "-".repeat(width - filled.min(width))
+    )
+}
+
+/// Runs `yiyi sync status`: how far each followed ledger is held; with
+/// `wait`, draws a progress bar until nothing is behind (or `timeout`).
+pub(crate) fn status(
+    client: &Client,
+    output: Output,
+    lang: Lang,
+    wait: bool,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let mut answer = client.get("/api/v1/sync")?;
+    if wait {
+        let mut stderr = std::io::stderr();
+        loop {
+            let (held, heard) = (
+                answer["held"].as_u64().unwrap_or(0),
+                answer["heard"].as_u64().unwrap_or(0),
+            );
+            let _ = write!(
+                stderr,
+                "\r{} {} {held}/{heard} {}",
+                lang.pick("同步", "sync"),
+                bar(held, heard, 30),
+                lang.pick("条", "entries")
+            );
+            let _ = stderr.flush();
+            if answer["behind"] == 0 && answer["peers"].as_u64().unwrap_or(0) > 0 {
+                let _ = writeln!(stderr);
+                break;
+            }
+            if start.elapsed() > timeout {
+                let _ = writeln!(stderr);
+                bail!(
+                    "{} {}",
+                    lang.pick("同步未完成，仍差", "sync not done; still behind by"),
+                    answer["behind"]
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+            answer = client.get("/api/v1/sync")?;
+        }
+    }
+    if output.json {
+        print_json(&answer);
+        return Ok(());
+    }
+    println!(
+        "{} {}  {} {}/{}",
+        lang.pick("连接节点", "peers"),
+        answer["peers"],
+        lang.pick("已同步", "held"),
+        answer["held"],
+        answer["heard"]
+    );
+    for log in answer["logs"].as_array().into_iter().flatten() {
+        let name = log["name"]
+            .as_str()
+            .unwrap_or_else(|| log["log"].as_str().unwrap_or(""));
+        let (held, heard) = (
+            log["held"].as_u64().unwrap_or(0),
+            log["heard"].as_u64().unwrap_or(0),
+        );
+        let note = if log["frozen"] == true {
+            lang.pick("  已冻结", "  frozen")
+        } else {
+            ""
+        };
+        println!("  {name:<20} {} {held}/{heard}{note}", bar(held, heard, 20));
+    }
+    Ok(())
+}
