@@ -114,7 +114,7 @@ struct Settings {
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     archive: bool,
-    /// Requests each peer may make per second before the rest are dropped [default: 100].
+    /// Requests each peer may make per second before the rest are answered empty [default: 500].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     requests_per_second: Option<u32>,
@@ -289,7 +289,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
             settings.listen.clone()
         },
         peers: settings.peers.clone(),
-        requests_per_second: settings.requests_per_second.unwrap_or(100),
+        requests_per_second: settings.requests_per_second.unwrap_or(500),
         ..Default::default()
     };
     let network = yiyi_node::net::spawn(

@@ -67,6 +67,8 @@ pub const WITNESS_PROTOCOL: &str = "/yiyi/witness/1";
 pub const ANNOUNCE_TOPIC: &str = "yiyi/checkpoints/1";
 /// The gossip topic of equivocation proofs.
 pub const EQUIVOCATION_TOPIC: &str = "yiyi/equivocations/1";
+/// Most sync requests sent to one peer per tick.
+const MAX_REQUESTS_PER_TICK: usize = 32;
 /// Most entries sent in one sync response.
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
 /// Largest gossip message accepted (two checkpoints or two entries fit).
@@ -110,7 +112,7 @@ impl Default for NetConfig {
             listen: Vec::new(),
             peers: Vec::new(),
             tick: Duration::from_millis(500),
-            requests_per_second: 100,
+            requests_per_second: 500,
         }
     }
 }
@@ -147,6 +149,8 @@ pub struct Net {
     pub listening: Vec<Multiaddr>,
     /// What the task reports.
     pub status: NetStatus,
+    /// Dropping it stops the task (and closes its connections).
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 /// Starts the network task over `store`; returns once it listens.
@@ -236,6 +240,7 @@ pub async fn spawn(
     }
     let peer_id = *swarm.local_peer_id();
     let status = NetStatus::default();
+    let store_commits = store.commits();
     let task = Task {
         swarm,
         store,
@@ -252,12 +257,19 @@ pub async fn spawn(
         witness_in_flight: None,
         parent_holds: None,
         limit: RateLimit::new(config.requests_per_second),
+        commits: store_commits,
+        awaiting: HashMap::new(),
+        to_check: Default::default(),
+        followed: 0,
+        asked: HashMap::new(),
     };
-    tokio::spawn(task.run(config.tick.max(Duration::from_millis(50))));
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    tokio::spawn(task.run(config.tick.max(Duration::from_millis(50)), stopped));
     Ok(Net {
         peer_id,
         listening,
         status,
+        _stop: stop,
     })
 }
 
@@ -290,14 +302,44 @@ struct Task {
     /// The size the parent last said it holds of the own log.
     parent_holds: Option<u64>,
     limit: RateLimit,
+    /// Logs to ask about at the next ticks, whether or not they are known
+    /// to have grown.
+    to_check: std::collections::BTreeSet<LogKey>,
+    /// How many logs were followed at the last tick.
+    followed: usize,
+    /// The peers asked about each log since the last round.
+    asked: HashMap<LogKey, std::collections::HashSet<PeerId>>,
+    /// Wakes the task when the store committed something.
+    commits: tokio::sync::watch::Receiver<u64>,
+    /// Announcements of entries not held yet: forwarded only once they are
+    /// (so that whoever receives one from this node can fetch from it), or
+    /// dropped when they do not come.
+    awaiting: HashMap<LogKey, Vec<Awaiting>>,
 }
 
+/// A gossiped announcement held back until its entries are stored.
+struct Awaiting {
+    message: gossipsub::MessageId,
+    source: PeerId,
+    size: u64,
+    since: std::time::Instant,
+}
+
+/// How long an announcement may wait for its entries.
+const AWAIT_ENTRIES: Duration = Duration::from_secs(10);
+
 impl Task {
-    async fn run(mut self, tick: Duration) {
+    async fn run(mut self, tick: Duration, mut stopped: tokio::sync::oneshot::Receiver<()>) {
         let mut timer = tokio::time::interval(tick);
         let mut ticks = 0u64;
         loop {
             tokio::select! {
+                _ = &mut stopped => {
+                    tracing::debug!("network stopped");
+                    return;
+                }
+                // Announce the own ledger as soon as it grew.
+                Ok(()) = self.commits.changed() => self.announce(false),
                 event = self.swarm.select_next_some() => self.handle(event).await,
                 _ = timer.tick() => {
                     ticks += 1;
@@ -307,6 +349,7 @@ impl Task {
                     self.announce(periodic);
                     self.catch_up(ticks);
                     self.submit_checkpoint();
+                    self.expire_awaiting();
                     if periodic || ticks == 2 {
                         self.redial();
                     }
@@ -330,6 +373,7 @@ impl Task {
             log: log.to_vec(),
             size: state.head.size,
             checkpoint: self.best_checkpoint(&log),
+            time_ms: crate::now_ms(),
         };
         match self
             .swarm
@@ -375,18 +419,54 @@ impl Task {
             .collect()
     }
 
-    /// Asks a connected peer for what the node lacks of each followed log,
-    /// a different peer each tick, so that one that lacks the log too does
-    /// not hold the node back.
+    /// Asks connected peers for what the node lacks: every tick for the
+    /// logs known to have grown past what is held (announcements say so),
+    /// and for every followed log after a (re)connection, when the
+    /// federation changed, and every so often in case an announcement was
+    /// missed. Logs are spread over the peers, rotating each tick, so that a
+    /// peer that lacks a log too does not hold the node back, and no peer
+    /// gets more than [`MAX_REQUESTS_PER_TICK`] at once; the rest wait for
+    /// the next tick.
     fn catch_up(&mut self, tick: u64) {
+        let logs = self.follows();
+        if tick % 20 == 1 || logs.len() != self.followed {
+            self.followed = logs.len();
+            self.to_check.extend(logs.iter().copied());
+            self.asked.clear();
+        }
         if self.connected.is_empty() {
             return;
         }
+        let heard = self.status.logs();
+        let mut due: Vec<LogKey> = logs
+            .into_iter()
+            .filter(|log| {
+                let held = self.store.state(log).map(|s| s.head.size).unwrap_or(0);
+                heard.get(log).is_some_and(|p| p.heard > held)
+            })
+            .collect();
+        due.extend(self.to_check.iter().copied());
+        due.dedup();
         let peers: Vec<PeerId> = self.connected.keys().copied().collect();
-        for (i, log) in self.follows().into_iter().enumerate() {
-            // Spread the logs over the peers, rotating each tick.
-            let peer = peers[(tick as usize + i) % peers.len()];
-            self.request(peer, log);
+        let mut sent: HashMap<PeerId, usize> = HashMap::new();
+        for (i, log) in due.into_iter().enumerate() {
+            // The log's own node if connected: it surely has it; else the
+            // peer that announced how far it reaches.
+            let peer = peer_of(&log)
+                .filter(|p| self.connected.contains_key(p))
+                .or_else(|| {
+                    self.pending
+                        .get(&log)
+                        .map(|(p, _)| *p)
+                        .filter(|p| self.connected.contains_key(p) && tick % 2 == 0)
+                })
+                .unwrap_or(peers[(tick as usize + i) % peers.len()]);
+            let count = sent.entry(peer).or_default();
+            if *count < MAX_REQUESTS_PER_TICK {
+                *count += 1;
+                self.to_check.remove(&log);
+                self.request(peer, log);
+            }
         }
     }
 
@@ -398,6 +478,7 @@ impl Task {
         {
             return;
         }
+        self.asked.entry(log).or_default().insert(peer);
         let Ok(state) = self.store.state(&log) else {
             return;
         };
@@ -508,6 +589,13 @@ impl Task {
             } => {
                 let address = endpoint.get_remote_address().clone();
                 self.connected.entry(peer_id).or_default().push(address);
+                // A (re)connection: catch up on everything, and this peer
+                // may be asked again.
+                self.to_check.extend(self.follows());
+                for asked in self.asked.values_mut() {
+                    asked.remove(&peer_id);
+                }
+                tracing::trace!(%peer_id, "connection established");
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -525,15 +613,21 @@ impl Task {
                 message,
             })) => {
                 let acceptance = if message.topic == self.equivocations.hash() {
-                    self.gossiped_equivocation(&message.data).await
+                    Some(self.gossiped_equivocation(&message.data).await)
                 } else {
-                    self.announced_checkpoint(propagation_source, &message.data)
+                    self.announced_checkpoint(propagation_source, &message_id, &message.data)
                 };
-                let _ = self
-                    .swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .report_message_validation_result(&message_id, &propagation_source, acceptance);
+                if let Some(acceptance) = acceptance {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .gossipsub
+                        .report_message_validation_result(
+                            &message_id,
+                            &propagation_source,
+                            acceptance,
+                        );
+                }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
                 peer,
@@ -543,11 +637,15 @@ impl Task {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    if !self.limit.allow(peer) {
-                        tracing::debug!(%peer, "sync request over the rate limit: dropped");
-                        return;
-                    }
-                    let response = self.serve(&request);
+                    // Over the limit, the answer is empty: the peer learns
+                    // nothing and asks again later, without waiting for a
+                    // timeout.
+                    let response = if self.limit.allow(peer) {
+                        self.serve(&request)
+                    } else {
+                        tracing::debug!(%peer, "sync request over the rate limit");
+                        SyncResponse::default()
+                    };
                     let _ = self
                         .swarm
                         .behaviour_mut()
@@ -611,25 +709,82 @@ impl Task {
     }
 
     /// Validates an announcement: forwarded only if it is a log this node
-    /// accepts and its checkpoint is signed by the log's key.
-    fn announced_checkpoint(&mut self, peer: PeerId, data: &[u8]) -> MessageAcceptance {
+    /// accepts, its checkpoint is signed by the log's key, and this node
+    /// holds the entries it announces (`None`: not yet; decided once they
+    /// are fetched).
+    fn announced_checkpoint(
+        &mut self,
+        peer: PeerId,
+        message: &gossipsub::MessageId,
+        data: &[u8],
+    ) -> Option<MessageAcceptance> {
         let Ok(announcement) = Announcement::decode(data) else {
-            return MessageAcceptance::Reject;
+            return Some(MessageAcceptance::Reject);
         };
         let Ok(log) = LogKey::try_from(announcement.log.as_slice()) else {
-            return MessageAcceptance::Reject;
+            return Some(MessageAcceptance::Reject);
         };
         self.members.heard(&log);
         if !self.members.accepts(&log) {
             // Not ours to judge or spread: another federation's, or a log
             // whose charter chain does not reach the district.
             tracing::debug!(log = %hex::encode(log), "announcement of a log outside the federation ignored");
-            return MessageAcceptance::Ignore;
+            return Some(MessageAcceptance::Ignore);
         }
-        if self.consider_checkpoint(peer, log, &announcement.checkpoint) {
-            MessageAcceptance::Accept
-        } else {
-            MessageAcceptance::Reject
+        if !self.consider_checkpoint(peer, log, &announcement.checkpoint) {
+            return Some(MessageAcceptance::Reject);
+        }
+        let size = parse_checkpoint(&announcement.checkpoint).map_or(0, |(c, _)| c.size);
+        let held = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
+        if size <= held || log == self.store.own_log() {
+            return Some(MessageAcceptance::Accept);
+        }
+        self.awaiting.entry(log).or_default().push(Awaiting {
+            message: message.clone(),
+            source: peer,
+            size,
+            since: std::time::Instant::now(),
+        });
+        None
+    }
+
+    /// Forwards the announcements of `log` whose entries are now held.
+    fn release_awaiting(&mut self, log: &LogKey) {
+        let held = self.store.state(log).map(|s| s.head.size).unwrap_or(0);
+        let Some(waiting) = self.awaiting.get_mut(log) else {
+            return;
+        };
+        let (ready, rest): (Vec<Awaiting>, Vec<Awaiting>) =
+            waiting.drain(..).partition(|a| a.size <= held);
+        *waiting = rest;
+        for a in ready {
+            let _ = self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(&a.message, &a.source, MessageAcceptance::Accept);
+        }
+    }
+
+    /// Drops announcements whose entries never came.
+    fn expire_awaiting(&mut self) {
+        let mut expired = Vec::new();
+        for waiting in self.awaiting.values_mut() {
+            waiting.retain(|a| {
+                let keep = a.since.elapsed() < AWAIT_ENTRIES;
+                if !keep {
+                    expired.push((a.message.clone(), a.source));
+                }
+                keep
+            });
+        }
+        self.awaiting.retain(|_, w| !w.is_empty());
+        for (message, source) in expired {
+            let _ = self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(&message, &source, MessageAcceptance::Ignore);
         }
     }
 
@@ -767,16 +922,10 @@ impl Task {
             return;
         }
         let before = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
-        // Submitted together so that they share group commits; `join_all`
-        // polls them in order, so the writer receives them in log order.
-        let store = &self.store;
-        let outcomes = futures::future::join_all(
-            response
-                .entries
-                .iter()
-                .map(|bytes| store.append_replica(log, bytes)),
-        )
-        .await;
+        let outcomes = self
+            .store
+            .append_replicas(log, response.entries.clone())
+            .await;
         let mut stored = 0usize;
         for (outcome, bytes) in outcomes.into_iter().zip(&response.entries) {
             match outcome {
@@ -809,18 +958,37 @@ impl Task {
         if !response.checkpoint.is_empty() {
             self.consider_checkpoint(peer, log, &response.checkpoint);
         }
+
+        let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
+        self.status.heard(log, response.size);
+        if stored > 0 {
+            self.release_awaiting(&log);
+        }
+        if stored > 0 && local < response.size {
+            self.request(peer, log);
+        } else if stored == 0 && response.size <= local {
+            // This peer has nothing new: ask one not asked yet since the
+            // last round, so that a sweep finds whoever holds the log.
+            let untried = self
+                .connected
+                .keys()
+                .find(|p| !self.asked.get(&log).is_some_and(|a| a.contains(p)))
+                .copied();
+            if let Some(next) = untried {
+                self.request(next, log);
+            }
+        }
+        // A checkpoint announced further than this: check it once reached,
+        // else ask the peer that announced it (it holds the entries).
         if let Some((from, note)) = self.pending.get(&log).cloned() {
             let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
             let reached = parse_checkpoint(&note).is_some_and(|(c, _)| c.size <= local);
             if reached {
                 self.pending.remove(&log);
                 self.consider_checkpoint(from, log, &note);
+            } else if self.connected.contains_key(&from) {
+                self.request(from, log);
             }
-        }
-        let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
-        self.status.heard(log, response.size);
-        if stored > 0 && local < response.size {
-            self.request(peer, log);
         }
     }
 

@@ -102,10 +102,11 @@ pub struct LogState {
 
 /// What is durable: the heads of the logs and the own ledger's latest
 /// checkpoint, as of the last sync. Reads never go past it.
-#[derive(Default)]
 struct DurableView {
     logs: HashMap<LogKey, LogState>,
     checkpoint: Option<String>,
+    /// Counts commits, so that tasks can wake when something was stored.
+    commits: tokio::sync::watch::Sender<u64>,
 }
 
 /// A handle on the ledger store; cheap to clone, shareable across threads.
@@ -143,8 +144,19 @@ impl Store {
     /// Opens (or creates) the store in `dir`, with `own` as the key of the
     /// node's own ledger, whose origin is the key's name.
     pub fn open(dir: &Path, own: SecretKey) -> Result<Store, StoreError> {
+        Store::open_with_cache(dir, own, 64 * 1024 * 1024)
+    }
+
+    /// [`Store::open`] with sled's page cache bounded to `cache_bytes`
+    /// (many nodes in one process, small machines).
+    pub fn open_with_cache(
+        dir: &Path,
+        own: SecretKey,
+        cache_bytes: u64,
+    ) -> Result<Store, StoreError> {
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(cache_bytes)
             // Durability comes from the writer's flush + fdatasync per commit;
             // sled's timer flush would only add disk traffic.
             .flush_every_ms(None)
@@ -157,7 +169,11 @@ impl Store {
         let meta = db.open_tree(federation::TREE)?;
 
         // After a restart everything sled recovered is durable.
-        let mut view = DurableView::default();
+        let mut view = DurableView {
+            logs: HashMap::new(),
+            checkpoint: None,
+            commits: tokio::sync::watch::channel(0).0,
+        };
         for item in tree.scan_prefix([layout::STATE]) {
             let (key, value) = item?;
             let stored = layout::StoredState::decode(&value)?;
@@ -260,6 +276,63 @@ impl Store {
         }
         self.request(|reply| Request::Replica { log, entry, reply })
             .await
+    }
+
+    /// Appends consecutive entries of another office's ledger, as received:
+    /// their signatures are checked on all cores, then they are committed in
+    /// order (sharing group commits). Returns each one's outcome; after the
+    /// first refusal the rest are not tried.
+    pub async fn append_replicas(
+        &self,
+        log: LogKey,
+        entries: Vec<Vec<u8>>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        if matches!(self.frozen(&log), Ok(Some(_))) {
+            return vec![Err(StoreError::Frozen)];
+        }
+        let verified = tokio::task::spawn_blocking(move || {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let chunk = entries.len().div_ceil(threads).max(32);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = entries
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|bytes| verify_replica(&log, bytes))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .await
+        .unwrap_or_default();
+        let mut ready = Vec::new();
+        let mut refused = None;
+        for outcome in verified {
+            match outcome {
+                Ok(entry) => ready.push(entry),
+                Err(e) => {
+                    refused = Some(StoreError::Rejected(e));
+                    break;
+                }
+            }
+        }
+        // Submitted together; `join_all` polls them in order, so the writer
+        // receives them in log order.
+        let mut outcomes = futures::future::join_all(
+            ready
+                .into_iter()
+                .map(|entry| self.request(move |reply| Request::Replica { log, entry, reply })),
+        )
+        .await;
+        outcomes.extend(refused.map(Err));
+        outcomes
     }
 
     /// [`Store::append_replica`] for callers outside an async runtime.
@@ -368,6 +441,11 @@ impl Store {
     ) -> Result<Vec<Hash>, StoreError> {
         let subtrees = self.subtrees(log, self.size(log)?);
         Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
+    }
+
+    /// A receiver that changes after every commit (of any log).
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.view().commits.subscribe()
     }
 
     /// The latest signed checkpoint of the node's own ledger (a C2SP signed

@@ -338,6 +338,7 @@ impl Committer {
         if checkpoint.is_some() {
             durable.checkpoint = checkpoint;
         }
+        durable.commits.send_modify(|n| *n += 1);
         drop(durable);
         appended
             .into_iter()

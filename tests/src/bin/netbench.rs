@@ -1,0 +1,400 @@
+//! The network benchmark: a district with its streets and communities, all
+//! in this process (each node with its own sled store, libp2p swarm on
+//! loopback TCP, federation and witness, as `yiyi-node run` has them).
+//!
+//! It prints: how long the federation takes to form; for notices published
+//! at communities, the time until every node holds each (p50, p99, max);
+//! the catch-up rate of a community that was offline while 10,000 entries
+//! were written elsewhere; and resident memory per node.
+//!
+//! `cargo run --release -p yiyi-tests --bin netbench -- --streets 10 --communities-per-street 10`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use libp2p::Multiaddr;
+use libp2p::multiaddr::Protocol;
+use yiyi_node::federation::Members;
+use yiyi_node::net::{self, Net, NetConfig};
+use yiyi_node::witness::Witness;
+use yiyi_node::{LogKey, Store};
+use yiyi_protocol::proto::{self, Level, charter::Action, entry::Body};
+use yiyi_protocol::{Hash, SecretKey, VerifierKey};
+
+struct Options {
+    streets: usize,
+    communities_per_street: usize,
+    notices: usize,
+    catch_up: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        streets: 10,
+        communities_per_street: 10,
+        notices: 30,
+        catch_up: 10_000,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = || -> usize {
+            pair.get(1)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{} needs a number", pair[0]))
+        };
+        match pair[0].as_str() {
+            "--streets" => o.streets = value(),
+            "--communities-per-street" => o.communities_per_street = value(),
+            "--notices" => o.notices = value(),
+            "--catch-up" => o.catch_up = value(),
+            "--bench" => {}
+            other => panic!(
+                "unknown option {other}; use --streets N --communities-per-street N --notices N --catch-up N"
+            ),
+        }
+    }
+    o
+}
+
+/// One node: what `yiyi-node run` starts, minus the HTTP API.
+struct BenchNode {
+    key: SecretKey,
+    store: Store,
+    members: Members,
+    witness: Arc<Witness>,
+    net: std::sync::Mutex<Option<Net>>,
+    address: Multiaddr,
+    _dir: tempfile::TempDir,
+}
+
+impl BenchNode {
+    async fn start(key: SecretKey, district: &VerifierKey, peers: Vec<Multiaddr>) -> BenchNode {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A small page cache: 111 nodes share this machine.
+        let store =
+            Store::open_with_cache(dir.path(), key.clone(), 2 * 1024 * 1024).expect("store");
+        let members =
+            Members::load(&store, district.clone(), "district", [], false).expect("federation");
+        let witness = Arc::new(Witness::new(store.clone(), members.clone(), key.clone()));
+        let mut node = BenchNode {
+            key,
+            store,
+            members,
+            witness,
+            net: std::sync::Mutex::new(None),
+            address: Multiaddr::empty(),
+            _dir: dir,
+        };
+        node.address = node.connect(peers).await;
+        node
+    }
+
+    /// Starts the node's network; returns the address peers dial.
+    async fn connect(&self, peers: Vec<Multiaddr>) -> Multiaddr {
+        let net = net::spawn(
+            &self.key,
+            self.store.clone(),
+            self.members.clone(),
+            self.witness.clone(),
+            NetConfig {
+                listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
+                peers,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("network");
+        let address = net.listening[0].clone().with(Protocol::P2p(net.peer_id));
+        *self.net.lock().expect("lock") = Some(net);
+        address
+    }
+
+    /// Stops the node's network, as if it were switched off.
+    fn disconnect(&self) {
+        self.net.lock().expect("lock").take();
+    }
+
+    fn log(&self) -> LogKey {
+        *self.key.public_bytes()
+    }
+
+    async fn append(&self, body: Body) -> Hash {
+        let appended = self.store.append(body.clone()).await.expect("append");
+        self.members.observe(&self.log(), &body);
+        appended.hash
+    }
+
+    async fn admit(&self, child: &BenchNode, level: Level) {
+        self.append(Body::Charter(proto::Charter {
+            action: Action::Admit as i32,
+            verifier_key: child.key.verifier().to_string(),
+            name: child.key.name().to_owned(),
+            level: level as i32,
+            origin: child.key.name().to_owned(),
+            ..Default::default()
+        }))
+        .await;
+    }
+
+    fn size_of(&self, log: &LogKey) -> u64 {
+        self.store.state(log).map(|s| s.head.size).unwrap_or(0)
+    }
+}
+
+fn notice(title: String) -> Body {
+    Body::Notice(proto::Notice {
+        title,
+        body: "经居民议事会协商，决定在小区东门增设非机动车停放区。".into(),
+        ..Default::default()
+    })
+}
+
+fn key(name: &str) -> SecretKey {
+    SecretKey::generate(name).expect("key")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Waits until every node holds every log as far as its writer has it.
+async fn converged(nodes: &[&BenchNode], limit: Duration) -> bool {
+    let start = Instant::now();
+    let mut said = Instant::now();
+    while start.elapsed() < limit {
+        let behind: u64 = nodes
+            .iter()
+            .map(|n| {
+                nodes
+                    .iter()
+                    .map(|w| w.size_of(&w.log()).saturating_sub(n.size_of(&w.log())))
+                    .sum::<u64>()
+            })
+            .sum();
+        if behind == 0 {
+            return true;
+        }
+        if said.elapsed() > Duration::from_secs(5) {
+            said = Instant::now();
+            eprintln!(
+                "  converging: {:.0} s, entries still to replicate across all nodes: {behind}",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::main]
+async fn main() {
+    let o = options();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let total = 1 + o.streets + o.streets * o.communities_per_street;
+    println!(
+        "netbench: 1 district, {} streets, {} communities = {total} nodes on 127.0.0.1",
+        o.streets,
+        o.streets * o.communities_per_street
+    );
+    let rss_before = resident_bytes();
+    let start = Instant::now();
+
+    let district_key = key("yiyi/d");
+    let pinned = district_key.verifier();
+    let district = BenchNode::start(district_key, &pinned, vec![]).await;
+    let mut streets = Vec::new();
+    for s in 0..o.streets {
+        let street = BenchNode::start(
+            key(&format!("yiyi/d/s{s}")),
+            &pinned,
+            vec![district.address.clone()],
+        )
+        .await;
+        district.admit(&street, Level::Street).await;
+        streets.push(street);
+    }
+    let mut communities = Vec::new();
+    for (s, street) in streets.iter().enumerate() {
+        for c in 0..o.communities_per_street {
+            let community = BenchNode::start(
+                key(&format!("yiyi/d/s{s}/c{c}")),
+                &pinned,
+                vec![street.address.clone()],
+            )
+            .await;
+            street.admit(&community, Level::Community).await;
+            communities.push(community);
+        }
+    }
+    let all: Vec<&BenchNode> = std::iter::once(&district)
+        .chain(&streets)
+        .chain(&communities)
+        .collect();
+    let formed = async {
+        let t = Instant::now();
+        let mut said = Instant::now();
+        while t.elapsed() < Duration::from_secs(300) {
+            let known: Vec<usize> = all.iter().map(|n| n.members.follows().len()).collect();
+            if known.iter().all(|k| *k == total) {
+                return true;
+            }
+            if said.elapsed() > Duration::from_secs(5) {
+                said = Instant::now();
+                let laggard = all
+                    .iter()
+                    .zip(&known)
+                    .min_by_key(|(_, k)| **k)
+                    .map(|(n, _)| {
+                        let peers = n
+                            .net
+                            .lock()
+                            .expect("lock")
+                            .as_ref()
+                            .map_or(0, |net| net.status.peers().len());
+                        format!("{} ({peers} peers)", n.key.name())
+                    })
+                    .unwrap_or_default();
+                eprintln!(
+                    "  forming: {:.0} s, nodes knowing all {total}: {}, fewest known: {} at {laggard}",
+                    t.elapsed().as_secs_f64(),
+                    known.iter().filter(|k| **k == total).count(),
+                    known.iter().min().unwrap_or(&0)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+    .await;
+    assert!(formed, "the federation did not form in 300 s");
+    assert!(
+        converged(&all, Duration::from_secs(300)).await,
+        "no convergence"
+    );
+    println!(
+        "federation formed and every node holds all {total} ledgers: {:.1} s after the first node started",
+        start.elapsed().as_secs_f64()
+    );
+
+    // Notices at communities, one at a time: the time until every node holds each.
+    let mut latencies = Vec::new();
+    let mut slowest = Vec::new();
+    for n in 0..o.notices {
+        let publisher = &communities[(n * 37) % communities.len()];
+        let t0 = Instant::now();
+        let hash = publisher
+            .append(notice(format!("第{n}号公示：非机动车停放区")))
+            .await;
+        let mut arrived = vec![None; all.len()];
+        while arrived.iter().any(Option::is_none) && t0.elapsed() < Duration::from_secs(60) {
+            for (i, node) in all.iter().enumerate() {
+                if arrived[i].is_none() && matches!(node.store.entry_by_hash(&hash), Ok(Some(_))) {
+                    arrived[i] = Some(t0.elapsed());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let missing = arrived.iter().filter(|a| a.is_none()).count();
+        assert_eq!(
+            missing, 0,
+            "notice {n} did not reach {missing} nodes in 60 s"
+        );
+        let times: Vec<Duration> = arrived.into_iter().flatten().collect();
+        slowest.push(*times.iter().max().expect("times"));
+        latencies.extend(times);
+    }
+    latencies.sort();
+    slowest.sort();
+    println!(
+        "notice at every node ({} notices x {total} nodes): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; \
+         last node per notice: p50 {:.0} ms, max {:.0} ms",
+        o.notices,
+        percentile(&latencies, 50.0).as_secs_f64() * 1e3,
+        percentile(&latencies, 99.0).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        percentile(&slowest, 50.0).as_secs_f64() * 1e3,
+        slowest.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    let rss = resident_bytes();
+    println!(
+        "resident memory: {:.1} MiB for {total} nodes = {:.2} MiB per node",
+        rss as f64 / 1048576.0,
+        rss.saturating_sub(rss_before) as f64 / 1048576.0 / total as f64
+    );
+
+    // Catch-up: the last community goes offline while the first writes.
+    let writer = &communities[0];
+    let offline_at = communities.len() - 1;
+    let its_street = streets[offline_at / o.communities_per_street]
+        .address
+        .clone();
+    communities[offline_at].disconnect();
+    let before = communities[offline_at].size_of(&writer.log());
+    let t_write = Instant::now();
+    let mut written = 0;
+    while written < o.catch_up {
+        let batch = (o.catch_up - written).min(256);
+        let appends = (0..batch).map(|i| writer.append(notice(format!("补录第{}条", written + i))));
+        futures::future::join_all(appends).await;
+        written += batch;
+    }
+    let target = writer.size_of(&writer.log());
+    println!(
+        "wrote {written} entries at one community in {:.1} s while another was offline",
+        t_write.elapsed().as_secs_f64()
+    );
+    let online: Vec<&BenchNode> = all
+        .iter()
+        .copied()
+        .filter(|n| n.log() != communities[offline_at].log())
+        .collect();
+    let t_spread = Instant::now();
+    assert!(
+        converged(&online, Duration::from_secs(900)).await,
+        "the others did not converge"
+    );
+    println!(
+        "the other {} nodes all held them {:.1} s later ({:.0} verified entries stored per second across the process)",
+        online.len() - 1,
+        t_spread.elapsed().as_secs_f64(),
+        (written * (online.len() - 1)) as f64 / t_spread.elapsed().as_secs_f64()
+    );
+    let offline = &communities[offline_at];
+    let t0 = Instant::now();
+    offline.connect(vec![its_street]).await;
+    while offline.size_of(&writer.log()) < target && t0.elapsed() < Duration::from_secs(300) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let fetched = offline.size_of(&writer.log()) - before;
+    let elapsed = t0.elapsed();
+    assert_eq!(
+        offline.size_of(&writer.log()),
+        target,
+        "catch-up incomplete"
+    );
+    println!(
+        "catch-up: {fetched} verified entries in {:.2} s = {:.0} entries/s (from reconnect to the last one stored)",
+        elapsed.as_secs_f64(),
+        fetched as f64 / elapsed.as_secs_f64()
+    );
+}
