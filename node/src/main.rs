@@ -76,7 +76,7 @@ enum Level {
 
 /// What `init` records about the office, in `<data>/config.toml`, and the
 /// `run` settings an office may keep there.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Serialize)]
 struct Config {
     name: String,
     level: Level,
@@ -136,6 +136,38 @@ impl Settings {
             requests_per_second: self.requests_per_second.or(file.requests_per_second),
         }
     }
+}
+
+/// Reads `<data>/config.toml`; a key that is neither the office's nor a
+/// setting is an error (a typo would otherwise be silently ignored).
+fn read_config(data: &Path) -> anyhow::Result<Config> {
+    let path = config_path(data);
+    let context = || format!("reading {}", path.display());
+    let mut table: toml::Table =
+        toml::from_str(&std::fs::read_to_string(&path).with_context(context)?)
+            .with_context(context)?;
+    let mut office = toml::Table::new();
+    for key in ["name", "level", "origin"] {
+        if let Some(value) = table.remove(key) {
+            office.insert(key.into(), value);
+        }
+    }
+    let settings: Settings = toml::Value::Table(table).try_into().with_context(context)?;
+    #[derive(serde::Deserialize)]
+    struct Office {
+        name: String,
+        level: Level,
+        origin: String,
+    }
+    let office: Office = toml::Value::Table(office)
+        .try_into()
+        .with_context(context)?;
+    Ok(Config {
+        name: office.name,
+        level: office.level,
+        origin: office.origin,
+        settings,
+    })
 }
 
 fn config_path(data: &Path) -> PathBuf {
@@ -253,8 +285,7 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 
 async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     let (key, store) = open(data)?;
-    let config: Config = toml::from_str(&std::fs::read_to_string(config_path(data))?)
-        .with_context(|| format!("reading {}", config_path(data).display()))?;
+    let config = read_config(data)?;
     let settings = flags.or(config.settings);
     let token = std::fs::read_to_string(token_path(data))
         .with_context(|| format!("reading {}", token_path(data).display()))?;
@@ -408,6 +439,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,libp2p=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match &cli.command {
         Command::Init {

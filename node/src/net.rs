@@ -68,7 +68,7 @@ pub const ANNOUNCE_TOPIC: &str = "yiyi/checkpoints/1";
 /// The gossip topic of equivocation proofs.
 pub const EQUIVOCATION_TOPIC: &str = "yiyi/equivocations/1";
 /// Most sync requests sent to one peer per tick.
-const MAX_REQUESTS_PER_TICK: usize = 32;
+const MAX_REQUESTS_PER_TICK: usize = 128;
 /// Most entries sent in one sync response.
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
 /// Largest gossip message accepted (two checkpoints or two entries fit).
@@ -261,6 +261,7 @@ pub async fn spawn(
         awaiting: HashMap::new(),
         to_check: Default::default(),
         followed: 0,
+        ticks: 0,
         asked: HashMap::new(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -305,6 +306,8 @@ struct Task {
     /// Logs to ask about at the next ticks, whether or not they are known
     /// to have grown.
     to_check: std::collections::BTreeSet<LogKey>,
+    /// Ticks so far.
+    ticks: u64,
     /// How many logs were followed at the last tick.
     followed: usize,
     /// The peers asked about each log since the last round.
@@ -331,7 +334,6 @@ const AWAIT_ENTRIES: Duration = Duration::from_secs(10);
 impl Task {
     async fn run(mut self, tick: Duration, mut stopped: tokio::sync::oneshot::Receiver<()>) {
         let mut timer = tokio::time::interval(tick);
-        let mut ticks = 0u64;
         loop {
             tokio::select! {
                 _ = &mut stopped => {
@@ -342,7 +344,8 @@ impl Task {
                 Ok(()) = self.commits.changed() => self.announce(false),
                 event = self.swarm.select_next_some() => self.handle(event).await,
                 _ = timer.tick() => {
-                    ticks += 1;
+                    self.ticks += 1;
+                    let ticks = self.ticks;
                     // Every 20 ticks: re-announce for peers that joined
                     // since, and redial what dropped.
                     let periodic = ticks.is_multiple_of(20);
@@ -429,10 +432,23 @@ impl Task {
     /// the next tick.
     fn catch_up(&mut self, tick: u64) {
         let logs = self.follows();
-        if tick % 20 == 1 || logs.len() != self.followed {
+        if logs.len() != self.followed {
             self.followed = logs.len();
             self.to_check.extend(logs.iter().copied());
             self.asked.clear();
+        } else {
+            // Every log once every 20 ticks, spread over the ticks so that
+            // the checks of many nodes do not come in bursts.
+            let round = tick % 20;
+            self.to_check.extend(
+                logs.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i as u64 % 20 == round)
+                    .map(|(_, log)| *log),
+            );
+            if round == 1 {
+                self.asked.clear();
+            }
         }
         if self.connected.is_empty() {
             return;
@@ -478,13 +494,18 @@ impl Task {
         {
             return;
         }
-        self.asked.entry(log).or_default().insert(peer);
         let Ok(state) = self.store.state(&log) else {
             return;
         };
+        self.request_from(peer, log, state.head.size);
+    }
+
+    /// Asks `peer` for the entries of `log` from `from` on.
+    fn request_from(&mut self, peer: PeerId, log: LogKey, from: u64) {
+        self.asked.entry(log).or_default().insert(peer);
         let request = SyncRequest {
             log: log.to_vec(),
-            from: state.head.size,
+            from,
             limit: MAX_ENTRIES_PER_RESPONSE,
         };
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
@@ -596,6 +617,7 @@ impl Task {
                     asked.remove(&peer_id);
                 }
                 tracing::trace!(%peer_id, "connection established");
+                self.catch_up(self.ticks);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,

@@ -141,6 +141,27 @@ impl Node {
         self.child = Some(child);
     }
 
+    /// Asks the process to stop (SIGTERM) and waits for it; returns whether
+    /// it exited cleanly within `within`.
+    pub fn terminate(&mut self, within: std::time::Duration) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let start = std::time::Instant::now();
+        while start.elapsed() < within {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        false
+    }
+
     /// Kills the process (SIGKILL), keeping the data directory.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -258,6 +258,10 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
         },
     );
 
+    // The same witness over HTTP (C2SP tlog-witness), as any log would
+    // reach it.
+    witness_over_http(&f.streets[0], &f.communities[0], &f.district);
+
     // A community in the other street is stopped while the first publishes.
     f.communities[3].kill();
     let mut missed = Vec::new();
@@ -296,6 +300,77 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
             "{expected} missing from:\n{table}"
         );
     }
+}
+
+fn post(node: &Node, path: &str, body: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(format!("{}{path}", node.url))
+        .send(body)
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_string().unwrap())
+}
+
+/// `POST /add-checkpoint` at `street` for `community`'s log: every C2SP answer.
+fn witness_over_http(street: &Node, community: &Node, district: &Node) {
+    let note = get_text(community, "/api/v1/checkpoint").unwrap();
+    let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+    assert_eq!(post(street, "/add-checkpoint", "not a request").0, 400);
+    // The street cosigned over libp2p already: a request from 0 conflicts,
+    // and the answer is the size it holds.
+    let (status, held) = post(street, "/add-checkpoint", &format!("old 0\n\n{note}"));
+    assert_eq!(status, 409, "{held}");
+    let held: u64 = held.trim().parse().unwrap();
+    assert!(held >= 1 && held <= size);
+    let proof = get(
+        community,
+        &format!("/api/v1/proofs/consistency?old_size={held}&size={size}"),
+    );
+    let lines: String = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            use base64::Engine;
+            let bytes = hex::decode(h.as_str().unwrap()).unwrap();
+            format!(
+                "{}\n",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        })
+        .collect();
+    let request = format!("old {held}\n{lines}\n{note}");
+    let (status, cosignature) = post(street, "/add-checkpoint", &request);
+    assert_eq!(status, 200, "{cosignature}");
+    let cosigned = SignedNote::parse(&format!("{note}{cosignature}")).unwrap();
+    let witness = VerifierKey::parse(&street.vkey).unwrap().to_cosigner();
+    assert_eq!(witnessed_by(&cosigned, &[witness]).unwrap().len(), 1);
+    // A child's checkpoint with a broken signature: forbidden.
+    let forged = {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let (text, signature) = note.rsplit_once("\n\n").unwrap();
+        let (prefix, b64) = signature.trim_end().rsplit_once(' ').unwrap();
+        let mut bytes = engine.decode(b64).unwrap();
+        *bytes.last_mut().unwrap() ^= 1;
+        format!("{text}\n\n{prefix} {}\n", engine.encode(bytes))
+    };
+    let (status, body) = post(
+        street,
+        "/add-checkpoint",
+        &format!("old {size}\n\n{forged}"),
+    );
+    assert_eq!(status, 403, "{body}");
+    // A log that is not the street's child: unknown origin.
+    let theirs = get_text(district, "/api/v1/checkpoint").unwrap();
+    assert_eq!(
+        post(street, "/add-checkpoint", &format!("old 0\n\n{theirs}")).0,
+        404
+    );
 }
 
 fn refused_count(node: &Node) -> u64 {

@@ -100,3 +100,77 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
     );
     assert!(String::from_utf8_lossy(&status.stderr).contains("yiyi-node init"));
 }
+
+#[test]
+fn run_takes_its_settings_from_config_toml_and_stops_on_sigterm() {
+    let district = yiyi_tests::Node::start_level("lixia", "district", &[]);
+    let mut street = yiyi_tests::Node::start_init(
+        &[
+            "--level",
+            "street",
+            "--name",
+            "quancheng",
+            "--district",
+            &district.vkey,
+        ],
+        &[],
+    );
+    let config = std::fs::read_to_string(street.data.join("config.toml")).unwrap();
+    assert!(config.contains(&district.vkey), "{config}");
+    street.terminate(std::time::Duration::from_secs(10));
+
+    // Peers and limits in the file, no flags: the node dials the district.
+    let mut config = config;
+    config.push_str(&format!(
+        "peers = [\"{}\"]\nrequests_per_second = 50\n",
+        district.p2p
+    ));
+    std::fs::write(street.data.join("config.toml"), config).unwrap();
+    street.run(&[]);
+    let federation: serde_json::Value = ureq::get(format!("{}/api/v1/federation", street.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(
+        federation["district"],
+        hex::encode(VerifierKey::parse(&district.vkey).unwrap().public_bytes())
+    );
+    let start = std::time::Instant::now();
+    loop {
+        let peers: serde_json::Value = ureq::get(format!("{}/api/v1/peers", street.url))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        if peers["peers"].as_array().is_some_and(|p| p.len() == 1) {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 30, "never connected: {peers}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SIGTERM: a clean exit, promptly.
+    assert!(street.terminate(std::time::Duration::from_secs(10)));
+
+    // A key the file does not know is refused with the key's name.
+    let mut config = std::fs::read_to_string(street.data.join("config.toml")).unwrap();
+    config.push_str("no_such_setting = 1\n");
+    std::fs::write(street.data.join("config.toml"), config).unwrap();
+    let out = run(
+        "yiyi-node",
+        &[
+            "run",
+            "--data",
+            street.data.to_str().unwrap(),
+            "--api",
+            "127.0.0.1:0",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no_such_setting"),
+        "{out:?}"
+    );
+}

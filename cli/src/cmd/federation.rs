@@ -77,18 +77,18 @@ pub(crate) fn logs(client: &Client, output: Output, lang: Lang) -> anyhow::Resul
         )
     });
     println!(
-        "{:<20} {:<10} {:>8} {:>8}  {}",
-        lang.pick("机构", "office"),
-        lang.pick("层级", "level"),
+        "{} {} {:>8} {:>8}  {}",
+        pad(lang.pick("机构", "office"), 24),
+        pad(lang.pick("层级", "level"), 10),
         lang.pick("已存", "held"),
         lang.pick("已知", "known"),
         lang.pick("状态", "standing"),
     );
     for m in &members {
         println!(
-            "{:<20} {:<10} {:>8} {:>8}  {}",
-            m["name"].as_str().unwrap_or(""),
-            m["level"].as_str().unwrap_or(""),
+            "{} {} {:>8} {:>8}  {}",
+            pad(m["name"].as_str().unwrap_or(""), 24),
+            pad(m["level"].as_str().unwrap_or(""), 10),
             m["size"],
             m["heard"]
                 .as_u64()
@@ -98,6 +98,16 @@ pub(crate) fn logs(client: &Client, output: Output, lang: Lang) -> anyhow::Resul
         );
     }
     Ok(())
+}
+
+/// Pads `text` to `width` terminal columns; Chinese characters take two.
+fn pad(text: &str, width: usize) -> String {
+    let wide = |c: char| {
+        matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
+    };
+    let used: usize = text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
 /// A text progress bar of `width` cells.
@@ -181,7 +191,11 @@ pub(crate) fn status(
         } else {
             ""
         };
-        println!("  {name:<20} {} {held}/{heard}{note}", bar(held, heard, 20));
+        println!(
+            "  {} {} {held}/{heard}{note}",
+            pad(name, 24),
+            bar(held, heard, 20)
+        );
     }
     Ok(())
 }

@@ -206,12 +206,10 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
     let _ = writeln!(out, "yiyi_peers {}", state.net.peers().len());
     let _ = writeln!(out, "# HELP yiyi_log_entries Entries held of each log.");
     let _ = writeln!(out, "# TYPE yiyi_log_entries gauge");
-    let _ = writeln!(
-        out,
-        "# HELP yiyi_log_behind Entries known to exist but not yet held."
+    let mut lag = String::from(
+        "# HELP yiyi_log_behind Entries known to exist but not yet held.\n\
+         # TYPE yiyi_log_behind gauge\n",
     );
-    let _ = writeln!(out, "# TYPE yiyi_log_behind gauge");
-    let mut lag = String::new();
     for log in store.logs()? {
         let held = store.state(&log)?.head.size;
         let own = log == store.own_log();
