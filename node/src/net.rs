@@ -474,7 +474,7 @@ impl Task {
                     self.pending
                         .get(&log)
                         .map(|(p, _)| *p)
-                        .filter(|p| self.connected.contains_key(p) && tick % 2 == 0)
+                        .filter(|p| self.connected.contains_key(p) && tick.is_multiple_of(2))
                 })
                 .unwrap_or(peers[(tick as usize + i) % peers.len()]);
             let count = sent.entry(peer).or_default();
@@ -1025,10 +1025,8 @@ impl Task {
             return;
         };
         match &body {
-            Body::Charter(_) => {
-                if self.members.observe(&log, &body) {
-                    tracing::info!(log = %hex::encode(log), sequence, "the federation changed");
-                }
+            Body::Charter(_) if self.members.observe(&log, &body) => {
+                tracing::info!(log = %hex::encode(log), sequence, "the federation changed");
             }
             Body::EquivocationProof(proof) => {
                 self.spawn_equivocation(proof.clone(), false);
