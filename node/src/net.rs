@@ -704,10 +704,14 @@ impl Task {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    if !self.limit.allow(peer) {
-                        return;
-                    }
-                    let response = self.cosign(&request.body);
+                    let response = if self.limit.allow(peer) {
+                        self.cosign(&request.body)
+                    } else {
+                        WitnessResponse {
+                            status: 429,
+                            body: "too many requests; try again later".into(),
+                        }
+                    };
                     let _ = self
                         .swarm
                         .behaviour_mut()
@@ -853,7 +857,7 @@ impl Task {
             && held.root != checkpoint.root
         {
             let proof = federation::checkpoints_equivocation(&log, known, note);
-            self.spawn_equivocation(proof, true);
+            self.handle_equivocation(proof, true);
             return true;
         }
         let local = self.store.state(&log).map(|s| s.head.size).unwrap_or(0);
@@ -1029,7 +1033,7 @@ impl Task {
                 tracing::info!(log = %hex::encode(log), sequence, "the federation changed");
             }
             Body::EquivocationProof(proof) => {
-                self.spawn_equivocation(proof.clone(), false);
+                self.handle_equivocation(proof.clone(), false);
             }
             _ => {}
         }
@@ -1044,14 +1048,14 @@ impl Task {
         };
         if *theirs != ours {
             let proof = federation::entries_equivocation(&log, &ours, theirs);
-            self.spawn_equivocation(proof, true);
+            self.handle_equivocation(proof, true);
         }
     }
 
     /// Checks an equivocation proof and, if it holds, freezes the log,
     /// gossips the proof, and (when this node found it) records it in the
     /// own ledger. Returns whether the proof holds.
-    fn spawn_equivocation(&mut self, proof: EquivocationProof, found_here: bool) -> bool {
+    fn handle_equivocation(&mut self, proof: EquivocationProof, found_here: bool) -> bool {
         let Some(log) = federation::accused(&proof) else {
             return false;
         };
@@ -1098,7 +1102,7 @@ impl Task {
         let Ok(proof) = EquivocationProof::decode(data) else {
             return MessageAcceptance::Reject;
         };
-        if self.spawn_equivocation(proof, false) {
+        if self.handle_equivocation(proof, false) {
             MessageAcceptance::Accept
         } else {
             MessageAcceptance::Reject

@@ -162,6 +162,39 @@ impl Node {
         false
     }
 
+    /// `GET path` from the node's API, as JSON; panics on an error status.
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        let mut response = ureq::get(format!("{}{path}", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        response.body_mut().read_json().expect("a JSON answer")
+    }
+
+    /// `GET path` as text, or `None` on an error status.
+    pub fn get_text(&self, path: &str) -> Option<String> {
+        let mut response = ureq::get(format!("{}{path}", self.url)).call().ok()?;
+        response.body_mut().read_to_string().ok()
+    }
+
+    /// Runs `yiyi --json ARGS` as this node's office (its API and token);
+    /// panics unless it succeeds, and returns the JSON it printed.
+    pub fn yiyi(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new(binary("yiyi"))
+            .arg("--json")
+            .args(args)
+            .env("YIYI_NODE", &self.url)
+            .env("YIYI_DATA", &self.data)
+            .stdin(Stdio::null())
+            .output()
+            .expect("yiyi runs");
+        assert!(
+            out.status.success(),
+            "yiyi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    }
+
     /// Kills the process (SIGKILL), keeping the data directory.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -15,33 +15,15 @@ use yiyi_protocol::{SignedNote, VerifierKey, entry};
 use yiyi_tests::{Node, binary};
 
 fn get(node: &Node, path: &str) -> Value {
-    let mut response = ureq::get(format!("{}{path}", node.url))
-        .call()
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("JSON")
+    node.get(path)
 }
 
 fn get_text(node: &Node, path: &str) -> Option<String> {
-    let mut response = ureq::get(format!("{}{path}", node.url)).call().ok()?;
-    response.body_mut().read_to_string().ok()
+    node.get_text(path)
 }
 
-/// Runs `yiyi` against `node` as its office; returns the JSON answer.
 fn yiyi(node: &Node, args: &[&str]) -> Value {
-    let out = Command::new(binary("yiyi"))
-        .arg("--json")
-        .args(args)
-        .env("YIYI_NODE", &node.url)
-        .env("YIYI_DATA", &node.data)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "yiyi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    node.yiyi(args)
 }
 
 fn log_of(vkey: &str) -> String {

@@ -7,10 +7,7 @@ use serde_json::Value;
 use yiyi_tests::{Node, binary};
 
 fn get(node: &Node, path: &str) -> Value {
-    let mut response = ureq::get(format!("{}{path}", node.url))
-        .call()
-        .expect("GET");
-    serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("JSON")
+    node.get(path)
 }
 
 /// (size, root) of `log` as `node` holds it.
