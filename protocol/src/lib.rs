@@ -9,6 +9,7 @@
 //! - [`keys`]: Ed25519 keys in C2SP signed-note form.
 //! - [`note`]: C2SP signed notes.
 //! - [`checkpoint`]: C2SP tlog-checkpoints and cosignatures.
+//! - [`escalation`]: escalated matters across levels, step by signed step.
 //! - [`federation`]: charter chains from a pinned district key; equivocation proofs.
 //! - [`commitment`]: salted commitments to private data kept off the ledger.
 //! - [`witness`]: C2SP tlog-witness `add-checkpoint`, checked and cosigned.
@@ -19,6 +20,7 @@
 pub mod checkpoint;
 pub mod commitment;
 pub mod entry;
+pub mod escalation;
 pub mod federation;
 pub mod keys;
 pub mod merkle;

@@ -1,0 +1,402 @@
+//! Escalated matters (上报事项) across levels: a suggestion leaves its
+//! community as an escalation addressed to the street; the street signs a
+//! receipt, then accepts, returns or forwards it; a forwarded matter reaches
+//! the district, which dispatches it to one department or a coordination
+//! group; resolutions close it.
+//!
+//! [`Matters`] is fed the signed entries of every log that takes part, in
+//! each log's order, and keeps each matter's path: every signed step, by
+//! whom, when. It refuses a step that does not follow (a receipt by an office
+//! the matter was not addressed to, a decision before the receipt or twice, a
+//! dispatch by anyone but the district that received the forwarded matter, a
+//! department not in the district's directory, a resolution of a matter
+//! nobody took on), so that the same rules judge an office's own action
+//! before it is signed and a replicated entry after.
+
+use std::collections::BTreeMap;
+
+use crate::merkle::Hash;
+use crate::proto::{self, EntryRef, decision::Verdict, entry::Body, escalation::Priority};
+use crate::rules::{Date, Position};
+
+/// A log key.
+pub type LogKey = [u8; 32];
+
+/// Why a step of a matter is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatterError {
+    /// The entry names a matter not known here.
+    #[error("no escalated matter {0}")]
+    Unknown(String),
+    /// The office is not the one the matter is with.
+    #[error("matter {0} is not addressed to this office")]
+    NotAddressee(String),
+    /// The step is out of order.
+    #[error("matter {matter} is {status}: it cannot be {action}")]
+    OutOfOrder {
+        /// The matter.
+        matter: String,
+        /// Where it stands.
+        status: &'static str,
+        /// What was tried.
+        action: &'static str,
+    },
+    /// A field is missing or malformed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The department is not in the district's directory.
+    #[error("no department {0:?} in the district's directory")]
+    NoDepartment(String),
+}
+
+/// Where a matter stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Sent up, no receipt yet.
+    Sent,
+    /// The addressee signed a receipt.
+    Received,
+    /// The street handles it.
+    Accepted,
+    /// Sent back, with a reason.
+    Returned(String),
+    /// Forwarded up: a new escalation carries it on.
+    Forwarded,
+    /// Dispatched to departments (a coordination group when several).
+    Dispatched {
+        /// The departments, and whether each has resolved it.
+        departments: BTreeMap<String, bool>,
+    },
+    /// Resolved, with the result.
+    Resolved(String),
+}
+
+impl Status {
+    /// A short name for messages and the API.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::Received => "received",
+            Status::Accepted => "accepted",
+            Status::Returned(_) => "returned",
+            Status::Forwarded => "forwarded",
+            Status::Dispatched { .. } => "dispatched",
+            Status::Resolved(_) => "resolved",
+        }
+    }
+}
+
+/// One signed step of a matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The log that signed it.
+    pub log: LogKey,
+    /// Where in that log.
+    pub at: Position,
+    /// What it was: escalation, receipt, accept, return, forward, dispatch,
+    /// resolution.
+    pub action: &'static str,
+}
+
+/// An escalation on its way: one hop, from one office to its parent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matter {
+    /// The escalation entry's hash: the matter's id at this hop.
+    pub id: Hash,
+    /// The office that sent it.
+    pub from: LogKey,
+    /// The office it is addressed to.
+    pub to: LogKey,
+    /// The escalation as signed.
+    pub escalation: proto::Escalation,
+    /// The hop before, when this one forwards a matter.
+    pub forwards: Option<Hash>,
+    /// Where it stands.
+    pub status: Status,
+    /// The deadline the addressee set, if any.
+    pub deadline: Option<Date>,
+    /// Every signed step.
+    pub steps: Vec<Step>,
+}
+
+impl Matter {
+    /// Whether the matter is still open past its deadline on `today`.
+    pub fn overdue(&self, today: Date) -> bool {
+        let open = !matches!(
+            self.status,
+            Status::Resolved(_) | Status::Returned(_) | Status::Forwarded
+        );
+        open && self.deadline.is_some_and(|d| d < today)
+    }
+}
+
+/// The matters seen in the logs fed so far, by the hash of their escalation.
+#[derive(Debug, Clone, Default)]
+pub struct Matters {
+    matters: BTreeMap<Hash, Matter>,
+    /// The district's department directory, by log and id.
+    departments: BTreeMap<(LogKey, String), proto::Department>,
+}
+
+fn referenced(r: &Option<EntryRef>) -> Result<Hash, MatterError> {
+    r.as_ref()
+        .and_then(|r| Hash::from_slice(&r.hash).ok())
+        .ok_or_else(|| MatterError::Invalid("the entry does not say which escalation".into()))
+}
+
+impl Matters {
+    /// No matters yet.
+    pub fn new() -> Matters {
+        Matters::default()
+    }
+
+    /// The matter whose escalation has this hash.
+    pub fn get(&self, id: &Hash) -> Option<&Matter> {
+        self.matters.get(id)
+    }
+
+    /// Every matter.
+    pub fn all(&self) -> impl Iterator<Item = &Matter> {
+        self.matters.values()
+    }
+
+    /// The whole path of a matter: the hops before it and after it, in order.
+    pub fn path(&self, id: &Hash) -> Vec<&Matter> {
+        let mut first = id;
+        while let Some(prev) = self.matters.get(first).and_then(|m| m.forwards.as_ref()) {
+            first = prev;
+        }
+        let mut path = Vec::new();
+        let mut at = self.matters.get(first);
+        while let Some(matter) = at {
+            path.push(matter);
+            at = self
+                .matters
+                .values()
+                .find(|m| m.forwards == Some(matter.id));
+        }
+        path
+    }
+
+    /// The departments `district` lists.
+    pub fn departments(&self, district: &LogKey) -> impl Iterator<Item = &proto::Department> {
+        self.departments
+            .iter()
+            .filter(move |((log, _), d)| log == district && !d.withdrawn)
+            .map(|(_, d)| d)
+    }
+
+    /// Checks whether `body`, as the next entry of `log`, is a valid step,
+    /// without changing anything.
+    pub fn check(&self, log: &LogKey, at: Position, body: &Body) -> Result<(), MatterError> {
+        self.clone().apply(log, at, body)
+    }
+
+    /// Takes `body`, the entry of `log` at `at`, into account. Entries that
+    /// are not about matters change nothing.
+    pub fn apply(&mut self, log: &LogKey, at: Position, body: &Body) -> Result<(), MatterError> {
+        match body {
+            Body::Department(d) => {
+                if d.id.trim().is_empty() || d.name.trim().is_empty() {
+                    return Err(MatterError::Invalid(
+                        "a department needs an id and a name".into(),
+                    ));
+                }
+                self.departments.insert((*log, d.id.clone()), d.clone());
+                Ok(())
+            }
+            Body::Escalation(e) => self.escalate(log, at, e),
+            Body::Receipt(r) => {
+                let id = referenced(&r.escalation)?;
+                let matter = self.addressed(&id, log)?;
+                if matter.status != Status::Sent {
+                    return Err(out_of_order(matter, "received"));
+                }
+                matter.status = Status::Received;
+                matter.steps.push(step(log, at, "receipt"));
+                Ok(())
+            }
+            Body::Decision(d) => {
+                let id = referenced(&d.escalation)?;
+                let deadline = if d.deadline.is_empty() {
+                    None
+                } else {
+                    Some(
+                        Date::parse(&d.deadline)
+                            .map_err(|e| MatterError::Invalid(e.to_string()))?,
+                    )
+                };
+                let matter = self.addressed(&id, log)?;
+                if matter.status != Status::Received {
+                    return Err(out_of_order(matter, "decided on"));
+                }
+                let (status, action) = match Verdict::try_from(d.verdict) {
+                    Ok(Verdict::Accept) => (Status::Accepted, "accept"),
+                    Ok(Verdict::Return) if d.reason.trim().is_empty() => {
+                        return Err(MatterError::Invalid(
+                            "a returned matter needs a reason".into(),
+                        ));
+                    }
+                    Ok(Verdict::Return) => (Status::Returned(d.reason.clone()), "return"),
+                    Ok(Verdict::Forward) => (Status::Forwarded, "forward"),
+                    _ => return Err(MatterError::Invalid("the decision's verdict".into())),
+                };
+                matter.status = status;
+                matter.deadline = deadline.or(matter.deadline);
+                matter.steps.push(step(log, at, action));
+                Ok(())
+            }
+            Body::Dispatch(d) => {
+                let id = referenced(&d.escalation)?;
+                let known: Vec<String> = d.department_ids.clone();
+                if known.is_empty() {
+                    return Err(MatterError::Invalid(
+                        "a dispatch names at least one department".into(),
+                    ));
+                }
+                for department in &known {
+                    if !self
+                        .departments
+                        .get(&(*log, department.clone()))
+                        .is_some_and(|d| !d.withdrawn)
+                    {
+                        return Err(MatterError::NoDepartment(department.clone()));
+                    }
+                }
+                let matter = self.addressed(&id, log)?;
+                if matter.forwards.is_none() {
+                    return Err(MatterError::Invalid(
+                        "only a forwarded matter is dispatched to departments".into(),
+                    ));
+                }
+                if matter.status != Status::Received {
+                    return Err(out_of_order(matter, "dispatched"));
+                }
+                matter.status = Status::Dispatched {
+                    departments: known.into_iter().map(|d| (d, false)).collect(),
+                };
+                matter.steps.push(step(log, at, "dispatch"));
+                Ok(())
+            }
+            Body::Resolution(r) => {
+                let id = referenced(&r.escalation)?;
+                if r.result.trim().is_empty() {
+                    return Err(MatterError::Invalid("a resolution needs its result".into()));
+                }
+                let matter = self.addressed(&id, log)?;
+                let next = match &matter.status {
+                    Status::Accepted => Status::Resolved(r.result.clone()),
+                    Status::Dispatched { departments } => {
+                        let mut departments = departments.clone();
+                        match departments.get_mut(&r.department_id) {
+                            Some(done @ false) => *done = true,
+                            Some(true) => return Err(out_of_order(matter, "resolved again")),
+                            None => return Err(MatterError::NoDepartment(r.department_id.clone())),
+                        }
+                        if departments.values().all(|d| *d) {
+                            Status::Resolved(r.result.clone())
+                        } else {
+                            Status::Dispatched { departments }
+                        }
+                    }
+                    _ => return Err(out_of_order(matter, "resolved")),
+                };
+                matter.status = next;
+                matter.steps.push(step(log, at, "resolution"));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn escalate(
+        &mut self,
+        log: &LogKey,
+        at: Position,
+        e: &proto::Escalation,
+    ) -> Result<(), MatterError> {
+        let to: LogKey =
+            e.to.as_slice()
+                .try_into()
+                .map_err(|_| MatterError::Invalid("the escalation's addressee".into()))?;
+        if e.id.trim().is_empty() || e.result.trim().is_empty() {
+            return Err(MatterError::Invalid(
+                "an escalation needs an id and the consultation's result".into(),
+            ));
+        }
+        let forwards = match &e.forwards {
+            None => None,
+            Some(_) => {
+                let previous = referenced(&e.forwards)?;
+                let matter = self
+                    .matters
+                    .get(&previous)
+                    .ok_or_else(|| MatterError::Unknown(previous.to_hex()))?;
+                if matter.to != *log || matter.status != Status::Forwarded {
+                    return Err(MatterError::Invalid(
+                        "only the office that decided to forward a matter forwards it".into(),
+                    ));
+                }
+                if self.matters.values().any(|m| m.forwards == Some(previous)) {
+                    return Err(out_of_order(matter, "forwarded twice"));
+                }
+                Some(previous)
+            }
+        };
+        if self.matters.contains_key(&at.hash) {
+            return Ok(());
+        }
+        let mut steps = Vec::new();
+        steps.push(step(log, at, "escalation"));
+        self.matters.insert(
+            at.hash,
+            Matter {
+                id: at.hash,
+                from: *log,
+                to,
+                escalation: e.clone(),
+                forwards,
+                status: Status::Sent,
+                deadline: None,
+                steps,
+            },
+        );
+        Ok(())
+    }
+
+    fn addressed(&mut self, id: &Hash, log: &LogKey) -> Result<&mut Matter, MatterError> {
+        let matter = self
+            .matters
+            .get_mut(id)
+            .ok_or_else(|| MatterError::Unknown(id.to_hex()))?;
+        if matter.to != *log {
+            return Err(MatterError::NotAddressee(matter.escalation.id.clone()));
+        }
+        Ok(matter)
+    }
+}
+
+fn step(log: &LogKey, at: Position, action: &'static str) -> Step {
+    Step {
+        log: *log,
+        at,
+        action,
+    }
+}
+
+fn out_of_order(matter: &Matter, action: &'static str) -> MatterError {
+    MatterError::OutOfOrder {
+        matter: matter.escalation.id.clone(),
+        status: matter.status.name(),
+        action,
+    }
+}
+
+/// The priority's name.
+pub fn priority_name(p: i32) -> &'static str {
+    match Priority::try_from(p) {
+        Ok(Priority::Urgent) => "urgent",
+        Ok(Priority::Important) => "important",
+        _ => "normal",
+    }
+}

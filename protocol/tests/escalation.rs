@@ -1,0 +1,255 @@
+//! Escalated matters: community → street → district → departments, and the
+//! steps that are refused because they do not follow.
+
+use yiyi_protocol::escalation::{MatterError, Matters, Status};
+use yiyi_protocol::merkle::{self, Hash};
+use yiyi_protocol::proto::{self, EntryRef, decision::Verdict, entry::Body};
+use yiyi_protocol::rules::{Date, Position};
+
+const COMMUNITY: [u8; 32] = [3; 32];
+const STREET: [u8; 32] = [2; 32];
+const DISTRICT: [u8; 32] = [1; 32];
+
+/// Hands out positions with distinct hashes, as logs would.
+struct Clock(u64);
+
+impl Clock {
+    fn next(&mut self) -> Position {
+        self.0 += 1;
+        Position {
+            sequence: self.0,
+            hash: merkle::leaf_hash(&self.0.to_be_bytes()),
+            time_ms: self.0 as i64 * 1000,
+        }
+    }
+}
+
+fn reference(log: [u8; 32], at: &Position) -> Option<EntryRef> {
+    Some(EntryRef {
+        log: log.to_vec(),
+        sequence: at.sequence,
+        hash: at.hash.as_bytes().to_vec(),
+    })
+}
+
+fn escalation(to: [u8; 32]) -> Body {
+    Body::Escalation(proto::Escalation {
+        id: "E-bus".into(),
+        topic_id: "T-bus".into(),
+        result: "居民希望增设公交站点".into(),
+        proposed_solution: "在小区北门增设站点".into(),
+        to: to.to_vec(),
+        ..Default::default()
+    })
+}
+
+fn decision(of: &Position, from: [u8; 32], verdict: Verdict, reason: &str) -> Body {
+    Body::Decision(proto::Decision {
+        escalation: reference(from, of),
+        verdict: verdict as i32,
+        reason: reason.into(),
+        deadline: "2026-12-31".into(),
+    })
+}
+
+fn receipt(of: &Position, from: [u8; 32]) -> Body {
+    Body::Receipt(proto::Receipt {
+        escalation: reference(from, of),
+    })
+}
+
+fn department(id: &str, name: &str) -> Body {
+    Body::Department(proto::Department {
+        id: id.into(),
+        name: name.into(),
+        handles: vec!["交通".into()],
+        withdrawn: false,
+    })
+}
+
+fn resolution(of: &Position, from: [u8; 32], department: &str) -> Body {
+    Body::Resolution(proto::Resolution {
+        escalation: reference(from, of),
+        result: "已增设站点".into(),
+        department_id: department.into(),
+    })
+}
+
+#[test]
+fn a_forwarded_matter_is_dispatched_to_two_departments_and_resolved() {
+    let mut clock = Clock(0);
+    let mut m = Matters::new();
+    let sent = clock.next();
+    m.apply(&COMMUNITY, sent, &escalation(STREET)).unwrap();
+    m.apply(&STREET, clock.next(), &receipt(&sent, COMMUNITY))
+        .unwrap();
+    m.apply(
+        &STREET,
+        clock.next(),
+        &decision(&sent, COMMUNITY, Verdict::Forward, ""),
+    )
+    .unwrap();
+    assert_eq!(m.get(&sent.hash).unwrap().status, Status::Forwarded);
+
+    // The street carries it on to the district.
+    let Body::Escalation(mut onward) = escalation(DISTRICT) else {
+        unreachable!()
+    };
+    onward.forwards = reference(COMMUNITY, &sent);
+    let forwarded = clock.next();
+    m.apply(&STREET, forwarded, &Body::Escalation(onward))
+        .unwrap();
+    m.apply(&DISTRICT, clock.next(), &department("jt", "区交通运输局"))
+        .unwrap();
+    m.apply(&DISTRICT, clock.next(), &department("zj", "区住建局"))
+        .unwrap();
+    m.apply(&DISTRICT, clock.next(), &receipt(&forwarded, STREET))
+        .unwrap();
+    let dispatch = Body::Dispatch(proto::Dispatch {
+        escalation: reference(STREET, &forwarded),
+        department_ids: vec!["jt".into(), "zj".into()],
+        coordination_group: true,
+        priority: proto::escalation::Priority::Important as i32,
+    });
+    m.apply(&DISTRICT, clock.next(), &dispatch).unwrap();
+    m.apply(
+        &DISTRICT,
+        clock.next(),
+        &resolution(&forwarded, STREET, "jt"),
+    )
+    .unwrap();
+    assert!(matches!(
+        m.get(&forwarded.hash).unwrap().status,
+        Status::Dispatched { .. }
+    ));
+    // The same department twice is refused; the other one closes it.
+    assert!(matches!(
+        m.check(
+            &DISTRICT,
+            clock.next(),
+            &resolution(&forwarded, STREET, "jt")
+        ),
+        Err(MatterError::OutOfOrder { .. })
+    ));
+    m.apply(
+        &DISTRICT,
+        clock.next(),
+        &resolution(&forwarded, STREET, "zj"),
+    )
+    .unwrap();
+    assert!(matches!(
+        m.get(&forwarded.hash).unwrap().status,
+        Status::Resolved(_)
+    ));
+
+    // The path from either hop: the community's escalation, then the street's.
+    let path = m.path(&forwarded.hash);
+    assert_eq!(path.len(), 2);
+    assert_eq!(path[0].id, sent.hash);
+    let actions: Vec<&str> = path
+        .iter()
+        .flat_map(|hop| hop.steps.iter().map(|s| s.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "escalation",
+            "receipt",
+            "forward",
+            "escalation",
+            "receipt",
+            "dispatch",
+            "resolution",
+            "resolution"
+        ]
+    );
+}
+
+#[test]
+fn steps_out_of_order_or_by_the_wrong_office_are_refused() {
+    let mut clock = Clock(0);
+    let mut m = Matters::new();
+    let sent = clock.next();
+    m.apply(&COMMUNITY, sent, &escalation(STREET)).unwrap();
+    // Only the addressee signs a receipt or decides.
+    assert_eq!(
+        m.check(&DISTRICT, clock.next(), &receipt(&sent, COMMUNITY)),
+        Err(MatterError::NotAddressee("E-bus".into()))
+    );
+    // No decision before the receipt.
+    assert!(matches!(
+        m.check(
+            &STREET,
+            clock.next(),
+            &decision(&sent, COMMUNITY, Verdict::Accept, "")
+        ),
+        Err(MatterError::OutOfOrder { .. })
+    ));
+    m.apply(&STREET, clock.next(), &receipt(&sent, COMMUNITY))
+        .unwrap();
+    // A return needs its reason.
+    assert!(matches!(
+        m.check(
+            &STREET,
+            clock.next(),
+            &decision(&sent, COMMUNITY, Verdict::Return, " ")
+        ),
+        Err(MatterError::Invalid(_))
+    ));
+    // A matter that was not forwarded is not dispatched, and a department
+    // must be in the directory.
+    let dispatch = Body::Dispatch(proto::Dispatch {
+        escalation: reference(COMMUNITY, &sent),
+        department_ids: vec!["jt".into()],
+        ..Default::default()
+    });
+    assert_eq!(
+        m.check(&STREET, clock.next(), &dispatch),
+        Err(MatterError::NoDepartment("jt".into()))
+    );
+    m.apply(
+        &STREET,
+        clock.next(),
+        &decision(&sent, COMMUNITY, Verdict::Accept, ""),
+    )
+    .unwrap();
+    // Decided once.
+    assert!(matches!(
+        m.check(
+            &STREET,
+            clock.next(),
+            &decision(&sent, COMMUNITY, Verdict::Forward, "")
+        ),
+        Err(MatterError::OutOfOrder { .. })
+    ));
+    // An accepted matter cannot be forwarded onward by anyone.
+    let Body::Escalation(mut onward) = escalation(DISTRICT) else {
+        unreachable!()
+    };
+    onward.forwards = reference(COMMUNITY, &sent);
+    assert!(
+        m.check(&STREET, clock.next(), &Body::Escalation(onward))
+            .is_err()
+    );
+    // Unknown matters are refused by name.
+    let stranger = Position {
+        sequence: 99,
+        hash: Hash::from_slice(&[9; 32]).unwrap(),
+        time_ms: 0,
+    };
+    assert!(matches!(
+        m.check(&STREET, clock.next(), &receipt(&stranger, COMMUNITY)),
+        Err(MatterError::Unknown(_))
+    ));
+    // The accepted matter is overdue past its deadline until resolved.
+    let matter = m.get(&sent.hash).unwrap();
+    assert!(matter.overdue(Date::parse("2027-01-01").unwrap()));
+    assert!(!matter.overdue(Date::parse("2026-12-30").unwrap()));
+    m.apply(&STREET, clock.next(), &resolution(&sent, COMMUNITY, ""))
+        .unwrap();
+    assert!(
+        !m.get(&sent.hash)
+            .unwrap()
+            .overdue(Date::parse("2027-01-01").unwrap())
+    );
+}
