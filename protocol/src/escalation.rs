@@ -255,11 +255,8 @@ impl Matters {
                     ));
                 }
                 for department in &known {
-                    if !self
-                        .departments
-                        .get(&(*log, department.clone()))
-                        .is_some_and(|d| !d.withdrawn)
-                    {
+                    let listed = self.departments.get(&(*log, department.clone()));
+                    if listed.is_none_or(|d| d.withdrawn) {
                         return Err(MatterError::NoDepartment(department.clone()));
                     }
                 }
@@ -346,8 +343,7 @@ impl Matters {
         if self.matters.contains_key(&at.hash) {
             return Ok(());
         }
-        let mut steps = Vec::new();
-        steps.push(step(log, at, "escalation"));
+        let steps = vec![step(log, at, "escalation")];
         self.matters.insert(
             at.hash,
             Matter {
