@@ -7,6 +7,8 @@
 //!   appends, proofs and checkpoints.
 //! - [`keyfile`]: reading and writing the node's secret key file (mode 0600).
 //! - [`private`]: the private store: data that never leaves the node.
+//! - [`outbox`]: escalations waiting for their receipts, and the receipts
+//!   given, on disk.
 //! - [`office`]: the consultation procedure over the own ledger: rules
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
@@ -24,6 +26,7 @@ pub mod federation;
 pub mod keyfile;
 pub mod net;
 pub mod office;
+pub mod outbox;
 pub mod private;
 pub mod stats;
 pub mod store;

@@ -443,6 +443,11 @@ impl Store {
         Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
     }
 
+    /// The outbox of escalations and the receipts given, in this database.
+    pub fn outbox(&self) -> Result<crate::outbox::Outbox, StoreError> {
+        crate::outbox::Outbox::open(&self.inner.db)
+    }
+
     /// A receiver that changes after every commit (of any log).
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.view().commits.subscribe()
