@@ -15,7 +15,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::merkle::Hash;
+use crate::checkpoint::Checkpoint;
+use crate::entry::{self, VerifiedEntry};
+use crate::keys::VerifierKey;
+use crate::merkle::{self, Hash};
 use crate::proto::{self, EntryRef, decision::Verdict, entry::Body, escalation::Priority};
 use crate::rules::{Date, Position};
 
@@ -395,4 +398,60 @@ pub fn priority_name(p: i32) -> &'static str {
         Ok(Priority::Important) => "important",
         _ => "normal",
     }
+}
+
+/// Why a delivered escalation is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The entry's bytes or signature do not verify.
+    #[error("the escalation entry does not verify: {0}")]
+    Entry(String),
+    /// It is signed by another key than the sender's.
+    #[error("the escalation is not signed by the sending office's key")]
+    WrongSender,
+    /// It is not an escalation, or not addressed to this office.
+    #[error("the entry is not an escalation addressed to this office")]
+    NotForUs,
+    /// The checkpoint is not the sender's.
+    #[error("the checkpoint is not signed by the sending office: {0}")]
+    Checkpoint(String),
+    /// The entry is not in the checkpoint's tree.
+    #[error("the inclusion proof does not verify: {0}")]
+    Proof(String),
+}
+
+/// Checks a delivered escalation at its addressee (`own`): the entry is
+/// signed by `sender`, is an escalation addressed to `own`, and is included
+/// in a checkpoint `sender` signed.
+pub fn verify_delivery(
+    delivery: &proto::EscalationDelivery,
+    sender: &VerifierKey,
+    own: &LogKey,
+) -> Result<VerifiedEntry, DeliveryError> {
+    let verified =
+        entry::verify(&delivery.entry).map_err(|e| DeliveryError::Entry(e.to_string()))?;
+    if verified.author() != sender.public_bytes() {
+        return Err(DeliveryError::WrongSender);
+    }
+    match &verified.entry.body {
+        Some(Body::Escalation(e)) if e.to.as_slice() == own.as_slice() => {}
+        _ => return Err(DeliveryError::NotForUs),
+    }
+    let (checkpoint, _) = Checkpoint::open(&delivery.checkpoint, sender)
+        .map_err(|e| DeliveryError::Checkpoint(e.to_string()))?;
+    let proof = delivery
+        .inclusion_proof
+        .iter()
+        .map(|h| Hash::from_slice(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| DeliveryError::Proof(e.to_string()))?;
+    merkle::verify_inclusion(
+        verified.sequence(),
+        checkpoint.size,
+        &verified.hash,
+        &proof,
+        &checkpoint.root,
+    )
+    .map_err(|e| DeliveryError::Proof(e.to_string()))?;
+    Ok(verified)
 }

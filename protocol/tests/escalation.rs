@@ -253,3 +253,113 @@ fn steps_out_of_order_or_by_the_wrong_office_are_refused() {
             .overdue(Date::parse("2027-01-01").unwrap())
     );
 }
+
+mod delivery {
+    use yiyi_protocol::escalation::{DeliveryError, verify_delivery};
+    use yiyi_protocol::merkle::{self, MemoryTree};
+    use yiyi_protocol::proto::{self, entry::Body};
+    use yiyi_protocol::{ChainHead, Checkpoint, SecretKey, entry};
+
+    struct Sent {
+        community: SecretKey,
+        street: [u8; 32],
+        delivery: proto::EscalationDelivery,
+    }
+
+    /// A community ledger of three entries, the second an escalation to the
+    /// street, delivered with its proof against the community's checkpoint.
+    fn sent() -> Sent {
+        let community = SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap();
+        let street = *SecretKey::generate("yiyi/lixia/quancheng")
+            .unwrap()
+            .public_bytes();
+        let mut head = ChainHead::default();
+        let mut tree = MemoryTree::new();
+        let mut escalation = Vec::new();
+        for i in 0..3 {
+            let body = if i == 1 {
+                Body::Escalation(proto::Escalation {
+                    id: "E-1".into(),
+                    result: "增设公交站点".into(),
+                    to: street.to_vec(),
+                    ..Default::default()
+                })
+            } else {
+                Body::Notice(proto::Notice {
+                    title: format!("公示{i}"),
+                    ..Default::default()
+                })
+            };
+            let next = head.next_entry(community.public_bytes(), 1, body);
+            let signed = entry::sign(&next, &community).unwrap();
+            head = head.advance(&signed);
+            tree.push_hash(signed.hash);
+            if i == 1 {
+                escalation = signed.bytes;
+            }
+        }
+        let checkpoint = Checkpoint::new(community.name(), tree.size(), tree.root())
+            .sign(&community)
+            .unwrap()
+            .to_string();
+        let proof = merkle::inclusion_proof(&tree, 1, 3).unwrap();
+        Sent {
+            street,
+            delivery: proto::EscalationDelivery {
+                entry: escalation,
+                inclusion_proof: proof.iter().map(|h| h.as_bytes().to_vec()).collect(),
+                checkpoint,
+            },
+            community,
+        }
+    }
+
+    #[test]
+    fn a_genuine_delivery_verifies() {
+        let s = sent();
+        let verified = verify_delivery(&s.delivery, &s.community.verifier(), &s.street).unwrap();
+        assert_eq!(verified.sequence(), 1);
+    }
+
+    #[test]
+    fn every_broken_part_is_refused_by_name() {
+        let s = sent();
+        let key = s.community.verifier();
+        // Another office's key.
+        let other = SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap();
+        assert_eq!(
+            verify_delivery(&s.delivery, &other.verifier(), &s.street),
+            Err(DeliveryError::WrongSender)
+        );
+        // Addressed to someone else.
+        assert_eq!(
+            verify_delivery(&s.delivery, &key, &[0; 32]),
+            Err(DeliveryError::NotForUs)
+        );
+        // A flipped byte in the entry.
+        let mut d = s.delivery.clone();
+        let last = d.entry.len() - 1;
+        d.entry[last] ^= 1;
+        assert!(matches!(
+            verify_delivery(&d, &key, &s.street),
+            Err(DeliveryError::Entry(_))
+        ));
+        // A wrong proof.
+        let mut d = s.delivery.clone();
+        d.inclusion_proof[0][0] ^= 1;
+        assert!(matches!(
+            verify_delivery(&d, &key, &s.street),
+            Err(DeliveryError::Proof(_))
+        ));
+        // A checkpoint signed by another key.
+        let mut d = s.delivery.clone();
+        d.checkpoint = Checkpoint::new(other.name(), 3, merkle::empty_root())
+            .sign(&other)
+            .unwrap()
+            .to_string();
+        assert!(matches!(
+            verify_delivery(&d, &key, &s.street),
+            Err(DeliveryError::Checkpoint(_))
+        ));
+    }
+}
