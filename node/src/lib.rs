@@ -7,6 +7,7 @@
 //!   appends, proofs and checkpoints.
 //! - [`keyfile`]: reading and writing the node's secret key file (mode 0600).
 //! - [`private`]: the private store: data that never leaves the node.
+//! - [`matters`]: escalated matters across the ledgers held.
 //! - [`outbox`]: escalations waiting for their receipts, and the receipts
 //!   given, on disk.
 //! - [`office`]: the consultation procedure over the own ledger: rules
@@ -24,6 +25,7 @@
 pub mod api;
 pub mod federation;
 pub mod keyfile;
+pub mod matters;
 pub mod net;
 pub mod office;
 pub mod outbox;
