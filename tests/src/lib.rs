@@ -195,6 +195,24 @@ impl Node {
         serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
     }
 
+    /// Raises a minor daily-life topic from a resident, as the office.
+    pub fn propose(&self, id: &str, title: &str) -> serde_json::Value {
+        self.yiyi(&[
+            "topic",
+            "propose",
+            "--id",
+            id,
+            "--title",
+            title,
+            "--category",
+            "daily-life",
+            "--scale",
+            "minor",
+            "--source",
+            "resident",
+        ])
+    }
+
     /// Kills the process (SIGKILL), keeping the data directory.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

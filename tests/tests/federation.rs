@@ -126,23 +126,7 @@ fn federation() -> Federation {
 /// Raises a topic and declines it, which publishes a notice; returns the
 /// notice's entry hash.
 fn publish_notice(node: &Node, id: &str) -> String {
-    yiyi(
-        node,
-        &[
-            "topic",
-            "propose",
-            "--id",
-            id,
-            "--title",
-            "小区停车位划线",
-            "--category",
-            "daily-life",
-            "--scale",
-            "minor",
-            "--source",
-            "resident",
-        ],
-    );
+    node.propose(id, "小区停车位划线");
     let declined = yiyi(
         node,
         &[

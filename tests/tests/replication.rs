@@ -57,37 +57,11 @@ fn wait_replicated(follower: &Node, leader: &Node) -> Duration {
 }
 
 fn record(node: &Node, args: &[&str]) {
-    let out = std::process::Command::new(binary("yiyi"))
-        .args(args)
-        .env("YIYI_NODE", &node.url)
-        .env("YIYI_DATA", &node.data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "yiyi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    node.yiyi(args);
 }
 
 fn propose(node: &Node, id: &str) {
-    record(
-        node,
-        &[
-            "topic",
-            "propose",
-            "--id",
-            id,
-            "--title",
-            "楼道灯不亮",
-            "--category",
-            "daily-life",
-            "--scale",
-            "minor",
-            "--source",
-            "resident",
-        ],
-    );
+    node.propose(id, "楼道灯不亮");
 }
 
 #[test]
