@@ -144,6 +144,11 @@ impl Members {
         self.with(|f| f.parent(log))
     }
 
+    /// A member's name, as its charter gives it (the district's as pinned).
+    pub fn name(&self, log: &LogKey) -> Option<String> {
+        self.with(|f| f.member(log).map(|m| m.name.clone()))
+    }
+
     /// The verifier key of a member (what checks its checkpoints).
     pub fn key(&self, log: &LogKey) -> Option<VerifierKey> {
         self.with(|f| f.member(log).map(|m| m.key.clone()))

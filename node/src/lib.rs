@@ -9,7 +9,7 @@
 //! - [`private`]: the private store: data that never leaves the node.
 //! - [`matters`]: escalated matters across the ledgers held.
 //! - [`outbox`]: escalations waiting for their receipts, and the receipts
-//!   given, on disk.
+//!   that came, on disk.
 //! - [`office`]: the consultation procedure over the own ledger: rules
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
@@ -18,7 +18,7 @@
 //!   its pinned district key.
 //! - [`witness`]: cosigning children's checkpoints (C2SP tlog-witness).
 //! - [`net`]: libp2p between offices' nodes: announcements, `/yiyi/sync/1`,
-//!   `/yiyi/witness/1`, equivocation proofs.
+//!   `/yiyi/witness/1`, `/yiyi/escalate/1`, equivocation proofs.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
@@ -43,4 +43,15 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// A log key given as a verifier key (`name+hex+base64`) or as 64 hex digits.
+pub fn parse_log_key(text: &str) -> Result<LogKey, String> {
+    if let Ok(key) = yiyi_protocol::VerifierKey::parse(text) {
+        return Ok(*key.public_bytes());
+    }
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("{text:?} is neither a verifier key nor a 64-digit hex log key"))
 }

@@ -258,16 +258,6 @@ fn init(
 }
 
 /// A log key from a verifier key (`name+id+base64`) or 64 hex digits.
-fn parse_log_key(text: &str) -> Result<yiyi_node::LogKey, String> {
-    if let Ok(key) = yiyi_protocol::VerifierKey::parse(text) {
-        return Ok(*key.public_bytes());
-    }
-    hex::decode(text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| format!("{text:?} is neither a verifier key nor a 64-digit hex log key"))
-}
-
 /// Writes a new file readable only by its owner.
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
@@ -299,7 +289,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     let follow = settings
         .follow
         .iter()
-        .map(|text| parse_log_key(text).map_err(anyhow::Error::msg))
+        .map(|text| yiyi_node::parse_log_key(text).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let members = yiyi_node::federation::Members::load(
         &store,

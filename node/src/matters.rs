@@ -3,29 +3,76 @@
 //! community's, the street's and the district's ledgers, can be shown and an
 //! office's next step checked against it.
 //!
-//! Entries are taken in each log's order. A replicated step that does not
-//! follow is logged and left out (the office that signed it answers for it);
-//! the node's own steps are checked before they are signed.
+//! Entries are taken in each log's order; logs arrive in any order, so a
+//! step about a matter not seen yet waits until it is.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use yiyi_protocol::entry;
-use yiyi_protocol::escalation::Matters as Rules;
-use yiyi_protocol::proto::entry::Body;
+use yiyi_protocol::escalation::{MatterError, Matters as Rules};
+use yiyi_protocol::proto::{self, entry::Body};
 use yiyi_protocol::rules::Position;
 
 use crate::store::{LogKey, Store, StoreError};
 
 /// A shared handle on the matters; cheap to clone.
 #[derive(Clone, Default)]
-pub struct Matters(Arc<RwLock<Rules>>);
+pub struct Matters(Arc<RwLock<Inner>>);
+
+#[derive(Default)]
+struct Inner {
+    rules: Rules,
+    /// Steps about a matter not seen yet (its escalation sits in a log not
+    /// replicated that far, or arrives by delivery later): retried whenever
+    /// an escalation comes in.
+    deferred: Vec<(LogKey, Position, Body)>,
+    /// Cross-community meetings (跨社区协商) convened by streets.
+    joint: Vec<(LogKey, Position, proto::Meeting)>,
+    /// Topic titles by log and id, to name a joint meeting's topics.
+    titles: HashMap<(LogKey, String), String>,
+}
+
+impl Inner {
+    fn observe(&mut self, log: &LogKey, at: Position, body: &Body) {
+        match body {
+            Body::Meeting(m) if !m.communities.is_empty() => {
+                self.joint.push((*log, at, m.clone()));
+            }
+            Body::Topic(t) => {
+                self.titles.insert((*log, t.id.clone()), t.title.clone());
+            }
+            _ => {}
+        }
+        match self.rules.apply(log, at, body) {
+            Ok(()) if matches!(body, Body::Escalation(_)) => self.retry(),
+            Ok(()) => {}
+            Err(MatterError::Unknown(_)) => self.deferred.push((*log, at, body.clone())),
+            Err(e) => {
+                tracing::warn!(log = %hex::encode(log), sequence = at.sequence, error = %e, "a step of an escalated matter that does not follow");
+            }
+        }
+    }
+
+    /// Applies deferred steps, in rounds while any of them falls into place
+    /// (one may be the escalation another one needs).
+    fn retry(&mut self) {
+        loop {
+            let before = self.deferred.len();
+            let rules = &mut self.rules;
+            self.deferred
+                .retain(|(log, at, body)| matches!(rules.apply(log, *at, body), Err(MatterError::Unknown(_))));
+            if self.deferred.len() == before {
+                return;
+            }
+        }
+    }
+}
 
 impl Matters {
-    /// Reads every ledger in `store`. Logs are read one after another; a
-    /// step that refers to a log read later is retried once all are read.
+    /// Reads every ledger in `store`.
     pub fn load(store: &Store) -> Result<Matters, StoreError> {
-        let mut rules = Rules::new();
-        let mut deferred = Vec::new();
+        let mut inner = Inner::default();
         let mut logs = store.logs()?;
         logs.sort();
         for log in logs {
@@ -42,38 +89,43 @@ impl Matters {
                     hash: verified.hash,
                     time_ms: verified.entry.time_ms,
                 };
-                if rules.apply(&log, at, &body).is_err() {
-                    deferred.push((log, at, body));
-                }
+                inner.observe(&log, at, &body);
             }
         }
-        // Steps whose matter sits in a log read after theirs; more rounds
-        // while any of them still falls into place.
-        while !deferred.is_empty() {
-            let before = deferred.len();
-            deferred.retain(|(log, at, body)| rules.apply(log, *at, body).is_err());
-            if deferred.len() == before {
-                for (log, at, _) in &deferred {
-                    tracing::warn!(log = %hex::encode(log), sequence = at.sequence, "a step of an escalated matter that does not follow");
-                }
-                break;
-            }
-        }
-        Ok(Matters(Arc::new(RwLock::new(rules))))
+        Ok(Matters(Arc::new(RwLock::new(inner))))
     }
 
     /// Reads the matters.
     pub fn with<R>(&self, f: impl FnOnce(&Rules) -> R) -> R {
-        f(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+        f(&self.0.read().unwrap_or_else(|e| e.into_inner()).rules)
     }
 
-    /// Takes an entry stored in `log` into account; a step that does not
-    /// follow is logged and left out.
+    /// The cross-community meetings `street` convened, with where each is.
+    pub fn joint_meetings(&self, street: &LogKey) -> Vec<(Position, proto::Meeting)> {
+        let inner = self.0.read().unwrap_or_else(|e| e.into_inner());
+        inner
+            .joint
+            .iter()
+            .filter(|(log, _, _)| log == street)
+            .map(|(_, at, m)| (*at, m.clone()))
+            .collect()
+    }
+
+    /// The title of topic `id` in `log`'s ledger.
+    pub fn topic_title(&self, log: &LogKey, id: &str) -> Option<String> {
+        let inner = self.0.read().unwrap_or_else(|e| e.into_inner());
+        inner.titles.get(&(*log, id.to_owned())).cloned()
+    }
+
+    /// Takes an entry stored in `log` (or delivered from it) into account.
+    /// A step about a matter not seen yet waits for it; one that does not
+    /// follow is logged and left out (the office that signed it answers for
+    /// it; the node's own steps are checked before they are signed).
     pub fn observe(&self, log: &LogKey, at: Position, body: &Body) {
-        let mut rules = self.0.write().unwrap_or_else(|e| e.into_inner());
-        if let Err(e) = rules.apply(log, at, body) {
-            tracing::warn!(log = %hex::encode(log), sequence = at.sequence, error = %e, "a step of an escalated matter that does not follow");
-        }
+        self.0
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .observe(log, at, body);
     }
 }
 

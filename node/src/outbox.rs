@@ -1,11 +1,11 @@
 //! The outbox (待送件): escalations recorded in the own ledger and not yet
 //! acknowledged by the office they are addressed to, kept on disk until the
-//! signed receipt comes back, and the receipts this office gave, so that a
-//! repeated delivery gets the same receipt.
+//! signed receipt comes back, and the receipts that came.
 //!
 //! Delivery is at least once: an item stays until its receipt is stored, and
-//! is retried with exponential back-off (1 s doubling to 5 min). Both sides
-//! are keyed by the escalation entry's hash, so a repeat changes nothing.
+//! is retried with exponential back-off (1 s doubling to 5 min). Items are
+//! keyed by the escalation entry's hash, so a repeat changes nothing; the
+//! addressee answers a repeated delivery with the receipt it already gave.
 //! The trees live in the node's ledger database and each change is flushed
 //! before it returns, so neither a restart nor `kill -9` loses an item.
 
@@ -92,6 +92,9 @@ impl Outbox {
     /// Puts an escalation in the outbox, to be delivered at once; an item
     /// already there stays as it is.
     pub fn push(&self, escalation: Hash, to: LogKey, now_ms: i64) -> Result<(), StoreError> {
+        if self.receipts.contains_key(escalation.as_bytes())? {
+            return Ok(());
+        }
         let item = Pending {
             escalation,
             to,
@@ -112,7 +115,7 @@ impl Outbox {
         for item in self.pending.iter() {
             let (key, value) = item?;
             let pending = Pending::decode(&key, &value)?;
-            if pending.next_ms <= now_ms {
+            if pending.next_ms <= now_ms && !self.receipts.contains_key(&key)? {
                 due.push(pending);
             }
         }
@@ -136,29 +139,23 @@ impl Outbox {
         self.flush()
     }
 
-    /// The receipt came: the item leaves the outbox.
-    pub fn delivered(&self, escalation: &Hash) -> Result<(), StoreError> {
+    /// The receipt came: it is kept, and the item leaves the outbox.
+    pub fn delivered(&self, escalation: &Hash, receipt: &[u8]) -> Result<(), StoreError> {
+        // Receipt first: a crash between the two leaves an item whose
+        // receipt is held, which `push` and `due` skip.
+        self.receipts.insert(escalation.as_bytes(), receipt)?;
         self.pending.remove(escalation.as_bytes())?;
         self.flush()
     }
 
-    /// As the addressee: the receipt given for an escalation (its entry's
-    /// hash in the own ledger), if one was.
-    pub fn receipt_for(&self, escalation: &Hash) -> Result<Option<Hash>, StoreError> {
-        self.receipts
-            .get(escalation.as_bytes())?
-            .map(|v| {
-                Hash::from_slice(&v)
-                    .map_err(|_| StoreError::Corrupt("a receipt index value is malformed".into()))
-            })
-            .transpose()
+    /// The signed receipt held for an escalation sent, if it came.
+    pub fn receipt(&self, escalation: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.receipts.get(escalation.as_bytes())?.map(|v| v.to_vec()))
     }
 
-    /// As the addressee: remembers the receipt given for an escalation.
-    pub fn gave_receipt(&self, escalation: &Hash, receipt: &Hash) -> Result<(), StoreError> {
-        self.receipts
-            .insert(escalation.as_bytes(), receipt.as_bytes().as_slice())?;
-        self.flush()
+    /// Whether the escalation is waiting for its receipt.
+    pub fn is_waiting(&self, escalation: &Hash) -> Result<bool, StoreError> {
+        Ok(self.pending.contains_key(escalation.as_bytes())?)
     }
 }
 
@@ -188,7 +185,6 @@ mod tests {
             outbox.failed(&a, 1_000).unwrap();
             // Pushing again changes nothing.
             outbox.push(a, [2; 32], 5_000).unwrap();
-            outbox.gave_receipt(&b, &a).unwrap();
         }
         let db = sled::open(dir.path()).unwrap();
         let outbox = Outbox::open(&db).unwrap();
@@ -203,9 +199,12 @@ mod tests {
         assert_eq!(outbox.waiting().unwrap().len(), 2);
         let retried = outbox.due(3_000).unwrap();
         assert!(retried.iter().any(|p| p.escalation == a && p.attempts == 1));
-        outbox.delivered(&a).unwrap();
+        outbox.delivered(&a, b"receipt of a").unwrap();
         assert_eq!(outbox.waiting().unwrap().len(), 1);
-        assert_eq!(outbox.receipt_for(&b).unwrap(), Some(a));
-        assert_eq!(outbox.receipt_for(&a).unwrap(), None);
+        assert_eq!(outbox.receipt(&a).unwrap().as_deref(), Some(&b"receipt of a"[..]));
+        assert_eq!(outbox.receipt(&b).unwrap(), None);
+        // Once its receipt is held, an escalation is not queued again.
+        outbox.push(a, [2; 32], 9_000).unwrap();
+        assert!(!outbox.is_waiting(&a).unwrap());
     }
 }

@@ -120,6 +120,12 @@ pub struct Matter {
     pub deadline: Option<Date>,
     /// Every signed step.
     pub steps: Vec<Step>,
+    /// The results reported so far, with the department that reported each
+    /// (empty when the street resolved it itself).
+    pub resolutions: Vec<(String, String)>,
+    /// The priority the district gave it when dispatching, else the one it
+    /// was sent with.
+    pub priority: i32,
 }
 
 impl Matter {
@@ -179,6 +185,63 @@ impl Matters {
                 .find(|m| m.forwards == Some(matter.id));
         }
         path
+    }
+
+    /// The matter `query` names: the hex of its hash (or a prefix of at
+    /// least 8 digits), or its escalation id. Among hops sharing an id (a
+    /// forwarded matter keeps it), the one addressed to `to` is meant.
+    pub fn find(&self, query: &str, to: Option<&LogKey>) -> Result<&Matter, MatterError> {
+        let query = query.trim();
+        let lower = query.to_ascii_lowercase();
+        let by_hash: Vec<&Matter> = if lower.len() >= 8 && lower.bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.matters
+                .values()
+                .filter(|m| m.id.to_hex().starts_with(&lower))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let found: Vec<&Matter> = if by_hash.is_empty() {
+            let named: Vec<&Matter> = self
+                .matters
+                .values()
+                .filter(|m| m.escalation.id == query)
+                .collect();
+            match to {
+                Some(to) if named.len() > 1 => {
+                    named.into_iter().filter(|m| m.to == *to).collect()
+                }
+                _ => named,
+            }
+        } else {
+            by_hash
+        };
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => Err(MatterError::Unknown(query.into())),
+            _ => Err(MatterError::Invalid(format!(
+                "{query:?} names {} matters: give more of the hash",
+                found.len()
+            ))),
+        }
+    }
+
+    /// The open matters addressed to `office`, in the order they are to be
+    /// handled: by priority (urgent, important, normal), then oldest first.
+    pub fn queue(&self, office: &LogKey) -> Vec<&Matter> {
+        let mut queue: Vec<&Matter> = self
+            .matters
+            .values()
+            .filter(|m| {
+                m.to == *office
+                    && !matches!(
+                        m.status,
+                        Status::Resolved(_) | Status::Returned(_) | Status::Forwarded
+                    )
+            })
+            .collect();
+        queue.sort_by_key(|m| (priority_rank(m.priority), m.steps[0].at.time_ms));
+        queue
     }
 
     /// The departments `district` lists.
@@ -275,6 +338,9 @@ impl Matters {
                 matter.status = Status::Dispatched {
                     departments: known.into_iter().map(|d| (d, false)).collect(),
                 };
+                if d.priority != Priority::Unspecified as i32 {
+                    matter.priority = d.priority;
+                }
                 matter.steps.push(step(log, at, "dispatch"));
                 Ok(())
             }
@@ -302,6 +368,9 @@ impl Matters {
                     _ => return Err(out_of_order(matter, "resolved")),
                 };
                 matter.status = next;
+                matter
+                    .resolutions
+                    .push((r.department_id.clone(), r.result.clone()));
                 matter.steps.push(step(log, at, "resolution"));
                 Ok(())
             }
@@ -324,6 +393,10 @@ impl Matters {
                 "an escalation needs an id and the consultation's result".into(),
             ));
         }
+        // The same entry seen again (delivered, then replicated).
+        if self.matters.contains_key(&at.hash) {
+            return Ok(());
+        }
         let forwards = match &e.forwards {
             None => None,
             Some(_) => {
@@ -343,9 +416,6 @@ impl Matters {
                 Some(previous)
             }
         };
-        if self.matters.contains_key(&at.hash) {
-            return Ok(());
-        }
         let steps = vec![step(log, at, "escalation")];
         self.matters.insert(
             at.hash,
@@ -358,6 +428,8 @@ impl Matters {
                 status: Status::Sent,
                 deadline: None,
                 steps,
+                resolutions: Vec::new(),
+                priority: e.priority,
             },
         );
         Ok(())
@@ -391,12 +463,12 @@ fn out_of_order(matter: &Matter, action: &'static str) -> MatterError {
     }
 }
 
-/// The priority's name.
-pub fn priority_name(p: i32) -> &'static str {
+/// Urgent first, normal last.
+fn priority_rank(p: i32) -> u8 {
     match Priority::try_from(p) {
-        Ok(Priority::Urgent) => "urgent",
-        Ok(Priority::Important) => "important",
-        _ => "normal",
+        Ok(Priority::Urgent) => 0,
+        Ok(Priority::Important) => 1,
+        _ => 2,
     }
 }
 

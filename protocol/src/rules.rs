@@ -343,6 +343,8 @@ pub struct TopicState {
     pub follow_ups: Vec<proto::FollowUp>,
     /// The residents' evaluation.
     pub evaluation: Option<proto::Evaluation>,
+    /// The escalation that took a suggestion up, while it is out.
+    pub escalation: Option<Hash>,
 }
 
 /// Why a promised item shows as overdue in public.
@@ -544,9 +546,10 @@ impl Consultation {
         }
     }
 
-    /// Whether `body` may be the next record, at `time_ms`. Records this
-    /// module has no rules for (charters, escalations and what follows them)
-    /// are accepted here; their own rules live with them.
+    /// Whether `body` may be the next record, at `time_ms`. An escalation
+    /// must carry up a suggestion not yet sent; what follows it (receipts,
+    /// decisions, dispatches, resolutions) has its rules in
+    /// [`crate::escalation`].
     pub fn check(&self, body: &Body, time_ms: i64) -> Result<(), RuleError> {
         match body {
             Body::Participant(p) => self.check_participant(p),
@@ -616,6 +619,21 @@ impl Consultation {
             }
             Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
             Body::Charter(c) => self.check_charter(c),
+            Body::Escalation(e) if e.forwards.is_none() => {
+                let topic = self.topic_in(
+                    &e.topic_id,
+                    "an escalation",
+                    "classified as a suggestion",
+                    |s| s == TopicStatus::Classified(OutcomeClass::Suggestion),
+                )?;
+                if topic.escalation.is_some() {
+                    return Err(RuleError::Duplicate {
+                        kind: "escalation of topic",
+                        id: e.topic_id.clone(),
+                    });
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -803,6 +821,18 @@ impl Consultation {
                 !m.procedure.trim().is_empty(),
             )?;
         }
+        if !m.communities.is_empty() {
+            require(
+                "a meeting with other communities",
+                "the cross-community level",
+                m.level == proto::meeting::MeetingLevel::CrossCommunity as i32,
+            )?;
+            require(
+                "a cross-community meeting",
+                "32-byte community log keys",
+                m.communities.iter().all(|c| c.len() == 32),
+            )?;
+        }
         let date = Date::parse(&m.date)?;
         let mut kinds = std::collections::BTreeSet::new();
         for id in &m.participant_ids {
@@ -949,7 +979,19 @@ impl Consultation {
         require("a notice", "a title", !n.title.trim().is_empty())?;
         require("a notice", "a body", !n.body.trim().is_empty())?;
         if !n.topic_id.is_empty() {
-            self.topic(&n.topic_id)?;
+            let topic = self.topic(&n.topic_id)?;
+            let about_escalation = matches!(
+                proto::notice::Kind::try_from(n.kind),
+                Ok(proto::notice::Kind::Resolution | proto::notice::Kind::Returned)
+            );
+            if about_escalation && topic.escalation.is_none() {
+                return Err(RuleError::TopicStatus {
+                    topic: n.topic_id.clone(),
+                    status: topic.status,
+                    action: "a resolution or return notice",
+                    needs: "escalated",
+                });
+            }
         }
         if let Some(old) = &n.supersedes {
             let hash = Hash::from_slice(&old.hash).map_err(|_| RuleError::Unknown {
@@ -994,6 +1036,7 @@ impl Consultation {
                         supervision: Vec::new(),
                         follow_ups: Vec::new(),
                         evaluation: None,
+                        escalation: None,
                     },
                 );
             }
@@ -1079,6 +1122,30 @@ impl Consultation {
             }
             Body::Notice(n) => {
                 self.notices.insert(at.hash, (at, n.clone()));
+                if let Some(topic) = self.topics.get_mut(&n.topic_id) {
+                    match proto::notice::Kind::try_from(n.kind) {
+                        // The suggestion was carried out above: on to
+                        // follow-up and evaluation.
+                        Ok(proto::notice::Kind::Resolution) => {
+                            topic.status = TopicStatus::Done;
+                            topic.done_ms = Some(at.time_ms);
+                        }
+                        // Sent back: the community consults on it again.
+                        Ok(proto::notice::Kind::Returned) => {
+                            topic.status = TopicStatus::Accepted;
+                            topic.outcome = None;
+                            topic.meeting = None;
+                            topic.classified_ms = None;
+                            topic.escalation = None;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Body::Escalation(e) if e.forwards.is_none() => {
+                if let Some(topic) = self.topics.get_mut(&e.topic_id) {
+                    topic.escalation = Some(at.hash);
+                }
             }
             Body::CatalogueItem(c) => {
                 self.catalogue

@@ -103,6 +103,10 @@ pub(super) enum Action {
         place: String,
         #[serde(default)]
         procedure: String,
+        /// For a cross-community meeting: the communities taking part
+        /// (verifier keys or hex log keys).
+        #[serde(default)]
+        communities: Vec<String>,
     },
     /// Record one of the seven steps.
     Step {
@@ -165,6 +169,48 @@ pub(super) enum Action {
         summary: String,
         #[serde(default)]
         households_visited: u32,
+    },
+    /// Send a suggestion up to the parent office (上报).
+    Escalate {
+        topic: String,
+        /// urgent, important or normal.
+        #[serde(default)]
+        priority: Option<String>,
+    },
+    /// The addressee's decision on an escalated matter: accept, return (with
+    /// a reason) or forward to its own parent.
+    Decide {
+        matter: String,
+        decision: String,
+        #[serde(default)]
+        reason: String,
+        /// YYYY-MM-DD: after it, an open matter shows as overdue.
+        #[serde(default)]
+        deadline: String,
+    },
+    /// Add (or withdraw) a department in the district's directory.
+    Department {
+        id: String,
+        name: String,
+        #[serde(default)]
+        handles: Vec<String>,
+        #[serde(default)]
+        withdrawn: bool,
+    },
+    /// Dispatch a forwarded matter to one department, or to a coordination
+    /// group of several.
+    Dispatch {
+        matter: String,
+        departments: Vec<String>,
+        #[serde(default)]
+        priority: Option<String>,
+    },
+    /// Record the result a department (or the street itself) reports.
+    Resolve {
+        matter: String,
+        result: String,
+        #[serde(default)]
+        department: String,
     },
     /// The residents' evaluation.
     Evaluate {
@@ -330,7 +376,16 @@ impl Action {
                 participants,
                 place,
                 procedure,
+                communities,
             } => {
+                let communities = communities
+                    .iter()
+                    .map(|c| {
+                        crate::parse_log_key(c)
+                            .map(|k| k.to_vec())
+                            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad-key", e))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 let date = match date {
                     Some(date) => date,
                     None => {
@@ -363,6 +418,7 @@ impl Action {
                     participant_ids: participants,
                     place,
                     procedure,
+                    communities,
                 })
             }
             Action::Step {
@@ -444,6 +500,106 @@ impl Action {
                 summary,
                 households_visited,
             }),
+            Action::Escalate { topic, priority } => {
+                let parent = office.parent().ok_or(crate::office::OfficeError::NoParent)?;
+                let priority = match priority {
+                    Some(p) => named(names::priority(&p))?,
+                    None => proto::escalation::Priority::Normal as i32,
+                };
+                let (result, proposed_solution) = office
+                    .read(|s| {
+                        let t = s.topics.get(&topic)?;
+                        let outcome = t.outcome.as_ref()?;
+                        let result = s
+                            .meetings
+                            .get(&outcome.meeting_id)
+                            .and_then(|m| {
+                                m.steps
+                                    .iter()
+                                    .find(|st| st.step == proto::meeting_step::Step::FormResult as i32)
+                            })
+                            .map(|st| st.result.clone())
+                            .filter(|r| !r.trim().is_empty())
+                            .unwrap_or_else(|| t.topic.title.clone());
+                        Some((result, outcome.proposed_solution.clone()))
+                    })
+                    .await
+                    .unwrap_or_default();
+                // Ids are the office's own; prefixing the origin's last part
+                // keeps them apart at the street and the district.
+                let origin = office.store().own_origin();
+                let short = origin.rsplit('/').next().unwrap_or(origin);
+                Body::Escalation(proto::Escalation {
+                    id: format!("{short}/{topic}"),
+                    topic_id: topic,
+                    result,
+                    proposed_solution,
+                    to: parent.to_vec(),
+                    forwards: None,
+                    decision: None,
+                    priority,
+                })
+            }
+            Action::Decide {
+                matter,
+                decision,
+                reason,
+                deadline,
+            } => {
+                if !deadline.is_empty() {
+                    Date::parse(&deadline).map_err(|e| {
+                        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", e.to_string())
+                    })?;
+                }
+                Body::Decision(proto::Decision {
+                    escalation: Some(matter_ref(office, &matter)?),
+                    verdict: named(names::verdict(&decision))?,
+                    reason,
+                    deadline,
+                })
+            }
+            Action::Department {
+                id,
+                name,
+                handles,
+                withdrawn,
+            } => {
+                if own_level != "district" {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "rule",
+                        format!("the department directory is the district's; this is a {own_level} office"),
+                    ));
+                }
+                Body::Department(proto::Department {
+                    id,
+                    name,
+                    handles,
+                    withdrawn,
+                })
+            }
+            Action::Dispatch {
+                matter,
+                departments,
+                priority,
+            } => Body::Dispatch(proto::Dispatch {
+                escalation: Some(matter_ref(office, &matter)?),
+                coordination_group: departments.len() > 1,
+                department_ids: departments,
+                priority: match priority {
+                    Some(p) => named(names::priority(&p))?,
+                    None => 0,
+                },
+            }),
+            Action::Resolve {
+                matter,
+                result,
+                department,
+            } => Body::Resolution(proto::Resolution {
+                escalation: Some(matter_ref(office, &matter)?),
+                result,
+                department_id: department,
+            }),
             Action::Evaluate {
                 topic,
                 satisfied,
@@ -458,6 +614,22 @@ impl Action {
         };
         Ok((body, notice_text))
     }
+}
+
+/// The escalation entry a matter's id (hash, hash prefix or escalation id)
+/// names, among the matters addressed to this office.
+fn matter_ref(office: &Office, query: &str) -> Result<proto::EntryRef, ApiError> {
+    let own = office.store().own_log();
+    office.matters().with(|m| {
+        let matter = m.find(query, Some(&own)).map_err(|e| {
+            ApiError::new(StatusCode::NOT_FOUND, "no-matter", e.to_string())
+        })?;
+        Ok(proto::EntryRef {
+            log: matter.from.to_vec(),
+            sequence: matter.steps[0].at.sequence,
+            hash: matter.id.0.to_vec(),
+        })
+    })
 }
 
 /// The id a response names: the record's own, or the topic's or meeting's
@@ -476,6 +648,14 @@ pub(super) fn record_id(body: &Body) -> String {
         Body::Supervision(s) => s.topic_id.clone(),
         Body::CatalogueItem(c) => c.name.clone(),
         Body::Charter(c) => c.verifier_key.clone(),
+        Body::Escalation(e) => e.id.clone(),
+        Body::Department(d) => d.id.clone(),
+        Body::Decision(proto::Decision { escalation, .. })
+        | Body::Dispatch(proto::Dispatch { escalation, .. })
+        | Body::Resolution(proto::Resolution { escalation, .. }) => escalation
+            .as_ref()
+            .map(|r| hex::encode(&r.hash))
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }

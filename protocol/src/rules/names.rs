@@ -79,6 +79,16 @@ const CLASSES: Table<Class> = &[
     ("promised", Class::Promised),
     ("suggestion", Class::Suggestion),
 ];
+const PRIORITIES: Table<proto::escalation::Priority> = &[
+    ("urgent", proto::escalation::Priority::Urgent),
+    ("important", proto::escalation::Priority::Important),
+    ("normal", proto::escalation::Priority::Normal),
+];
+const VERDICTS: Table<proto::decision::Verdict> = &[
+    ("accept", proto::decision::Verdict::Accept),
+    ("return", proto::decision::Verdict::Return),
+    ("forward", proto::decision::Verdict::Forward),
+];
 
 /// A name that is not one of an enum's names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,6 +150,8 @@ names! {
     outcome_class, outcome_class_name, CLASSES, "outcome class";
     level, level_name, LEVELS, "level";
     charter_action, charter_action_name, CHARTER_ACTIONS, "charter action";
+    priority, priority_name, PRIORITIES, "priority";
+    verdict, verdict_name, VERDICTS, "decision";
 }
 
 #[cfg(test)]

@@ -164,3 +164,75 @@ pub fn progress(
         )
     }
 }
+
+/// The resolution of an escalated suggestion, published where it started
+/// once the resolution has come back down. `handled_by` names who resolved
+/// it (the street, or the district's departments).
+pub fn resolution(
+    topic: &TopicState,
+    result: &str,
+    handled_by: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let title = &topic.topic.title;
+    notice(
+        Kind::Resolution,
+        topic,
+        format!("关于“{title}”建议事项的办理结果公示"),
+        format!(
+            "社区协商形成的建议件“{title}”已提交上级办理。\n办理单位：{handled_by}\n办理结果：{result}\n欢迎居民参加回访和评议。"
+        ),
+        "",
+        sources,
+    )
+}
+
+/// An escalated suggestion sent back, with the reason, published where it
+/// started; the community consults on it again.
+pub fn returned(
+    topic: &TopicState,
+    reason: &str,
+    returned_by: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let title = &topic.topic.title;
+    notice(
+        Kind::Returned,
+        topic,
+        format!("关于“{title}”建议事项退回的说明"),
+        format!(
+            "社区协商形成的建议件“{title}”已由{returned_by}退回。\n退回理由：{reason}\n社区将根据退回意见重新组织协商。"
+        ),
+        "",
+        sources,
+    )
+}
+
+/// A cross-community consultation the street convened, noticed in each
+/// community that takes part.
+pub fn joint_consultation(
+    meeting: &proto::Meeting,
+    street: &str,
+    topics: &[String],
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let mut body = format!(
+        "{street}定于{}以{}方式召开跨社区协商会议，本社区参加。\n议题：{}",
+        meeting.date,
+        form_name(meeting.form),
+        topics.join("；"),
+    );
+    if !meeting.place.trim().is_empty() {
+        body.push_str(&format!("\n地点：{}", meeting.place));
+    }
+    body.push_str(&format!("\n协商程序：{}", meeting.procedure));
+    proto::Notice {
+        kind: Kind::JointConsultation as i32,
+        topic_id: String::new(),
+        title: format!("{street}跨社区协商会议通知"),
+        body,
+        sources,
+        lang: "zh-CN".into(),
+        supersedes: None,
+    }
+}
