@@ -34,7 +34,7 @@ use request::Action;
 /// What the handlers share.
 pub struct ApiState {
     /// The office.
-    pub office: Office,
+    pub office: Arc<Office>,
     /// The API token (hex).
     pub token: String,
     /// The office's name, e.g. 甸柳新村街道第一社区.

@@ -313,15 +313,19 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         requests_per_second: settings.requests_per_second.unwrap_or(500),
         ..Default::default()
     };
+    let office = std::sync::Arc::new(
+        yiyi_node::office::Office::open(store.clone(), private)?.follow_charters(members.clone()),
+    );
+    tokio::spawn(office.clone().keep_reconciled());
     let network = yiyi_node::net::spawn(
         &key,
-        store.clone(),
+        store,
         members.clone(),
         witness.clone(),
+        Some(office.clone()),
         net_config,
     )
     .await?;
-    let office = yiyi_node::office::Office::open(store, private)?.follow_charters(members.clone());
     let level = match config.level {
         Level::District => "district",
         Level::Street => "street",

@@ -26,6 +26,7 @@
 //! through [`NetStatus`].
 
 mod codec;
+mod escalate;
 mod limits;
 mod status;
 
@@ -50,11 +51,13 @@ use yiyi_protocol::witness::{AddCheckpoint, merge_cosignatures};
 use yiyi_protocol::{EntryError, SecretKey, VerifierKey};
 
 use crate::federation::Members;
-use crate::store::{LogKey, Store, StoreError};
+use crate::office::Office;
+use crate::store::{Appended, LogKey, Store, StoreError};
 use crate::witness::{Witness, WitnessFailure};
 
 pub use codec::{
-    MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WITNESS_BYTES, SyncCodec, WitnessCodec,
+    EscalateCodec, MAX_ESCALATION_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WITNESS_BYTES,
+    SyncCodec, WitnessCodec,
 };
 pub use limits::RateLimit;
 pub use status::{LogProgress, NetStatus, PeerInfo};
@@ -63,6 +66,8 @@ pub use status::{LogProgress, NetStatus, PeerInfo};
 pub const SYNC_PROTOCOL: &str = "/yiyi/sync/1";
 /// The witness protocol's name.
 pub const WITNESS_PROTOCOL: &str = "/yiyi/witness/1";
+/// The escalation protocol's name.
+pub const ESCALATE_PROTOCOL: &str = "/yiyi/escalate/1";
 /// The gossip topic of announcements.
 pub const ANNOUNCE_TOPIC: &str = "yiyi/checkpoints/1";
 /// The gossip topic of equivocation proofs.
@@ -139,6 +144,7 @@ struct Behaviour {
     gossipsub: gossipsub::Behaviour,
     sync: request_response::Behaviour<SyncCodec>,
     witness: request_response::Behaviour<WitnessCodec>,
+    escalate: request_response::Behaviour<EscalateCodec>,
 }
 
 /// A running network task.
@@ -159,6 +165,7 @@ pub async fn spawn(
     store: Store,
     members: Members,
     witness: Arc<Witness>,
+    office: Option<Arc<Office>>,
     config: NetConfig,
 ) -> Result<Net, NetError> {
     let keypair = identity(key)?;
@@ -202,6 +209,11 @@ pub async fn spawn(
                 witness: request_response::Behaviour::with_codec(
                     WitnessCodec::default(),
                     [(StreamProtocol::new(WITNESS_PROTOCOL), ProtocolSupport::Full)],
+                    timeout.clone(),
+                ),
+                escalate: request_response::Behaviour::with_codec(
+                    EscalateCodec::default(),
+                    [(StreamProtocol::new(ESCALATE_PROTOCOL), ProtocolSupport::Full)],
                     timeout,
                 ),
             })
@@ -246,6 +258,8 @@ pub async fn spawn(
         store,
         members,
         witness,
+        office,
+        deliveries: HashMap::new(),
         status: status.clone(),
         announcements,
         equivocations,
@@ -288,6 +302,11 @@ struct Task {
     store: Store,
     members: Members,
     witness: Arc<Witness>,
+    /// The office: signs receipts for escalations delivered here, and holds
+    /// the outbox of those sent from here (`None`: a bare replica).
+    office: Option<Arc<Office>>,
+    /// Escalations delivered and not answered yet.
+    deliveries: HashMap<OutboundRequestId, escalate::InFlight>,
     status: NetStatus,
     announcements: IdentTopic,
     equivocations: IdentTopic,
@@ -352,6 +371,7 @@ impl Task {
                     self.announce(periodic);
                     self.catch_up(ticks);
                     self.submit_checkpoint();
+                    self.deliver_due();
                     self.expire_awaiting();
                     if periodic || ticks == 2 {
                         self.redial();
@@ -730,6 +750,34 @@ impl Task {
                 self.witness_in_flight = None;
                 tracing::debug!(%error, "witness request failed");
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Escalate(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    let answer = self.receive_delivery(peer, request).await;
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .escalate
+                        .send_response(channel, answer);
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => self.receipt_came(request_id, response),
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Escalate(
+                request_response::Event::OutboundFailure {
+                    request_id, error, ..
+                },
+            )) => {
+                tracing::debug!(%error, "escalation delivery failed");
+                self.delivery_failed(request_id);
+            }
             _ => {}
         }
     }
@@ -957,7 +1005,7 @@ impl Task {
             match outcome {
                 Ok(appended) => {
                     stored += 1;
-                    self.observe(log, bytes, appended.sequence).await;
+                    self.observe(log, bytes, &appended).await;
                 }
                 Err(StoreError::Rejected(EntryError::WrongPrevious { .. })) => {
                     // Validly signed, but not after our entries: the peer
@@ -1020,7 +1068,8 @@ impl Task {
 
     /// Reacts to a stored entry's body: charters change the federation,
     /// equivocation proofs recorded by others freeze the accused log.
-    async fn observe(&mut self, log: LogKey, bytes: &[u8], sequence: u64) {
+    async fn observe(&mut self, log: LogKey, bytes: &[u8], appended: &Appended) {
+        let sequence = appended.sequence;
         let Some(body) = proto::SignedEntry::decode(bytes)
             .ok()
             .and_then(|s| proto::Entry::decode(s.entry.as_slice()).ok())
@@ -1034,6 +1083,26 @@ impl Task {
             }
             Body::EquivocationProof(proof) => {
                 self.handle_equivocation(proof.clone(), false);
+            }
+            // Steps of escalated matters and cross-community meetings: the
+            // office may have something to publish.
+            Body::Escalation(_)
+            | Body::Receipt(_)
+            | Body::Decision(_)
+            | Body::Dispatch(_)
+            | Body::Resolution(_)
+            | Body::Department(_)
+            | Body::Meeting(_)
+            | Body::Topic(_) => {
+                if let Some(office) = &self.office {
+                    let at = yiyi_protocol::rules::Position {
+                        sequence,
+                        hash: appended.hash,
+                        time_ms: appended.time_ms,
+                    };
+                    office.matters().observe(&log, at, &body);
+                    office.wake();
+                }
             }
             _ => {}
         }

@@ -74,6 +74,8 @@ pub struct Office {
     members: Option<Members>,
     matters: Matters,
     outbox: Outbox,
+    /// Signalled when another office's step may call for a write here.
+    wanted: tokio::sync::Notify,
 }
 
 impl Office {
@@ -105,6 +107,7 @@ impl Office {
             private,
             state: Mutex::new(state),
             members: None,
+            wanted: tokio::sync::Notify::new(),
         })
     }
 
@@ -365,6 +368,37 @@ impl Office {
         self.store.entry(&own, appended.sequence)?.ok_or_else(|| {
             StoreError::Corrupt(format!("the receipt at {} is missing", appended.sequence)).into()
         })
+    }
+
+    /// Asks the reconciling task (see [`Office::keep_reconciled`]) to run.
+    pub fn wake(&self) {
+        self.wanted.notify_one();
+    }
+
+    /// Reconciles now and whenever woken, until the office is dropped by
+    /// everyone else. Failures are logged and retried at the next wake.
+    pub async fn keep_reconciled(self: std::sync::Arc<Self>) {
+        let office = std::sync::Arc::downgrade(&self);
+        drop(self);
+        loop {
+            let Some(this) = office.upgrade() else {
+                return;
+            };
+            match this.reconcile().await {
+                Ok(written) => {
+                    for entry in written {
+                        tracing::info!(sequence = entry.sequence, "recorded what another office's step called for");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "reconciling the escalated matters"),
+            }
+            // A wake during the run is kept by the Notify's permit.
+            let wanted = async { this.wanted.notified().await };
+            tokio::select! {
+                _ = wanted => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            }
+        }
     }
 
     /// Brings what follows from the ledgers up to date, so that neither a

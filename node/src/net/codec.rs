@@ -1,5 +1,5 @@
 //! Framing for yiyi's request-response protocols (`/yiyi/sync/1`,
-//! `/yiyi/witness/1`): a 4-byte big-endian length, then a protobuf message,
+//! `/yiyi/witness/1`, `/yiyi/escalate/1`): a 4-byte big-endian length, then a protobuf message,
 //! with hard caps so that a peer cannot make the node read or allocate
 //! without bound.
 
@@ -10,7 +10,10 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use libp2p::request_response::Codec;
 use prost::Message;
-use yiyi_protocol::proto::{SyncRequest, SyncResponse, WitnessRequest, WitnessResponse};
+use yiyi_protocol::proto::{
+    EscalationDelivery, EscalationReceipt, SyncRequest, SyncResponse, WitnessRequest,
+    WitnessResponse,
+};
 
 /// Largest sync request read.
 pub const MAX_REQUEST_BYTES: usize = 1024;
@@ -18,6 +21,10 @@ pub const MAX_REQUEST_BYTES: usize = 1024;
 pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// Largest witness request or response read.
 pub const MAX_WITNESS_BYTES: usize = yiyi_protocol::witness::MAX_REQUEST_BYTES + 64;
+
+/// Largest escalation delivery or receipt read: an entry, a proof of at
+/// most 64 hashes and a checkpoint fit many times over.
+pub const MAX_ESCALATION_BYTES: usize = 64 * 1024;
 
 /// A length-prefixed protobuf codec with a size cap each way.
 #[derive(Debug)]
@@ -41,6 +48,15 @@ impl<Req, Resp> Clone for Framed<Req, Resp> {
 pub type SyncCodec = Framed<SyncRequest, SyncResponse>;
 /// The witness protocol's codec.
 pub type WitnessCodec = Framed<WitnessRequest, WitnessResponse>;
+
+/// The escalation protocol's codec.
+pub type EscalateCodec = Framed<EscalationDelivery, EscalationReceipt>;
+
+impl Default for EscalateCodec {
+    fn default() -> EscalateCodec {
+        Framed::new(MAX_ESCALATION_BYTES, MAX_ESCALATION_BYTES)
+    }
+}
 
 impl Default for SyncCodec {
     fn default() -> SyncCodec {

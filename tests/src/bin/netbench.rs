@@ -96,6 +96,7 @@ impl BenchNode {
             self.store.clone(),
             self.members.clone(),
             self.witness.clone(),
+            None,
             NetConfig {
                 listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
                 peers,
