@@ -7,7 +7,7 @@
 //! # Layout
 //!
 //! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`,
-//!   `federation`).
+//!   `federation`, `escalation`).
 //! - `client`: requests to a node's API.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 
@@ -83,6 +83,15 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Escalated matters: send a suggestion up; decide, dispatch and resolve what reaches this office.
+    #[command(subcommand)]
+    Escalation(cmd::escalation::EscalationCommand),
+    /// The district's department directory (派单 routing).
+    #[command(subcommand)]
+    Department(cmd::escalation::DepartmentCommand),
+    /// A matter's whole path across levels.
+    #[command(subcommand)]
+    Matter(cmd::escalation::MatterCommand),
     /// The nodes this one is connected to (节点).
     Peers,
     /// The offices of the federation and what this node holds of each ledger.
@@ -214,6 +223,9 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Evaluate(a) => cmd::office::evaluate(a, &client()?, output, lang),
         Command::Notices => cmd::office::notices(&client()?, output),
         Command::Stats { csv } => cmd::office::stats(&client()?, output, csv),
+        Command::Escalation(c) => cmd::escalation::escalation(c, &client()?, output, lang),
+        Command::Department(c) => cmd::escalation::department(c, &client()?, output, lang),
+        Command::Matter(c) => cmd::escalation::matter(c, &client()?, output, lang),
         Command::Peers => cmd::federation::peers(&client()?, output, lang),
         Command::Logs => cmd::federation::logs(&client()?, output, lang),
         Command::Sync(SyncCommand::Status { wait, timeout }) => cmd::federation::status(

@@ -10,6 +10,7 @@
 //! 422 with the rule that refused it, and nothing is written.
 
 mod federation;
+mod matters;
 mod request;
 
 use std::sync::Arc;
@@ -67,6 +68,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
         .route("/api/v1/proofs/inclusion", get(inclusion_proof))
         .route("/api/v1/proofs/consistency", get(consistency_proof))
+        .route("/api/v1/matters", get(matters::list))
+        .route("/api/v1/matters/{id}", get(matters::show))
+        .route("/api/v1/departments", get(matters::departments))
         .route("/api/v1/federation", get(federation::members))
         .route("/api/v1/peers", get(federation::peers))
         .route("/api/v1/sync", get(federation::sync))
@@ -106,6 +110,12 @@ impl From<OfficeError> for ApiError {
         match e {
             OfficeError::Rule(rule) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", rule.to_string())
+            }
+            OfficeError::Matter(e) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "matter", e.to_string())
+            }
+            OfficeError::NoParent => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no-parent", e.to_string())
             }
             OfficeError::Store(StoreError::Rejected(e)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "entry", e.to_string())
@@ -185,7 +195,16 @@ async fn act(
     let status = office
         .read(|s| match &body {
             Body::Meeting(_) | Body::MeetingStep(_) => meeting_status(s, &id),
-            Body::Participant(_) | Body::CatalogueItem(_) => "listed".to_string(),
+            Body::Participant(_) | Body::CatalogueItem(_) | Body::Department(_) => {
+                "listed".to_string()
+            }
+            Body::Escalation(_) => "sent".to_string(),
+            Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => {
+                let hash = yiyi_protocol::merkle::Hash::from_hex(&id).ok();
+                hash.and_then(|h| state.office.matters().with(|m| m.get(&h).map(|m| m.status.name())))
+                    .unwrap_or_default()
+                    .to_string()
+            }
             Body::Charter(c) => s
                 .charters
                 .values()
@@ -205,6 +224,7 @@ async fn act(
         "status": status,
         "entry": entry_json(&recorded.entry),
         "notices": recorded.notices.iter().map(entry_json).collect::<Vec<_>>(),
+        "forwarded": recorded.forwarded.as_ref().map(entry_json),
     })))
 }
 

@@ -249,6 +249,13 @@ pub(crate) enum MeetingCommand {
         participants: Vec<String>,
         #[arg(long, default_value = "")]
         place: String,
+        /// For a cross-community meeting: the procedure the street set.
+        #[arg(long, default_value = "")]
+        procedure: String,
+        /// For a cross-community meeting: a community taking part (its
+        /// verifier key); repeat. Each one notices the meeting.
+        #[arg(long = "community")]
+        communities: Vec<String>,
     },
     /// Record the next of the seven steps (七定).
     Step {
@@ -349,6 +356,14 @@ fn print_recorded(answer: &Value, output: Output, lang: Lang) {
             Lang::En => format!("recorded: {id} (status: {status}), ledger entry {sequence}"),
         }
     );
+    if let Some(forwarded) = answer["forwarded"].as_object() {
+        println!(
+            "{} {} {}",
+            lang.pick("  已转报上级：条目", "  forwarded up: entry"),
+            forwarded["sequence"],
+            forwarded["hash"].as_str().unwrap_or_default()
+        );
+    }
     for notice in answer["notices"].as_array().into_iter().flatten() {
         println!(
             "{} {} {}",
@@ -359,7 +374,8 @@ fn print_recorded(answer: &Value, output: Output, lang: Lang) {
     }
 }
 
-fn act(client: &Client, output: Output, lang: Lang, action: Value) -> anyhow::Result<()> {
+/// Sends an action and prints what was recorded.
+pub(crate) fn act(client: &Client, output: Output, lang: Lang, action: Value) -> anyhow::Result<()> {
     let answer = client.act(action)?;
     print_recorded(&answer, output, lang);
     Ok(())
@@ -577,6 +593,8 @@ pub(crate) fn meeting(
             date,
             participants,
             place,
+            procedure,
+            communities,
         } => act(
             client,
             output,
@@ -584,6 +602,7 @@ pub(crate) fn meeting(
             json!({
                 "action": "meeting", "id": id, "topics": topics, "form": form, "level": level,
                 "date": date, "participants": participants, "place": place,
+                "procedure": procedure, "communities": communities,
             }),
         ),
         MeetingCommand::Step {

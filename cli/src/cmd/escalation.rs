@@ -1,0 +1,376 @@
+//! Escalated matters (上报事项): sending a suggestion up, the street's and
+//! the district's decisions on what reaches them, the district's department
+//! directory, and the whole path of a matter across levels.
+//!
+//! A matter is named by its escalation id (`shunyu/T-7`), by the hex hash
+//! of its escalation entry, or by the first 8 or more digits of it.
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use super::office::{Output, act};
+use crate::client::Client;
+use crate::lang::Lang;
+
+/// `yiyi escalation`.
+#[derive(Subcommand)]
+pub(crate) enum EscalationCommand {
+    /// Send a topic classified as a suggestion (建议件) up to the parent office.
+    Send {
+        /// The topic.
+        topic: String,
+        /// urgent, important or normal
+        #[arg(long, default_value = "normal")]
+        priority: String,
+    },
+    /// The matters this office has to handle (by priority, then age) and the ones it sent.
+    List {
+        /// Every matter the node has seen.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One matter, with its whole path.
+    Show { matter: String },
+    /// Take the matter on: this office handles it and records its resolution.
+    Accept {
+        matter: String,
+        /// YYYY-MM-DD: after it, the matter shows as overdue.
+        #[arg(long, default_value = "")]
+        deadline: String,
+    },
+    /// Send the matter back to the office it came from, with the reason.
+    Return {
+        matter: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Forward the matter to this office's parent, with the decision attached.
+    Forward {
+        matter: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "")]
+        deadline: String,
+    },
+    /// Dispatch a forwarded matter to a department (派单), or to several: a coordination group.
+    Dispatch {
+        matter: String,
+        /// A department's id in the directory; repeat for a coordination group.
+        #[arg(long = "department", required = true)]
+        departments: Vec<String>,
+        /// urgent, important or normal
+        #[arg(long)]
+        priority: Option<String>,
+    },
+    /// Record the result a department (or this office) reports.
+    Resolve {
+        matter: String,
+        #[arg(long)]
+        result: String,
+        /// The department reporting, for a dispatched matter.
+        #[arg(long, default_value = "")]
+        department: String,
+    },
+}
+
+/// `yiyi department`.
+#[derive(Subcommand)]
+pub(crate) enum DepartmentCommand {
+    /// Add a department to the district's directory, with the kinds of matter it handles.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// A kind of matter it handles; repeat.
+        #[arg(long = "handles")]
+        handles: Vec<String>,
+    },
+    /// Withdraw a department from the directory.
+    Withdraw {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// The directory.
+    List,
+}
+
+/// `yiyi matter`.
+#[derive(Subcommand)]
+pub(crate) enum MatterCommand {
+    /// The whole path of a matter across levels: each signed step, who signed it, when, and whether it verifies.
+    Show { matter: String },
+}
+
+/// Runs `yiyi escalation`.
+pub(crate) fn escalation(
+    command: EscalationCommand,
+    client: &Client,
+    output: Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let decide = |matter: String, decision: &str, reason: String, deadline: String| {
+        json!({"action": "decide", "matter": matter, "decision": decision, "reason": reason, "deadline": deadline})
+    };
+    let action = match command {
+        EscalationCommand::Send { topic, priority } => {
+            json!({"action": "escalate", "topic": topic, "priority": priority})
+        }
+        EscalationCommand::List { all } => {
+            let list = client.get(if all {
+                "/api/v1/matters?all=true"
+            } else {
+                "/api/v1/matters"
+            })?;
+            if output.json {
+                println!("{list}");
+            } else {
+                print_list(&list, lang);
+            }
+            return Ok(());
+        }
+        EscalationCommand::Show { matter } => return show(client, &matter, output, lang),
+        EscalationCommand::Accept { matter, deadline } => {
+            decide(matter, "accept", String::new(), deadline)
+        }
+        EscalationCommand::Return { matter, reason } => {
+            decide(matter, "return", reason, String::new())
+        }
+        EscalationCommand::Forward {
+            matter,
+            reason,
+            deadline,
+        } => decide(matter, "forward", reason, deadline),
+        EscalationCommand::Dispatch {
+            matter,
+            departments,
+            priority,
+        } => {
+            json!({"action": "dispatch", "matter": matter, "departments": departments, "priority": priority})
+        }
+        EscalationCommand::Resolve {
+            matter,
+            result,
+            department,
+        } => {
+            json!({"action": "resolve", "matter": matter, "result": result, "department": department})
+        }
+    };
+    act(client, output, lang, action)
+}
+
+/// Runs `yiyi department`.
+pub(crate) fn department(
+    command: DepartmentCommand,
+    client: &Client,
+    output: Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let action = match command {
+        DepartmentCommand::Add { id, name, handles } => {
+            json!({"action": "department", "id": id, "name": name, "handles": handles})
+        }
+        DepartmentCommand::Withdraw { id, name } => {
+            json!({"action": "department", "id": id, "name": name, "withdrawn": true})
+        }
+        DepartmentCommand::List => {
+            let list = client.get("/api/v1/departments")?;
+            if output.json {
+                println!("{list}");
+            } else {
+                for d in list["departments"].as_array().into_iter().flatten() {
+                    let handles: Vec<&str> = d["handles"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    println!(
+                        "{}\t{}\t{}",
+                        d["id"].as_str().unwrap_or_default(),
+                        d["name"].as_str().unwrap_or_default(),
+                        handles.join(lang.pick("、", ", "))
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
+    act(client, output, lang, action)
+}
+
+/// Runs `yiyi matter`.
+pub(crate) fn matter(
+    command: MatterCommand,
+    client: &Client,
+    output: Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    match command {
+        MatterCommand::Show { matter } => show(client, &matter, output, lang),
+    }
+}
+
+fn status_text(status: &str, lang: Lang) -> &'static str {
+    match (status, lang) {
+        ("sent", Lang::Zh) => "已上报，待签收",
+        ("received", Lang::Zh) => "已签收，待处理",
+        ("accepted", Lang::Zh) => "已受理",
+        ("returned", Lang::Zh) => "已退回",
+        ("forwarded", Lang::Zh) => "已转报上级",
+        ("dispatched", Lang::Zh) => "已派单办理",
+        ("resolved", Lang::Zh) => "已办结",
+        ("sent", Lang::En) => "sent, awaiting receipt",
+        ("received", Lang::En) => "received, awaiting decision",
+        ("accepted", Lang::En) => "accepted",
+        ("returned", Lang::En) => "returned",
+        ("forwarded", Lang::En) => "forwarded up",
+        ("dispatched", Lang::En) => "dispatched",
+        ("resolved", Lang::En) => "resolved",
+        _ => "?",
+    }
+}
+
+fn action_text(action: &str, lang: Lang) -> &str {
+    match (action, lang) {
+        ("escalation", Lang::Zh) => "上报",
+        ("receipt", Lang::Zh) => "签收回执",
+        ("accept", Lang::Zh) => "受理",
+        ("return", Lang::Zh) => "退回",
+        ("forward", Lang::Zh) => "转报",
+        ("dispatch", Lang::Zh) => "派单",
+        ("resolution", Lang::Zh) => "办理结果",
+        (other, _) => other,
+    }
+}
+
+fn priority_text(priority: &str, lang: Lang) -> &str {
+    match (priority, lang) {
+        ("urgent", Lang::Zh) => "紧急",
+        ("important", Lang::Zh) => "重要",
+        ("normal", Lang::Zh) => "一般",
+        (other, _) => other,
+    }
+}
+
+fn print_list(list: &Value, lang: Lang) {
+    let matters = list["matters"].as_array().cloned().unwrap_or_default();
+    if matters.is_empty() {
+        println!("{}", lang.pick("没有上报事项。", "No escalated matters."));
+    }
+    for m in &matters {
+        let overdue = if m["overdue"] == true {
+            lang.pick(" 【已逾期】", " [OVERDUE]")
+        } else {
+            ""
+        };
+        println!(
+            "{}  {}  {}  {} → {}  {}{overdue}\n    {}",
+            &m["id"].as_str().unwrap_or_default()[..12.min(m["id"].as_str().unwrap_or_default().len())],
+            m["escalation_id"].as_str().unwrap_or_default(),
+            priority_text(m["priority"].as_str().unwrap_or_default(), lang),
+            m["from"]["name"].as_str().unwrap_or_default(),
+            m["to"]["name"].as_str().unwrap_or_default(),
+            status_text(m["status"].as_str().unwrap_or_default(), lang),
+            m["result"].as_str().unwrap_or_default(),
+        );
+    }
+}
+
+fn show(client: &Client, matter: &str, output: Output, lang: Lang) -> anyhow::Result<()> {
+    let answer = client.get(&format!("/api/v1/matters/{}", urlencode(matter)))?;
+    if output.json {
+        println!("{answer}");
+        return Ok(());
+    }
+    let path = answer["path"].as_array().cloned().unwrap_or_default();
+    if let Some(first) = path.first() {
+        println!(
+            "{} {}\n{} {}\n{} {}",
+            lang.pick("事项：", "Matter:"),
+            first["escalation_id"].as_str().unwrap_or_default(),
+            lang.pick("协商结果：", "Result:"),
+            first["result"].as_str().unwrap_or_default(),
+            lang.pick("解决建议：", "Proposed solution:"),
+            first["proposed_solution"].as_str().unwrap_or_default(),
+        );
+    }
+    let mut all_verify = true;
+    for hop in &path {
+        println!(
+            "\n{} → {}  [{}]",
+            hop["from"]["name"].as_str().unwrap_or_default(),
+            hop["to"]["name"].as_str().unwrap_or_default(),
+            status_text(hop["status"].as_str().unwrap_or_default(), lang),
+        );
+        if let Some(reason) = hop["reason"].as_str().filter(|r| !r.is_empty()) {
+            println!("  {} {reason}", lang.pick("退回理由：", "Reason:"));
+        }
+        for d in hop["departments"].as_array().into_iter().flatten() {
+            println!(
+                "  {} {} {}",
+                lang.pick("承办部门：", "Department:"),
+                d["id"].as_str().unwrap_or_default(),
+                if d["resolved"] == true {
+                    lang.pick("（已办结）", "(resolved)")
+                } else {
+                    lang.pick("（办理中）", "(in hand)")
+                }
+            );
+        }
+        for r in hop["resolutions"].as_array().into_iter().flatten() {
+            println!(
+                "  {} {} {}",
+                lang.pick("办理结果：", "Result:"),
+                r["department"].as_str().unwrap_or_default(),
+                r["result"].as_str().unwrap_or_default()
+            );
+        }
+        for step in hop["steps"].as_array().into_iter().flatten() {
+            let verifies = step["verifies"] == true;
+            all_verify &= verifies;
+            let time = step["time_ms"].as_i64().unwrap_or_default();
+            println!(
+                "  {}  {:<8}  {}  #{}  {}  {}",
+                format_time(time),
+                action_text(step["action"].as_str().unwrap_or_default(), lang),
+                step["office"]["name"].as_str().unwrap_or_default(),
+                step["sequence"],
+                &step["hash"].as_str().unwrap_or_default()[..16],
+                if verifies {
+                    lang.pick("✓ 签名有效", "✓ verifies")
+                } else {
+                    lang.pick("✗ 未能验证", "✗ does not verify")
+                }
+            );
+        }
+    }
+    if !all_verify {
+        anyhow::bail!(
+            "{}",
+            lang.pick(
+                "有步骤未能验证（条目尚未同步到本节点，或签名无效）",
+                "a step does not verify (not replicated to this node yet, or a bad signature)"
+            )
+        );
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM` in Asia/Shanghai (UTC+8, no daylight saving).
+fn format_time(ms: i64) -> String {
+    let date = yiyi_protocol::rules::Date::in_shanghai(ms);
+    let secs = (ms / 1000 + 8 * 3600).rem_euclid(86_400);
+    format!("{date} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
