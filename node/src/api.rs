@@ -201,9 +201,14 @@ async fn act(
             Body::Escalation(_) => "sent".to_string(),
             Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => {
                 let hash = yiyi_protocol::merkle::Hash::from_hex(&id).ok();
-                hash.and_then(|h| state.office.matters().with(|m| m.get(&h).map(|m| m.status.name())))
-                    .unwrap_or_default()
-                    .to_string()
+                hash.and_then(|h| {
+                    state
+                        .office
+                        .matters()
+                        .with(|m| m.get(&h).map(|m| m.status.name()))
+                })
+                .unwrap_or_default()
+                .to_string()
             }
             Body::Charter(c) => s
                 .charters

@@ -347,10 +347,17 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {api}"))?;
     // The first line on stdout says where the API is, the next ones where
-    // peers reach the node (useful with port 0).
-    println!("api http://{}", listener.local_addr()?);
-    for address in &network.listening {
-        println!("p2p {address}/p2p/{}", network.peer_id);
+    // peers reach the node (useful with port 0). Whoever started the node
+    // may stop reading after the line it needs: a closed stdout is no
+    // reason to stop serving.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "api http://{}", listener.local_addr()?);
+        for address in &network.listening {
+            let _ = writeln!(out, "p2p {address}/p2p/{}", network.peer_id);
+        }
+        let _ = out.flush();
     }
     tracing::info!(
         name = state.name,

@@ -60,8 +60,9 @@ impl Inner {
         loop {
             let before = self.deferred.len();
             let rules = &mut self.rules;
-            self.deferred
-                .retain(|(log, at, body)| matches!(rules.apply(log, *at, body), Err(MatterError::Unknown(_))));
+            self.deferred.retain(|(log, at, body)| {
+                matches!(rules.apply(log, *at, body), Err(MatterError::Unknown(_)))
+            });
             if self.deferred.len() == before {
                 return;
             }

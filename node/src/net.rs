@@ -213,7 +213,10 @@ pub async fn spawn(
                 ),
                 escalate: request_response::Behaviour::with_codec(
                     EscalateCodec::default(),
-                    [(StreamProtocol::new(ESCALATE_PROTOCOL), ProtocolSupport::Full)],
+                    [(
+                        StreamProtocol::new(ESCALATE_PROTOCOL),
+                        ProtocolSupport::Full,
+                    )],
                     timeout,
                 ),
             })

@@ -387,7 +387,10 @@ impl Office {
             match this.reconcile().await {
                 Ok(written) => {
                     for entry in written {
-                        tracing::info!(sequence = entry.sequence, "recorded what another office's step called for");
+                        tracing::info!(
+                            sequence = entry.sequence,
+                            "recorded what another office's step called for"
+                        );
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "reconciling the escalated matters"),

@@ -150,7 +150,10 @@ impl Outbox {
 
     /// The signed receipt held for an escalation sent, if it came.
     pub fn receipt(&self, escalation: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.receipts.get(escalation.as_bytes())?.map(|v| v.to_vec()))
+        Ok(self
+            .receipts
+            .get(escalation.as_bytes())?
+            .map(|v| v.to_vec()))
     }
 
     /// Whether the escalation is waiting for its receipt.
@@ -201,7 +204,10 @@ mod tests {
         assert!(retried.iter().any(|p| p.escalation == a && p.attempts == 1));
         outbox.delivered(&a, b"receipt of a").unwrap();
         assert_eq!(outbox.waiting().unwrap().len(), 1);
-        assert_eq!(outbox.receipt(&a).unwrap().as_deref(), Some(&b"receipt of a"[..]));
+        assert_eq!(
+            outbox.receipt(&a).unwrap().as_deref(),
+            Some(&b"receipt of a"[..])
+        );
         assert_eq!(outbox.receipt(&b).unwrap(), None);
         // Once its receipt is held, an escalation is not queued again.
         outbox.push(a, [2; 32], 9_000).unwrap();

@@ -193,14 +193,15 @@ impl Matters {
     pub fn find(&self, query: &str, to: Option<&LogKey>) -> Result<&Matter, MatterError> {
         let query = query.trim();
         let lower = query.to_ascii_lowercase();
-        let by_hash: Vec<&Matter> = if lower.len() >= 8 && lower.bytes().all(|b| b.is_ascii_hexdigit()) {
-            self.matters
-                .values()
-                .filter(|m| m.id.to_hex().starts_with(&lower))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let by_hash: Vec<&Matter> =
+            if lower.len() >= 8 && lower.bytes().all(|b| b.is_ascii_hexdigit()) {
+                self.matters
+                    .values()
+                    .filter(|m| m.id.to_hex().starts_with(&lower))
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let found: Vec<&Matter> = if by_hash.is_empty() {
             let named: Vec<&Matter> = self
                 .matters
@@ -208,8 +209,15 @@ impl Matters {
                 .filter(|m| m.escalation.id == query)
                 .collect();
             match to {
-                Some(to) if named.len() > 1 => {
-                    named.into_iter().filter(|m| m.to == *to).collect()
+                Some(to) if named.len() > 1 => named.into_iter().filter(|m| m.to == *to).collect(),
+                // The hops of one forwarded matter: its first.
+                None if named.len() > 1 => {
+                    let first: Vec<&Matter> = named
+                        .iter()
+                        .copied()
+                        .filter(|m| m.forwards.is_none())
+                        .collect();
+                    if first.len() == 1 { first } else { named }
                 }
                 _ => named,
             }

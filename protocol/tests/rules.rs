@@ -151,6 +151,7 @@ fn meeting(id: &str, topics: &[&str], form: Form, participants: &[&str], date: &
         participant_ids: participants.iter().map(|p| p.to_string()).collect(),
         place: "社区议事厅".into(),
         procedure: String::new(),
+        communities: Vec::new(),
     })
 }
 

@@ -2,6 +2,8 @@
 //! the real `yiyi` and `yiyi-node` binaries, which `cargo test --workspace`
 //! builds before any test runs.
 
+pub mod federation;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -35,6 +37,15 @@ pub fn run(name: &str, args: &[&str]) -> Output {
 /// Standard output as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// Today's date in Asia/Shanghai, as meetings are dated.
+pub fn today() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as i64;
+    yiyi_protocol::rules::Date::in_shanghai(now).to_string()
 }
 
 /// A running `yiyi-node` process on loopback, killed when dropped.
@@ -211,6 +222,66 @@ impl Node {
             "--source",
             "resident",
         ])
+    }
+
+    /// Raises a minor topic, accepts it, consults on it at a card meeting
+    /// today and classifies it as a suggestion (建议件) with this proposed
+    /// solution; the result is published.
+    pub fn consult_to_suggestion(&self, topic: &str, title: &str, solution: &str) {
+        self.propose(topic, title);
+        self.yiyi(&["topic", "accept", topic]);
+        let meeting = format!("M-{topic}");
+        let today = today();
+        self.yiyi(&[
+            "meeting", "schedule", "--id", &meeting, "--topic", topic, "--form", "card", "--date",
+            &today,
+        ]);
+        self.yiyi(&[
+            "meeting",
+            "step",
+            &meeting,
+            "sign-in",
+            "--attendee",
+            "张三,13800000000",
+        ]);
+        for step in [
+            "explain-topic",
+            "introduce-participants",
+            "read-rules",
+            "discuss",
+        ] {
+            self.yiyi(&["meeting", "step", &meeting, step]);
+        }
+        self.yiyi(&[
+            "meeting",
+            "step",
+            &meeting,
+            "form-result",
+            "--result",
+            &format!("居民一致同意：{title}，需上级解决"),
+        ]);
+        self.yiyi(&[
+            "outcome",
+            topic,
+            "--meeting",
+            &meeting,
+            "--class",
+            "suggestion",
+            "--proposed-solution",
+            solution,
+        ]);
+        self.yiyi(&["meeting", "step", &meeting, "publish-result"]);
+    }
+
+    /// The port of the node's libp2p address, to restart it where its
+    /// peers will redial it.
+    pub fn p2p_port(&self) -> String {
+        self.p2p
+            .split('/')
+            .skip_while(|part| *part != "tcp")
+            .nth(1)
+            .expect("a tcp port in the p2p address")
+            .to_owned()
     }
 
     /// Kills the process (SIGKILL), keeping the data directory.

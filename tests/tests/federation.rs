@@ -6,12 +6,12 @@
 //! everywhere.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use yiyi_protocol::checkpoint::{Checkpoint, witnessed_by};
-use yiyi_protocol::merkle::{self, Hash};
-use yiyi_protocol::{SignedNote, VerifierKey, entry};
+use yiyi_protocol::checkpoint::witnessed_by;
+use yiyi_protocol::{SignedNote, VerifierKey};
+use yiyi_tests::federation::{admit, federation, holds, log_of, verify_notice_at, wait_for};
 use yiyi_tests::{Node, binary};
 
 fn get(node: &Node, path: &str) -> Value {
@@ -24,103 +24,6 @@ fn get_text(node: &Node, path: &str) -> Option<String> {
 
 fn yiyi(node: &Node, args: &[&str]) -> Value {
     node.yiyi(args)
-}
-
-fn log_of(vkey: &str) -> String {
-    hex::encode(VerifierKey::parse(vkey).unwrap().public_bytes())
-}
-
-/// Waits up to 60 s for `done`, naming `what` if it never comes.
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-struct Federation {
-    district: Node,
-    streets: Vec<Node>,
-    communities: Vec<Node>,
-}
-
-impl Federation {
-    fn all(&self) -> impl Iterator<Item = &Node> {
-        std::iter::once(&self.district)
-            .chain(&self.streets)
-            .chain(&self.communities)
-    }
-}
-
-fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
-    yiyi(
-        parent,
-        &[
-            "charter",
-            "admit",
-            "--key",
-            &child.vkey,
-            "--name",
-            name,
-            "--level",
-            level,
-        ],
-    );
-}
-
-/// 历下区 with 泉城路街道 (社区一, 社区二) and 大明湖街道 (社区三, 社区四).
-/// Each child dials its parent only; everything else travels through them.
-fn federation() -> Federation {
-    let district = Node::start_level("lixia", "district", &[]);
-    let pinned = |name: &str, level: &str, peer: &Node| {
-        Node::start_init(
-            &[
-                "--level",
-                level,
-                "--name",
-                name,
-                "--district",
-                &district.vkey,
-            ],
-            &["--peer", &peer.p2p],
-        )
-    };
-    let streets: Vec<Node> = ["quancheng", "daminghu"]
-        .iter()
-        .map(|name| pinned(name, "street", &district))
-        .collect();
-    admit(&district, &streets[0], "泉城路街道", "street");
-    admit(&district, &streets[1], "大明湖街道", "street");
-    let communities: Vec<Node> = [("shunyu", 0), ("quanhe", 0), ("daming", 1), ("beiyuan", 1)]
-        .iter()
-        .map(|(name, street)| pinned(name, "community", &streets[*street]))
-        .collect();
-    for (i, community) in communities.iter().enumerate() {
-        admit(
-            &streets[i / 2],
-            community,
-            &format!("社区{}", i + 1),
-            "community",
-        );
-    }
-    let federation = Federation {
-        district,
-        streets,
-        communities,
-    };
-    // Every node learns the whole tree, through the charters it replicates.
-    for node in federation.all() {
-        wait_for("every node to know all seven offices", || {
-            get(node, "/api/v1/federation")["members"]
-                .as_array()
-                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7)
-        });
-    }
-    federation
 }
 
 /// Raises a topic and declines it, which publishes a notice; returns the
@@ -143,58 +46,6 @@ fn publish_notice(node: &Node, id: &str) -> String {
         .as_str()
         .expect("a notice hash")
         .to_owned()
-}
-
-fn holds(node: &Node, hash: &str) -> bool {
-    ureq::get(format!("{}/api/v1/entries/by-hash/{hash}", node.url))
-        .call()
-        .is_ok()
-}
-
-/// Checks at `node`, with nothing but the publisher's key: the entry's
-/// signature, and its inclusion in a checkpoint signed by that key.
-fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {
-    let held = get(node, &format!("/api/v1/entries/by-hash/{hash}"));
-    let bytes = hex::decode(held["bytes"].as_str().unwrap()).unwrap();
-    let verified = entry::verify(&bytes).expect("the notice's signature verifies");
-    assert_eq!(verified.author(), publisher.public_bytes());
-    assert_eq!(verified.hash.to_hex(), hash);
-    let log = hex::encode(publisher.public_bytes());
-    let mut checked = false;
-    wait_for("a checkpoint that covers the notice", || {
-        let Some(note) = get_text(node, &format!("/api/v1/logs/{log}/checkpoint")) else {
-            return false;
-        };
-        let (checkpoint, _) = Checkpoint::open(&note, publisher).expect("signed by the publisher");
-        let index = verified.sequence();
-        if checkpoint.size <= index {
-            return false;
-        }
-        let proof = get(
-            node,
-            &format!(
-                "/api/v1/proofs/inclusion?log={log}&index={index}&size={}",
-                checkpoint.size
-            ),
-        );
-        let proof: Vec<Hash> = proof["proof"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
-            .collect();
-        merkle::verify_inclusion(
-            index,
-            checkpoint.size,
-            &verified.hash,
-            &proof,
-            &checkpoint.root,
-        )
-        .expect("the notice is in the checkpoint");
-        checked = true;
-        true
-    });
-    assert!(checked);
 }
 
 #[test]

@@ -109,9 +109,7 @@ pub(crate) fn escalation(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let decide = |matter: String, decision: &str, reason: String, deadline: String| {
-        json!({"action": "decide", "matter": matter, "decision": decision, "reason": reason, "deadline": deadline})
-    };
+    let decide = |matter: String, decision: &str, reason: String, deadline: String| json!({"action": "decide", "matter": matter, "decision": decision, "reason": reason, "deadline": deadline});
     let action = match command {
         EscalationCommand::Send { topic, priority } => {
             json!({"action": "escalate", "topic": topic, "priority": priority})
@@ -266,7 +264,8 @@ fn print_list(list: &Value, lang: Lang) {
         };
         println!(
             "{}  {}  {}  {} → {}  {}{overdue}\n    {}",
-            &m["id"].as_str().unwrap_or_default()[..12.min(m["id"].as_str().unwrap_or_default().len())],
+            &m["id"].as_str().unwrap_or_default()
+                [..12.min(m["id"].as_str().unwrap_or_default().len())],
             m["escalation_id"].as_str().unwrap_or_default(),
             priority_text(m["priority"].as_str().unwrap_or_default(), lang),
             m["from"]["name"].as_str().unwrap_or_default(),

@@ -375,7 +375,12 @@ fn print_recorded(answer: &Value, output: Output, lang: Lang) {
 }
 
 /// Sends an action and prints what was recorded.
-pub(crate) fn act(client: &Client, output: Output, lang: Lang, action: Value) -> anyhow::Result<()> {
+pub(crate) fn act(
+    client: &Client,
+    output: Output,
+    lang: Lang,
+    action: Value,
+) -> anyhow::Result<()> {
     let answer = client.act(action)?;
     print_recorded(&answer, output, lang);
     Ok(())

@@ -72,7 +72,11 @@ pub(super) async fn list(
 ) -> ApiResult {
     let own = state.office.store().own_log();
     let list = state.office.matters().with(|m| {
-        let mut list: Vec<Value> = m.queue(&own).into_iter().map(|m| matter_json(&state, m)).collect();
+        let mut list: Vec<Value> = m
+            .queue(&own)
+            .into_iter()
+            .map(|m| matter_json(&state, m))
+            .collect();
         let mut rest: Vec<&Matter> = m
             .all()
             .filter(|x| {
@@ -128,7 +132,9 @@ pub(super) async fn show(State(state): State<Arc<ApiState>>, Path(id): Path<Stri
         hop["steps"] = Value::Array(steps);
         hops.push(hop);
     }
-    Ok(axum::Json(json!({ "id": path.first().map(|m| m.id.to_hex()), "path": hops })))
+    Ok(axum::Json(
+        json!({ "id": path.first().map(|m| m.id.to_hex()), "path": hops }),
+    ))
 }
 
 /// The department directory of this node's district (its own, if it is
@@ -140,5 +146,7 @@ pub(super) async fn departments(State(state): State<Arc<ApiState>>) -> ApiResult
             .map(|d| json!({ "id": d.id, "name": d.name, "handles": d.handles }))
             .collect()
     });
-    Ok(axum::Json(json!({ "district": office(&state, &district), "departments": list })))
+    Ok(axum::Json(
+        json!({ "district": office(&state, &district), "departments": list }),
+    ))
 }

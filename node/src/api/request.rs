@@ -381,9 +381,9 @@ impl Action {
                 let communities = communities
                     .iter()
                     .map(|c| {
-                        crate::parse_log_key(c)
-                            .map(|k| k.to_vec())
-                            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad-key", e))
+                        crate::parse_log_key(c).map(|k| k.to_vec()).map_err(|e| {
+                            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad-key", e)
+                        })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let date = match date {
@@ -501,7 +501,9 @@ impl Action {
                 households_visited,
             }),
             Action::Escalate { topic, priority } => {
-                let parent = office.parent().ok_or(crate::office::OfficeError::NoParent)?;
+                let parent = office
+                    .parent()
+                    .ok_or(crate::office::OfficeError::NoParent)?;
                 let priority = match priority {
                     Some(p) => named(names::priority(&p))?,
                     None => proto::escalation::Priority::Normal as i32,
@@ -514,9 +516,9 @@ impl Action {
                             .meetings
                             .get(&outcome.meeting_id)
                             .and_then(|m| {
-                                m.steps
-                                    .iter()
-                                    .find(|st| st.step == proto::meeting_step::Step::FormResult as i32)
+                                m.steps.iter().find(|st| {
+                                    st.step == proto::meeting_step::Step::FormResult as i32
+                                })
                             })
                             .map(|st| st.result.clone())
                             .filter(|r| !r.trim().is_empty())
@@ -568,7 +570,9 @@ impl Action {
                     return Err(ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "rule",
-                        format!("the department directory is the district's; this is a {own_level} office"),
+                        format!(
+                            "the department directory is the district's; this is a {own_level} office"
+                        ),
                     ));
                 }
                 Body::Department(proto::Department {
@@ -621,9 +625,9 @@ impl Action {
 fn matter_ref(office: &Office, query: &str) -> Result<proto::EntryRef, ApiError> {
     let own = office.store().own_log();
     office.matters().with(|m| {
-        let matter = m.find(query, Some(&own)).map_err(|e| {
-            ApiError::new(StatusCode::NOT_FOUND, "no-matter", e.to_string())
-        })?;
+        let matter = m
+            .find(query, Some(&own))
+            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "no-matter", e.to_string()))?;
         Ok(proto::EntryRef {
             log: matter.from.to_vec(),
             sequence: matter.steps[0].at.sequence,

@@ -36,7 +36,11 @@ impl Task {
             }
         };
         for item in due {
-            if self.deliveries.values().any(|d| d.escalation == item.escalation) {
+            if self
+                .deliveries
+                .values()
+                .any(|d| d.escalation == item.escalation)
+            {
                 continue;
             }
             let Some(peer) = peer_of(&item.to).filter(|p| self.connected.contains_key(p)) else {
@@ -155,7 +159,9 @@ impl Task {
         let done = match checked {
             Ok(()) => {
                 tracing::info!(escalation = %sent.escalation.to_hex(), "receipt held");
-                office.outbox().delivered(&sent.escalation, &answer.receipt_entry)
+                office
+                    .outbox()
+                    .delivered(&sent.escalation, &answer.receipt_entry)
             }
             Err(why) => {
                 tracing::warn!(escalation = %sent.escalation.to_hex(), reason = %why, "escalation not received");

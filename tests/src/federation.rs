@@ -1,0 +1,161 @@
+//! A federation of real nodes on loopback, as the integration tests start
+//! it: a district, two streets and four communities, admitted by charter.
+
+use std::time::{Duration, Instant};
+
+use yiyi_protocol::checkpoint::Checkpoint;
+use yiyi_protocol::merkle::{self, Hash};
+use yiyi_protocol::{VerifierKey, entry};
+
+use crate::Node;
+
+/// The hex log key of a verifier key.
+pub fn log_of(vkey: &str) -> String {
+    hex::encode(VerifierKey::parse(vkey).unwrap().public_bytes())
+}
+
+/// Waits up to 60 s for `done`, naming `what` if it never comes.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The seven nodes.
+pub struct Federation {
+    /// 历下区.
+    pub district: Node,
+    /// 泉城路街道, 大明湖街道.
+    pub streets: Vec<Node>,
+    /// 社区一, 社区二 (under the first street), 社区三, 社区四.
+    pub communities: Vec<Node>,
+}
+
+impl Federation {
+    /// Every node, district first.
+    pub fn all(&self) -> impl Iterator<Item = &Node> {
+        std::iter::once(&self.district)
+            .chain(&self.streets)
+            .chain(&self.communities)
+    }
+}
+
+/// Admits `child` by a charter in `parent`'s ledger.
+pub fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
+    parent.yiyi(&[
+        "charter",
+        "admit",
+        "--key",
+        &child.vkey,
+        "--name",
+        name,
+        "--level",
+        level,
+    ]);
+}
+
+/// 历下区 with 泉城路街道 (社区一, 社区二) and 大明湖街道 (社区三, 社区四).
+/// Each child dials its parent only; everything else travels through them.
+pub fn federation() -> Federation {
+    let district = Node::start_level("lixia", "district", &[]);
+    let pinned = |name: &str, level: &str, peer: &Node| {
+        Node::start_init(
+            &[
+                "--level",
+                level,
+                "--name",
+                name,
+                "--district",
+                &district.vkey,
+            ],
+            &["--peer", &peer.p2p],
+        )
+    };
+    let streets: Vec<Node> = ["quancheng", "daminghu"]
+        .iter()
+        .map(|name| pinned(name, "street", &district))
+        .collect();
+    admit(&district, &streets[0], "泉城路街道", "street");
+    admit(&district, &streets[1], "大明湖街道", "street");
+    let communities: Vec<Node> = [("shunyu", 0), ("quanhe", 0), ("daming", 1), ("beiyuan", 1)]
+        .iter()
+        .map(|(name, street)| pinned(name, "community", &streets[*street]))
+        .collect();
+    for (i, community) in communities.iter().enumerate() {
+        admit(
+            &streets[i / 2],
+            community,
+            &format!("社区{}", i + 1),
+            "community",
+        );
+    }
+    let federation = Federation {
+        district,
+        streets,
+        communities,
+    };
+    // Every node learns the whole tree, through the charters it replicates.
+    for node in federation.all() {
+        wait_for("every node to know all seven offices", || {
+            node.get("/api/v1/federation")["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7)
+        });
+    }
+    federation
+}
+
+/// Whether `node` holds the entry with this hash.
+pub fn holds(node: &Node, hash: &str) -> bool {
+    ureq::get(format!("{}/api/v1/entries/by-hash/{hash}", node.url))
+        .call()
+        .is_ok()
+}
+
+/// Checks at `node`, with nothing but the publisher's key: the entry's
+/// signature, and its inclusion in a checkpoint signed by that key.
+pub fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {
+    let held = node.get(&format!("/api/v1/entries/by-hash/{hash}"));
+    let bytes = hex::decode(held["bytes"].as_str().unwrap()).unwrap();
+    let verified = entry::verify(&bytes).expect("the notice's signature verifies");
+    assert_eq!(verified.author(), publisher.public_bytes());
+    assert_eq!(verified.hash.to_hex(), hash);
+    let log = hex::encode(publisher.public_bytes());
+    let mut checked = false;
+    wait_for("a checkpoint that covers the notice", || {
+        let Some(note) = node.get_text(&format!("/api/v1/logs/{log}/checkpoint")) else {
+            return false;
+        };
+        let (checkpoint, _) = Checkpoint::open(&note, publisher).expect("signed by the publisher");
+        let index = verified.sequence();
+        if checkpoint.size <= index {
+            return false;
+        }
+        let proof = node.get(&format!(
+            "/api/v1/proofs/inclusion?log={log}&index={index}&size={}",
+            checkpoint.size
+        ));
+        let proof: Vec<Hash> = proof["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
+            .collect();
+        merkle::verify_inclusion(
+            index,
+            checkpoint.size,
+            &verified.hash,
+            &proof,
+            &checkpoint.root,
+        )
+        .expect("the notice is in the checkpoint");
+        checked = true;
+        true
+    });
+    assert!(checked);
+}
