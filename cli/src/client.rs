@@ -56,6 +56,16 @@ impl Client {
         Ok(Client { base, token, agent })
     }
 
+    /// A client for the node at `base`, acting with `token`.
+    pub(crate) fn at(base: &str, token: Option<String>) -> Client {
+        Client::new(&NodeArgs {
+            node: Some(base.to_owned()),
+            token,
+            data: None,
+        })
+        .expect("no file is read without --data")
+    }
+
     fn answer(
         &self,
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub(crate) mod demo;
 pub(crate) mod escalation;
 pub(crate) mod federation;
 pub(crate) mod key;

@@ -7,7 +7,7 @@
 //! # Layout
 //!
 //! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`,
-//!   `federation`, `escalation`).
+//!   `federation`, `escalation`, `demo`).
 //! - `client`: requests to a node's API.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 
@@ -92,6 +92,18 @@ enum Command {
     /// A matter's whole path across levels.
     #[command(subcommand)]
     Matter(cmd::escalation::MatterCommand),
+    /// Start a district, two streets and four communities on this machine and run a consultation with an escalation through them.
+    Demo {
+        /// Where the nodes keep their data (wiped if an earlier demo made it).
+        #[arg(long, default_value = "yiyi-demo")]
+        dir: PathBuf,
+        /// The district's API port; the others follow it.
+        #[arg(long, default_value_t = 8111)]
+        base_port: u16,
+        /// Stop the nodes once the story is told.
+        #[arg(long)]
+        exit: bool,
+    },
     /// The nodes this one is connected to (节点).
     Peers,
     /// The offices of the federation and what this node holds of each ledger.
@@ -226,6 +238,11 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Escalation(c) => cmd::escalation::escalation(c, &client()?, output, lang),
         Command::Department(c) => cmd::escalation::department(c, &client()?, output, lang),
         Command::Matter(c) => cmd::escalation::matter(c, &client()?, output, lang),
+        Command::Demo {
+            dir,
+            base_port,
+            exit,
+        } => cmd::demo::run(&dir, base_port, exit, lang),
         Command::Peers => cmd::federation::peers(&client()?, output, lang),
         Command::Logs => cmd::federation::logs(&client()?, output, lang),
         Command::Sync(SyncCommand::Status { wait, timeout }) => cmd::federation::status(

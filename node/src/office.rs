@@ -575,3 +575,57 @@ fn entry_ref(log: &LogKey, at: &Position) -> EntryRef {
         hash: at.hash.0.to_vec(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yiyi_protocol::{ChainHead, SecretKey};
+
+    fn open(dir: &std::path::Path, key: &SecretKey) -> Office {
+        let store = Store::open(&dir.join("ledger"), key.clone()).unwrap();
+        let private = PrivateStore::open(&dir.join("private")).unwrap();
+        Office::open(store, private).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_repeated_delivery_gets_the_same_receipt_even_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let street = SecretKey::generate("yiyi/lixia/quancheng").unwrap();
+        let community = SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap();
+        let from = *community.public_bytes();
+        // The community's escalation, as delivered (its log is not
+        // replicated here: only the delivered entry is known).
+        let signed = entry::sign(
+            &ChainHead::default().next_entry(
+                community.public_bytes(),
+                1,
+                Body::Escalation(proto::Escalation {
+                    id: "shunyu/T-1".into(),
+                    topic_id: "T-1".into(),
+                    result: "增设公交站点".into(),
+                    to: street.public_bytes().to_vec(),
+                    ..Default::default()
+                }),
+            ),
+            &community,
+        )
+        .unwrap();
+        let delivered = entry::verify(&signed.bytes).unwrap();
+
+        let office = open(dir.path(), &street);
+        let first = office.receive(&from, &delivered).await.unwrap();
+        let again = office.receive(&from, &delivered).await.unwrap();
+        assert_eq!(first, again);
+        drop(office);
+
+        // After a restart the receipt in the own ledger waits for its
+        // escalation, which the next delivery brings.
+        let office = open(dir.path(), &street);
+        let after_restart = office.receive(&from, &delivered).await.unwrap();
+        assert_eq!(first, after_restart);
+        let own = office.store().own_log();
+        assert_eq!(office.store().state(&own).unwrap().head.size, 1);
+        let receipt = entry::verify(&first).unwrap();
+        assert!(matches!(receipt.entry.body, Some(Body::Receipt(_))));
+    }
+}

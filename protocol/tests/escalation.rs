@@ -363,3 +363,82 @@ mod delivery {
         ));
     }
 }
+
+#[test]
+fn matters_are_found_by_id_or_hash_queued_by_priority_and_flagged_overdue() {
+    let mut clock = Clock(0);
+    let mut m = Matters::new();
+    let priority = |p: proto::escalation::Priority, id: &str| {
+        let Body::Escalation(mut e) = escalation(STREET) else {
+            unreachable!()
+        };
+        e.priority = p as i32;
+        e.id = id.into();
+        Body::Escalation(e)
+    };
+    let normal = clock.next();
+    m.apply(
+        &COMMUNITY,
+        normal,
+        &priority(proto::escalation::Priority::Normal, "c/T-1"),
+    )
+    .unwrap();
+    let urgent = clock.next();
+    m.apply(
+        &COMMUNITY,
+        urgent,
+        &priority(proto::escalation::Priority::Urgent, "c/T-2"),
+    )
+    .unwrap();
+    let older_urgent = Position {
+        time_ms: 0,
+        ..clock.next()
+    };
+    m.apply(
+        &COMMUNITY,
+        older_urgent,
+        &priority(proto::escalation::Priority::Urgent, "c/T-3"),
+    )
+    .unwrap();
+    // The same entry again (delivered, then replicated) changes nothing.
+    m.apply(
+        &COMMUNITY,
+        urgent,
+        &priority(proto::escalation::Priority::Urgent, "c/T-2"),
+    )
+    .unwrap();
+    let queue: Vec<Hash> = m.queue(&STREET).iter().map(|x| x.id).collect();
+    assert_eq!(queue, [older_urgent.hash, urgent.hash, normal.hash]);
+
+    assert_eq!(m.find("c/T-2", Some(&STREET)).unwrap().id, urgent.hash);
+    assert_eq!(
+        m.find(&normal.hash.to_hex()[..10], None).unwrap().id,
+        normal.hash
+    );
+    assert!(matches!(
+        m.find("c/T-9", None),
+        Err(MatterError::Unknown(_))
+    ));
+
+    // Accepted with a deadline: overdue once it passes, not once resolved.
+    m.apply(&STREET, clock.next(), &receipt(&normal, COMMUNITY))
+        .unwrap();
+    m.apply(
+        &STREET,
+        clock.next(),
+        &decision(&normal, COMMUNITY, Verdict::Accept, ""),
+    )
+    .unwrap();
+    let matter = m.get(&normal.hash).unwrap();
+    assert!(!matter.overdue(Date::parse("2026-12-31").unwrap()));
+    assert!(matter.overdue(Date::parse("2027-01-01").unwrap()));
+    m.apply(&STREET, clock.next(), &resolution(&normal, COMMUNITY, ""))
+        .unwrap();
+    let matter = m.get(&normal.hash).unwrap();
+    assert!(!matter.overdue(Date::parse("2027-01-01").unwrap()));
+    assert_eq!(
+        matter.resolutions,
+        [(String::new(), "已增设站点".to_string())]
+    );
+    assert_eq!(m.queue(&STREET).len(), 2);
+}

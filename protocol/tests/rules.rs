@@ -371,6 +371,64 @@ fn immediate_shelved_reopened_and_suggestion_lives() {
         TopicStatus::Classified(OutcomeClass::Suggestion)
     );
 
+    // Only a suggestion is escalated, and only once while it is out.
+    let up = |topic: &str| {
+        Body::Escalation(proto::Escalation {
+            id: format!("c/{topic}"),
+            topic_id: topic.into(),
+            result: "上报".into(),
+            to: vec![2; 32],
+            ..Default::default()
+        })
+    };
+    assert!(matches!(
+        office.refused(up("T-light")),
+        RuleError::TopicStatus { .. }
+    ));
+    office.ok(up("T-bus"));
+    assert!(matches!(
+        office.refused(up("T-bus")),
+        RuleError::Duplicate { .. }
+    ));
+    let notice = |kind: proto::notice::Kind, topic: &str| {
+        Body::Notice(proto::Notice {
+            kind: kind as i32,
+            topic_id: topic.into(),
+            title: "公示".into(),
+            body: "正文".into(),
+            ..Default::default()
+        })
+    };
+    // A resolution notice only for a topic that went up.
+    assert!(matches!(
+        office.refused(notice(proto::notice::Kind::Resolution, "T-light")),
+        RuleError::TopicStatus { .. }
+    ));
+    // Returned: consulted on again, and may go up again after that.
+    office.ok(notice(proto::notice::Kind::Returned, "T-bus"));
+    assert_eq!(office.status("T-bus"), TopicStatus::Accepted);
+    assert!(office.state.topics["T-bus"].escalation.is_none());
+    office.ok(meeting(
+        "M-again",
+        &["T-bus"],
+        Form::Card,
+        &["P-committee"],
+        &office.today(),
+    ));
+    steps_until(&mut office, "M-again", Some(Step::PublishResult));
+    office.ok(outcome(
+        "T-bus",
+        "M-again",
+        proto::outcome::Class::Suggestion,
+    ));
+    office.ok(step("M-again", Step::PublishResult));
+    office.ok(up("T-bus"));
+    // Resolved above: on to follow-up and evaluation.
+    office.ok(notice(proto::notice::Kind::Resolution, "T-bus"));
+    assert_eq!(office.status("T-bus"), TopicStatus::Done);
+    office.ok(follow_up("T-bus"));
+    office.ok(evaluation("T-bus", (10, 2, 0)));
+
     // The shelved topic is reopened by a new consultation.
     let mut reopened = topic("T-parking-2", proto::Scale::Minor);
     if let Body::Topic(t) = &mut reopened {

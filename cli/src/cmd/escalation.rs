@@ -8,6 +8,7 @@
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use super::federation::pad;
 use super::office::{Output, act};
 use crate::client::Client;
 use crate::lang::Lang;
@@ -309,7 +310,11 @@ fn show(client: &Client, matter: &str, output: Output, lang: Lang) -> anyhow::Re
             println!(
                 "  {} {} {}",
                 lang.pick("承办部门：", "Department:"),
-                d["id"].as_str().unwrap_or_default(),
+                d["name"]
+                    .as_str()
+                    .filter(|n| !n.is_empty())
+                    .or(d["id"].as_str())
+                    .unwrap_or_default(),
                 if d["resolved"] == true {
                     lang.pick("（已办结）", "(resolved)")
                 } else {
@@ -321,7 +326,11 @@ fn show(client: &Client, matter: &str, output: Output, lang: Lang) -> anyhow::Re
             println!(
                 "  {} {} {}",
                 lang.pick("办理结果：", "Result:"),
-                r["department"].as_str().unwrap_or_default(),
+                r["department_name"]
+                    .as_str()
+                    .filter(|n| !n.is_empty())
+                    .or(r["department"].as_str())
+                    .unwrap_or_default(),
                 r["result"].as_str().unwrap_or_default()
             );
         }
@@ -330,10 +339,13 @@ fn show(client: &Client, matter: &str, output: Output, lang: Lang) -> anyhow::Re
             all_verify &= verifies;
             let time = step["time_ms"].as_i64().unwrap_or_default();
             println!(
-                "  {}  {:<8}  {}  #{}  {}  {}",
+                "  {}  {}  {}  #{:<4} {}  {}",
                 format_time(time),
-                action_text(step["action"].as_str().unwrap_or_default(), lang),
-                step["office"]["name"].as_str().unwrap_or_default(),
+                pad(
+                    action_text(step["action"].as_str().unwrap_or_default(), lang),
+                    10
+                ),
+                pad(step["office"]["name"].as_str().unwrap_or_default(), 12),
                 step["sequence"],
                 &step["hash"].as_str().unwrap_or_default()[..16],
                 if verifies {

@@ -101,7 +101,8 @@ pub(crate) fn logs(client: &Client, output: Output, lang: Lang) -> anyhow::Resul
 }
 
 /// Pads `text` to `width` terminal columns; Chinese characters take two.
-fn pad(text: &str, width: usize) -> String {
+/// `text` padded to `width` terminal cells (CJK characters take two).
+pub(crate) fn pad(text: &str, width: usize) -> String {
     let wide = |c: char| {
         matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3
             | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)

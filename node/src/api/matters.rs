@@ -34,10 +34,18 @@ fn matter_json(state: &ApiState, m: &Matter) -> Value {
         Status::Resolved(result) => (String::new(), result.clone()),
         _ => (String::new(), String::new()),
     };
+    let department_name = |id: &str| {
+        state.office.matters().with(|all| {
+            all.departments(&m.to)
+                .find(|d| d.id == id)
+                .map(|d| d.name.clone())
+                .unwrap_or_default()
+        })
+    };
     let departments: Vec<Value> = match &m.status {
         Status::Dispatched { departments } => departments
             .iter()
-            .map(|(id, done)| json!({ "id": id, "resolved": done }))
+            .map(|(id, done)| json!({ "id": id, "name": department_name(id), "resolved": done }))
             .collect(),
         _ => Vec::new(),
     };
@@ -52,7 +60,11 @@ fn matter_json(state: &ApiState, m: &Matter) -> Value {
         "status": m.status.name(),
         "reason": reason,
         "resolution": result,
-        "resolutions": m.resolutions.iter().map(|(d, r)| json!({"department": d, "result": r})).collect::<Vec<_>>(),
+        "resolutions": m.resolutions.iter().map(|(d, r)| json!({
+            "department": d,
+            "department_name": department_name(d),
+            "result": r,
+        })).collect::<Vec<_>>(),
         "departments": departments,
         "priority": names::priority_name(m.priority),
         "deadline": m.deadline.map(|d| d.to_string()),

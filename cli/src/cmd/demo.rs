@@ -1,0 +1,428 @@
+//! `yiyi demo`: a district, two streets and four communities on this
+//! machine, each a real `yiyi-node` process with its own embedded storage,
+//! talking libp2p on loopback. A community consults on a matter beyond its
+//! power, sends it up; the street forwards it; the district dispatches it
+//! to two departments, which resolve it; the resolution comes back down and
+//! is published where it started. The demo tells what happened and where
+//! to look, and keeps the nodes serving until Ctrl-C.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+
+use super::federation::pad;
+use crate::client::Client;
+use crate::lang::Lang;
+
+/// Marks a directory the demo made, so that it may wipe it next time.
+const MARKER: &str = ".yiyi-demo";
+
+/// One office of the demo.
+struct Office {
+    name: &'static str,
+    slug: &'static str,
+    level: &'static str,
+    /// Index of the parent office in the list.
+    parent: Option<usize>,
+}
+
+const OFFICES: [Office; 7] = [
+    Office {
+        name: "历下区",
+        slug: "lixia",
+        level: "district",
+        parent: None,
+    },
+    Office {
+        name: "泉城路街道",
+        slug: "quancheng",
+        level: "street",
+        parent: Some(0),
+    },
+    Office {
+        name: "大明湖街道",
+        slug: "daminghu",
+        level: "street",
+        parent: Some(0),
+    },
+    Office {
+        name: "舜玉社区",
+        slug: "shunyu",
+        level: "community",
+        parent: Some(1),
+    },
+    Office {
+        name: "泉河社区",
+        slug: "quanhe",
+        level: "community",
+        parent: Some(1),
+    },
+    Office {
+        name: "大明社区",
+        slug: "daming",
+        level: "community",
+        parent: Some(2),
+    },
+    Office {
+        name: "北苑社区",
+        slug: "beiyuan",
+        level: "community",
+        parent: Some(2),
+    },
+];
+
+/// A running node.
+struct Node {
+    child: Child,
+    api: String,
+    p2p: String,
+    vkey: String,
+    data: PathBuf,
+}
+
+impl Node {
+    fn client(&self) -> anyhow::Result<Client> {
+        let token = std::fs::read_to_string(self.data.join("api.token"))
+            .with_context(|| format!("reading the token in {}", self.data.display()))?;
+        Ok(Client::at(&self.api, Some(token.trim().to_owned())))
+    }
+}
+
+/// The nodes; stopped (SIGTERM, then SIGKILL) when dropped.
+struct Nodes(Vec<Node>);
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for node in &self.0 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &node.child.id().to_string()])
+                .status();
+        }
+        for node in &mut self.0 {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                if let Ok(Some(_)) = node.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = node.child.kill();
+            let _ = node.child.wait();
+        }
+    }
+}
+
+/// Runs the demo in `dir`, with the APIs on ports from `base_port`.
+pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow::Result<()> {
+    let node_bin = node_binary()?;
+    prepare(dir)?;
+    let say = |zh: &str, en: &str| println!("{}", lang.pick(zh, en));
+
+    say(
+        "== 启动联邦：1 个区、2 个街道、4 个社区，每个节点一个进程、一个内嵌数据库",
+        "== Starting the federation: 1 district, 2 streets, 4 communities, one process and one embedded database each",
+    );
+    let mut nodes = Nodes(Vec::new());
+    for (i, office) in OFFICES.iter().enumerate() {
+        let data = dir.join(office.slug);
+        let mut init = Command::new(&node_bin);
+        init.args(["init", "--data"])
+            .arg(&data)
+            .args(["--level", office.level, "--name", office.name])
+            .args(["--origin", &origin(i)]);
+        if i > 0 {
+            init.args(["--district", &nodes.0[0].vkey]);
+        }
+        let out = init.output().context("running yiyi-node init")?;
+        if !out.status.success() {
+            bail!(
+                "yiyi-node init failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let vkey = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let api = format!("127.0.0.1:{}", base_port + i as u16);
+        let mut run = Command::new(&node_bin);
+        run.args(["run", "--data"]).arg(&data).args([
+            "--api",
+            &api,
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+        ]);
+        if let Some(parent) = office.parent {
+            run.args(["--peer", &nodes.0[parent].p2p]);
+        }
+        let log = std::fs::File::create(dir.join(format!("{}.log", office.slug)))?;
+        let mut child = run
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .context("starting yiyi-node")?;
+        let mut lines = BufReader::new(child.stdout.take().context("the node's stdout")?);
+        let mut first = String::new();
+        let mut second = String::new();
+        lines.read_line(&mut first)?;
+        lines.read_line(&mut second)?;
+        let (Some(api), Some(p2p)) = (
+            first.trim().strip_prefix("api "),
+            second.trim().strip_prefix("p2p "),
+        ) else {
+            let _ = child.kill();
+            bail!(
+                "{} did not start (is port {} free? try --base-port); see {}",
+                office.name,
+                base_port + i as u16,
+                dir.join(format!("{}.log", office.slug)).display()
+            );
+        };
+        println!("  {} {} {api}", pad(office.name, 12), pad(office.level, 10));
+        nodes.0.push(Node {
+            child,
+            api: api.to_owned(),
+            p2p: p2p.to_owned(),
+            vkey,
+            data,
+        });
+    }
+    let n = &nodes.0;
+    for (i, office) in OFFICES.iter().enumerate() {
+        if let Some(parent) = office.parent {
+            n[parent].client()?.act(json!({
+                "action": "charter", "charter": "admit", "key": n[i].vkey,
+                "name": office.name, "level": office.level,
+            }))?;
+        }
+    }
+    for node in n {
+        wait("the federation to form", || {
+            Ok(node.client()?.get("/api/v1/federation")?["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7))
+        })?;
+    }
+    say(
+        "  各级以章程（charter）接纳下级，每个节点都从区的公钥验证了整棵树。",
+        "  Each office admitted its children by charter; every node checked the tree back to the district's key.",
+    );
+
+    let (district, street, community) = (n[0].client()?, n[1].client()?, n[3].client()?);
+    say(
+        "\n== 舜玉社区：居民提出“增开公交线路”，按七定程序协商",
+        "\n== 舜玉社区: residents ask for a new bus line; a consultation in seven steps",
+    );
+    for (id, kind, name) in [
+        ("P-party", "party-organisation", "舜玉社区党委"),
+        ("P-committee", "residents-committee", "舜玉社区居委会"),
+        ("P-reps", "resident-representative", "居民代表"),
+    ] {
+        community.act(json!({"action": "participant", "id": id, "kind": kind, "name": name}))?;
+    }
+    community.act(json!({
+        "action": "topic", "id": "T-bus", "title": "增开公交线路",
+        "summary": "小区北门距最近公交站1.5公里，老人出行不便", "category": "public-affairs",
+        "scale": "major", "source": "resident", "raised_by": {"name": "王五", "phone": "13700000000"},
+    }))?;
+    community.act(json!({"action": "accept", "topic": "T-bus"}))?;
+    let today = today();
+    community.act(json!({
+        "action": "meeting", "id": "M-bus", "topics": ["T-bus"], "form": "meeting", "date": today,
+        "participants": ["P-party", "P-committee", "P-reps"], "place": "社区议事厅",
+    }))?;
+    community.act(json!({
+        "action": "step", "meeting": "M-bus", "step": "sign-in",
+        "attendees": [{"name": "张三", "phone": "13800000000"}, {"name": "李四", "phone": "13900000000"}],
+    }))?;
+    for step in [
+        "explain-topic",
+        "introduce-participants",
+        "read-rules",
+        "discuss",
+    ] {
+        community.act(json!({"action": "step", "meeting": "M-bus", "step": step}))?;
+    }
+    community.act(json!({
+        "action": "step", "meeting": "M-bus", "step": "form-result",
+        "result": "居民一致希望增开经过小区北门的公交线路，超出社区职权，作为建议件上报",
+    }))?;
+    community.act(json!({
+        "action": "outcome", "topic": "T-bus", "meeting": "M-bus", "class": "suggestion",
+        "proposed_solution": "请区交通运输局调整线路，在小区北门增设站点",
+    }))?;
+    community.act(json!({"action": "step", "meeting": "M-bus", "step": "publish-result"}))?;
+    say(
+        "  结果分类为建议件（超出社区职权），协商结果已公示；签到名单只存在社区节点，台账中只有承诺值。",
+        "  Classified as a suggestion (beyond the community's power) and published; the sign-in sheet stays on the community's node, the ledger holds only its commitment.",
+    );
+
+    let sent =
+        community.act(json!({"action": "escalate", "topic": "T-bus", "priority": "important"}))?;
+    let matter = sent["id"].as_str().unwrap_or("shunyu/T-bus").to_owned();
+    wait("the street's receipt", || {
+        Ok(
+            community.get(&format!("/api/v1/matters/{}", encode(&matter)))?["path"][0]["receipt_held"]
+                == true,
+        )
+    })?;
+    say(
+        "\n== 上报：社区在台账中记录上报，经 /yiyi/escalate/1 连同包含证明送达泉城路街道；街道验证后签收，回执已回到社区",
+        "\n== Escalation: recorded in the community's ledger, delivered with its inclusion proof over /yiyi/escalate/1; the street verified it and signed a receipt, now held by the community",
+    );
+    let forwarded = street.act(json!({
+        "action": "decide", "matter": matter, "decision": "forward",
+        "reason": "涉及公交线网调整，超出街道职权", "deadline": today_plus(30),
+    }))?;
+    let hop = forwarded["forwarded"]["hash"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    wait("the district's receipt", || {
+        Ok(district.get(&format!("/api/v1/matters/{hop}"))?["path"][1]["status"] == "received")
+    })?;
+    say(
+        "== 转报：街道工委决定转报区里，区节点签收",
+        "== Forwarded: the street working committee sent it on to the district, which signed its receipt",
+    );
+    for (id, name, handles) in [
+        ("jtj", "区交通运输局", "公交线路"),
+        ("zjj", "区住房和城乡建设局", "道路与站台设施"),
+    ] {
+        district
+            .act(json!({"action": "department", "id": id, "name": name, "handles": [handles]}))?;
+    }
+    district.act(json!({
+        "action": "dispatch", "matter": hop, "departments": ["jtj", "zjj"], "priority": "important",
+    }))?;
+    say(
+        "== 派单：区里按部门目录把事项派给交通运输局和住建局，组成协调专班",
+        "== Dispatched: the district routed it by its department directory to two departments, a coordination group",
+    );
+    district.act(json!({
+        "action": "resolve", "matter": hop, "department": "jtj",
+        "result": "已调整102路走向，在小区北门增设站点",
+    }))?;
+    district.act(json!({
+        "action": "resolve", "matter": hop, "department": "zjj", "result": "已建成港湾式站台",
+    }))?;
+    wait("the resolution notice at the community", || {
+        Ok(community.get("/api/v1/topics/T-bus")?["status"] == "done")
+    })?;
+    say(
+        "== 办结：两个部门报告结果；结果经复制回到社区，社区节点自动公示办理结果，议题进入回访评价",
+        "== Resolved: both departments reported; the results came down by replication, the community's node published the resolution notice, and the topic moved on to evaluation",
+    );
+
+    let notices = community.get("/api/v1/notices")?;
+    if let Some(last) = notices["notices"].as_array().and_then(|n| n.last()) {
+        println!(
+            "\n{}\n  {}\n  {}",
+            lang.pick(
+                "== 社区公示栏上的最新公示",
+                "== The latest notice on the community's board"
+            ),
+            last["title"].as_str().unwrap_or_default(),
+            last["body"]
+                .as_str()
+                .unwrap_or_default()
+                .replace('\n', "\n  ")
+        );
+    }
+    let c = &n[3].api;
+    println!(
+        "\n{}\n  yiyi --node {c} matter show {matter}\n  yiyi --node {c} notices\n  yiyi --node {} escalation list --all\n  yiyi --node {c} logs\n  curl {c}/api/v1/matters/{}\n{} {}",
+        lang.pick("== 去哪里看", "== Where to look"),
+        n[0].api,
+        encode(&matter),
+        lang.pick("  节点数据与日志：", "  Node data and logs:"),
+        dir.display(),
+    );
+    if exit {
+        return Ok(());
+    }
+    say(
+        "\n节点继续运行，Ctrl-C 结束。",
+        "\nThe nodes keep serving; Ctrl-C to stop.",
+    );
+    // Ctrl-C reaches the nodes too (same process group): they stop cleanly.
+    for node in &mut nodes.0 {
+        let _ = node.child.wait();
+    }
+    Ok(())
+}
+
+fn origin(i: usize) -> String {
+    match OFFICES[i].parent {
+        None => format!("yiyi/{}", OFFICES[i].slug),
+        Some(parent) => format!("{}/{}", origin(parent), OFFICES[i].slug),
+    }
+}
+
+/// `yiyi-node`, next to this `yiyi`.
+fn node_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let path = exe.with_file_name("yiyi-node");
+    if !path.exists() {
+        bail!(
+            "{} is missing: build both programs with `cargo build --release` and run target/release/yiyi demo",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// An empty directory, or one an earlier demo made (wiped).
+fn prepare(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            bail!(
+                "{} is not empty and was not made by `yiyi demo`: choose another --dir",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join(MARKER),
+        "made by `yiyi demo`; wiped by the next one\n",
+    )?;
+    Ok(())
+}
+
+/// Waits up to 60 s for `done`.
+fn wait(what: &str, mut done: impl FnMut() -> anyhow::Result<bool>) -> anyhow::Result<()> {
+    let start = Instant::now();
+    loop {
+        if done().unwrap_or(false) {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn today() -> String {
+    yiyi_protocol::rules::Date::in_shanghai(now_ms()).to_string()
+}
+
+fn today_plus(days: i64) -> String {
+    yiyi_protocol::rules::Date::in_shanghai(now_ms())
+        .plus_days(days)
+        .to_string()
+}
+
+fn encode(text: &str) -> String {
+    text.replace('/', "%2F")
+}
