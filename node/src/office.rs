@@ -417,10 +417,14 @@ impl Office {
         let mut written = Vec::new();
         let matters = self.matters.with(|m| m.all().cloned().collect::<Vec<_>>());
         for matter in &matters {
-            if matter.from == own && !self.outbox.is_waiting(&matter.id)? {
-                if self.outbox.receipt(&matter.id)?.is_none() && matter.status == Status::Sent {
-                    self.outbox.push(matter.id, matter.to, crate::now_ms())?;
-                }
+            // Sent, and neither waiting nor answered: the outbox write was
+            // lost to a crash.
+            if matter.from == own
+                && matter.status == Status::Sent
+                && !self.outbox.is_waiting(&matter.id)?
+                && self.outbox.receipt(&matter.id)?.is_none()
+            {
+                self.outbox.push(matter.id, matter.to, crate::now_ms())?;
             }
             let forwarded = matters.iter().any(|m| m.forwards == Some(matter.id));
             if matter.to == own && matter.status == Status::Forwarded && !forwarded {
