@@ -23,6 +23,7 @@ pub mod entry;
 pub mod escalation;
 pub mod federation;
 pub mod keys;
+pub mod light;
 pub mod merkle;
 pub mod note;
 pub mod rules;

@@ -1,0 +1,315 @@
+//! The resident's checks on a notice bundle: a genuine notice passes, and
+//! every kind of forgery fails with the check it breaks named.
+
+use yiyi_protocol::entry::{self, VerifiedEntry};
+use yiyi_protocol::light::{self, Bundle, Check, Older, TlogProof};
+use yiyi_protocol::merkle::{self, Hash, MemoryTree};
+use yiyi_protocol::proto::{self, entry::Body};
+use yiyi_protocol::{ChainHead, Checkpoint, SecretKey, SignedNote, VerifierKey};
+
+/// An office's ledger in memory.
+struct Log {
+    key: SecretKey,
+    head: ChainHead,
+    tree: MemoryTree,
+    entries: Vec<Vec<u8>>,
+}
+
+impl Log {
+    fn new(name: &str) -> Log {
+        Log {
+            key: SecretKey::generate(name).unwrap(),
+            head: ChainHead::default(),
+            tree: MemoryTree::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    fn append(&mut self, body: Body) -> u64 {
+        let signed: VerifiedEntry = entry::sign(
+            &self
+                .head
+                .next_entry(self.key.public_bytes(), 1_790_000_000_000, body),
+            &self.key,
+        )
+        .unwrap();
+        self.head = self.head.advance(&signed);
+        self.tree.push_hash(signed.hash);
+        self.entries.push(signed.bytes.clone());
+        signed.entry.sequence
+    }
+
+    fn admit(&mut self, child: &Log, name: &str) -> u64 {
+        self.append(Body::Charter(proto::Charter {
+            action: proto::charter::Action::Admit as i32,
+            verifier_key: child.key.verifier().to_string(),
+            name: name.into(),
+            level: proto::Level::Street as i32,
+            ..Default::default()
+        }))
+    }
+
+    fn checkpoint(&self) -> SignedNote {
+        Checkpoint::new(self.key.name(), self.tree.size(), self.tree.root())
+            .sign(&self.key)
+            .unwrap()
+    }
+
+    fn proof(&self, index: u64, note: &SignedNote) -> TlogProof {
+        TlogProof {
+            extra: self.entries[index as usize].clone(),
+            index,
+            hashes: merkle::inclusion_proof(&self.tree, index, self.tree.size()).unwrap(),
+            checkpoint: note.to_string(),
+        }
+    }
+}
+
+struct Scene {
+    district: Log,
+    street: Log,
+    community: Log,
+    notice: u64,
+    bundle: Bundle,
+}
+
+fn notice_body() -> Body {
+    Body::Notice(proto::Notice {
+        kind: proto::notice::Kind::Result as i32,
+        topic_id: "T-canteen".into(),
+        title: "关于“社区老年食堂”的协商结果公示".into(),
+        body: "同意将约200平方米社区用房改造为老年食堂。".into(),
+        lang: "zh-CN".into(),
+        ..Default::default()
+    })
+}
+
+/// 历下区 admits 泉城路街道, which admits 舜玉社区, which publishes a notice
+/// in a checkpoint its street cosigned.
+fn scene() -> Scene {
+    let mut district = Log::new("yiyi/lixia");
+    let mut street = Log::new("yiyi/lixia/quancheng");
+    let mut community = Log::new("yiyi/lixia/quancheng/shunyu");
+    let street_charter = district.admit(&street, "泉城路街道");
+    let community_charter = street.admit(&community, "舜玉社区");
+    community.append(Body::Topic(proto::Topic {
+        id: "T-canteen".into(),
+        title: "社区老年食堂".into(),
+        ..Default::default()
+    }));
+    let notice = community.append(notice_body());
+    community.append(Body::Topic(proto::Topic {
+        id: "T-later".into(),
+        title: "后来的议题".into(),
+        ..Default::default()
+    }));
+    let mut cosigned = community.checkpoint();
+    cosigned.add_cosignature(&street.key, 1_790_000_100);
+    let bundle = Bundle {
+        notice: community.proof(notice, &cosigned),
+        chain: vec![
+            street.proof(community_charter, &street.checkpoint()),
+            district.proof(street_charter, &district.checkpoint()),
+        ],
+    };
+    Scene {
+        district,
+        street,
+        community,
+        notice,
+        bundle,
+    }
+}
+
+fn trust(scene: &Scene) -> VerifierKey {
+    scene.district.key.verifier()
+}
+
+#[track_caller]
+fn fails(bundle: &Bundle, trust: &VerifierKey, older: Option<&Older>, check: Check) -> String {
+    match light::verify(bundle, trust, older) {
+        Ok(_) => panic!("a bundle that should fail {} passed", check.name()),
+        Err(failure) => {
+            assert_eq!(failure.check, check, "{failure}");
+            failure.reason
+        }
+    }
+}
+
+#[test]
+fn a_genuine_notice_verifies_and_round_trips_as_text() {
+    let s = scene();
+    let verified = light::verify(&s.bundle, &trust(&s), None).unwrap();
+    assert_eq!(verified.office_name, "舜玉社区");
+    assert_eq!(verified.chain, ["舜玉社区", "泉城路街道", "yiyi/lixia"]);
+    assert_eq!(verified.cosigned_at, Some(1_790_000_100));
+    assert_eq!(verified.entry.sequence(), s.notice);
+    assert!(verified.notice.unwrap().title.contains("老年食堂"));
+
+    let text = s.bundle.to_text();
+    assert!(text.starts_with("yiyi.notice-bundle/v1\nc2sp.org/tlog-proof@v1\nextra "));
+    assert_eq!(Bundle::parse(&text).unwrap(), s.bundle);
+    // A district's own notice needs no chain and no cosignature.
+    let mut district = Log::new("yiyi/lixia");
+    let index = district.append(notice_body());
+    let own = Bundle {
+        notice: district.proof(index, &district.checkpoint()),
+        chain: Vec::new(),
+    };
+    let verified = light::verify(&own, &district.key.verifier(), None).unwrap();
+    assert_eq!(verified.cosigned_at, None);
+}
+
+#[test]
+fn a_changed_byte_in_the_notice_fails_its_signature() {
+    let s = scene();
+    let mut bundle = s.bundle.clone();
+    let at = bundle.notice.extra.len() / 2;
+    bundle.notice.extra[at] ^= 1;
+    fails(&bundle, &trust(&s), None, Check::Signature);
+}
+
+#[test]
+fn a_wrong_proof_fails_inclusion() {
+    let s = scene();
+    let mut bundle = s.bundle.clone();
+    bundle.notice.hashes[0] = merkle::leaf_hash(b"another entry");
+    fails(&bundle, &trust(&s), None, Check::Inclusion);
+    // The proof of another entry, offered for this one.
+    let mut bundle = s.bundle.clone();
+    bundle.notice.index = 0;
+    fails(&bundle, &trust(&s), None, Check::Inclusion);
+}
+
+#[test]
+fn a_checkpoint_signed_by_another_key_fails() {
+    let s = scene();
+    let impostor = SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap();
+    let forged = Checkpoint::new(
+        s.community.key.name(),
+        s.community.tree.size(),
+        s.community.tree.root(),
+    )
+    .sign(&impostor)
+    .unwrap();
+    let mut bundle = s.bundle.clone();
+    bundle.notice.checkpoint = forged.to_string();
+    fails(&bundle, &trust(&s), None, Check::Checkpoint);
+}
+
+#[test]
+fn a_missing_or_wrong_cosignature_fails() {
+    let s = scene();
+    let mut bundle = s.bundle.clone();
+    bundle.notice.checkpoint = s.community.checkpoint().to_string();
+    let reason = fails(&bundle, &trust(&s), None, Check::Cosignature);
+    assert!(reason.contains("parent"), "{reason}");
+    // Cosigned by someone else (the district, not the parent street).
+    let mut other = s.community.checkpoint();
+    other.add_cosignature(&s.district.key, 1_790_000_100);
+    bundle.notice.checkpoint = other.to_string();
+    fails(&bundle, &trust(&s), None, Check::Cosignature);
+    // The street's cosignature over another checkpoint, pasted in.
+    let mut elsewhere = SignedNote::unsigned(
+        &Checkpoint::new(s.community.key.name(), 1, merkle::leaf_hash(b"x")).to_text(),
+    )
+    .unwrap();
+    elsewhere.add_cosignature(&s.street.key, 1_790_000_100);
+    let pasted = elsewhere.signatures().last().unwrap().clone();
+    let mut note = s.community.checkpoint();
+    note.push_replacing(pasted);
+    bundle.notice.checkpoint = note.to_string();
+    fails(&bundle, &trust(&s), None, Check::Cosignature);
+}
+
+#[test]
+fn a_broken_charter_chain_fails() {
+    let s = scene();
+    // Another district key pinned.
+    let elsewhere = SecretKey::generate("yiyi/shizhong").unwrap().verifier();
+    fails(&s.bundle, &elsewhere, None, Check::CharterChain);
+    // The street's charter left out.
+    let mut bundle = s.bundle.clone();
+    bundle.chain.remove(0);
+    fails(&bundle, &trust(&s), None, Check::CharterChain);
+    // A street outside the district admits the community.
+    let mut rogue = Log::new("yiyi/lixia/quancheng");
+    let index = rogue.admit(&s.community, "舜玉社区");
+    let mut bundle = s.bundle.clone();
+    bundle.chain[0] = rogue.proof(index, &rogue.checkpoint());
+    fails(&bundle, &trust(&s), None, Check::CharterChain);
+    // A charter admitting another community.
+    let mut street = Log::new("yiyi/lixia/quancheng");
+    let other = Log::new("yiyi/lixia/quancheng/other");
+    let index = street.admit(&other, "别的社区");
+    let mut bundle = s.bundle.clone();
+    bundle.chain[0] = street.proof(index, &street.checkpoint());
+    fails(&bundle, &trust(&s), None, Check::CharterChain);
+    // The district's charter not in the district's checkpoint.
+    let mut bundle = s.bundle.clone();
+    bundle.chain[1].hashes.push(Hash::default());
+    fails(&bundle, &trust(&s), None, Check::CharterChain);
+}
+
+#[test]
+fn an_inconsistent_older_checkpoint_fails() {
+    let s = scene();
+    // The same office's key over another history (a fork).
+    let mut fork = Log {
+        key: s.community.key.clone(),
+        head: ChainHead::default(),
+        tree: MemoryTree::new(),
+        entries: Vec::new(),
+    };
+    fork.append(Body::Topic(proto::Topic {
+        id: "T-other".into(),
+        title: "另一段历史".into(),
+        ..Default::default()
+    }));
+    fork.append(notice_body());
+    let older = Older {
+        checkpoint: fork.checkpoint().to_string(),
+        proof: merkle::consistency_proof(&s.community.tree, 2, s.community.tree.size()).unwrap(),
+    };
+    fails(&s.bundle, &trust(&s), Some(&older), Check::Consistency);
+    // Same size, other root.
+    fork.append(notice_body());
+    let older = Older {
+        checkpoint: fork.checkpoint().to_string(),
+        proof: Vec::new(),
+    };
+    let reason = fails(&s.bundle, &trust(&s), Some(&older), Check::Consistency);
+    assert!(reason.contains("two histories"), "{reason}");
+    // The genuine older checkpoint passes.
+    let mut earlier = Log {
+        key: s.community.key.clone(),
+        head: ChainHead::default(),
+        tree: MemoryTree::new(),
+        entries: Vec::new(),
+    };
+    for bytes in &s.community.entries[..2] {
+        earlier.tree.push_hash(merkle::leaf_hash(bytes));
+    }
+    let older = Older {
+        checkpoint: earlier.checkpoint().to_string(),
+        proof: merkle::consistency_proof(&s.community.tree, 2, s.community.tree.size()).unwrap(),
+    };
+    let verified = light::verify(&s.bundle, &trust(&s), Some(&older)).unwrap();
+    assert!(verified.consistency_checked);
+}
+
+#[test]
+fn malformed_bundles_fail_format() {
+    let s = scene();
+    let text = s.bundle.to_text();
+    for bad in [
+        "",
+        "yiyi.notice-bundle/v1\n",
+        "not a bundle",
+        &text.replace("index ", "idx "),
+        &text.replace("extra ", "extra ***"),
+    ] {
+        let failure = Bundle::parse(bad).unwrap_err();
+        assert_eq!(failure.check, Check::Format, "{bad:?}: {failure}");
+    }
+}
