@@ -89,6 +89,25 @@ impl Client {
         self.answer(self.agent.get(format!("{}{path}", self.base)).call())
     }
 
+    /// `GET path` as text (bundles, checkpoints).
+    pub(crate) fn get_text(&self, path: &str) -> anyhow::Result<String> {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .with_context(|| format!("cannot reach the node at {}", self.base))?;
+        let status = response.status();
+        let text = response.body_mut().read_to_string()?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or(text);
+        bail!("{message} ({status})")
+    }
+
     /// Posts an office action; needs the token.
     pub(crate) fn act(&self, action: Value) -> anyhow::Result<Value> {
         let Some(token) = &self.token else {

@@ -7,6 +7,7 @@ pub(crate) mod key;
 pub(crate) mod note;
 pub(crate) mod office;
 pub(crate) mod tlog;
+pub(crate) mod verify;
 
 use std::io::Read;
 use std::path::Path;

@@ -7,7 +7,7 @@
 //! # Layout
 //!
 //! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`,
-//!   `federation`, `escalation`, `demo`).
+//!   `federation`, `escalation`, `demo`, `verify`).
 //! - `client`: requests to a node's API.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 
@@ -104,6 +104,23 @@ enum Command {
         #[arg(long)]
         exit: bool,
     },
+    /// Check a notice (核验): its signature, that it is in its office's ledger, witnessed by the parent office, and that the office's charter chain leads to the district key you trust. Exits non-zero, naming the failed check, if anything is wrong.
+    Verify {
+        /// The notice's hash (online: the bundle is fetched from --node, which is not trusted).
+        hash: Option<String>,
+        /// Check a bundle file offline instead (`yiyi notice bundle`).
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// The district's verifier key, as printed at the district office (else YIYI_TRUST).
+        #[arg(long)]
+        trust: Option<String>,
+        /// A file holding the district's verifier key.
+        #[arg(long)]
+        trust_file: Option<PathBuf>,
+    },
+    /// A notice's bundle, to keep or print.
+    #[command(subcommand)]
+    Notice(NoticeCommand),
     /// The nodes this one is connected to (节点).
     Peers,
     /// The offices of the federation and what this node holds of each ledger.
@@ -111,6 +128,18 @@ enum Command {
     /// Replication progress (同步).
     #[command(subcommand)]
     Sync(SyncCommand),
+}
+
+#[derive(Subcommand)]
+enum NoticeCommand {
+    /// Write the self-contained bundle of a notice (entry, proof, cosigned checkpoint, charter chain).
+    Bundle {
+        /// The notice's hash.
+        hash: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -243,6 +272,29 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             base_port,
             exit,
         } => cmd::demo::run(&dir, base_port, exit, lang),
+        Command::Verify {
+            hash,
+            bundle,
+            trust,
+            trust_file,
+        } => {
+            let trust = cmd::verify::trust_key(trust, trust_file)?;
+            let online = match &bundle {
+                Some(_) => None,
+                None => Some(client()?),
+            };
+            cmd::verify::verify(
+                online.as_ref(),
+                hash.as_deref(),
+                bundle.as_deref(),
+                &trust,
+                output.json,
+                lang,
+            )
+        }
+        Command::Notice(NoticeCommand::Bundle { hash, out }) => {
+            cmd::verify::bundle(&client()?, &hash, out.as_deref())
+        }
         Command::Peers => cmd::federation::peers(&client()?, output, lang),
         Command::Logs => cmd::federation::logs(&client()?, output, lang),
         Command::Sync(SyncCommand::Status { wait, timeout }) => cmd::federation::status(

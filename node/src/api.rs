@@ -68,6 +68,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
         .route("/api/v1/proofs/inclusion", get(inclusion_proof))
         .route("/api/v1/proofs/consistency", get(consistency_proof))
+        .route("/api/v1/notices/{hash}/bundle", get(notice_bundle))
         .route("/api/v1/matters", get(matters::list))
         .route("/api/v1/matters/{id}", get(matters::show))
         .route("/api/v1/departments", get(matters::departments))
@@ -407,6 +408,41 @@ async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
         })
         .await;
     Ok(Json(json!({ "office": state.name, "notices": list })))
+}
+
+/// The notice's bundle (text): everything a resident needs to check it
+/// offline against the district key.
+async fn notice_bundle(
+    State(state): State<Arc<ApiState>>,
+    Path(hash): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let hash = yiyi_protocol::merkle::Hash::from_hex(&hash).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-hash",
+            "not a hex SHA-256 hash",
+        )
+    })?;
+    let bundle = crate::bundle::notice_bundle(state.office.store(), &state.members, &hash)
+        .map_err(|e| match e {
+            crate::bundle::BundleError::Unknown(_) => ApiError::not_found(e.to_string()),
+            crate::bundle::BundleError::NotCheckpointed => {
+                ApiError::new(StatusCode::CONFLICT, "not-checkpointed", e.to_string())
+            }
+            crate::bundle::BundleError::NoCharter(_) => {
+                ApiError::new(StatusCode::CONFLICT, "no-charter", e.to_string())
+            }
+            crate::bundle::BundleError::Store(e) => ApiError::from(e),
+        })?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        bundle.to_text(),
+    )
+        .into_response())
 }
 
 async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {

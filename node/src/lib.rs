@@ -13,6 +13,7 @@
 //! - [`office`]: the consultation procedure over the own ledger: rules
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
+//! - [`bundle`]: notice bundles for residents' offline checks.
 //! - [`stats`]: the statistics offices report.
 //! - [`federation`]: which logs the node replicates, by charter chain from
 //!   its pinned district key.
@@ -23,6 +24,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod api;
+pub mod bundle;
 pub mod federation;
 pub mod keyfile;
 pub mod matters;

@@ -928,8 +928,17 @@ impl Task {
                     .as_deref()
                     .and_then(parse_checkpoint)
                     .is_none_or(|(k, _)| k.size < checkpoint.size);
-                if larger && log != self.store.own_log() {
-                    let _ = self.store.set_known_checkpoint(&log, note);
+                if log != self.store.own_log() {
+                    let keep = if larger {
+                        Some(note.to_owned())
+                    } else {
+                        known
+                            .as_deref()
+                            .and_then(|known| self.add_parent_cosignature(&log, known, note))
+                    };
+                    if let Some(keep) = keep {
+                        let _ = self.store.set_known_checkpoint(&log, &keep);
+                    }
                 }
             }
             Ok(_) => {
@@ -1109,6 +1118,34 @@ impl Task {
             }
             _ => {}
         }
+    }
+
+    /// The checkpoint held, with the parent office's cosignature from
+    /// `heard` (the same checkpoint, announced again once the parent
+    /// cosigned it) when it verifies and is not there yet: residents' bundles
+    /// need it from any node. Other lines of `heard` are not taken.
+    fn add_parent_cosignature(&self, log: &LogKey, held: &str, heard: &str) -> Option<String> {
+        let (mut held_note, heard_note) = (
+            SignedNote::parse(held).ok()?,
+            SignedNote::parse(heard).ok()?,
+        );
+        if held_note.text() != heard_note.text() {
+            return None;
+        }
+        let parent = self.members.key(&self.members.parent(log)?)?.to_cosigner();
+        let witnessed = yiyi_protocol::checkpoint::witnessed_by(&heard_note, &[parent]).ok()?;
+        let new: Vec<_> = witnessed
+            .into_iter()
+            .map(|(s, _)| s.clone())
+            .filter(|s| !held_note.signatures().contains(s))
+            .collect();
+        if new.is_empty() {
+            return None;
+        }
+        for signature in new {
+            held_note.push_replacing(signature);
+        }
+        Some(held_note.to_string())
     }
 
     /// Compares the peer's entry `sequence` of `log` with ours.
