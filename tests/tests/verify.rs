@@ -1,0 +1,207 @@
+//! A resident checks notices with `yiyi verify`, trusting only the district
+//! key: online at any node of the federation (none of them trusted), and
+//! offline from a bundle; a bundle altered in any part fails, naming the
+//! check, and exits non-zero.
+
+use std::process::Command;
+
+use serde_json::Value;
+use yiyi_tests::federation::{admit, wait_for};
+use yiyi_tests::{Node, binary};
+
+/// `yiyi --json verify ARGS` with its own state directory; the JSON verdict
+/// and whether it exited 0.
+fn verify(state: &std::path::Path, args: &[&str]) -> (Value, bool) {
+    let out = Command::new(binary("yiyi"))
+        .args(["--json", "--lang", "en", "verify"])
+        .args(args)
+        .env("YIYI_STATE", state)
+        .env_remove("YIYI_TRUST")
+        .output()
+        .unwrap();
+    // No verdict when the bundle could not be had (the node does not hold
+    // it yet): the error is on stderr.
+    let verdict = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (verdict, out.status.success())
+}
+
+#[test]
+fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
+    let district = Node::start_level("lixia", "district", &[]);
+    let pinned = |name: &str, level: &str, peer: &Node| {
+        Node::start_init(
+            &[
+                "--level",
+                level,
+                "--name",
+                name,
+                "--district",
+                &district.vkey,
+            ],
+            &["--peer", &peer.p2p],
+        )
+    };
+    let street = pinned("quancheng", "street", &district);
+    admit(&district, &street, "泉城路街道", "street");
+    let community = pinned("shunyu", "community", &street);
+    admit(&street, &community, "舜玉社区", "community");
+
+    community.propose("T-park", "小区停车位划线");
+    let declined = community.yiyi(&[
+        "topic",
+        "decline",
+        "T-park",
+        "--citation",
+        "《济南市停车场管理办法》",
+        "--explanation",
+        "道路停车位由交警部门划定",
+    ]);
+    let hash = declined["notices"][0]["hash"].as_str().unwrap().to_owned();
+    let state = tempfile::tempdir().unwrap();
+
+    // Online, at each node, once the street has cosigned the checkpoint and
+    // the replicas hold it.
+    for node in [&community, &street, &district] {
+        wait_for("the notice to verify at every node", || {
+            verify(
+                state.path(),
+                &["--node", &node.url, &hash, "--trust", &district.vkey],
+            )
+            .1
+        });
+    }
+    let (verdict, ok) = verify(
+        state.path(),
+        &["--node", &community.url, &hash, "--trust", &district.vkey],
+    );
+    assert!(ok);
+    assert_eq!(verdict["office"], "舜玉社区");
+    assert_eq!(verdict["chain"][1], "泉城路街道");
+    assert_eq!(verdict["consistency_checked"], true, "{verdict}");
+    assert!(verdict["title"].as_str().unwrap().contains("不予协商"));
+
+    // Offline, from the bundle, with the key from a file and from YIYI_TRUST.
+    let bundle = state.path().join("notice.tlog-bundle");
+    let out = Command::new(binary("yiyi"))
+        .args(["--node", &community.url, "notice", "bundle", &hash, "--out"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trust_file = state.path().join("district.key");
+    std::fs::write(&trust_file, format!("{}\n", district.vkey)).unwrap();
+    let (_, ok) = verify(
+        state.path(),
+        &[
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--trust-file",
+            trust_file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok);
+    let human = Command::new(binary("yiyi"))
+        .args([
+            "--lang",
+            "zh",
+            "verify",
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ])
+        .env("YIYI_TRUST", &district.vkey)
+        .env("YIYI_STATE", state.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.status.success() && text.contains("核验通过"),
+        "{text}"
+    );
+
+    // Forgeries, each failing its own check.
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let other_district = {
+        let out = Command::new(binary("yiyi"))
+            .args(["key", "generate", "--name", "yiyi/shizhong", "--out"])
+            .arg(state.path().join("other.key"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let write = |name: &str, content: &str| {
+        let path = state.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    };
+    // Another district's key pinned.
+    let (verdict, ok) = verify(
+        state.path(),
+        &[
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--trust",
+            &other_district,
+        ],
+    );
+    assert!(!ok);
+    assert_eq!(verdict["failed"], "charter-chain");
+    // One character of the notice changed (inside the base64 entry).
+    let extra = text.lines().nth(2).unwrap();
+    let middle = extra.len() / 2;
+    let flipped = if &extra[middle..middle + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    let altered = text.replacen(
+        extra,
+        &format!("{}{flipped}{}", &extra[..middle], &extra[middle + 1..]),
+        1,
+    );
+    let (verdict, ok) = verify(
+        state.path(),
+        &[
+            "--bundle",
+            write("altered", &altered).to_str().unwrap(),
+            "--trust",
+            &district.vkey,
+        ],
+    );
+    assert!(!ok);
+    assert_eq!(verdict["failed"], "signature", "{verdict}");
+    // The cosignature line dropped.
+    let uncosigned: String = {
+        let mut lines: Vec<&str> = text.lines().collect();
+        let first_note = lines.iter().position(|l| l.starts_with("— ")).unwrap();
+        // The community's signature, then the street's cosignature.
+        lines.remove(first_note + 1);
+        lines.join("\n") + "\n"
+    };
+    let (verdict, ok) = verify(
+        state.path(),
+        &[
+            "--bundle",
+            write("uncosigned", &uncosigned).to_str().unwrap(),
+            "--trust",
+            &district.vkey,
+        ],
+    );
+    assert!(!ok);
+    assert_eq!(verdict["failed"], "cosignature", "{verdict}");
+    // Not a bundle at all.
+    let (verdict, ok) = verify(
+        state.path(),
+        &[
+            "--bundle",
+            write("garbage", "hello").to_str().unwrap(),
+            "--trust",
+            &district.vkey,
+        ],
+    );
+    assert!(!ok);
+    assert_eq!(verdict["failed"], "format");
+}
