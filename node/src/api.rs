@@ -82,6 +82,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         )
         .route("/add-checkpoint", post(federation::add_checkpoint))
         .route("/metrics", get(federation::metrics))
+        .merge(crate::board::router())
         .with_state(state)
 }
 

@@ -14,6 +14,7 @@
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
 //! - [`bundle`]: notice bundles for residents' offline checks.
+//! - [`board`]: the notice board page (verifies in the browser) and feeds.
 //! - [`stats`]: the statistics offices report.
 //! - [`federation`]: which logs the node replicates, by charter chain from
 //!   its pinned district key.
@@ -24,6 +25,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod api;
+pub mod board;
 pub mod bundle;
 pub mod federation;
 pub mod keyfile;

@@ -1,0 +1,218 @@
+// The resident's checks, in the browser: the same as yiyi_protocol::light,
+// computed here with WebCrypto (Ed25519, SHA-256) over the raw bytes the
+// node serves. Nothing the node says about validity is taken on its word.
+"use strict";
+
+const YiyiVerify = (() => {
+  const te = new TextEncoder();
+  const td = new TextDecoder();
+  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature"];
+
+  class Failure extends Error {
+    constructor(check, reason) { super(reason); this.check = check; }
+  }
+  const fail = (check, reason) => { throw new Failure(check, reason); };
+
+  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const concat = (...parts) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  };
+  const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
+  const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
+
+  async function ed25519(pub, sig, msg) {
+    const key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
+    return crypto.subtle.verify({ name: "Ed25519" }, key, sig, msg);
+  }
+
+  // A C2SP verifier key: name+keyid+base64(alg || public key).
+  async function parseKey(text) {
+    // The base64 part may itself hold '+': split at the first two only.
+    const t = text.trim(), i = t.indexOf("+"), j = t.indexOf("+", i + 1);
+    if (i < 1 || j !== i + 9) fail("charter-chain", "not a verifier key: " + text);
+    const parts = [t.slice(0, i), t.slice(i + 1, j), t.slice(j + 1)];
+    const raw = b64(parts[2]);
+    if (raw.length !== 33 || raw[0] !== 1) fail("charter-chain", "not an Ed25519 key: " + text);
+    return { name: parts[0], id: parts[1], pub: raw.slice(1), text: text.trim() };
+  }
+  async function keyId(name, alg, pub) {
+    const h = await sha256(concat(te.encode(name + "\n"), Uint8Array.of(alg), pub));
+    return hex(h.slice(0, 4));
+  }
+
+  // Minimal protobuf reading: the fields the checks need.
+  function fields(bytes) {
+    const out = [];
+    let i = 0;
+    const varint = () => {
+      let v = 0, shift = 1;
+      for (;;) {
+        if (i >= bytes.length) fail("format", "truncated protobuf");
+        const b = bytes[i++];
+        v += (b & 0x7f) * shift;
+        shift *= 128;
+        if (b < 0x80) return v;
+      }
+    };
+    while (i < bytes.length) {
+      const tag = varint();
+      const field = Math.floor(tag / 8), wire = tag % 8;
+      if (wire === 0) out.push([field, varint()]);
+      else if (wire === 2) { const n = varint(); out.push([field, bytes.slice(i, i + n)]); i += n; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else fail("format", "unknown protobuf wire type");
+    }
+    return out;
+  }
+  const first = (fs, n) => (fs.find(([f]) => f === n) || [])[1];
+  const text = (v) => (v ? td.decode(v) : "");
+
+  // A signed entry: checks the author's signature, returns what it says.
+  async function entry(bytes, check) {
+    const env = fields(bytes);
+    const inner = first(env, 1), sig = first(env, 2);
+    if (!inner || !sig) fail(check, "not a signed entry");
+    const e = fields(inner);
+    const author = first(e, 5);
+    if (!author || author.length !== 32) fail(check, "no author key");
+    const ok = await ed25519(author, sig, concat(te.encode("yiyi/entry/v1\n"), inner));
+    if (!ok) fail(check, "the signature does not verify: the bytes were changed or not signed by the office");
+    const charter = first(e, 10), notice = first(e, 26);
+    return {
+      author, sequence: first(e, 2) || 0, time: first(e, 4) || 0, hash: await leafHash(bytes),
+      charter: charter && (() => { const c = fields(charter); return {
+        action: first(c, 1) || 0, key: text(first(c, 2)), name: text(first(c, 3)), newKey: text(first(c, 6)) }; })(),
+      notice: notice && (() => { const n = fields(notice); return {
+        kind: first(n, 1) || 0, topic: text(first(n, 2)), title: text(first(n, 3)), body: text(first(n, 4)) }; })(),
+    };
+  }
+
+  // C2SP signed note: text, then "— name base64(keyid || sig)" lines.
+  function parseNote(note) {
+    const at = note.lastIndexOf("\n\n");
+    if (at < 0) fail("checkpoint", "not a signed note");
+    const body = note.slice(0, at + 1);
+    const sigs = note.slice(at + 2).split("\n").filter((l) => l).map((l) => {
+      const m = /^— (\S+) (\S+)$/.exec(l);
+      if (!m) fail("checkpoint", "a malformed signature line");
+      const raw = b64(m[2]);
+      return { name: m[1], id: hex(raw.slice(0, 4)), sig: raw.slice(4) };
+    });
+    const lines = body.split("\n");
+    return { body, sigs, origin: lines[0], size: Number(lines[1]), root: b64(lines[2] || "") };
+  }
+
+  async function openCheckpoint(noteText, key) {
+    const note = parseNote(noteText);
+    if (note.origin !== key.name) fail("checkpoint", "the checkpoint is of another log (" + note.origin + ")");
+    const id = await keyId(key.name, 1, key.pub);
+    const own = note.sigs.find((s) => s.name === key.name && s.id === id);
+    if (!own || !(await ed25519(key.pub, own.sig, te.encode(note.body))))
+      fail("checkpoint", "the checkpoint is not signed by the office's key");
+    return note;
+  }
+
+  // RFC 9162 2.1.3.2.
+  async function inclusionRoot(index, size, leaf, proof) {
+    if (index >= size) fail("inclusion", "the index is beyond the checkpoint");
+    let fn = index, sn = size - 1, r = leaf;
+    for (const p of proof) {
+      if (sn === 0) fail("inclusion", "the proof is too long");
+      if (fn % 2 === 1 || fn === sn) {
+        r = await nodeHash(p, r);
+        if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      } else {
+        r = await nodeHash(r, p);
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) fail("inclusion", "the proof is too short");
+    return r;
+  }
+
+  async function included(proof, key, check) {
+    const note = await openCheckpoint(proof.checkpoint, key).catch((e) => {
+      if (check && e instanceof Failure) fail(check, e.message);
+      throw e;
+    });
+    const root = await inclusionRoot(proof.index, note.size, await leafHash(proof.extra), proof.hashes).catch((e) => {
+      if (check && e instanceof Failure) fail(check, e.message);
+      throw e;
+    });
+    if (!equal(root, note.root)) fail(check || "inclusion", "the entry is not in the checkpoint's tree");
+    return note;
+  }
+
+  function parseProof(t) {
+    const at = t.indexOf("\n\n");
+    if (at < 0) fail("format", "a tlog-proof without a checkpoint");
+    const lines = t.slice(0, at).split("\n");
+    if (lines.shift() !== "c2sp.org/tlog-proof@v1") fail("format", "not a tlog-proof");
+    let extra = new Uint8Array();
+    if (lines[0] && lines[0].startsWith("extra ")) extra = b64(lines.shift().slice(6));
+    const m = /^index (\d+)$/.exec(lines.shift() || "");
+    if (!m) fail("format", "no index line");
+    return { extra, index: Number(m[1]), hashes: lines.map(b64), checkpoint: t.slice(at + 2) };
+  }
+
+  function parseBundle(t) {
+    if (!t.startsWith("yiyi.notice-bundle/v1\n")) fail("format", "not a notice bundle");
+    const parts = t.slice("yiyi.notice-bundle/v1\n".length).split(/\n(?=c2sp\.org\/tlog-proof@v1\n)/);
+    return parts.map((p, i) => parseProof(i < parts.length - 1 ? p + "\n" : p));
+  }
+
+  // Checks a bundle against the pinned district key; resolves to what it
+  // found, or rejects with a Failure naming the check.
+  async function verify(bundleText, trustText) {
+    if (!crypto.subtle) fail("format", "this page is not in a secure context: the browser cannot check signatures here");
+    const proofs = parseBundle(bundleText);
+    const trust = await parseKey(trustText);
+    const notice = await entry(proofs[0].extra, "signature");
+    let below = notice.author;
+    const keys = [];
+    for (const [i, link] of proofs.slice(1).entries()) {
+      const c = (await entry(link.extra, "charter-chain")).charter;
+      if (!c) fail("charter-chain", "link " + (i + 1) + " is not a charter");
+      const admitted = c.action === 1 ? c.key : c.action === 3 ? c.newKey : null;
+      if (!admitted) fail("charter-chain", "charter " + (i + 1) + " does not admit an office");
+      const key = await parseKey(admitted);
+      if (!equal(key.pub, below)) fail("charter-chain", "charter " + (i + 1) + " admits another office's key");
+      keys.push({ key, name: c.name });
+      below = (await entry(link.extra, "charter-chain")).author;
+    }
+    if (!equal(below, trust.pub)) fail("charter-chain", "the chain does not end at the pinned district key");
+    for (const [i, link] of proofs.slice(1).entries()) {
+      await included(link, keys[i + 1] ? keys[i + 1].key : trust, "charter-chain");
+    }
+    const office = keys[0] ? keys[0].key : trust;
+    const note = await included(proofs[0], office);
+    if (proofs[0].index !== notice.sequence) fail("inclusion", "the proof is for another entry");
+    let cosignedAt = null;
+    if (keys.length > 0) {
+      const parent = keys[1] ? keys[1].key : trust;
+      const id = await keyId(parent.name, 4, parent.pub);
+      const cos = note.sigs.find((s) => s.name === parent.name && s.id === id);
+      if (!cos) fail("cosignature", "the checkpoint carries no cosignature by the parent office");
+      const time = cos.sig.slice(0, 8);
+      let t = 0;
+      for (const b of time) t = t * 256 + b;
+      const msg = concat(te.encode("cosignature/v1\ntime " + t + "\n"), te.encode(note.body));
+      if (!(await ed25519(parent.pub, cos.sig.slice(8), msg))) fail("cosignature", "the parent's cosignature does not verify");
+      cosignedAt = t;
+    }
+    return {
+      notice: notice.notice, hash: hex(notice.hash), sequence: notice.sequence,
+      office: keys[0] ? keys[0].name : trust.name,
+      chain: keys.map((k) => k.name).concat([trust.name]), size: note.size, cosignedAt,
+    };
+  }
+
+  return { verify, Failure, CHECKS, keyId, parseKey };
+})();
