@@ -3,6 +3,7 @@
 //! builds before any test runs.
 
 pub mod federation;
+pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -128,6 +128,12 @@
     if (target) target.scrollIntoView();
   }
 
+  // Opened (or re-pointed) at one notice, as a printed notice's QR code does.
+  window.addEventListener("hashchange", () => {
+    render();
+    const target = document.getElementById("n-" + location.hash.slice(1));
+    if (target) target.scrollIntoView();
+  });
   $("lang").addEventListener("click", () => {
     lang = lang === "zh" ? "en" : "zh";
     localStorage.setItem("yiyi-lang", lang);
