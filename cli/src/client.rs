@@ -89,6 +89,11 @@ impl Client {
         self.answer(self.agent.get(format!("{}{path}", self.base)).call())
     }
 
+    /// The node's base URL.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     /// `GET path` as text (bundles, checkpoints).
     pub(crate) fn get_text(&self, path: &str) -> anyhow::Result<String> {
         let mut response = self

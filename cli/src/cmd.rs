@@ -6,6 +6,7 @@ pub(crate) mod federation;
 pub(crate) mod key;
 pub(crate) mod note;
 pub(crate) mod office;
+pub(crate) mod print;
 pub(crate) mod tlog;
 pub(crate) mod verify;
 

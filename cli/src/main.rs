@@ -140,6 +140,23 @@ enum NoticeCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// An A4 page in Chinese for the physical notice board, with a QR code to the online board and the bundle for offline checks; only a notice that verifies is printed.
+    Print {
+        /// The notice's hash.
+        hash: String,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The board's public address for the QR code (default: --node).
+        #[arg(long)]
+        board: Option<String>,
+        /// The district's verifier key (else --trust-file or YIYI_TRUST).
+        #[arg(long)]
+        trust: Option<String>,
+        /// A file holding the district's verifier key.
+        #[arg(long)]
+        trust_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -294,6 +311,18 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         }
         Command::Notice(NoticeCommand::Bundle { hash, out }) => {
             cmd::verify::bundle(&client()?, &hash, out.as_deref())
+        }
+        Command::Notice(NoticeCommand::Print {
+            hash,
+            out,
+            board,
+            trust,
+            trust_file,
+        }) => {
+            let trust = cmd::verify::trust_key(trust, trust_file)?;
+            let client = client()?;
+            let board = board.unwrap_or_else(|| client.base().to_owned());
+            cmd::print::print(&client, &hash, &trust, &board, &out)
         }
         Command::Peers => cmd::federation::peers(&client()?, output, lang),
         Command::Logs => cmd::federation::logs(&client()?, output, lang),

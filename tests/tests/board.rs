@@ -171,6 +171,14 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
         last.as_str()
     );
 
+    // From a printed notice whose key ID is not the one the page uses:
+    // the page warns.
+    browser.open(&format!("{}/?key=deadbeef#{last}", community.url));
+    browser.wait_for(
+        "the key ID warning",
+        "return !document.getElementById('key-mismatch').hidden",
+    );
+
     // The same page from a node that alters what it serves.
     let hostile = tampering_front(&community.url);
     browser.run("localStorage.clear()");

@@ -122,6 +122,84 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         "{text}"
     );
 
+    // The printed notice: the notice, a QR code to the board at it with the
+    // key ID, and the bundle as text that verifies offline as it is.
+    let page = state.path().join("notice.html");
+    let printed = Command::new(binary("yiyi"))
+        .args([
+            "--node",
+            &community.url,
+            "notice",
+            "print",
+            &hash,
+            "--trust",
+            &district.vkey,
+        ])
+        .args(["--board", "https://gongshi.lixia.example", "--out"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    let key_id = district.vkey.split('+').nth(1).unwrap();
+    assert!(html.contains("不予协商") && html.contains("<svg") && html.contains(key_id));
+    assert!(html.contains(&format!(
+        "https://gongshi.lixia.example/?key={key_id}#{hash}"
+    )));
+    let block = html
+        .split("<pre>")
+        .nth(1)
+        .unwrap()
+        .split("</pre>")
+        .next()
+        .unwrap();
+    let block = block
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let from_paper = state.path().join("from-paper.bundle");
+    std::fs::write(&from_paper, block).unwrap();
+    let (_, ok) = verify(
+        state.path(),
+        &[
+            "--bundle",
+            from_paper.to_str().unwrap(),
+            "--trust",
+            &district.vkey,
+        ],
+    );
+    assert!(ok, "the bundle printed on the page verifies");
+    // A notice is not printed against a key it does not verify with.
+    let elsewhere = Command::new(binary("yiyi"))
+        .args(["key", "generate", "--name", "yiyi/huaiyin", "--out"])
+        .arg(state.path().join("huaiyin.key"))
+        .output()
+        .unwrap();
+    let elsewhere = String::from_utf8(elsewhere.stdout).unwrap();
+    let other = state.path().join("other.html");
+    let refused = Command::new(binary("yiyi"))
+        .args([
+            "--lang",
+            "en",
+            "--node",
+            &community.url,
+            "notice",
+            "print",
+            &hash,
+            "--out",
+        ])
+        .arg(&other)
+        .env("YIYI_TRUST", elsewhere.trim())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success() && !other.exists());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not verify"));
+
     // Forgeries, each failing its own check.
     let text = std::fs::read_to_string(&bundle).unwrap();
     let other_district = {

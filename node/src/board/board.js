@@ -117,6 +117,9 @@
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("trust");
     trust = localStorage.getItem("yiyi-trust") || fromHash || board.district.key;
     await showTrust();
+    // Opened from a printed notice: its QR code names the key ID printed.
+    const printed = new URLSearchParams(location.search).get("key");
+    if (printed && printed !== $("trust-id").textContent) $("key-mismatch").hidden = false;
     const offices = new Map(board.notices.map((n) => [n.log, n.office]));
     for (const [log, name] of offices) $("office-filter").append(new Option(name, log));
     for (const k of new Set(board.notices.map((n) => n.kind)))
