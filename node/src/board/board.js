@@ -67,6 +67,32 @@
     return span;
   }
 
+  // Every notice of the same topic of the same office, oldest first: the
+  // topic's course from result through progress to completion.
+  function timeline(n) {
+    if (!n.topic) return null;
+    const course = board.notices
+      .filter((m) => m.log === n.log && m.topic === n.topic)
+      .sort((a, b) => a.time_ms - b.time_ms);
+    if (course.length < 2) return null;
+    const details = document.createElement("details");
+    details.className = "timeline";
+    const summary = document.createElement("summary");
+    summary.textContent = (lang === "zh" ? "时间线" : "Timeline") + `（${course.length}）`;
+    const list = document.createElement("ol");
+    for (const m of course) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = "#" + m.hash;
+      link.textContent = `${m.date} · ${KINDS[m.kind] ? pick(KINDS[m.kind]) : m.kind} · ${m.title}`;
+      if (m.hash === n.hash) item.className = "here";
+      item.append(link);
+      list.append(item);
+    }
+    details.append(summary, list);
+    return details;
+  }
+
   function render() {
     const list = filtered();
     $("count").textContent = lang === "zh" ? `共 ${list.length} 条公示` : `${list.length} notices`;
@@ -87,6 +113,8 @@
       body.className = "body";
       body.textContent = n.body;
       a.append(h, meta, badge(n), body);
+      const line = timeline(n);
+      if (line) a.append(line);
       main.append(a);
     }
   }
