@@ -265,8 +265,10 @@ fn print_list(list: &Value, lang: Lang) {
         };
         println!(
             "{}  {}  {}  {} → {}  {}{overdue}\n    {}",
-            &m["id"].as_str().unwrap_or_default()
-                [..12.min(m["id"].as_str().unwrap_or_default().len())],
+            m["id"]
+                .as_str()
+                .and_then(|h| h.get(..12))
+                .unwrap_or_default(),
             m["escalation_id"].as_str().unwrap_or_default(),
             priority_text(m["priority"].as_str().unwrap_or_default(), lang),
             m["from"]["name"].as_str().unwrap_or_default(),
@@ -347,7 +349,10 @@ fn show(client: &Client, matter: &str, output: Output, lang: Lang) -> anyhow::Re
                 ),
                 pad(step["office"]["name"].as_str().unwrap_or_default(), 12),
                 step["sequence"],
-                &step["hash"].as_str().unwrap_or_default()[..16],
+                step["hash"]
+                    .as_str()
+                    .and_then(|h| h.get(..16))
+                    .unwrap_or_default(),
                 if verifies {
                     lang.pick("✓ 签名有效", "✓ verifies")
                 } else {

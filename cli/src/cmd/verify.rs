@@ -79,7 +79,7 @@ pub(crate) fn verify(
                 reason: "the node sent another entry than the one asked for".into(),
             });
         }
-        let older = older_for(&bundle, client, trust);
+        let older = older_for(&bundle, client);
         light::verify(&bundle, trust, older.as_ref()).inspect(|verified| {
             remember(verified, &bundle);
         })
@@ -119,7 +119,7 @@ fn seen_path(bundle: &Bundle) -> Option<PathBuf> {
 
 /// The checkpoint seen before of the notice's log, with the consistency
 /// proof between it and the bundle's (asked of the node when online).
-fn older_for(bundle: &Bundle, client: Option<&Client>, _trust: &VerifierKey) -> Option<Older> {
+fn older_for(bundle: &Bundle, client: Option<&Client>) -> Option<Older> {
     let seen = std::fs::read_to_string(seen_path(bundle)?).ok()?;
     let size = |note: &str| {
         SignedNote::parse(note)
