@@ -375,16 +375,11 @@ impl Office {
         self.wanted.notify_one();
     }
 
-    /// Reconciles now and whenever woken, until the office is dropped by
-    /// everyone else. Failures are logged and retried at the next wake.
+    /// Reconciles now, whenever woken and every 30 s, for as long as the
+    /// node runs. Failures are logged and retried at the next round.
     pub async fn keep_reconciled(self: std::sync::Arc<Self>) {
-        let office = std::sync::Arc::downgrade(&self);
-        drop(self);
         loop {
-            let Some(this) = office.upgrade() else {
-                return;
-            };
-            match this.reconcile().await {
+            match self.reconcile().await {
                 Ok(written) => {
                     for entry in written {
                         tracing::info!(
@@ -396,9 +391,8 @@ impl Office {
                 Err(e) => tracing::error!(error = %e, "reconciling the escalated matters"),
             }
             // A wake during the run is kept by the Notify's permit.
-            let wanted = async { this.wanted.notified().await };
             tokio::select! {
-                _ = wanted => {}
+                _ = self.wanted.notified() => {}
                 _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
             }
         }

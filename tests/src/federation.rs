@@ -59,23 +59,51 @@ pub fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
     ]);
 }
 
+/// A node of `level` pinned to `district`'s key, dialling `peer` (its
+/// parent) only.
+fn pinned(district: &Node, name: &str, level: &str, peer: &Node) -> Node {
+    Node::start_init(
+        &[
+            "--level",
+            level,
+            "--name",
+            name,
+            "--district",
+            &district.vkey,
+        ],
+        &["--peer", &peer.p2p],
+    )
+}
+
+/// One line of the federation: 历下区 → 泉城路街道 → 舜玉社区.
+pub struct Chain {
+    /// 历下区.
+    pub district: Node,
+    /// 泉城路街道.
+    pub street: Node,
+    /// 舜玉社区.
+    pub community: Node,
+}
+
+/// A district, one street and one community, admitted by charter.
+pub fn chain() -> Chain {
+    let district = Node::start_level("lixia", "district", &[]);
+    let street = pinned(&district, "quancheng", "street", &district);
+    admit(&district, &street, "泉城路街道", "street");
+    let community = pinned(&district, "shunyu", "community", &street);
+    admit(&street, &community, "舜玉社区", "community");
+    Chain {
+        district,
+        street,
+        community,
+    }
+}
+
 /// 历下区 with 泉城路街道 (社区一, 社区二) and 大明湖街道 (社区三, 社区四).
 /// Each child dials its parent only; everything else travels through them.
 pub fn federation() -> Federation {
     let district = Node::start_level("lixia", "district", &[]);
-    let pinned = |name: &str, level: &str, peer: &Node| {
-        Node::start_init(
-            &[
-                "--level",
-                level,
-                "--name",
-                name,
-                "--district",
-                &district.vkey,
-            ],
-            &["--peer", &peer.p2p],
-        )
-    };
+    let pinned = |name: &str, level: &str, peer: &Node| pinned(&district, name, level, peer);
     let streets: Vec<Node> = ["quancheng", "daminghu"]
         .iter()
         .map(|name| pinned(name, "street", &district))

@@ -225,6 +225,25 @@ impl Node {
         ])
     }
 
+    /// Raises a topic and declines it as already regulated, which
+    /// publishes a notice; returns the notice's entry hash.
+    pub fn decline(&self, id: &str, title: &str) -> String {
+        self.propose(id, title);
+        let declined = self.yiyi(&[
+            "topic",
+            "decline",
+            id,
+            "--citation",
+            "《济南市停车场管理办法》",
+            "--explanation",
+            "道路停车位由交警部门划定",
+        ]);
+        declined["notices"][0]["hash"]
+            .as_str()
+            .expect("a notice hash")
+            .to_owned()
+    }
+
     /// Raises a minor topic, accepts it, consults on it at a card meeting
     /// today and classifies it as a suggestion (建议件) with this proposed
     /// solution; the result is published.

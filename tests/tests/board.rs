@@ -6,9 +6,9 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
-use yiyi_tests::federation::{admit, wait_for};
+use yiyi_tests::binary;
+use yiyi_tests::federation::{Chain, chain, wait_for};
 use yiyi_tests::webdriver::Browser;
-use yiyi_tests::{Node, binary};
 
 /// An HTTP front for `node` that changes what residents are shown: the
 /// notices' titles in the list, and one base64 character of every bundle's
@@ -68,41 +68,15 @@ fn tampering_front(node: &str) -> String {
     url
 }
 
-fn decline(node: &Node, id: &str, title: &str) {
-    node.propose(id, title);
-    node.yiyi(&[
-        "topic",
-        "decline",
-        id,
-        "--citation",
-        "《济南市停车场管理办法》",
-        "--explanation",
-        "道路停车位由交警部门划定",
-    ]);
-}
-
 #[test]
 fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_failing() {
-    let district = Node::start_level("lixia", "district", &[]);
-    let pinned = |name: &str, level: &str, peer: &Node| {
-        Node::start_init(
-            &[
-                "--level",
-                level,
-                "--name",
-                name,
-                "--district",
-                &district.vkey,
-            ],
-            &["--peer", &peer.p2p],
-        )
-    };
-    let street = pinned("quancheng", "street", &district);
-    admit(&district, &street, "泉城路街道", "street");
-    let community = pinned("shunyu", "community", &street);
-    admit(&street, &community, "舜玉社区", "community");
-    decline(&community, "T-park", "小区停车位划线");
-    decline(&community, "T-road", "市政道路拓宽");
+    let Chain {
+        district,
+        street: _street,
+        community,
+    } = chain();
+    community.decline("T-park", "小区停车位划线");
+    community.decline("T-road", "市政道路拓宽");
     // The street cosigns the community's latest checkpoint within seconds.
     let state = tempfile::tempdir().unwrap();
     let last = community.get("/api/v1/notices")["notices"][1]["hash"]

@@ -26,33 +26,11 @@ fn yiyi(node: &Node, args: &[&str]) -> Value {
     node.yiyi(args)
 }
 
-/// Raises a topic and declines it, which publishes a notice; returns the
-/// notice's entry hash.
-fn publish_notice(node: &Node, id: &str) -> String {
-    node.propose(id, "小区停车位划线");
-    let declined = yiyi(
-        node,
-        &[
-            "topic",
-            "decline",
-            id,
-            "--citation",
-            "《济南市停车场管理办法》",
-            "--explanation",
-            "道路停车位由交警部门划定",
-        ],
-    );
-    declined["notices"][0]["hash"]
-        .as_str()
-        .expect("a notice hash")
-        .to_owned()
-}
-
 #[test]
 fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     let mut f = federation();
     let publisher = VerifierKey::parse(&f.communities[0].vkey).unwrap();
-    let hash = publish_notice(&f.communities[0], "T-1");
+    let hash = f.communities[0].decline("T-1", "小区停车位划线");
     for node in f.all() {
         wait_for("the notice at every node", || holds(node, &hash));
         verify_notice_at(node, &hash, &publisher);
@@ -83,7 +61,7 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     f.communities[3].kill();
     let mut missed = Vec::new();
     for i in 0..5 {
-        missed.push(publish_notice(&f.communities[0], &format!("T-missed-{i}")));
+        missed.push(f.communities[0].decline(&format!("T-missed-{i}"), "小区停车位划线"));
     }
     wait_for("the district to hold what was published", || {
         missed.iter().all(|h| holds(&f.district, h))
@@ -244,7 +222,7 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         &["--peer", &rogue.p2p, "--peer", &target.p2p],
     );
     admit(&rogue, &outsider, "冒充的社区", "community");
-    let outsider_notice = publish_notice(&outsider, "T-out");
+    let outsider_notice = outsider.decline("T-out", "小区停车位划线");
 
     // A revoked community keeps publishing.
     let revoked = &f.communities[1];
@@ -268,11 +246,11 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
                 .any(|m| m["key"] == revoked.vkey.as_str() && m["standing"] == "revoked")
         })
     });
-    let revoked_notice = publish_notice(revoked, "T-revoked");
+    let revoked_notice = revoked.decline("T-revoked", "小区停车位划线");
 
     // A sentinel published after both: once it is everywhere, what was
     // going to arrive has arrived.
-    let sentinel = publish_notice(&f.communities[0], "T-sentinel");
+    let sentinel = f.communities[0].decline("T-sentinel", "小区停车位划线");
     for node in f.all() {
         wait_for("the sentinel everywhere", || holds(node, &sentinel));
     }
@@ -311,8 +289,8 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         ],
         &["--peer", &f.streets[1].p2p],
     );
-    publish_notice(&twin, "T-twin");
-    publish_notice(victim, "T-victim");
+    twin.decline("T-twin", "小区停车位划线");
+    victim.decline("T-victim", "小区停车位划线");
     let victim_log = log_of(&victim.vkey);
     for node in f.all().filter(|n| n.url != victim.url) {
         wait_for("the equivocation to be caught everywhere", || {
@@ -324,8 +302,8 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         });
     }
     // Frozen: nothing the victim's key signs from now on is taken.
-    let after = publish_notice(victim, "T-after");
-    let sentinel = publish_notice(&f.communities[0], "T-sentinel-2");
+    let after = victim.decline("T-after", "小区停车位划线");
+    let sentinel = f.communities[0].decline("T-sentinel-2", "小区停车位划线");
     for node in f.all().filter(|n| n.url != victim.url) {
         wait_for("the second sentinel everywhere", || holds(node, &sentinel));
         assert!(

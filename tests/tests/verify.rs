@@ -6,8 +6,8 @@
 use std::process::Command;
 
 use serde_json::Value;
-use yiyi_tests::federation::{admit, wait_for};
-use yiyi_tests::{Node, binary};
+use yiyi_tests::binary;
+use yiyi_tests::federation::{Chain, chain, wait_for};
 
 /// `yiyi --json verify ARGS` with its own state directory; the JSON verdict
 /// and whether it exited 0.
@@ -27,36 +27,12 @@ fn verify(state: &std::path::Path, args: &[&str]) -> (Value, bool) {
 
 #[test]
 fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
-    let district = Node::start_level("lixia", "district", &[]);
-    let pinned = |name: &str, level: &str, peer: &Node| {
-        Node::start_init(
-            &[
-                "--level",
-                level,
-                "--name",
-                name,
-                "--district",
-                &district.vkey,
-            ],
-            &["--peer", &peer.p2p],
-        )
-    };
-    let street = pinned("quancheng", "street", &district);
-    admit(&district, &street, "泉城路街道", "street");
-    let community = pinned("shunyu", "community", &street);
-    admit(&street, &community, "舜玉社区", "community");
-
-    community.propose("T-park", "小区停车位划线");
-    let declined = community.yiyi(&[
-        "topic",
-        "decline",
-        "T-park",
-        "--citation",
-        "《济南市停车场管理办法》",
-        "--explanation",
-        "道路停车位由交警部门划定",
-    ]);
-    let hash = declined["notices"][0]["hash"].as_str().unwrap().to_owned();
+    let Chain {
+        district,
+        street,
+        community,
+    } = chain();
+    let hash = community.decline("T-park", "小区停车位划线");
     let state = tempfile::tempdir().unwrap();
 
     // Online, at each node, once the street has cosigned the checkpoint and
