@@ -48,6 +48,8 @@ pub struct ApiState {
     pub witness: Arc<crate::witness::Witness>,
     /// What the network task reports.
     pub net: crate::net::NetStatus,
+    /// The ledgers as the notice board shows them, replayed as they grow.
+    pub courses: crate::board::Courses,
 }
 
 /// The API's routes.

@@ -11,13 +11,15 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Value, json};
-use yiyi_protocol::entry;
-use yiyi_protocol::proto::entry::Body;
-use yiyi_protocol::rules::Date;
+use serde_json::{Map, Value, json};
+use yiyi_protocol::Hash;
+use yiyi_protocol::rules::{Date, names};
 
 use crate::api::ApiState;
 use crate::store::LogKey;
+
+mod course;
+pub use course::Courses;
 
 const INDEX: &str = include_str!("board/index.html");
 const SCRIPT: &str = include_str!("board/board.js");
@@ -66,35 +68,126 @@ struct Listed {
 
 /// The notices of every ledger held, newest first.
 fn listed(state: &ApiState) -> Result<Vec<Listed>, crate::store::StoreError> {
-    let store = state.office.store();
-    let mut all = Vec::new();
-    for log in store.logs()? {
-        for sequence in 0..store.state(&log)?.head.size {
-            let Some(bytes) = store.entry(&log, sequence)? else {
-                break;
-            };
-            // Stored entries were verified on the way in; decoding is enough.
-            let Ok(verified) = entry::verify(&bytes) else {
-                continue;
-            };
-            if let Some(Body::Notice(notice)) = verified.entry.body {
+    let mut all = state.courses.with(state.office.store(), |logs| {
+        let mut all = Vec::new();
+        for (log, replayed) in logs {
+            for (at, notice) in replayed.state.notices.values() {
                 all.push(Listed {
-                    log,
-                    sequence,
-                    hash: verified.hash.to_hex(),
-                    time_ms: verified.entry.time_ms,
-                    notice,
+                    log: *log,
+                    sequence: at.sequence,
+                    hash: at.hash.to_hex(),
+                    time_ms: at.time_ms,
+                    notice: notice.clone(),
                 });
             }
         }
-    }
-    all.sort_by_key(|n| std::cmp::Reverse(n.time_ms));
+        all
+    })?;
+    all.sort_by_key(|n| (std::cmp::Reverse(n.time_ms), n.hash.clone()));
     all.truncate(MAX_NOTICES);
     Ok(all)
 }
 
+/// The topics the listed notices are about, by `log/topic`: what the
+/// filters need (category, outcome class, status) and each topic's course,
+/// an escalated one's with every signed step of its matter's path.
+fn topics(
+    state: &ApiState,
+    list: &[Listed],
+) -> Result<Map<String, Value>, crate::store::StoreError> {
+    let now = now_ms();
+    let mut wanted: Vec<(LogKey, &str)> = list
+        .iter()
+        .filter(|n| !n.notice.topic_id.is_empty())
+        .map(|n| (n.log, n.notice.topic_id.as_str()))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    state.courses.with(state.office.store(), |logs| {
+        let mut topics = Map::new();
+        for (log, id) in wanted {
+            let Some(replayed) = logs.get(&log) else {
+                continue;
+            };
+            let Some(topic) = replayed.state.topics.get(id) else {
+                continue;
+            };
+            let mut events: Vec<Value> = Vec::new();
+            for e in replayed.courses.get(id).into_iter().flatten() {
+                events.push(json!({
+                    "what": e.what,
+                    "detail": e.detail,
+                    "date": Date::in_shanghai(e.time_ms).to_string(),
+                    "time_ms": e.time_ms,
+                    "hash": e.hash,
+                    "kind": e.kind,
+                    "office": state.office.name_of(&log),
+                }));
+                if e.what == "escalated" {
+                    events.extend(matter_steps(state, &e.hash));
+                }
+            }
+            events.sort_by_key(|e| e["time_ms"].as_i64());
+            let outcome = topic.outcome.as_ref();
+            topics.insert(
+                format!("{}/{id}", hex::encode(log)),
+                json!({
+                    "title": topic.topic.title,
+                    "category": names::category_name(topic.topic.category),
+                    "sub_item": topic.topic.sub_item,
+                    "status": course::status(topic),
+                    "class": outcome.map(|o| names::outcome_class_name(o.class)),
+                    "deadline": outcome.map(|o| o.deadline.as_str()).filter(|d| !d.is_empty()),
+                    "overdue": topic.overdue(now).is_some(),
+                    "events": events,
+                }),
+            );
+        }
+        topics
+    })
+}
+
+/// The steps of an escalated matter after the community's escalation: the
+/// receipts, decisions, onward escalations, dispatches and resolutions of
+/// the offices above, as far as this node holds them.
+fn matter_steps(state: &ApiState, escalation: &str) -> Vec<Value> {
+    let Ok(id) = Hash::from_hex(escalation) else {
+        return Vec::new();
+    };
+    state.office.matters().with(|matters| {
+        matters
+            .path(&id)
+            .iter()
+            .flat_map(|hop| hop.steps.iter())
+            .filter(|step| step.at.hash != id)
+            .map(|step| {
+                json!({
+                    "what": format!("matter-{}", step.action),
+                    "detail": "",
+                    "date": Date::in_shanghai(step.at.time_ms).to_string(),
+                    "time_ms": step.at.time_ms,
+                    "hash": step.at.hash.to_hex(),
+                    "kind": 0,
+                    "office": state.office.name_of(&step.log),
+                })
+            })
+            .collect()
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusCode> {
-    let list = listed(&state).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let error = |e: crate::store::StoreError| {
+        tracing::warn!(error = %e, "the board could not read the ledgers");
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    let list = listed(&state).map_err(error)?;
+    let topics = topics(&state, &list).map_err(error)?;
     let district = state.members.with(|f| {
         let log = f.district();
         f.member(&log).map(|m| (log, m.key.clone(), m.name.clone()))
@@ -126,6 +219,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
             "name": name,
         })),
         "notices": notices,
+        "topics": topics,
     }))
     .into_response())
 }

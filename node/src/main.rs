@@ -339,6 +339,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         members,
         witness,
         net: network.status.clone(),
+        courses: Default::default(),
     });
     let api = settings
         .api

@@ -85,13 +85,21 @@ pub struct Chain {
     pub community: Node,
 }
 
-/// A district, one street and one community, admitted by charter.
+/// A district, one street and one community, admitted by charter, once
+/// each knows all three.
 pub fn chain() -> Chain {
     let district = Node::start_level("lixia", "district", &[]);
     let street = pinned(&district, "quancheng", "street", &district);
     admit(&district, &street, "泉城路街道", "street");
     let community = pinned(&district, "shunyu", "community", &street);
     admit(&street, &community, "舜玉社区", "community");
+    for node in [&district, &street, &community] {
+        wait_for("every node to know all three offices", || {
+            node.get("/api/v1/federation")["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 3)
+        });
+    }
     Chain {
         district,
         street,

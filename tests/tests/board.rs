@@ -170,3 +170,115 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
         "{badge}"
     );
 }
+
+/// The `data-what` of each step of the timeline under the article of
+/// notice `hash`.
+fn course_at(browser: &Browser, hash: &str) -> serde_json::Value {
+    browser.run(&format!(
+        "return Array.from(document.querySelectorAll('#n-{hash} .timeline li')).map(li => li.dataset.what)"
+    ))
+}
+
+/// How many notices the board lists once the `select` is set to `value`.
+fn listed_with(browser: &Browser, select: &str, value: &str) -> serde_json::Value {
+    browser.run(&format!(
+        "const s = document.getElementById('{select}'); s.value = '{value}'; \
+         s.dispatchEvent(new Event('input', {{bubbles: true}})); \
+         return document.querySelectorAll('article').length"
+    ))
+}
+
+#[test]
+fn the_board_shows_each_topics_course_up_the_hierarchy_and_filters_by_class_and_status() {
+    let Chain {
+        district: _district,
+        street,
+        community,
+    } = chain();
+    let declined = community.decline("T-park", "小区停车位划线");
+    community.consult_to_suggestion("T-bus", "增开公交线路", "请区交通局增开线路");
+    community.yiyi(&["escalation", "send", "T-bus"]);
+    wait_for("the street to receive the matter", || {
+        street.get("/api/v1/matters")["matters"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["status"] == "received"))
+    });
+    street.yiyi(&["escalation", "accept", "shunyu/T-bus"]);
+    let topic = format!("{}/T-bus", yiyi_tests::federation::log_of(&community.vkey));
+    wait_for("the street's decision at the community", || {
+        community.get("/api/v1/board")["topics"][&topic]["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["what"] == "matter-accept"))
+    });
+    let board = community.get("/api/v1/board");
+    let result = board["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["topic"] == "T-bus")
+        .unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let browser = Browser::start();
+    browser.open(&format!("{}/#{result}", community.url));
+    browser.wait_for(
+        "every notice to be checked",
+        "return document.body.dataset.verified === 'done'",
+    );
+    // The suggestion's course: raised, gate-kept, met on, classified and
+    // published, then up to the street, which signed a receipt and took it
+    // on — steps of the street's ledger, named by the street.
+    assert_eq!(
+        course_at(&browser, &result),
+        serde_json::json!([
+            "proposed",
+            "accepted",
+            "meeting",
+            "result",
+            "outcome",
+            "notice",
+            "escalated",
+            "matter-receipt",
+            "matter-accept"
+        ])
+    );
+    let last = browser.run(&format!(
+        "return document.querySelector('#n-{result} .timeline li:last-child').textContent"
+    ));
+    assert!(
+        last.as_str().unwrap().contains("泉城路街道 · 决定自行办理"),
+        "{last}"
+    );
+    assert_eq!(
+        course_at(&browser, &declined),
+        serde_json::json!(["proposed", "declined", "notice"])
+    );
+    let tags = browser.run(&format!(
+        "return Array.from(document.querySelectorAll('#n-{result} .tag')).map(t => t.textContent)"
+    ));
+    assert_eq!(
+        tags,
+        serde_json::json!(["日常生活及矛盾类", "建议件", "已上报"])
+    );
+
+    // Filters by outcome class, status and category.
+    assert_eq!(listed_with(&browser, "class-filter", "suggestion"), 1);
+    assert_eq!(listed_with(&browser, "class-filter", ""), 2);
+    assert_eq!(listed_with(&browser, "status-filter", "declined"), 1);
+    assert_eq!(
+        browser.run("return document.querySelector('article').dataset.hash"),
+        declined.as_str()
+    );
+    assert_eq!(listed_with(&browser, "status-filter", "escalated"), 1);
+    assert_eq!(listed_with(&browser, "status-filter", ""), 2);
+    // A filter offers what the notices hold.
+    assert_eq!(
+        browser.run(
+            "return Array.from(document.getElementById('category-filter').options).map(o => o.value)"
+        ),
+        serde_json::json!(["", "daily-life"])
+    );
+    assert_eq!(listed_with(&browser, "category-filter", "daily-life"), 2);
+}

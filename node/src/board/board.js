@@ -14,12 +14,57 @@
     "charter-chain": ["章程链", "charter chain"], checkpoint: ["台账检查点", "checkpoint"],
     inclusion: ["台账包含证明", "inclusion proof"], cosignature: ["上级见证", "parent's witness"],
   };
+  const CATEGORIES = {
+    "daily-life": ["日常生活及矛盾类", "Daily life and disputes"],
+    "public-affairs": ["公共事务类", "Public affairs"], policy: ["政策部署执行类", "Carrying out policy"],
+  };
+  const CLASSES = {
+    immediate: ["即办件", "Immediate"], shelved: ["搁置件", "Shelved"],
+    promised: ["承诺件", "Promised"], suggestion: ["建议件", "Suggestion"],
+  };
+  const STATUSES = {
+    proposed: ["待把关", "Awaiting gate-keeping"], declined: ["不予协商", "Declined"],
+    referred: ["调解中", "In mediation"], accepted: ["待协商", "Awaiting consultation"],
+    scheduled: ["协商中", "On a meeting's agenda"], classified: ["办理中", "Being carried out"],
+    escalated: ["已上报", "Escalated"], done: ["已办结", "Done"], evaluated: ["已评议", "Evaluated"],
+    reopened: ["已重新协商", "Reopened"],
+  };
+  // The steps of a topic's course, and of an escalated matter's path.
+  const EVENTS = {
+    proposed: ["提出议题", "Topic raised"], accepted: ["把关通过", "Accepted for consultation"],
+    declined: ["不予协商", "Declined"], referred: ["转交调解", "Referred to mediation"],
+    meeting: ["安排协商会议", "Meeting scheduled"], result: ["形成协商结果", "Result formed"],
+    outcome: ["分流分类", "Classified"], progress: ["办理进展", "Progress"],
+    completed: ["办结", "Completed"], supervision: ["监督", "Supervision"],
+    "follow-up": ["回访", "Follow-up visit"], evaluation: ["居民评议（满意/基本满意/不满意）", "Residents' evaluation (satisfied/fairly/dissatisfied)"],
+    escalated: ["上报", "Escalated"], notice: ["公示", "Notice"],
+    "matter-receipt": ["签收", "Receipt signed"], "matter-accept": ["决定自行办理", "Accepted to handle"],
+    "matter-return": ["退回", "Returned"], "matter-forward": ["决定转报上级", "Decided to forward"],
+    "matter-escalation": ["转报", "Forwarded up"], "matter-dispatch": ["交办部门", "Dispatched to departments"],
+    "matter-resolution": ["办理结果", "Resolved"],
+  };
   let lang = localStorage.getItem("yiyi-lang") || "zh";
-  let board = { notices: [] };
+  let board = { notices: [], topics: {} };
   let trust = "";
   const results = new Map();
   const $ = (id) => document.getElementById(id);
   const pick = (pair) => (lang === "zh" ? pair[0] : pair[1]);
+
+  // The filters offer what the notices hold, in the page's language.
+  function fillFilters() {
+    const topics = Object.values(board.topics);
+    const fill = (id, values, name) => {
+      const select = $(id), chosen = select.value;
+      select.replaceChildren(select.options[0]);
+      for (const v of [...new Set(values)].filter((v) => v != null).sort())
+        select.append(new Option(name(v), v));
+      select.value = chosen;
+    };
+    fill("kind-filter", board.notices.map((n) => n.kind), (k) => label(KINDS, k));
+    fill("category-filter", topics.map((t) => t.category), (c) => label(CATEGORIES, c));
+    fill("class-filter", topics.map((t) => t.class), (c) => label(CLASSES, c));
+    fill("status-filter", topics.map((t) => t.status), (s) => label(STATUSES, s));
+  }
 
   function applyLang() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
@@ -27,6 +72,7 @@
     for (const el of document.querySelectorAll("[data-zh]")) el.textContent = el.dataset[lang];
     for (const el of document.querySelectorAll("[data-zh-placeholder]"))
       el.placeholder = el.dataset[lang + "Placeholder"];
+    fillFilters();
     render();
   }
 
@@ -40,13 +86,20 @@
     }
   }
 
+  const topicOf = (n) => (n.topic && board.topics[`${n.log}/${n.topic}`]) || null;
+  const label = (table, key) => (table[key] ? pick(table[key]) : key);
+
   function filtered() {
     const q = $("q").value.trim(), office = $("office-filter").value, kind = $("kind-filter").value;
-    const from = $("from").value, to = $("to").value;
-    return board.notices.filter((n) =>
-      (!q || n.title.includes(q) || n.body.includes(q)) &&
-      (!office || n.log === office) && (!kind || String(n.kind) === kind) &&
-      (!from || n.date >= from) && (!to || n.date <= to));
+    const category = $("category-filter").value, cls = $("class-filter").value;
+    const status = $("status-filter").value, from = $("from").value, to = $("to").value;
+    return board.notices.filter((n) => {
+      const t = topicOf(n) || {};
+      return (!q || n.title.includes(q) || n.body.includes(q)) &&
+        (!office || n.log === office) && (!kind || String(n.kind) === kind) &&
+        (!category || t.category === category) && (!cls || t.class === cls) &&
+        (!status || t.status === status) && (!from || n.date >= from) && (!to || n.date <= to);
+    });
   }
 
   function badge(n) {
@@ -67,26 +120,34 @@
     return span;
   }
 
-  // Every notice of the same topic of the same office, oldest first: the
-  // topic's course from result through progress to completion.
+  // The topic's course, oldest first: raised, gate-kept, met on,
+  // classified, carried out or escalated (with every signed step of the
+  // matter's path above), resolved, evaluated. Each step names its entry.
   function timeline(n) {
-    if (!n.topic) return null;
-    const course = board.notices
-      .filter((m) => m.log === n.log && m.topic === n.topic)
-      .sort((a, b) => a.time_ms - b.time_ms);
-    if (course.length < 2) return null;
+    const t = topicOf(n);
+    if (!t || !t.events.length) return null;
     const details = document.createElement("details");
     details.className = "timeline";
+    if (location.hash === "#" + n.hash) details.open = true;
     const summary = document.createElement("summary");
-    summary.textContent = (lang === "zh" ? "时间线" : "Timeline") + `（${course.length}）`;
+    summary.textContent = (lang === "zh" ? "议题进程" : "Course of the topic") + `（${t.events.length}）`;
     const list = document.createElement("ol");
-    for (const m of course) {
+    for (const e of t.events) {
       const item = document.createElement("li");
-      const link = document.createElement("a");
-      link.href = "#" + m.hash;
-      link.textContent = `${m.date} · ${KINDS[m.kind] ? pick(KINDS[m.kind]) : m.kind} · ${m.title}`;
-      if (m.hash === n.hash) item.className = "here";
-      item.append(link);
+      item.dataset.what = e.what;
+      const what = e.what === "notice" ? `${pick(EVENTS.notice)}：${label(KINDS, e.kind)}` : label(EVENTS, e.what);
+      const detail = e.what === "outcome" ? e.detail.replace(/^[a-z]+/, (c) => label(CLASSES, c)) : e.detail;
+      const text = `${e.date} · ${e.office} · ${what}` + (detail ? ` · ${detail}` : "");
+      if (e.what === "notice") {
+        const link = document.createElement("a");
+        link.href = "#" + e.hash;
+        link.textContent = text;
+        item.append(link);
+      } else {
+        item.textContent = text;
+      }
+      item.title = (lang === "zh" ? "台账条目 " : "ledger entry ") + e.hash;
+      if (e.hash === n.hash) item.className = "here";
       list.append(item);
     }
     details.append(summary, list);
@@ -107,12 +168,26 @@
       h.textContent = n.title;
       const meta = document.createElement("div");
       meta.className = "meta";
-      meta.textContent = `${n.office} · ${n.date} · ${KINDS[n.kind] ? pick(KINDS[n.kind]) : n.kind}` +
+      const t = topicOf(n);
+      meta.textContent = `${n.office} · ${n.date} · ${label(KINDS, n.kind)}` +
         (n.topic ? ` · ${n.topic}` : "") + ` · #${n.sequence}`;
+      const tags = document.createElement("div");
+      tags.className = "tags";
+      if (t) {
+        for (const [cls, text] of [["category", label(CATEGORIES, t.category)],
+          ["class", t.class && label(CLASSES, t.class)], ["status", label(STATUSES, t.status)],
+          ["overdue", t.overdue && (lang === "zh" ? `已逾期（期限 ${t.deadline || "—"}）` : `Overdue (due ${t.deadline || "—"})`)]]) {
+          if (!text) continue;
+          const tag = document.createElement("span");
+          tag.className = "tag " + cls;
+          tag.textContent = text;
+          tags.append(tag);
+        }
+      }
       const body = document.createElement("div");
       body.className = "body";
       body.textContent = n.body;
-      a.append(h, meta, badge(n), body);
+      a.append(h, meta, tags, badge(n), body);
       const line = timeline(n);
       if (line) a.append(line);
       main.append(a);
@@ -150,8 +225,7 @@
     if (printed && printed !== $("trust-id").textContent) $("key-mismatch").hidden = false;
     const offices = new Map(board.notices.map((n) => [n.log, n.office]));
     for (const [log, name] of offices) $("office-filter").append(new Option(name, log));
-    for (const k of new Set(board.notices.map((n) => n.kind)))
-      $("kind-filter").append(new Option(KINDS[k] ? pick(KINDS[k]) : k, k));
+    fillFilters();
     $("feed").href = `/feeds/${board.office.log}.atom`;
     applyLang();
     await verifyAll();
