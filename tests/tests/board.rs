@@ -6,6 +6,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
+use yiyi_protocol::Hash;
+use yiyi_protocol::merkle::{Frontier, leaf_hash};
 use yiyi_tests::binary;
 use yiyi_tests::federation::{Chain, chain, wait_for};
 use yiyi_tests::webdriver::Browser;
@@ -66,6 +68,41 @@ fn tampering_front(node: &str) -> String {
         }
     });
     url
+}
+
+/// The root of `node`'s own ledger at every size up to `size`, computed
+/// here from its entries.
+fn prefix_roots(node: &yiyi_tests::Node, size: u64) -> Vec<Hash> {
+    let mut tree = Frontier::new();
+    let mut roots = vec![tree.root()];
+    for sequence in 0..size {
+        let entry = node.get(&format!("/api/v1/entries/{sequence}"));
+        let bytes = hex::decode(entry["bytes"].as_str().unwrap()).unwrap();
+        tree.append(leaf_hash(&bytes), |_, _, _| {});
+        roots.push(tree.root());
+    }
+    roots
+}
+
+/// Opens the board at `url` as a browser that verified `log` at `size`
+/// with `root` before; the badges' states once every notice is checked.
+fn visit_having_seen(
+    browser: &Browser,
+    url: &str,
+    log: &str,
+    size: u64,
+    root: &Hash,
+) -> serde_json::Value {
+    browser.run(&format!(
+        "localStorage.setItem('yiyi-checkpoints', JSON.stringify({{'{log}': {{size: {size}, root: '{}'}}}}))",
+        root.to_hex()
+    ));
+    browser.open(&format!("{url}/"));
+    browser.wait_for(
+        "every notice to be checked",
+        "return document.body.dataset.verified === 'done'",
+    );
+    browser.run("return Array.from(document.querySelectorAll('.badge')).map(b => b.dataset.state)")
 }
 
 #[test]
@@ -152,6 +189,56 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
         "the key ID warning",
         "return !document.getElementById('key-mismatch').hidden",
     );
+
+    // The browser keeps the largest checkpoint it verified of each ledger;
+    // a later visit checks the ledger only grew from it.
+    let log = yiyi_tests::federation::log_of(&community.vkey);
+    let seen = browser.run(&format!(
+        "return JSON.parse(localStorage.getItem('yiyi-checkpoints'))['{log}']"
+    ));
+    let size = seen["size"].as_u64().unwrap();
+    let roots = prefix_roots(&community, size);
+    assert_eq!(seen["root"], roots[size as usize].to_hex());
+    // Seen at every earlier size: each consistency proof checks out in the
+    // browser (odd, even and power-of-two sizes take different paths).
+    for older in 1..size {
+        let verdict = visit_having_seen(
+            &browser,
+            &community.url,
+            &log,
+            older,
+            &roots[older as usize],
+        );
+        assert_eq!(
+            verdict,
+            serde_json::json!(["verified", "verified"]),
+            "seen at {older}"
+        );
+        let kept = browser.run(&format!(
+            "return JSON.parse(localStorage.getItem('yiyi-checkpoints'))['{log}'].size"
+        ));
+        assert_eq!(kept, size, "the larger checkpoint is kept");
+    }
+    // Seen before with another history: a fork, whatever the size.
+    let mut other = roots[size as usize - 1];
+    other.0[0] ^= 1;
+    for older in [size - 1, size] {
+        let verdict = visit_having_seen(&browser, &community.url, &log, older, &other);
+        assert_eq!(
+            verdict,
+            serde_json::json!(["failed", "failed"]),
+            "forked at {older}"
+        );
+        let badge = browser.run("return document.querySelector('.badge').textContent");
+        assert!(
+            // (In English: the page was switched above.)
+            badge
+                .as_str()
+                .unwrap()
+                .contains("NOT verified: consistent with the ledger seen before"),
+            "{badge}"
+        );
+    }
 
     // The same page from a node that alters what it serves.
     let hostile = tampering_front(&community.url);

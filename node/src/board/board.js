@@ -13,6 +13,7 @@
     format: ["核验包格式", "bundle format"], signature: ["公示签名", "signature"],
     "charter-chain": ["章程链", "charter chain"], checkpoint: ["台账检查点", "checkpoint"],
     inclusion: ["台账包含证明", "inclusion proof"], cosignature: ["上级见证", "parent's witness"],
+    consistency: ["与此前所见台账一致（未分叉）", "consistent with the ledger seen before (no fork)"],
   };
   const CATEGORIES = {
     "daily-life": ["日常生活及矛盾类", "Daily life and disputes"],
@@ -194,6 +195,36 @@
     }
   }
 
+  // The largest checkpoint this browser has verified of each ledger, as
+  // {size, root}: a later visit checks the ledger only grew from it, so a
+  // node cannot show one history today and another tomorrow unnoticed.
+  const SEEN = "yiyi-checkpoints";
+  const seenAll = () => { try { return JSON.parse(localStorage.getItem(SEEN)) || {}; } catch (e) { return {}; } };
+  const fromHex = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
+
+  async function checkConsistency(value) {
+    const seen = seenAll()[value.log];
+    const now = { size: value.size, root: value.root };
+    if (seen) {
+      const old = { size: seen.size, root: fromHex(seen.root) };
+      const [small, large] = old.size <= now.size ? [old, now] : [now, old];
+      let proof = [];
+      if (small.size !== large.size) {
+        const response = await fetch(`/api/v1/proofs/consistency?log=${value.log}&old_size=${small.size}&size=${large.size}`)
+          .catch(() => null);
+        // A node that does not hold the larger tree cannot prove it: the
+        // check waits for a node that does, as `yiyi verify` does offline.
+        if (!response || !response.ok) return;
+        proof = ((await response.json()).proof || []).map(fromHex);
+      }
+      await YiyiVerify.consistent(small, large, proof);
+      if (old.size >= now.size) return;
+    }
+    const all = seenAll();
+    all[value.log] = { size: now.size, root: YiyiVerify.hex(now.root) };
+    localStorage.setItem(SEEN, JSON.stringify(all));
+  }
+
   async function verifyAll() {
     for (const n of board.notices) {
       try {
@@ -203,6 +234,7 @@
         // What is shown must be what was verified.
         if (value.hash !== n.hash || value.notice.title !== n.title || value.notice.body !== n.body)
           throw new YiyiVerify.Failure("signature", lang === "zh" ? "页面显示的内容与签名内容不一致" : "the text shown is not the text signed");
+        await checkConsistency(value);
         results.set(n.hash, { ok: true, value });
       } catch (e) {
         results.set(n.hash, { ok: false, check: e.check || "format", reason: e.message });

@@ -6,7 +6,7 @@
 const YiyiVerify = (() => {
   const te = new TextEncoder();
   const td = new TextDecoder();
-  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature"];
+  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature", "consistency"];
 
   class Failure extends Error {
     constructor(check, reason) { super(reason); this.check = check; }
@@ -150,6 +150,38 @@ const YiyiVerify = (() => {
     return note;
   }
 
+  // RFC 9162 2.1.4.2: the tree of `older` ({size, root}) is a prefix of
+  // the tree of `newer`, by the consistency proof between them.
+  async function consistent(older, newer, proof) {
+    const bad = (why) => fail("consistency", why);
+    if (older.size > newer.size) bad("the older checkpoint is the larger one");
+    if (older.size === newer.size) {
+      if (proof.length || !equal(older.root, newer.root))
+        bad("two checkpoints of one size with different roots: the ledger was rewritten (forked)");
+      return;
+    }
+    if (older.size === 0) return;
+    let path = proof.slice();
+    if ((older.size & (older.size - 1)) === 0) path.unshift(older.root);
+    if (!path.length) bad("an empty consistency proof");
+    let fn = older.size - 1, sn = newer.size - 1;
+    while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    let fr = path[0], sr = path[0];
+    for (const c of path.slice(1)) {
+      if (sn === 0) bad("the consistency proof is too long");
+      if (fn % 2 === 1 || fn === sn) {
+        fr = await nodeHash(c, fr);
+        sr = await nodeHash(c, sr);
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      } else {
+        sr = await nodeHash(sr, c);
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0 || !equal(fr, older.root) || !equal(sr, newer.root))
+      bad("the ledger seen before is not a prefix of this one: it was rewritten (forked)");
+  }
+
   function parseProof(t) {
     const at = t.indexOf("\n\n");
     if (at < 0) fail("format", "a tlog-proof without a checkpoint");
@@ -211,8 +243,9 @@ const YiyiVerify = (() => {
       notice: notice.notice, hash: hex(notice.hash), sequence: notice.sequence,
       office: keys[0] ? keys[0].name : trust.name,
       chain: keys.map((k) => k.name).concat([trust.name]), size: note.size, cosignedAt,
+      log: hex(notice.author), root: note.root,
     };
   }
 
-  return { verify, Failure, CHECKS, keyId, parseKey };
+  return { verify, consistent, Failure, CHECKS, keyId, parseKey, hex };
 })();
