@@ -4,6 +4,7 @@
 //! Atom feeds per office and per topic. The page verifies each notice in
 //! the browser; this module only serves bytes.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,6 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 use yiyi_protocol::Hash;
+use yiyi_protocol::entry;
+use yiyi_protocol::escalation::Step;
+use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::rules::{Date, names};
 
 use crate::api::ApiState;
@@ -149,30 +153,67 @@ fn topics(
 
 /// The steps of an escalated matter after the community's escalation: the
 /// receipts, decisions, onward escalations, dispatches and resolutions of
-/// the offices above, as far as this node holds them.
+/// the offices above, as far as this node holds them, each with what it
+/// says in public (a reason, the departments, a result).
 fn matter_steps(state: &ApiState, escalation: &str) -> Vec<Value> {
     let Ok(id) = Hash::from_hex(escalation) else {
         return Vec::new();
     };
-    state.office.matters().with(|matters| {
-        matters
-            .path(&id)
+    let (steps, departments) = state.office.matters().with(|matters| {
+        let path = matters.path(&id);
+        let steps: Vec<Step> = path
             .iter()
             .flat_map(|hop| hop.steps.iter())
             .filter(|step| step.at.hash != id)
-            .map(|step| {
-                json!({
-                    "what": format!("matter-{}", step.action),
-                    "detail": "",
-                    "date": Date::in_shanghai(step.at.time_ms).to_string(),
-                    "time_ms": step.at.time_ms,
-                    "hash": step.at.hash.to_hex(),
-                    "kind": 0,
-                    "office": state.office.name_of(&step.log),
-                })
+            .cloned()
+            .collect();
+        let departments: HashMap<String, String> = path
+            .iter()
+            .flat_map(|hop| matters.departments(&hop.to))
+            .map(|d| (d.id.clone(), d.name.clone()))
+            .collect();
+        (steps, departments)
+    });
+    let name = |id: &String| departments.get(id).unwrap_or(id).clone();
+    steps
+        .iter()
+        .map(|step| {
+            let body = state
+                .office
+                .store()
+                .entry(&step.log, step.at.sequence)
+                .ok()
+                .flatten()
+                .and_then(|bytes| entry::verify(&bytes).ok())
+                .filter(|v| v.hash == step.at.hash)
+                .and_then(|v| v.entry.body);
+            let detail = match body {
+                Some(Body::Decision(d)) => [d.reason, d.deadline]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                Some(Body::Dispatch(d)) => d
+                    .department_ids
+                    .iter()
+                    .map(name)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                Some(Body::Resolution(r)) if r.department_id.is_empty() => r.result,
+                Some(Body::Resolution(r)) => format!("{}：{}", name(&r.department_id), r.result),
+                _ => String::new(),
+            };
+            json!({
+                "what": format!("matter-{}", step.action),
+                "detail": detail,
+                "date": Date::in_shanghai(step.at.time_ms).to_string(),
+                "time_ms": step.at.time_ms,
+                "hash": step.at.hash.to_hex(),
+                "kind": 0,
+                "office": state.office.name_of(&step.log),
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 fn now_ms() -> i64 {
