@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use yiyi_node::{Store, keyfile};
 use yiyi_protocol::SecretKey;
 
+mod up;
+
 /// yiyi-node: an office's node of the yiyi (议一议) network.
 #[derive(Parser)]
 #[command(name = "yiyi-node", version, about)]
@@ -51,6 +53,11 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Initialise at first start, then run: for containers. The offices of
+    /// one deployment post their verifier keys in a shared directory, where
+    /// each finds the district's to pin, its parent's to dial and its
+    /// children's to admit by charter.
+    Up(up::Up),
     /// Show the node's key and the state of every ledger it holds.
     Status {
         /// The data directory.
@@ -462,6 +469,9 @@ fn main() -> ExitCode {
         Command::Run { data, settings } => tokio::runtime::Runtime::new()
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(run(data, settings.clone()))),
+        Command::Up(up) => tokio::runtime::Runtime::new()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(up.clone().run())),
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };

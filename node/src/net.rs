@@ -128,6 +128,14 @@ pub fn identity(key: &SecretKey) -> Result<libp2p::identity::Keypair, NetError> 
         .map_err(|e| NetError::Identity(e.to_string()))
 }
 
+/// The peer id an address ends with (`.../p2p/12D3...`), if it names one.
+fn peer_in(address: &Multiaddr) -> Option<PeerId> {
+    address.iter().find_map(|part| match part {
+        libp2p::multiaddr::Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
 /// The peer id of the node that writes `log`.
 pub fn peer_of(log: &LogKey) -> Option<PeerId> {
     let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(log).ok()?;
@@ -415,10 +423,19 @@ impl Task {
     /// Dials the configured peers and the parent and children whose charters
     /// give addresses, when not connected to them.
     fn redial(&mut self) {
-        let mut targets: Vec<Multiaddr> = Vec::new();
-        if self.connected.is_empty() {
-            targets.extend(self.peers.iter().cloned());
-        }
+        // A configured peer named by its peer id is redialled whenever it
+        // is not connected: a street whose communities dialled it first
+        // must still reach its district. One given by address alone only
+        // when nothing is connected (it may be any of the peers).
+        let mut targets: Vec<Multiaddr> = self
+            .peers
+            .iter()
+            .filter(|address| match peer_in(address) {
+                Some(peer) => !self.connected.contains_key(&peer),
+                None => self.connected.is_empty(),
+            })
+            .cloned()
+            .collect();
         let own = self.store.own_log();
         let kin: Vec<Vec<String>> = self.members.with(|f| {
             f.members()

@@ -3,7 +3,7 @@
 //! reaches all seven and verifies at each; a community that was down catches
 //! up; parents cosign their children's checkpoints; forged entries, forged
 //! charters and revoked keys are refused; an equivocating log is frozen
-//! everywhere.
+//! everywhere; a street dials its district again after losing it.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -11,7 +11,9 @@ use std::time::Duration;
 use serde_json::Value;
 use yiyi_protocol::checkpoint::witnessed_by;
 use yiyi_protocol::{SignedNote, VerifierKey};
-use yiyi_tests::federation::{admit, federation, holds, log_of, verify_notice_at, wait_for};
+use yiyi_tests::federation::{
+    Chain, admit, chain, federation, holds, log_of, verify_notice_at, wait_for,
+};
 use yiyi_tests::{Node, binary};
 
 fn get(node: &Node, path: &str) -> Value {
@@ -313,4 +315,37 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         );
     }
     drop(twin);
+}
+
+/// A street that lost its district while its community stayed connected
+/// dials the district again. (It once redialled its configured peers only
+/// when nothing at all was connected: in containers, where the
+/// communities came up first, a street never reached its district.)
+#[test]
+fn a_street_redials_its_district_while_its_community_stays_connected() {
+    let Chain {
+        mut district,
+        street,
+        community: _community,
+    } = chain();
+    let district_peer = district.p2p.rsplit('/').next().unwrap().to_owned();
+    let connected = |street: &Node| {
+        street.get("/api/v1/peers")["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["peer"] == district_peer.as_str())
+    };
+    wait_for("the street to list its district as a peer", || {
+        connected(&street)
+    });
+    let port = district.p2p_port();
+    district.kill();
+    wait_for("the street to see the district gone", || {
+        !connected(&street)
+    });
+    district.run(&["--listen", &format!("/ip4/127.0.0.1/tcp/{port}")]);
+    wait_for("the street to dial its district again", || {
+        connected(&street)
+    });
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the yiyi image (yiyi:latest) FROM scratch from this checkout:
+# statically linked yiyi-node and yiyi, a non-root user (10001), and
+# empty /data and /shared for the volumes.
+#
+#   docker/build.sh [TAG]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag="${1:-yiyi:latest}"
+target=x86_64-unknown-linux-gnu
+
+# Static glibc: getrandom through libc's own call (dlsym finds nothing in
+# a static binary); --target keeps these flags off build scripts and
+# proc-macros.
+echo "== building static yiyi-node and yiyi (release, $target)"
+RUSTFLAGS='-C target-feature=+crt-static --cfg getrandom_backend="linux_getrandom"' \
+  cargo build --release --locked --target "$target" -p yiyi-node -p yiyi-cli --bins
+
+context="target/docker-context"
+rm -rf "$context"
+mkdir -p "$context"/{etc,bin,data,shared}
+for binary in yiyi-node yiyi; do
+  cp "target/$target/release/$binary" "$context/bin/"
+  strip "$context/bin/$binary" 2>/dev/null || true
+  if ! file "$context/bin/$binary" | grep -q "static"; then
+    echo "error: $binary is not statically linked" >&2
+    exit 1
+  fi
+done
+echo "yiyi:x:10001:10001:yiyi node:/data:/bin/yiyi-node" > "$context/etc/passwd"
+echo "yiyi:x:10001:" > "$context/etc/group"
+cp docker/Dockerfile "$context/"
+
+echo "== building the image $tag"
+docker build -q -t "$tag" "$context"
+docker image ls "$tag" --format '{{.Repository}}:{{.Tag}} {{.Size}}'
