@@ -233,7 +233,13 @@ def start():
     wait("every node to know all seven offices", lambda: all(
         (f := get(node, "/api/v1/federation")) is not None
         and sum(m["standing"] == "active" for m in f["members"]) == 7 for node in NODES))
-    say("   ✓ 7 nodes up, each knows the 7 offices by their charters")
+    wait("every container's health check to pass", lambda: all(
+        run("docker", "inspect", "--format", "{{.State.Health.Status}}", container(node)).strip() == b"healthy"
+        for node in NODES))
+    users = {run("docker", "inspect", "--format", "{{.Config.User}}", container(node)).strip() for node in NODES}
+    if users != {b"10001:10001"}:
+        raise Divergence(f"the nodes should run as user 10001, not {users}")
+    say("   ✓ 7 containers healthy, running as user 10001; each node knows the 7 offices by their charters")
     converged(list(NODES))
 
 
@@ -265,9 +271,17 @@ def partition():
     street = container("street-a")
     for network in NETWORKS["street-a"]:
         run("docker", "network", "disconnect", f"{PROJECT}_{network}", street)
+    before = len(acked)
     for _ in range(3):
         for node in ["community-1", "community-2", "district", "community-3"]:
             publish(node)
+    # The cut is real: what the cut-off communities write stays with them.
+    time.sleep(3)
+    cut_off = [h for w, h in acked[before:] if w in ("community-1", "community-2")]
+    leaked = [h for h in cut_off if get("district", f"/api/v1/entries/by-hash/{h}") is not None]
+    if leaked:
+        raise Divergence(f"{len(leaked)} writes of the cut-off communities reached the district: the cut did not hold")
+    say(f"   ✓ while cut off: none of the {len(cut_off)} writes of street-a's communities reached the district")
     # The side still connected keeps replicating among itself.
     connected = ["district", "street-b", "community-3", "community-4"]
     wait("the connected side to hold the district's and community-3's writes", lambda: all(
@@ -282,13 +296,30 @@ def partition():
 
 
 def kill_in_escalation():
-    say("== community-2 killed (SIGKILL) right after recording an escalation, then started again")
+    say("== community-2 killed (SIGKILL) in the middle of an escalation and of a burst of writes, then started again")
+    victim = container("community-2")
     consult_to_suggestion("community-2", "T-wall", "修缮小区围墙", "请街道拨付维修资金")
+    stop = threading.Event()
+
+    def burst():
+        while not stop.is_set():
+            try:
+                publish("community-2")
+            except (RuntimeError, OSError, urllib.error.URLError):
+                pass  # killed: not acknowledged
+
+    thread = threading.Thread(target=burst)
+    thread.start()
     sent = act("community-2", {"action": "escalate", "topic": "T-wall"})
-    run("docker", "kill", container("community-2"))
+    # Killed while writes are being acknowledged: each one acknowledged
+    # must be there after the restart.
+    time.sleep(0.3)
+    run("docker", "kill", victim)
+    stop.set()
+    thread.join()
     matter = sent["id"]
     time.sleep(2)
-    run("docker", "start", container("community-2"))
+    run("docker", "start", victim)
     wait("community-2 to answer", lambda: healthy("community-2"))
     wait("the street to receive the escalation", lambda: (p := matter_at("street-a", matter))
          and p[0]["status"] == "received")
