@@ -359,7 +359,7 @@ def rolling_restart():
     finally:
         stop.set()
         thread.join()
-    say(f"   {refused[0]} writes refused while their node was down (not acknowledged, not counted)")
+    say(f"   writes refused while their node was down (not acknowledged, not counted): {refused[0]}")
     converged(list(NODES))
     all_acked_held(list(NODES))
 
