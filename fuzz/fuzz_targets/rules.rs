@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|records: Vec<yiyi_fuzz::Timed>| yiyi_fuzz::rules(&records));
