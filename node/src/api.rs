@@ -10,6 +10,7 @@
 //! 422 with the rule that refused it, and nothing is written.
 
 mod federation;
+pub mod limits;
 mod matters;
 mod request;
 
@@ -50,6 +51,8 @@ pub struct ApiState {
     pub net: crate::net::NetStatus,
     /// The ledgers as the notice board shows them, replayed as they grow.
     pub courses: crate::board::Courses,
+    /// What the public may make the API do.
+    pub limiter: limits::Limiter,
 }
 
 /// The API's routes.
@@ -85,6 +88,13 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/add-checkpoint", post(federation::add_checkpoint))
         .route("/metrics", get(federation::metrics))
         .merge(crate::board::router())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.limiter.limits().body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit,
+        ))
         .with_state(state)
 }
 
@@ -165,13 +175,18 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorise(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
+/// Whether the request carries the node's token (compared in constant time).
+fn authorised(state: &ApiState, headers: &HeaderMap) -> bool {
     let given = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if same(given.trim().as_bytes(), state.token.as_bytes()) {
+    same(given.trim().as_bytes(), state.token.as_bytes())
+}
+
+fn authorise(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if authorised(state, headers) {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -347,6 +347,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         witness,
         net: network.status.clone(),
         courses: Default::default(),
+        limiter: yiyi_node::api::limits::Limiter::new(Default::default()),
     });
     let api = settings
         .api
@@ -374,9 +375,12 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         api = %listener.local_addr()?,
         "serving"
     );
-    axum::serve(listener, yiyi_node::api::router(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        yiyi_node::api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -149,6 +149,7 @@ pub fn federation() -> Federation {
 /// Whether `node` holds the entry with this hash.
 pub fn holds(node: &Node, hash: &str) -> bool {
     ureq::get(format!("{}/api/v1/entries/by-hash/{hash}", node.url))
+        .header("authorization", format!("Bearer {}", node.token()))
         .call()
         .is_ok()
 }

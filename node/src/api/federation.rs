@@ -230,6 +230,12 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
     );
     let _ = writeln!(out, "# TYPE yiyi_refused_total counter");
     let _ = writeln!(out, "yiyi_refused_total {}", state.net.refused_count());
+    let _ = writeln!(
+        out,
+        "# HELP yiyi_http_limited_total Public HTTP requests refused by the per-IP rate or in-flight limit."
+    );
+    let _ = writeln!(out, "# TYPE yiyi_http_limited_total counter");
+    let _ = writeln!(out, "yiyi_http_limited_total {}", state.limiter.refused());
     let _ = writeln!(out, "# HELP yiyi_frozen_logs Logs frozen for equivocating.");
     let _ = writeln!(out, "# TYPE yiyi_frozen_logs gauge");
     let _ = writeln!(out, "yiyi_frozen_logs {}", store.frozen_logs()?.len());

@@ -210,7 +210,7 @@
       const [small, large] = old.size <= now.size ? [old, now] : [now, old];
       let proof = [];
       if (small.size !== large.size) {
-        const response = await fetch(`/api/v1/proofs/consistency?log=${value.log}&old_size=${small.size}&size=${large.size}`)
+        const response = await fetchPolitely(`/api/v1/proofs/consistency?log=${value.log}&old_size=${small.size}&size=${large.size}`)
           .catch(() => null);
         // A node that does not hold the larger tree cannot prove it: the
         // check waits for a node that does, as `yiyi verify` does offline.
@@ -225,10 +225,21 @@
     localStorage.setItem(SEEN, JSON.stringify(all));
   }
 
+  // The node limits each address's requests (HTTP 429, 503 when busy):
+  // wait as it says and ask again, a few times.
+  async function fetchPolitely(url) {
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(url);
+      if ((response.status !== 429 && response.status !== 503) || attempt === 5) return response;
+      const wait = Number(response.headers.get("retry-after")) || 1;
+      await new Promise((done) => setTimeout(done, wait * 1000));
+    }
+  }
+
   async function verifyAll() {
     for (const n of board.notices) {
       try {
-        const response = await fetch(`/api/v1/notices/${n.hash}/bundle`);
+        const response = await fetchPolitely(`/api/v1/notices/${n.hash}/bundle`);
         if (!response.ok) throw new YiyiVerify.Failure("format", await response.text());
         const value = await YiyiVerify.verify(await response.text(), trust);
         // What is shown must be what was verified.
@@ -247,7 +258,7 @@
 
   async function load() {
     if (!window.isSecureContext || !crypto.subtle) $("insecure").hidden = false;
-    board = await (await fetch("/api/v1/board")).json();
+    board = await (await fetchPolitely("/api/v1/board")).json();
     $("office").textContent = board.office.name;
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("trust");
     trust = localStorage.getItem("yiyi-trust") || fromHash || board.district.key;

@@ -1,0 +1,164 @@
+//! Limits on what the public can make the HTTP API do (限流), so that a
+//! node on the open internet keeps serving its office and its peers under
+//! a flood: per-IP request rates, a bound on requests in flight, a time
+//! limit on each, and a cap on request bodies.
+//!
+//! The office itself (a request carrying the node's token) is never
+//! limited: a flood from the same address, even from loopback, must not
+//! lock the office out of its own node.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+
+use super::ApiState;
+
+/// The limits of the public API.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Requests per second each IP address may make, on average.
+    pub per_ip_per_second: f64,
+    /// Requests an IP address may make at once before the rate applies.
+    pub per_ip_burst: f64,
+    /// Public requests being answered at once, all addresses together.
+    pub in_flight: usize,
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// The largest request body, in bytes.
+    pub body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            // A board page asks for each notice's bundle (and a consistency
+            // proof) at once: a resident opening it must not be limited.
+            per_ip_per_second: 50.0,
+            per_ip_burst: 200.0,
+            in_flight: 64,
+            timeout: Duration::from_secs(10),
+            body_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// Addresses remembered at most; past it, the idlest are forgotten (a
+/// forgotten address starts again with a full burst, which is harmless).
+const MAX_ADDRESSES: usize = 10_000;
+
+/// The limiter's state, shared by the requests.
+pub struct Limiter {
+    limits: Limits,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    in_flight: Semaphore,
+    refused: AtomicU64,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Limiter {
+    /// A limiter with these limits.
+    pub fn new(limits: Limits) -> Limiter {
+        Limiter {
+            limits,
+            buckets: Mutex::new(HashMap::new()),
+            in_flight: Semaphore::new(limits.in_flight),
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Public requests refused so far (rate or in-flight limit).
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Takes one request from `ip`'s bucket; false when it is empty.
+    fn admit(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_ADDRESSES && !buckets.contains_key(&ip) {
+            let idle =
+                Duration::from_secs_f64(self.limits.per_ip_burst / self.limits.per_ip_per_second);
+            buckets.retain(|_, b| now.duration_since(b.at) < idle);
+            if buckets.len() >= MAX_ADDRESSES {
+                buckets.clear();
+            }
+        }
+        let bucket = buckets.entry(ip).or_insert(Bucket {
+            tokens: self.limits.per_ip_burst,
+            at: now,
+        });
+        let refill = now.duration_since(bucket.at).as_secs_f64() * self.limits.per_ip_per_second;
+        bucket.tokens = (bucket.tokens + refill).min(self.limits.per_ip_burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The middleware: the office passes; the public is rate-limited per IP,
+/// bounded in flight, and timed out.
+pub async fn limit(
+    State(state): State<Arc<ApiState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if super::authorised(&state, request.headers()) {
+        return next.run(request).await;
+    }
+    let limiter = &state.limiter;
+    if !limiter.admit(peer.ip()) {
+        limiter.refused.fetch_add(1, Ordering::Relaxed);
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many requests from your address: wait a second and try again",
+        );
+    }
+    let Ok(_permit) = limiter.in_flight.try_acquire() else {
+        limiter.refused.fetch_add(1, Ordering::Relaxed);
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is busy: try again in a moment",
+        );
+    };
+    match tokio::time::timeout(limiter.limits.timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the request took too long and was stopped",
+        ),
+    }
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let mut response = (
+        status,
+        axum::Json(serde_json::json!({"error": "limited", "message": message})),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
