@@ -159,6 +159,16 @@ impl Federation {
                 if self.members.contains_key(&child) {
                     return false;
                 }
+                // A district admits streets, a street its communities; a
+                // community admits nobody, whatever it signs.
+                let below = match self.members.get(log).map(|m| m.level) {
+                    Some(Level::District) => Level::Street,
+                    Some(Level::Street) => Level::Community,
+                    _ => return false,
+                };
+                if Level::try_from(charter.level) != Ok(below) {
+                    return false;
+                }
                 self.members.insert(
                     child,
                     Member {

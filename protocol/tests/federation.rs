@@ -86,6 +86,35 @@ fn a_charter_in_a_log_outside_the_federation_admits_nothing() {
 }
 
 #[test]
+fn only_a_district_admits_streets_and_only_a_street_communities() {
+    let mut t = tree();
+    // A community signing a charter (its node would refuse to) admits
+    // nobody: its "child" is not replicated.
+    let below = key("yiyi/lixia/quancheng/shunyu/grid");
+    for level in [Level::Community, Level::Street, Level::Grid] {
+        assert!(!t.federation.observe(
+            t.community.public_bytes(),
+            &charter(Action::Admit, &below, level)
+        ));
+    }
+    assert!(!t.federation.accepts(below.public_bytes()));
+    // A street admits communities only, a district streets only.
+    let other = key("yiyi/lixia/other");
+    assert!(!t.federation.observe(
+        t.street.public_bytes(),
+        &charter(Action::Admit, &other, Level::Street)
+    ));
+    assert!(!t.federation.observe(
+        t.district.public_bytes(),
+        &charter(Action::Admit, &other, Level::Community)
+    ));
+    assert!(t.federation.observe(
+        t.district.public_bytes(),
+        &charter(Action::Admit, &other, Level::Street)
+    ));
+}
+
+#[test]
 fn a_second_parent_cannot_take_an_office_over() {
     let mut t = tree();
     let other = key("yiyi/lixia/other");
