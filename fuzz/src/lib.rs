@@ -162,19 +162,87 @@ pub fn proofs(data: &[u8]) {
 /// that sequences meet each other (a topic, then its meeting, …).
 #[derive(arbitrary::Arbitrary, Debug)]
 pub enum Record {
-    Participant { id: u8, kind: u8, withdrawn: bool },
-    Topic { id: u8, category: u8, scale: u8, source: u8, reopens: Option<u8>, raised: bool },
-    Gate { topic: u8, verdict: u8, reasons: bool },
-    Meeting { id: u8, topics: Vec<u8>, participants: Vec<u8>, level: u8, form: u8, day: i8 },
-    Step { meeting: u8, step: u8, attendees: u8, committed: bool, result: bool },
-    Outcome { topic: u8, meeting: u8, class: u8, deadline: Option<i8>, period: u8, filled: bool },
-    Progress { topic: u8, completed: bool },
-    Supervision { topic: u8, supervisors: u8 },
-    FollowUp { topic: u8, households: u8 },
-    Evaluation { topic: u8, satisfied: u8, basically: u8, dissatisfied: u8 },
-    Escalate { topic: u8, to: bool, priority: u8 },
-    Notice { topic: u8, kind: u8 },
-    Catalogue { category: u8, name: u8, withdrawn: bool },
+    Participant {
+        id: u8,
+        kind: u8,
+        withdrawn: bool,
+    },
+    Topic {
+        id: u8,
+        category: u8,
+        scale: u8,
+        source: u8,
+        reopens: Option<u8>,
+        raised: bool,
+    },
+    Gate {
+        topic: u8,
+        verdict: u8,
+        reasons: bool,
+    },
+    Meeting {
+        id: u8,
+        topics: Vec<u8>,
+        participants: Vec<u8>,
+        level: u8,
+        form: u8,
+        day: i8,
+    },
+    Step {
+        meeting: u8,
+        step: u8,
+        attendees: u8,
+        committed: bool,
+        result: bool,
+    },
+    Outcome {
+        topic: u8,
+        meeting: u8,
+        class: u8,
+        deadline: Option<i8>,
+        period: u8,
+        filled: bool,
+    },
+    Progress {
+        topic: u8,
+        completed: bool,
+    },
+    Supervision {
+        topic: u8,
+        supervisors: u8,
+    },
+    FollowUp {
+        topic: u8,
+        households: u8,
+    },
+    Evaluation {
+        topic: u8,
+        satisfied: u8,
+        basically: u8,
+        dissatisfied: u8,
+    },
+    Escalate {
+        topic: u8,
+        to: bool,
+        priority: u8,
+    },
+    Notice {
+        topic: u8,
+        kind: u8,
+    },
+    Catalogue {
+        category: u8,
+        name: u8,
+        withdrawn: bool,
+    },
+    /// A topic taken the whole way to a classified outcome, the day's
+    /// meeting included: a path random records would rarely find, from
+    /// which the fuzzer goes on (progress, escalation, evaluation, …).
+    Course {
+        topic: u8,
+        class: u8,
+        form: u8,
+    },
     /// Any protobuf at all, as an entry's body.
     Raw(Vec<u8>),
 }
@@ -197,19 +265,107 @@ fn date(days: i8) -> String {
 }
 
 fn text(present: bool, what: &str) -> String {
-    if present { what.to_owned() } else { String::new() }
+    if present {
+        what.to_owned()
+    } else {
+        String::new()
+    }
 }
 
 impl Record {
+    /// The entry bodies this record stands for, at `time_ms`.
+    pub fn bodies(&self, time_ms: i64) -> Vec<Body> {
+        let Record::Course { topic, class, form } = self else {
+            return self.body().into_iter().collect();
+        };
+        let today = yiyi_protocol::rules::Date::in_shanghai(time_ms).to_string();
+        let meeting = format!("M-course{}", topic % 4);
+        let mut bodies = vec![
+            Record::Topic {
+                id: *topic,
+                category: 1,
+                scale: 2,
+                source: 1,
+                reopens: None,
+                raised: true,
+            }
+            .body(),
+            Record::Gate {
+                topic: *topic,
+                verdict: 1,
+                reasons: false,
+            }
+            .body(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        bodies.push(Body::Meeting(proto::Meeting {
+            id: meeting.clone(),
+            topic_ids: vec![id("T", *topic)],
+            level: 3,
+            form: i32::from(1 + form % 3),
+            date: today,
+            place: "议事厅".into(),
+            ..Default::default()
+        }));
+        for step in SEVEN_STEPS.iter().take(6) {
+            bodies.push(Body::MeetingStep(proto::MeetingStep {
+                meeting_id: meeting.clone(),
+                step: *step as i32,
+                attendee_count: 12,
+                attendees_commitment: if *step == SEVEN_STEPS[0] {
+                    vec![5; 32]
+                } else {
+                    Vec::new()
+                },
+                result: text(*step == SEVEN_STEPS[5], "居民一致同意"),
+                ..Default::default()
+            }));
+        }
+        bodies.push(Body::Outcome(proto::Outcome {
+            topic_id: id("T", *topic),
+            meeting_id: meeting.clone(),
+            class: i32::from(1 + class % 4),
+            responsible_party: "物业".into(),
+            measures: "施工".into(),
+            deadline: yiyi_protocol::rules::Date::in_shanghai(time_ms)
+                .plus_days(30)
+                .to_string(),
+            notice_period_days: 7,
+            explanation: "条件不具备".into(),
+            proposed_solution: "请上级解决".into(),
+            supervisors: vec!["居民代表".into()],
+            spends_money: false,
+        }));
+        bodies.push(Body::MeetingStep(proto::MeetingStep {
+            meeting_id: meeting,
+            step: SEVEN_STEPS[6] as i32,
+            ..Default::default()
+        }));
+        bodies
+    }
+
     fn body(&self) -> Option<Body> {
         Some(match self {
-            Record::Participant { id: n, kind, withdrawn } => Body::Participant(proto::Participant {
+            Record::Participant {
+                id: n,
+                kind,
+                withdrawn,
+            } => Body::Participant(proto::Participant {
                 id: id("P", *n),
                 kind: i32::from(kind % 9),
                 name: "居委会".into(),
                 withdrawn: *withdrawn,
             }),
-            Record::Topic { id: n, category, scale, source, reopens, raised } => Body::Topic(proto::Topic {
+            Record::Topic {
+                id: n,
+                category,
+                scale,
+                source,
+                reopens,
+                raised,
+            } => Body::Topic(proto::Topic {
                 id: id("T", *n),
                 title: "增开公交线路".into(),
                 summary: String::new(),
@@ -220,7 +376,11 @@ impl Record {
                 raised_by_commitment: if *raised { vec![7; 32] } else { Vec::new() },
                 reopens: reopens.map(|r| id("T", r)).unwrap_or_default(),
             }),
-            Record::Gate { topic, verdict, reasons } => Body::GateDecision(proto::GateDecision {
+            Record::Gate {
+                topic,
+                verdict,
+                reasons,
+            } => Body::GateDecision(proto::GateDecision {
                 topic_id: id("T", *topic),
                 verdict: i32::from(verdict % 5),
                 citation: text(*reasons, "《物业管理条例》"),
@@ -229,7 +389,14 @@ impl Record {
                 details_commitment: if *reasons { vec![9; 32] } else { Vec::new() },
                 approval_reference: text(*reasons, "党组织会议"),
             }),
-            Record::Meeting { id: n, topics, participants, level, form, day } => Body::Meeting(proto::Meeting {
+            Record::Meeting {
+                id: n,
+                topics,
+                participants,
+                level,
+                form,
+                day,
+            } => Body::Meeting(proto::Meeting {
                 id: id("M", *n),
                 topic_ids: topics.iter().take(4).map(|t| id("T", *t)).collect(),
                 level: i32::from(level % 6),
@@ -240,7 +407,13 @@ impl Record {
                 procedure: String::new(),
                 communities: Vec::new(),
             }),
-            Record::Step { meeting, step, attendees, committed, result } => Body::MeetingStep(proto::MeetingStep {
+            Record::Step {
+                meeting,
+                step,
+                attendees,
+                committed,
+                result,
+            } => Body::MeetingStep(proto::MeetingStep {
                 meeting_id: id("M", *meeting),
                 step: i32::from(step % 8),
                 summary: String::new(),
@@ -248,7 +421,14 @@ impl Record {
                 attendees_commitment: if *committed { vec![5; 32] } else { Vec::new() },
                 result: text(*result, "居民一致同意"),
             }),
-            Record::Outcome { topic, meeting, class, deadline, period, filled } => Body::Outcome(proto::Outcome {
+            Record::Outcome {
+                topic,
+                meeting,
+                class,
+                deadline,
+                period,
+                filled,
+            } => Body::Outcome(proto::Outcome {
                 topic_id: id("T", *topic),
                 meeting_id: id("M", *meeting),
                 class: i32::from(class % 5),
@@ -258,7 +438,11 @@ impl Record {
                 notice_period_days: u32::from(period % 40),
                 explanation: text(*filled, "条件不具备"),
                 proposed_solution: text(*filled, "请上级解决"),
-                supervisors: if *filled { vec!["居民代表".into()] } else { Vec::new() },
+                supervisors: if *filled {
+                    vec!["居民代表".into()]
+                } else {
+                    Vec::new()
+                },
                 spends_money: *filled,
             }),
             Record::Progress { topic, completed } => Body::Progress(proto::Progress {
@@ -277,18 +461,31 @@ impl Record {
                 summary: "回访".into(),
                 households_visited: u32::from(*households),
             }),
-            Record::Evaluation { topic, satisfied, basically, dissatisfied } => Body::Evaluation(proto::Evaluation {
+            Record::Evaluation {
+                topic,
+                satisfied,
+                basically,
+                dissatisfied,
+            } => Body::Evaluation(proto::Evaluation {
                 topic_id: id("T", *topic),
                 satisfied: u32::from(*satisfied),
                 basically_satisfied: u32::from(*basically),
                 dissatisfied: u32::from(*dissatisfied),
             }),
-            Record::Escalate { topic, to, priority } => Body::Escalation(proto::Escalation {
+            Record::Escalate {
+                topic,
+                to,
+                priority,
+            } => Body::Escalation(proto::Escalation {
                 id: format!("shunyu/{}", id("T", *topic)),
                 topic_id: id("T", *topic),
                 result: "居民一致同意".into(),
                 proposed_solution: "请上级解决".into(),
-                to: if *to { keys().witness.public_bytes().to_vec() } else { Vec::new() },
+                to: if *to {
+                    keys().witness.public_bytes().to_vec()
+                } else {
+                    Vec::new()
+                },
                 priority: i32::from(priority % 4),
                 ..Default::default()
             }),
@@ -299,11 +496,16 @@ impl Record {
                 body: "内容".into(),
                 ..Default::default()
             }),
-            Record::Catalogue { category, name, withdrawn } => Body::CatalogueItem(proto::CatalogueItem {
+            Record::Catalogue {
+                category,
+                name,
+                withdrawn,
+            } => Body::CatalogueItem(proto::CatalogueItem {
                 category: i32::from(category % 4),
                 name: id("C", *name),
                 withdrawn: *withdrawn,
             }),
+            Record::Course { .. } => return None,
             Record::Raw(bytes) => proto::Entry::decode(bytes.as_slice()).ok()?.body?,
         })
     }
@@ -318,11 +520,15 @@ pub fn rules(records: &[Timed]) {
     let mut accepted: Vec<(Body, Position)> = Vec::new();
     // 2026-11-01 00:00 Shanghai.
     let mut time_ms: i64 = 1_793_462_400_000;
-    for (sequence, timed) in records.iter().take(64).enumerate() {
+    let bodies = records.iter().take(64).flat_map(|timed| {
         time_ms += i64::from(timed.hours) * 3_600_000;
-        let Some(body) = timed.record.body() else {
-            continue;
-        };
+        timed
+            .record
+            .bodies(time_ms)
+            .into_iter()
+            .map(move |b| (b, time_ms))
+    });
+    for (sequence, (body, time_ms)) in bodies.enumerate() {
         let at = Position {
             sequence: sequence as u64,
             hash: Hash([sequence as u8; 32]),
@@ -356,20 +562,35 @@ pub fn rules(records: &[Timed]) {
 /// What must hold of any state the rules reach.
 fn coherent(state: &Consultation) {
     for (id, meeting) in &state.meetings {
-        assert!(meeting.steps.len() <= SEVEN_STEPS.len(), "meeting {id}: too many steps");
+        assert!(
+            meeting.steps.len() <= SEVEN_STEPS.len(),
+            "meeting {id}: too many steps"
+        );
         for (step, expected) in meeting.steps.iter().zip(SEVEN_STEPS) {
-            assert_eq!(step.step, expected as i32, "meeting {id}: a step out of order");
+            assert_eq!(
+                step.step, expected as i32,
+                "meeting {id}: a step out of order"
+            );
         }
     }
     for (id, topic) in &state.topics {
         match topic.status {
             TopicStatus::Classified(_) => {
-                assert!(topic.outcome.is_some(), "topic {id}: classified without an outcome")
+                assert!(
+                    topic.outcome.is_some(),
+                    "topic {id}: classified without an outcome"
+                )
             }
             TopicStatus::Scheduled => {
-                assert!(topic.meeting.is_some(), "topic {id}: scheduled without a meeting")
+                assert!(
+                    topic.meeting.is_some(),
+                    "topic {id}: scheduled without a meeting"
+                )
             }
-            TopicStatus::Proposed => assert!(topic.outcome.is_none(), "topic {id}: proposed with an outcome"),
+            TopicStatus::Proposed => assert!(
+                topic.outcome.is_none(),
+                "topic {id}: proposed with an outcome"
+            ),
             _ => {}
         }
     }

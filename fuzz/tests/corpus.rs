@@ -23,3 +23,34 @@ fn every_kept_input_and_every_past_crash_runs_clean() {
     assert!(ran > 0, "no corpus found under {}", root.display());
     println!("{ran} inputs replayed");
 }
+
+/// The `Course` record the rules fuzzer starts deep paths from is itself
+/// accepted by the rules, to every outcome class.
+#[test]
+fn a_course_reaches_each_outcome_class() {
+    use yiyi_protocol::rules::{Consultation, Position, TopicStatus};
+    for class in 0..4u8 {
+        let mut state = Consultation::new();
+        let time_ms = 1_794_000_000_000;
+        let bodies = yiyi_fuzz::Record::Course {
+            topic: 1,
+            class,
+            form: 1,
+        }
+        .bodies(time_ms);
+        for (i, body) in bodies.iter().enumerate() {
+            let at = Position {
+                sequence: i as u64,
+                hash: yiyi_protocol::Hash([i as u8; 32]),
+                time_ms,
+            };
+            state
+                .accept(body, at)
+                .unwrap_or_else(|e| panic!("class {class}, record {i}: {e}"));
+        }
+        assert!(matches!(
+            state.topics["T1"].status,
+            TopicStatus::Classified(_)
+        ));
+    }
+}
