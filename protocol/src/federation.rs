@@ -159,14 +159,17 @@ impl Federation {
                 if self.members.contains_key(&child) {
                     return false;
                 }
-                // A district admits streets, a street its communities; a
-                // community admits nobody, whatever it signs.
-                let below = match self.members.get(log).map(|m| m.level) {
-                    Some(Level::District) => Level::Street,
-                    Some(Level::Street) => Level::Community,
-                    _ => return false,
+                // Offices admit offices below them: a street no street, a
+                // community nobody, whatever it signs. (The pinned root is
+                // a district's level, even when a street pins itself.)
+                let signer = self.members.get(log).map(|m| m.level);
+                let level = Level::try_from(charter.level);
+                let below = match signer {
+                    Some(Level::District) => [Level::Street, Level::Community].as_slice(),
+                    Some(Level::Street) => [Level::Community].as_slice(),
+                    _ => [].as_slice(),
                 };
-                if Level::try_from(charter.level) != Ok(below) {
+                if !level.is_ok_and(|l| below.contains(&l)) {
                     return false;
                 }
                 self.members.insert(

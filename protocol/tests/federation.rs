@@ -86,7 +86,7 @@ fn a_charter_in_a_log_outside_the_federation_admits_nothing() {
 }
 
 #[test]
-fn only_a_district_admits_streets_and_only_a_street_communities() {
+fn offices_admit_only_offices_below_them_and_a_community_nobody() {
     let mut t = tree();
     // A community signing a charter (its node would refuse to) admits
     // nobody: its "child" is not replicated.
@@ -98,7 +98,7 @@ fn only_a_district_admits_streets_and_only_a_street_communities() {
         ));
     }
     assert!(!t.federation.accepts(below.public_bytes()));
-    // A street admits communities only, a district streets only.
+    // A street admits communities only, not streets.
     let other = key("yiyi/lixia/other");
     assert!(!t.federation.observe(
         t.street.public_bytes(),
@@ -106,7 +106,7 @@ fn only_a_district_admits_streets_and_only_a_street_communities() {
     ));
     assert!(!t.federation.observe(
         t.district.public_bytes(),
-        &charter(Action::Admit, &other, Level::Community)
+        &charter(Action::Admit, &other, Level::Grid)
     ));
     assert!(t.federation.observe(
         t.district.public_bytes(),
