@@ -55,7 +55,9 @@ pub struct ApiState {
     pub limiter: limits::Limiter,
 }
 
-/// The API's routes.
+/// The API's routes, behind the public limits ([`limits`]). Serve them
+/// with `into_make_service_with_connect_info::<SocketAddr>()`: the limits
+/// are per client address.
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/api/v1/actions", post(act))
