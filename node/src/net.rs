@@ -78,6 +78,13 @@ const MAX_REQUESTS_PER_TICK: usize = 128;
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
 /// Largest gossip message accepted (two checkpoints or two entries fit).
 const MAX_GOSSIP_BYTES: usize = 160 * 1024;
+/// Connections at most from one peer (a redial may overlap the old one).
+const MAX_CONNECTIONS_PER_PEER: u32 = 4;
+/// Incoming connections being set up at once (Noise handshakes).
+const MAX_PENDING_INCOMING: u32 = 64;
+/// Incoming connections at once: a district's streets and their
+/// communities' replication, with room to spare, but not unbounded.
+const MAX_ESTABLISHED_INCOMING: u32 = 1024;
 
 /// Why the network could not start.
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +154,7 @@ pub fn peer_of(log: &LogKey) -> Option<PeerId> {
 /// The behaviours of a yiyi node, one per concern.
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+    limits: libp2p::connection_limits::Behaviour,
     identify: identify::Behaviour,
     ping: ping::Behaviour,
     gossipsub: gossipsub::Behaviour,
@@ -200,6 +208,12 @@ pub async fn spawn(
             let timeout =
                 request_response::Config::default().with_request_timeout(Duration::from_secs(10));
             Ok(Behaviour {
+                limits: libp2p::connection_limits::Behaviour::new(
+                    libp2p::connection_limits::ConnectionLimits::default()
+                        .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER))
+                        .with_max_pending_incoming(Some(MAX_PENDING_INCOMING))
+                        .with_max_established_incoming(Some(MAX_ESTABLISHED_INCOMING)),
+                ),
                 identify: identify::Behaviour::new(identify::Config::new(
                     "/yiyi/1.0.0".into(),
                     key.public(),
