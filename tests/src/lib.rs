@@ -183,6 +183,21 @@ impl Node {
             .to_owned()
     }
 
+    /// Runs `yiyi-node verify` on the (stopped) node's data directory and
+    /// panics unless every ledger verifies end to end; returns its report.
+    pub fn verify_store(&self) -> String {
+        let verify = Command::new(binary("yiyi-node"))
+            .args(["verify", "--data", self.data.to_str().expect("UTF-8 path")])
+            .output()
+            .expect("yiyi-node verify runs");
+        assert!(
+            verify.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+        String::from_utf8_lossy(&verify.stdout).into_owned()
+    }
+
     /// `GET path` from the node's API, as JSON; panics on an error status.
     pub fn get(&self, path: &str) -> serde_json::Value {
         let mut response = ureq::get(format!("{}{path}", self.url))

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use yiyi_tests::Node;
 use yiyi_tests::federation::{Chain, chain, holds, wait_for};
-use yiyi_tests::{Node, binary};
 
 /// Appends at the community as fast as it answers, keeping the hash of
 /// every entry and notice it acknowledged. Refusals while it is down are
@@ -161,16 +161,7 @@ fn twenty_kills_lose_no_acknowledged_write_and_deliver_each_escalation_once() {
     // Every ledger each node holds verifies end to end.
     for mut node in [community, street, district] {
         node.kill();
-        let verify = std::process::Command::new(binary("yiyi-node"))
-            .args(["verify", "--data", node.data.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            verify.status.success(),
-            "{}",
-            String::from_utf8_lossy(&verify.stderr)
-        );
-        let ledgers = String::from_utf8_lossy(&verify.stdout).lines().count();
+        let ledgers = node.verify_store().lines().count();
         assert!(ledgers >= 2, "{ledgers} ledgers verified");
     }
 }

@@ -89,17 +89,8 @@ fn a_follower_replicates_a_ledger_and_catches_up_after_a_crash() {
 
     // The replica verifies entry by entry on the follower's disk.
     street.kill();
-    let verify = std::process::Command::new(binary("yiyi-node"))
-        .args(["verify", "--data", street.data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    let report = street.verify_store();
     let (log, size, root) = own_log(&community);
-    let report = String::from_utf8(verify.stdout).unwrap();
     assert!(
         report.contains(&format!("{log} ok: {size} entries, root {root}")),
         "{report}"

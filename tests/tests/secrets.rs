@@ -5,8 +5,8 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use yiyi_tests::Node;
 use yiyi_tests::federation::{Chain, chain, holds, log_of, wait_for};
-use yiyi_tests::{Node, binary};
 
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -83,11 +83,7 @@ fn a_node_restored_from_a_backup_of_its_data_directory_carries_on() {
     let second = node.decline("T-road", "市政道路拓宽");
     assert!(holds(&node, &second));
     node.terminate(std::time::Duration::from_secs(10));
-    let verify = std::process::Command::new(binary("yiyi-node"))
-        .args(["verify", "--data", node.data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "{verify:?}");
+    node.verify_store();
 }
 
 #[test]
