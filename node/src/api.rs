@@ -13,6 +13,7 @@ mod federation;
 pub mod limits;
 mod matters;
 mod request;
+mod serve;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ use crate::office::{Office, OfficeError};
 use crate::store::{Appended, StoreError};
 
 use request::Action;
+pub use serve::serve;
 
 /// What the handlers share.
 pub struct ApiState {
@@ -55,9 +57,9 @@ pub struct ApiState {
     pub limiter: limits::Limiter,
 }
 
-/// The API's routes, behind the public limits ([`limits`]). Serve them
-/// with `into_make_service_with_connect_info::<SocketAddr>()`: the limits
-/// are per client address.
+/// The API's routes, behind the public limits ([`limits`]). [`serve`]
+/// serves them; another server must give each request its client's
+/// `ConnectInfo<SocketAddr>`: the limits are per client address.
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/api/v1/actions", post(act))

@@ -375,12 +375,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         api = %listener.local_addr()?,
         "serving"
     );
-    axum::serve(
-        listener,
-        yiyi_node::api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    yiyi_node::api::serve(listener, state, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

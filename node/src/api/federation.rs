@@ -236,6 +236,26 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
     );
     let _ = writeln!(out, "# TYPE yiyi_http_limited_total counter");
     let _ = writeln!(out, "yiyi_http_limited_total {}", state.limiter.refused());
+    let _ = writeln!(
+        out,
+        "# HELP yiyi_http_connections_refused_total HTTP connections closed at once for being over the per-IP or total connection limit."
+    );
+    let _ = writeln!(out, "# TYPE yiyi_http_connections_refused_total counter");
+    let _ = writeln!(
+        out,
+        "yiyi_http_connections_refused_total {}",
+        state.limiter.connections_refused()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP yiyi_http_connections_open HTTP connections open now."
+    );
+    let _ = writeln!(out, "# TYPE yiyi_http_connections_open gauge");
+    let _ = writeln!(
+        out,
+        "yiyi_http_connections_open {}",
+        state.limiter.connections_open()
+    );
     let _ = writeln!(out, "# HELP yiyi_frozen_logs Logs frozen for equivocating.");
     let _ = writeln!(out, "# TYPE yiyi_frozen_logs gauge");
     let _ = writeln!(out, "yiyi_frozen_logs {}", store.frozen_logs()?.len());

@@ -1,7 +1,9 @@
 //! Limits on what the public can make the HTTP API do (限流), so that a
 //! node on the open internet keeps serving its office and its peers under
 //! a flood: per-IP request rates, a bound on requests in flight, a time
-//! limit on each, and a cap on request bodies.
+//! limit on each, and a cap on request bodies. The limits on connections
+//! themselves (how many, how slow) are applied where they are accepted, in
+//! [`super::serve`].
 //!
 //! The office itself (a request carrying the node's token) is never
 //! limited: a flood from the same address, even from loopback, must not
@@ -34,6 +36,13 @@ pub struct Limits {
     pub timeout: Duration,
     /// The largest request body, in bytes.
     pub body_bytes: usize,
+    /// How long a connection may take to send a request's headers (also
+    /// the longest a kept-alive connection may sit idle).
+    pub header_timeout: Duration,
+    /// Connections one IP address may hold open at once.
+    pub connections_per_ip: usize,
+    /// Connections open at once, all addresses together.
+    pub connections: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +55,11 @@ impl Default for Limits {
             in_flight: 64,
             timeout: Duration::from_secs(10),
             body_bytes: 256 * 1024,
+            header_timeout: Duration::from_secs(10),
+            // A browser opens at most 6 per host; 64 leaves room for a
+            // community centre's residents behind one address.
+            connections_per_ip: 64,
+            connections: 1024,
         }
     }
 }
@@ -60,6 +74,10 @@ pub struct Limiter {
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
     in_flight: Semaphore,
     refused: AtomicU64,
+    /// The connections open now ([`super::serve`] counts them).
+    pub(super) connections: Mutex<super::serve::OpenConnections>,
+    /// Connections closed at once for being over a connection limit.
+    pub(super) connections_refused: AtomicU64,
 }
 
 struct Bucket {
@@ -75,6 +93,8 @@ impl Limiter {
             buckets: Mutex::new(HashMap::new()),
             in_flight: Semaphore::new(limits.in_flight),
             refused: AtomicU64::new(0),
+            connections: Mutex::default(),
+            connections_refused: AtomicU64::new(0),
         }
     }
 
@@ -86,6 +106,19 @@ impl Limiter {
     /// Public requests refused so far (rate or in-flight limit).
     pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Connections closed at once so far for being over a connection limit.
+    pub fn connections_refused(&self) -> u64 {
+        self.connections_refused.load(Ordering::Relaxed)
+    }
+
+    /// Connections open now.
+    pub fn connections_open(&self) -> usize {
+        self.connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .total()
     }
 
     /// Takes one request from `ip`'s bucket; false when it is empty.

@@ -1,0 +1,169 @@
+//! Serving the API over TCP: the accept loop, with the limits on
+//! connections that `axum::serve` does not set.
+//!
+//! A client that opens connections and trickles its request headers a byte
+//! at a time (slowloris) costs the node a socket and a task per connection
+//! for as long as it likes, under any request limit, because no request is
+//! ever complete. So each connection must finish its headers within
+//! [`Limits::header_timeout`] (also while idle between keep-alive
+//! requests), its headers fit in [`MAX_HEADER_BYTES`], and one address may
+//! hold [`Limits::connections_per_ip`] connections and all addresses
+//! together [`Limits::connections`]; past that a new connection is closed
+//! at once, before anything is read from it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+use super::ApiState;
+use super::limits::Limits;
+
+/// The largest request head (request line and headers) a client may send;
+/// a larger one is answered 431. Hyper's smallest allowed buffer is 8 KiB.
+pub(super) const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// How long open connections get to finish their requests once the node
+/// is stopping.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Serves the API on `listener` until `shutdown` resolves, then lets open
+/// connections finish their requests (for at most [`DRAIN`]).
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let router = super::router(state.clone());
+    let limits = state.limiter.limits();
+    let (stopping, stop) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: wait a moment rather than spin.
+                    tracing::debug!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Some(slot) = Slot::take(&state, client.ip()) else {
+            state
+                .limiter
+                .connections_refused
+                .fetch_add(1, Ordering::Relaxed);
+            drop(stream);
+            continue;
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            // What `into_make_service_with_connect_info` would insert: the
+            // request limits are per client address.
+            request.extensions_mut().insert(ConnectInfo(client));
+            router.clone().oneshot(request)
+        });
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .max_buf_size(MAX_HEADER_BYTES);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::trace!(%client, error = %e, "connection ended");
+                    }
+                    return;
+                }
+                _ = stop.wait_for(|stopping| *stopping) => {}
+            }
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN, connection).await;
+        });
+    }
+    let _ = stopping.send(true);
+    drop(stop);
+    let _ = tokio::time::timeout(DRAIN, stopping.closed()).await;
+    Ok(())
+}
+
+/// One open connection counted against its address and the total; given
+/// back when dropped, however the connection ends.
+struct Slot {
+    state: Arc<ApiState>,
+    ip: IpAddr,
+}
+
+impl Slot {
+    /// A slot for a new connection from `ip`, if the limits allow one.
+    fn take(state: &Arc<ApiState>, ip: IpAddr) -> Option<Slot> {
+        let limits: Limits = state.limiter.limits();
+        let mut open = state
+            .limiter
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let total: usize = open.total;
+        let mine = open.per_ip.get(&ip).copied().unwrap_or(0);
+        if total >= limits.connections || mine >= limits.connections_per_ip {
+            return None;
+        }
+        open.total += 1;
+        *open.per_ip.entry(ip).or_default() += 1;
+        Some(Slot {
+            state: state.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self
+            .state
+            .limiter
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        open.total -= 1;
+        if let Some(mine) = open.per_ip.get_mut(&self.ip) {
+            *mine -= 1;
+            if *mine == 0 {
+                open.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// The connections open now, by address.
+#[derive(Debug, Default)]
+pub(super) struct OpenConnections {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+impl OpenConnections {
+    /// Connections open now, all addresses together.
+    pub(super) fn total(&self) -> usize {
+        self.total
+    }
+}

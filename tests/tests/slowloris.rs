@@ -1,0 +1,125 @@
+//! A slowloris client — a second process holding many connections open
+//! from one address and never finishing its request headers — cannot take
+//! the node's HTTP API away from anyone else: past its address's share the
+//! node closes its connections at once, the rest are closed when their
+//! headers are not done within the header timeout, and meanwhile the
+//! office writes, the street replicates, and a resident at another address
+//! reads the board.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use socket2::{Domain, Socket, Type};
+use yiyi_tests::binary;
+use yiyi_tests::federation::{Chain, chain, holds, wait_for};
+
+/// The node's defaults (`yiyi_node::api::limits::Limits`).
+const CONNECTIONS_PER_IP: u64 = 64;
+const HEADER_TIMEOUT_SECS: f64 = 10.0;
+/// How long the attack lasts: well past the header timeout, so that a
+/// connection the node does not close outlasts it.
+const ATTACK_SECS: f64 = 24.0;
+
+#[test]
+fn a_slowloris_client_cannot_hold_the_api_from_the_office_residents_or_peers() {
+    let Chain {
+        district: _district,
+        street,
+        community,
+    } = chain();
+    let api = community.url.trim_start_matches("http://").to_owned();
+    let attack = Command::new(binary("slowloris"))
+        .args([&api, "127.0.0.2", &ATTACK_SECS.to_string(), "200"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+
+    // The office works through it, and its street replicates what it writes.
+    let mut notices = Vec::new();
+    for n in 0..4 {
+        notices.push(community.decline(&format!("T-slow{n}"), "楼道堆物清理"));
+    }
+    for notice in &notices {
+        wait_for("the street to hold the office's notice", || {
+            holds(&street, notice)
+        });
+    }
+    // A resident at another address reads the board, more than once over
+    // the attack (after the node has closed the first wave, too).
+    for _ in 0..3 {
+        let (status, body) = get_from("127.0.0.3".parse().unwrap(), &api, "/api/v1/board");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("楼道堆物清理"), "{body}");
+        std::thread::sleep(Duration::from_secs(5));
+    }
+
+    let attack = attack.wait_with_output().unwrap();
+    assert!(attack.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&attack.stdout).unwrap();
+    println!("slowloris: {report}");
+    let n = |key: &str| report[key].as_u64().unwrap();
+    let secs = |key: &str| report[key].as_f64().unwrap();
+    // 200 connections from one address: those past its share are closed at
+    // once, before anything is read.
+    assert!(n("closed_at_once") >= 200 - CONNECTIONS_PER_IP, "{report}");
+    // The ones it let in are closed when their headers are not done in
+    // time: none lasted the attack.
+    assert!(n("closed_later") >= CONNECTIONS_PER_IP, "{report}");
+    assert!(
+        secs("closed_later_max_secs") < ATTACK_SECS - 4.0,
+        "a connection outlived the header timeout: {report}"
+    );
+    assert!(
+        secs("open_at_end_max_secs") < ATTACK_SECS - 4.0,
+        "a connection outlived the header timeout: {report}"
+    );
+    assert!(
+        secs("closed_later_max_secs") >= HEADER_TIMEOUT_SECS - 1.0,
+        "connections were given their time: {report}"
+    );
+
+    let metric = |name: &str| -> u64 {
+        let metrics = community.get_text("/metrics").unwrap();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(metric("yiyi_http_connections_refused_total") >= 200 - CONNECTIONS_PER_IP);
+    // Once the attacker is gone, so are its connections.
+    wait_for("the attack's connections to be closed", || {
+        metric("yiyi_http_connections_open") <= 2
+    });
+}
+
+/// `GET path` over a fresh connection from the local address `from`:
+/// the status and the body.
+fn get_from(from: IpAddr, api: &str, path: &str) -> (u16, String) {
+    let node: SocketAddr = api.parse().unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket.bind(&SocketAddr::new(from, 0).into()).unwrap();
+    socket.connect(&node.into()).unwrap();
+    let mut stream: TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("an HTTP answer: {answer}"));
+    (status, answer)
+}
