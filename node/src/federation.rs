@@ -17,6 +17,9 @@ use yiyi_protocol::proto::entry::Body;
 
 use crate::store::{LogKey, Store, StoreError};
 
+/// Logs an archive follows at most without a charter: those it heard of.
+pub const MAX_HEARD_LOGS: usize = 10_000;
+
 /// A shared handle on the federation; cheap to clone.
 #[derive(Clone)]
 pub struct Members(Arc<RwLock<State>>);
@@ -115,7 +118,9 @@ impl Members {
 
     /// Notes a log heard of on the network (kept only by archive nodes).
     pub fn heard(&self, log: &LogKey) {
-        if self.read(|s| s.archive && !s.heard.contains(log)) {
+        // Anyone may announce any key: an archive follows at most
+        // MAX_HEARD_LOGS of them rather than whatever it is told.
+        if self.read(|s| s.archive && !s.heard.contains(log) && s.heard.len() < MAX_HEARD_LOGS) {
             let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());
             state.heard.insert(*log);
         }

@@ -82,6 +82,16 @@ const MAX_GOSSIP_BYTES: usize = 160 * 1024;
 const MAX_CONNECTIONS_PER_PEER: u32 = 4;
 /// Incoming connections being set up at once (Noise handshakes).
 const MAX_PENDING_INCOMING: u32 = 64;
+/// Gossip messages taken from one peer per second; past it they are
+/// ignored (neither checked nor forwarded: the entries still come by sync).
+/// A street forwards its communities' announcements, a few per commit.
+const GOSSIP_PER_SECOND: u32 = 200;
+/// Announcements of one log held back at once, waiting for their entries;
+/// past it they are ignored (the entries are being fetched anyway).
+const MAX_AWAITING_PER_LOG: usize = 16;
+/// Messages queued to one peer's connection; past it gossipsub drops them
+/// (its default, 5,000, of up to [`MAX_GOSSIP_BYTES`] each, is too much).
+const GOSSIP_QUEUE: usize = 512;
 /// Incoming connections at once: a district's streets and their
 /// communities' replication, with room to spare, but not unbounded.
 const MAX_ESTABLISHED_INCOMING: u32 = 1024;
@@ -200,6 +210,7 @@ pub async fn spawn(
                 .validation_mode(ValidationMode::Strict)
                 .validate_messages()
                 .max_transmit_size(MAX_GOSSIP_BYTES)
+                .connection_handler_queue_len(GOSSIP_QUEUE)
                 .message_id_fn(|m| {
                     gossipsub::MessageId::from(yiyi_protocol::merkle::leaf_hash(&m.data).to_hex())
                 })
@@ -296,6 +307,7 @@ pub async fn spawn(
         witness_in_flight: None,
         parent_holds: None,
         limit: RateLimit::new(config.requests_per_second),
+        gossip_limit: RateLimit::new(GOSSIP_PER_SECOND),
         commits: store_commits,
         awaiting: HashMap::new(),
         to_check: Default::default(),
@@ -346,7 +358,10 @@ struct Task {
     witness_in_flight: Option<(OutboundRequestId, String)>,
     /// The size the parent last said it holds of the own log.
     parent_holds: Option<u64>,
+    /// Sync, witness and escalation requests each peer may make.
     limit: RateLimit,
+    /// Gossip messages each peer may send.
+    gossip_limit: RateLimit,
     /// Logs to ask about at the next ticks, whether or not they are known
     /// to have grown.
     to_check: std::collections::BTreeSet<LogKey>,
@@ -688,7 +703,10 @@ impl Task {
                 message_id,
                 message,
             })) => {
-                let acceptance = if message.topic == self.equivocations.hash() {
+                let acceptance = if !self.gossip_limit.allow(propagation_source) {
+                    tracing::debug!(peer = %propagation_source, "gossip over the rate limit ignored");
+                    Some(MessageAcceptance::Ignore)
+                } else if message.topic == self.equivocations.hash() {
                     Some(self.gossiped_equivocation(&message.data).await)
                 } else {
                     self.announced_checkpoint(propagation_source, &message_id, &message.data)
@@ -847,7 +865,11 @@ impl Task {
         if size <= held || log == self.store.own_log() {
             return Some(MessageAcceptance::Accept);
         }
-        self.awaiting.entry(log).or_default().push(Awaiting {
+        let awaiting = self.awaiting.entry(log).or_default();
+        if awaiting.len() >= MAX_AWAITING_PER_LOG {
+            return Some(MessageAcceptance::Ignore);
+        }
+        awaiting.push(Awaiting {
             message: message.clone(),
             source: peer,
             size,

@@ -2,12 +2,14 @@
 //! count) keeps serving its office and its peers: the office's writes all
 //! go through, the street keeps replicating them, the flood is answered
 //! 429 past the per-address rate, oversized bodies 413, and nothing the
-//! flood sent was written.
+//! flood sent was written. The same over libp2p: a hostile peer flooding
+//! sync requests and forged gossip is limited, its gossip is refused and
+//! not forwarded, and replication goes on.
 
 use std::process::{Command, Stdio};
 
 use yiyi_tests::binary;
-use yiyi_tests::federation::{Chain, chain, holds, wait_for};
+use yiyi_tests::federation::{Chain, chain, holds, log_of, wait_for};
 
 #[test]
 fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
@@ -62,4 +64,87 @@ fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
     };
     let after = community.get("/api/v1/logs")["logs"].clone();
     assert_eq!(own(&after), own(&size_before) + 8 * 3);
+}
+
+#[test]
+fn a_peer_flooding_sync_and_forged_gossip_cannot_stop_replication() {
+    let Chain {
+        district,
+        street,
+        community,
+    } = chain();
+    let metric = |node: &yiyi_tests::Node, name: &str| -> u64 {
+        let metrics = node.get_text("/metrics").unwrap();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+            .parse()
+            .unwrap()
+    };
+    let street_log = log_of(&street.vkey);
+    let street_size = |node: &yiyi_tests::Node| -> u64 {
+        node.get("/api/v1/logs")["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["log"] == street_log.as_str())
+            .map_or(0, |l| l["size"].as_u64().unwrap())
+    };
+    // Two hostile peers ask the community for the street's ledger without
+    // pause; one of them also gossips checkpoints of it, signed by another
+    // key under the street's name. (One process doing both is held back by
+    // its own signing: the sync flood alone shows the per-peer limit.)
+    let flood = |gossip: &str| {
+        Command::new(binary("peerflood"))
+            .args([&community.p2p, &street.vkey, "8", gossip])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (sync_flood, gossip_flood) = (flood("0"), flood("8"));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    // Meanwhile the office works, and the street and the district
+    // replicate what it writes.
+    let mut notices = Vec::new();
+    for n in 0..8 {
+        notices.push(community.decline(&format!("T-peerflood{n}"), "快递柜占道"));
+    }
+    for notice in &notices {
+        wait_for("the street and the district to hold the notice", || {
+            holds(&street, notice) && holds(&district, notice)
+        });
+    }
+    let report = |flood: std::process::Child| {
+        let flood = flood.wait_with_output().unwrap();
+        assert!(flood.status.success());
+        let report: serde_json::Value = serde_json::from_slice(&flood.stdout).unwrap();
+        println!("peer flood: {report}");
+        report
+    };
+    let (sync_flood, gossip_flood) = (report(sync_flood), report(gossip_flood));
+    let count = |report: &serde_json::Value, key: &str| report[key].as_u64().unwrap();
+    assert!(
+        count(&gossip_flood, "gossip_published") > 0,
+        "{gossip_flood}"
+    );
+    assert!(
+        count(&sync_flood, "sync_answered") > 0,
+        "a peer within its limit is served: {sync_flood}"
+    );
+    assert!(
+        count(&sync_flood, "sync_empty") > 0,
+        "past its per-peer rate it gets nothing: {sync_flood}"
+    );
+    // The forged checkpoints were refused where they arrived and went no
+    // further: the street never saw one, nor did anyone store anything.
+    assert!(metric(&community, "yiyi_refused_total") > 0);
+    assert_eq!(metric(&street, "yiyi_refused_total"), 0);
+    assert_eq!(metric(&district, "yiyi_refused_total"), 0);
+    assert_eq!(metric(&community, "yiyi_frozen_logs"), 0);
+    wait_for(
+        "the community to hold the street's ledger as the street does",
+        || street_size(&community) == street_size(&street),
+    );
 }
