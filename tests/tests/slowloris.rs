@@ -4,7 +4,8 @@
 //! node closes its connections at once, the rest are closed when their
 //! headers are not done within the header timeout, and meanwhile the
 //! office writes, the street replicates, and a resident at another address
-//! reads the board.
+//! reads the board. A kept-alive connection left idle is closed at the
+//! same timeout, and headers past 16 KiB are refused with 431.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -47,10 +48,46 @@ fn a_slowloris_client_cannot_hold_the_api_from_the_office_residents_or_peers() {
             holds(&street, notice)
         });
     }
+    // A resident's browser keeps its connection alive after a read and
+    // then leaves it idle: the node closes it at the header timeout too.
+    let mut kept = connect_from("127.0.0.4".parse().unwrap(), &api);
+    write!(
+        kept,
+        "GET /api/v1/checkpoint HTTP/1.1\r\nHost: {api}\r\n\r\n"
+    )
+    .unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut first = [0; 12];
+    kept.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let idle = std::time::Instant::now();
+    let mut rest = Vec::new();
+    kept.read_to_end(&mut rest).unwrap();
+    let idle = idle.elapsed().as_secs_f64();
+    assert!(
+        (HEADER_TIMEOUT_SECS - 1.0..HEADER_TIMEOUT_SECS + 8.0).contains(&idle),
+        "an idle kept-alive connection was closed after {idle} s"
+    );
+    // Headers past 16 KiB are refused.
+    let (status, _) = request_from(
+        "127.0.0.3".parse().unwrap(),
+        &api,
+        &format!(
+            "GET /api/v1/board HTTP/1.1\r\nHost: {api}\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+            "x".repeat(20 * 1024)
+        ),
+    );
+    assert_eq!(status, 431);
+
     // A resident at another address reads the board, more than once over
     // the attack (after the node has closed the first wave, too).
-    for _ in 0..3 {
-        let (status, body) = get_from("127.0.0.3".parse().unwrap(), &api, "/api/v1/board");
+    for _ in 0..2 {
+        let (status, body) = request_from(
+            "127.0.0.3".parse().unwrap(),
+            &api,
+            &format!("GET /api/v1/board HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n\r\n"),
+        );
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("楼道堆物清理"), "{body}");
         std::thread::sleep(Duration::from_secs(5));
@@ -97,22 +134,23 @@ fn a_slowloris_client_cannot_hold_the_api_from_the_office_residents_or_peers() {
     });
 }
 
-/// `GET path` over a fresh connection from the local address `from`:
-/// the status and the body.
-fn get_from(from: IpAddr, api: &str, path: &str) -> (u16, String) {
+/// A connection to the node's API from the local address `from`.
+fn connect_from(from: IpAddr, api: &str) -> TcpStream {
     let node: SocketAddr = api.parse().unwrap();
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
     socket.bind(&SocketAddr::new(from, 0).into()).unwrap();
     socket.connect(&node.into()).unwrap();
-    let mut stream: TcpStream = socket.into();
+    socket.into()
+}
+
+/// Sends `request` over a fresh connection from `from` and reads the
+/// answer to its end: the status and the whole answer.
+fn request_from(from: IpAddr, api: &str, request: &str) -> (u16, String) {
+    let mut stream = connect_from(from, api);
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).unwrap();
     let answer = String::from_utf8_lossy(&answer).into_owned();
