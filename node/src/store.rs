@@ -40,6 +40,11 @@ pub enum StoreError {
     /// The entry was refused; nothing was written.
     #[error("entry refused: {0}")]
     Rejected(#[from] EntryError),
+    /// Another process holds the data directory.
+    #[error(
+        "the data directory {0} is in use by another process: stop the node running on it first"
+    )]
+    Locked(std::path::PathBuf),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sled::Error),
@@ -137,6 +142,28 @@ impl Drop for Inner {
     }
 }
 
+/// How long to wait for the data directory's lock. A store closed a moment
+/// ago in this process may still hold it: sled's background threads
+/// release it when they finish (sled's own tests block on it for this).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens sled's database, waiting up to [`LOCK_WAIT`] for its lock.
+fn open_locked(config: &sled::Config, dir: &Path) -> Result<sled::Db, StoreError> {
+    let start = std::time::Instant::now();
+    loop {
+        match config.open() {
+            // sled reports the lock only in its message.
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                if start.elapsed() >= LOCK_WAIT {
+                    return Err(StoreError::Locked(dir.to_owned()));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            opened => return Ok(opened?),
+        }
+    }
+}
+
 /// How many appends may wait for the writer before callers are held back.
 const QUEUE_DEPTH: usize = 4096;
 
@@ -154,7 +181,7 @@ impl Store {
         own: SecretKey,
         cache_bytes: u64,
     ) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
             // Durability comes from the writer's flush + fdatasync per commit;
@@ -162,8 +189,8 @@ impl Store {
             .flush_every_ms(None)
             // Less eager compaction: half the CPU per commit, for more space
             // on disk (see docs/PERFORMANCE.md).
-            .mode(sled::Mode::HighThroughput)
-            .open()?;
+            .mode(sled::Mode::HighThroughput);
+        let db = open_locked(&config, dir)?;
         let data_file = File::open(dir.join("db"))?;
         let tree = db.open_tree(layout::TREE)?;
         let meta = db.open_tree(federation::TREE)?;

@@ -92,6 +92,25 @@ fn reopening_gives_the_same_log_and_root() {
 }
 
 #[test]
+fn a_store_closed_a_moment_ago_reopens_and_one_in_use_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    // sled's background threads release the lock just after a close: a
+    // reopen at once must wait for it, not fail.
+    for n in 0..30 {
+        let store = Store::open(dir.path(), office()).unwrap();
+        assert_eq!(store.append_blocking(progress(n)).unwrap().sequence, n);
+    }
+    let open = Store::open(dir.path(), office()).unwrap();
+    match Store::open(dir.path(), office()) {
+        Err(e @ StoreError::Locked(_)) => {
+            assert!(e.to_string().contains("in use by another process"), "{e}")
+        }
+        other => panic!("a store in use opened twice: {:?}", other.err()),
+    }
+    drop(open);
+}
+
+#[test]
 fn concurrent_appends_are_all_ordered_into_one_chain() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path(), office()).unwrap());
