@@ -216,6 +216,17 @@ impl Node {
         response.body_mut().read_to_string().ok()
     }
 
+    /// The value of the Prometheus metric `name` at `/metrics`.
+    pub fn metric(&self, name: &str) -> u64 {
+        let metrics = self.get_text("/metrics").expect("the node's metrics");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
     /// Runs `yiyi --json ARGS` as this node's office (its API and token);
     /// panics unless it succeeds, and returns the JSON it printed.
     pub fn yiyi(&self, args: &[&str]) -> serde_json::Value {

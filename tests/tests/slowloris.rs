@@ -118,19 +118,10 @@ fn a_slowloris_client_cannot_hold_the_api_from_the_office_residents_or_peers() {
         "connections were given their time: {report}"
     );
 
-    let metric = |name: &str| -> u64 {
-        let metrics = community.get_text("/metrics").unwrap();
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name} ")))
-            .unwrap_or_else(|| panic!("{name} in {metrics}"))
-            .parse()
-            .unwrap()
-    };
-    assert!(metric("yiyi_http_connections_refused_total") >= 200 - CONNECTIONS_PER_IP);
+    assert!(community.metric("yiyi_http_connections_refused_total") >= 200 - CONNECTIONS_PER_IP);
     // Once the attacker is gone, so are its connections.
     wait_for("the attack's connections to be closed", || {
-        metric("yiyi_http_connections_open") <= 2
+        community.metric("yiyi_http_connections_open") <= 2
     });
 }
 
