@@ -216,6 +216,27 @@ impl Node {
         response.body_mut().read_to_string().ok()
     }
 
+    /// How many entries of the ledger `log` (its key in hex) the node
+    /// holds; 0 if none.
+    pub fn log_size(&self, log: &str) -> u64 {
+        self.held(|l| l["log"] == log)
+    }
+
+    /// How many entries of its own ledger the node holds.
+    pub fn own_size(&self) -> u64 {
+        self.held(|l| l["own"] == true)
+    }
+
+    /// The size of the first ledger at `/api/v1/logs` that `matches`.
+    fn held(&self, matches: impl Fn(&serde_json::Value) -> bool) -> u64 {
+        self.get("/api/v1/logs")["logs"]
+            .as_array()
+            .expect("a list of logs")
+            .iter()
+            .find(|l| matches(l))
+            .map_or(0, |l| l["size"].as_u64().expect("a size"))
+    }
+
     /// The value of the Prometheus metric `name` at `/metrics`.
     pub fn metric(&self, name: &str) -> u64 {
         let metrics = self.get_text("/metrics").expect("the node's metrics");

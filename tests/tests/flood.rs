@@ -18,7 +18,7 @@ fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
         street,
         community,
     } = chain();
-    let size_before = community.get("/api/v1/logs")["logs"].clone();
+    let size_before = community.own_size();
     let flood = Command::new(binary("flooder"))
         .args([&community.url, "8", "16", "200000"])
         .stdout(Stdio::piped())
@@ -49,15 +49,7 @@ fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
     assert!(community.metric("yiyi_http_limited_total") > 0);
     // Nothing the flood sent was written: only the office's 8 topics, each
     // with its decision and notice.
-    let own = |logs: &serde_json::Value| {
-        logs.as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["own"] == true)
-            .map_or(0, |l| l["size"].as_u64().unwrap())
-    };
-    let after = community.get("/api/v1/logs")["logs"].clone();
-    assert_eq!(own(&after), own(&size_before) + 8 * 3);
+    assert_eq!(community.own_size(), size_before + 8 * 3);
 }
 
 #[test]
@@ -68,14 +60,7 @@ fn a_peer_flooding_sync_and_forged_gossip_cannot_stop_replication() {
         community,
     } = chain();
     let street_log = log_of(&street.vkey);
-    let street_size = |node: &yiyi_tests::Node| -> u64 {
-        node.get("/api/v1/logs")["logs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["log"] == street_log.as_str())
-            .map_or(0, |l| l["size"].as_u64().unwrap())
-    };
+    let street_size = |node: &yiyi_tests::Node| node.log_size(&street_log);
     // Two hostile peers ask the community for the street's ledger without
     // pause; one of them also gossips checkpoints of it, signed by another
     // key under the street's name. (One process doing both is held back by

@@ -12,15 +12,6 @@ fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-fn own_size(node: &Node) -> u64 {
-    node.get("/api/v1/logs")["logs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["own"] == true)
-        .map_or(0, |l| l["size"].as_u64().unwrap())
-}
-
 #[test]
 fn the_key_and_token_are_private_and_never_logged_and_a_wrong_token_changes_nothing() {
     let mut node = Node::start("shunyu");
@@ -32,7 +23,7 @@ fn the_key_and_token_are_private_and_never_logged_and_a_wrong_token_changes_noth
     let token = node.token();
     let mut wrong = token.clone().into_bytes();
     wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
-    let before = own_size(&node);
+    let before = node.own_size();
     let refused = ureq::post(format!("{}/api/v1/actions", node.url))
         .header(
             "authorization",
@@ -43,7 +34,7 @@ fn the_key_and_token_are_private_and_never_logged_and_a_wrong_token_changes_noth
         matches!(refused, Err(ureq::Error::StatusCode(401))),
         "{refused:?}"
     );
-    assert_eq!(own_size(&node), before);
+    assert_eq!(node.own_size(), before);
 
     // Neither secret appears in what the node printed or logged.
     node.terminate(std::time::Duration::from_secs(10));
@@ -129,14 +120,7 @@ fn a_rotated_key_takes_over_and_the_old_one_writes_no_more() {
 
     // Whatever the old key signs from now on is refused everywhere.
     let old_log = log_of(&community.vkey);
-    let old_size = |node: &Node| {
-        node.get("/api/v1/logs")["logs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["log"] == old_log.as_str())
-            .map_or(0, |l| l["size"].as_u64().unwrap())
-    };
+    let old_size = |node: &Node| node.log_size(&old_log);
     let held = old_size(&street);
     let late = community.decline("T-late", "旧密钥签的公示");
     std::thread::sleep(std::time::Duration::from_secs(3));

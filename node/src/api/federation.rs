@@ -196,14 +196,26 @@ pub(super) async fn add_checkpoint(State(state): State<Arc<ApiState>>, body: Byt
     }
 }
 
+/// Writes one unlabelled metric with its help and type lines.
+fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
+}
+
 /// Prometheus metrics: peers, entries per log, sync lag, refusals.
 pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
     let store = state.office.store();
     let heard = state.net.logs();
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP yiyi_peers Connected libp2p peers.");
-    let _ = writeln!(out, "# TYPE yiyi_peers gauge");
-    let _ = writeln!(out, "yiyi_peers {}", state.net.peers().len());
+    metric(
+        &mut out,
+        "yiyi_peers",
+        "gauge",
+        "Connected libp2p peers.",
+        state.net.peers().len(),
+    );
     let _ = writeln!(out, "# HELP yiyi_log_entries Entries held of each log.");
     let _ = writeln!(out, "# TYPE yiyi_log_entries gauge");
     let mut lag = String::from(
@@ -224,52 +236,53 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
         let _ = writeln!(lag, "yiyi_log_behind{{{labels}}} {behind}");
     }
     out.push_str(&lag);
-    let _ = writeln!(
-        out,
-        "# HELP yiyi_refused_total Entries and checkpoints refused from peers."
+    metric(
+        &mut out,
+        "yiyi_refused_total",
+        "counter",
+        "Entries and checkpoints refused from peers.",
+        state.net.refused_count(),
     );
-    let _ = writeln!(out, "# TYPE yiyi_refused_total counter");
-    let _ = writeln!(out, "yiyi_refused_total {}", state.net.refused_count());
-    let _ = writeln!(
-        out,
-        "# HELP yiyi_http_limited_total Public HTTP requests refused by the per-IP rate or in-flight limit."
+    metric(
+        &mut out,
+        "yiyi_http_limited_total",
+        "counter",
+        "Public HTTP requests refused by the per-IP rate or in-flight limit.",
+        state.limiter.refused(),
     );
-    let _ = writeln!(out, "# TYPE yiyi_http_limited_total counter");
-    let _ = writeln!(out, "yiyi_http_limited_total {}", state.limiter.refused());
-    let _ = writeln!(
-        out,
-        "# HELP yiyi_http_connections_refused_total HTTP connections closed at once for being over the per-IP or total connection limit."
+    metric(
+        &mut out,
+        "yiyi_http_connections_refused_total",
+        "counter",
+        "HTTP connections closed at once for being over the per-IP or total connection limit.",
+        state.limiter.connections_refused(),
     );
-    let _ = writeln!(out, "# TYPE yiyi_http_connections_refused_total counter");
-    let _ = writeln!(
-        out,
-        "yiyi_http_connections_refused_total {}",
-        state.limiter.connections_refused()
+    metric(
+        &mut out,
+        "yiyi_http_connections_open",
+        "gauge",
+        "HTTP connections open now.",
+        state.limiter.connections_open(),
     );
-    let _ = writeln!(
-        out,
-        "# HELP yiyi_http_connections_open HTTP connections open now."
+    metric(
+        &mut out,
+        "yiyi_frozen_logs",
+        "gauge",
+        "Logs frozen for equivocating.",
+        store.frozen_logs()?.len(),
     );
-    let _ = writeln!(out, "# TYPE yiyi_http_connections_open gauge");
-    let _ = writeln!(
-        out,
-        "yiyi_http_connections_open {}",
-        state.limiter.connections_open()
-    );
-    let _ = writeln!(out, "# HELP yiyi_frozen_logs Logs frozen for equivocating.");
-    let _ = writeln!(out, "# TYPE yiyi_frozen_logs gauge");
-    let _ = writeln!(out, "yiyi_frozen_logs {}", store.frozen_logs()?.len());
-    let _ = writeln!(
-        out,
-        "# HELP yiyi_members Offices of the federation whose chain stands."
-    );
-    let _ = writeln!(out, "# TYPE yiyi_members gauge");
     let members = state.members.with(|f| {
         f.members()
             .filter(|(log, m)| f.chain_stands(log) && m.level != Level::Unspecified)
             .count()
     });
-    let _ = writeln!(out, "yiyi_members {members}");
+    metric(
+        &mut out,
+        "yiyi_members",
+        "gauge",
+        "Offices of the federation whose chain stands.",
+        members,
+    );
     Ok((
         [(
             header::CONTENT_TYPE,
