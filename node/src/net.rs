@@ -705,6 +705,7 @@ impl Task {
             })) => {
                 let acceptance = if !self.gossip_limit.allow(propagation_source) {
                     tracing::debug!(peer = %propagation_source, "gossip over the rate limit ignored");
+                    self.status.gossip_ignored();
                     Some(MessageAcceptance::Ignore)
                 } else if message.topic == self.equivocations.hash() {
                     Some(self.gossiped_equivocation(&message.data).await)

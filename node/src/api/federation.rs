@@ -245,6 +245,13 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
     );
     metric(
         &mut out,
+        "yiyi_gossip_ignored_total",
+        "counter",
+        "Gossip messages ignored, neither checked nor forwarded, for coming faster than the sending peer's rate.",
+        state.net.gossip_ignored_count(),
+    );
+    metric(
+        &mut out,
         "yiyi_http_limited_total",
         "counter",
         "Public HTTP requests refused by the per-IP rate or in-flight limit.",

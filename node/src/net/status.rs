@@ -30,6 +30,7 @@ struct Inner {
     peers: Vec<PeerInfo>,
     logs: BTreeMap<LogKey, LogProgress>,
     refused: u64,
+    gossip_ignored: u64,
     equivocations: u64,
 }
 
@@ -60,6 +61,10 @@ impl NetStatus {
         self.write().refused += 1;
     }
 
+    pub(crate) fn gossip_ignored(&self) {
+        self.write().gossip_ignored += 1;
+    }
+
     pub(crate) fn equivocation(&self) {
         self.write().equivocations += 1;
     }
@@ -77,6 +82,12 @@ impl NetStatus {
     /// How many entries, checkpoints and messages were refused.
     pub fn refused_count(&self) -> u64 {
         self.read().refused
+    }
+
+    /// How many gossip messages were ignored (neither checked nor
+    /// forwarded) for coming faster than a peer's gossip rate.
+    pub fn gossip_ignored_count(&self) -> u64 {
+        self.read().gossip_ignored
     }
 
     /// How many equivocations this node found or learnt of.
