@@ -288,10 +288,16 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", token_path(data).display()))?;
     let private = yiyi_node::private::PrivateStore::open(&data.join("private"))?;
 
-    let district = match &settings.district {
-        Some(text) => yiyi_protocol::VerifierKey::parse(text)
-            .with_context(|| format!("the district key {text:?} is not a verifier key"))?,
-        None => key.verifier(),
+    // A pinned district is named by its key until a ledger says more; a node
+    // at the top of its own tree knows its name from its configuration.
+    let (district, district_name) = match &settings.district {
+        Some(text) => {
+            let key = yiyi_protocol::VerifierKey::parse(text)
+                .with_context(|| format!("the district key {text:?} is not a verifier key"))?;
+            let name = key.name().to_owned();
+            (key, name)
+        }
+        None => (key.verifier(), config.name.clone()),
     };
     let follow = settings
         .follow
@@ -301,7 +307,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     let members = yiyi_node::federation::Members::load(
         &store,
         district.clone(),
-        district.name(),
+        &district_name,
         follow,
         settings.archive,
     )?;

@@ -81,6 +81,20 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     assert_eq!(sync["behind"], 0, "{sync}");
     assert_eq!(sync["logs"].as_array().unwrap().len(), 6, "{sync}");
 
+    // The district names itself as its configuration does; the others
+    // know it by its key's name (its ledger has no charter to name it).
+    let name_of_district = |node: &Node| {
+        node.get("/api/v1/federation")["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["parent"].is_null())
+            .map(|m| m["name"].clone())
+            .unwrap()
+    };
+    assert_eq!(name_of_district(&f.district), "lixia");
+    assert_eq!(name_of_district(&f.communities[3]), "yiyi/lixia");
+
     // What an office sees of the federation, in Chinese by default.
     let peers = yiyi(&f.district, &["peers"]);
     assert_eq!(peers["peers"].as_array().unwrap().len(), 2, "{peers}");
