@@ -115,10 +115,11 @@ fn a_peer_flooding_sync_and_forged_gossip_cannot_stop_replication() {
     );
     println!("community: {refused} forgeries refused, {ignored} ignored over the gossip rate");
     assert!(refused > 0);
-    // Past 200 a second the flooder's messages were not even checked: at
-    // most ten one-second windows of checking in an 8-second flood.
+    // Past 200 a second the flooder's messages were not even checked: one
+    // one-second window of checking per second of an 8-second flood (with
+    // room for a slow machine's backlog), against ~28,000 sent.
     assert!(ignored > 0, "{gossip_flood}");
-    assert!(refused <= 200 * 10, "{refused} checked");
+    assert!(refused <= 200 * 12, "{refused} checked");
     assert_eq!(street.metric("yiyi_refused_total"), 0);
     assert_eq!(district.metric("yiyi_refused_total"), 0);
     assert_eq!(community.metric("yiyi_frozen_logs"), 0);
