@@ -154,6 +154,26 @@ pub fn holds(node: &Node, hash: &str) -> bool {
         .is_ok()
 }
 
+/// The office at `office` declines `count` topics (`T-{prefix}0`, …) titled
+/// `title`, and waits until every one of `replicas` holds each notice: an
+/// office's ordinary work, as the abuse tests run it under attack.
+pub fn decline_and_replicate(
+    office: &Node,
+    prefix: &str,
+    title: &str,
+    count: usize,
+    replicas: &[&Node],
+) {
+    let notices: Vec<String> = (0..count)
+        .map(|n| office.decline(&format!("T-{prefix}{n}"), title))
+        .collect();
+    for notice in &notices {
+        wait_for("the office's notice to replicate", || {
+            replicas.iter().all(|node| holds(node, notice))
+        });
+    }
+}
+
 /// Checks at `node`, with nothing but the publisher's key: the entry's
 /// signature, and its inclusion in a checkpoint signed by that key.
 pub fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {

@@ -9,7 +9,7 @@
 use std::process::{Command, Stdio};
 
 use yiyi_tests::binary;
-use yiyi_tests::federation::{Chain, chain, holds, log_of, wait_for};
+use yiyi_tests::federation::{Chain, chain, decline_and_replicate, log_of, wait_for};
 
 #[test]
 fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
@@ -27,15 +27,7 @@ fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
     std::thread::sleep(std::time::Duration::from_millis(500));
 
     // Meanwhile the office works, and its street replicates what it writes.
-    let mut notices = Vec::new();
-    for n in 0..8 {
-        notices.push(community.decline(&format!("T-flood{n}"), "小区停车位划线"));
-    }
-    for notice in &notices {
-        wait_for("the street to hold the office's notice", || {
-            holds(&street, notice)
-        });
-    }
+    decline_and_replicate(&community, "flood", "小区停车位划线", 8, &[&street]);
     let flood = flood.wait_with_output().unwrap();
     assert!(flood.status.success());
     let report: serde_json::Value = serde_json::from_slice(&flood.stdout).unwrap();
@@ -77,15 +69,13 @@ fn a_peer_flooding_sync_and_forged_gossip_cannot_stop_replication() {
 
     // Meanwhile the office works, and the street and the district
     // replicate what it writes.
-    let mut notices = Vec::new();
-    for n in 0..8 {
-        notices.push(community.decline(&format!("T-peerflood{n}"), "快递柜占道"));
-    }
-    for notice in &notices {
-        wait_for("the street and the district to hold the notice", || {
-            holds(&street, notice) && holds(&district, notice)
-        });
-    }
+    decline_and_replicate(
+        &community,
+        "peerflood",
+        "快递柜占道",
+        8,
+        &[&street, &district],
+    );
     let report = |flood: std::process::Child| {
         let flood = flood.wait_with_output().unwrap();
         assert!(flood.status.success());

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
 use yiyi_tests::binary;
-use yiyi_tests::federation::{Chain, chain, holds, wait_for};
+use yiyi_tests::federation::{Chain, chain, decline_and_replicate, wait_for};
 
 /// The node's defaults (`yiyi_node::api::limits::Limits`).
 const CONNECTIONS_PER_IP: u64 = 64;
@@ -39,15 +39,7 @@ fn a_slowloris_client_cannot_hold_the_api_from_the_office_residents_or_peers() {
     std::thread::sleep(Duration::from_secs(2));
 
     // The office works through it, and its street replicates what it writes.
-    let mut notices = Vec::new();
-    for n in 0..4 {
-        notices.push(community.decline(&format!("T-slow{n}"), "楼道堆物清理"));
-    }
-    for notice in &notices {
-        wait_for("the street to hold the office's notice", || {
-            holds(&street, notice)
-        });
-    }
+    decline_and_replicate(&community, "slow", "楼道堆物清理", 4, &[&street]);
     // A resident's browser keeps its connection alive after a read and
     // then leaves it idle: the node closes it at the header timeout too.
     let mut kept = connect_from("127.0.0.4".parse().unwrap(), &api);
