@@ -1,0 +1,204 @@
+//! [`Consultation::apply`]: folding an accepted record into the state. Apart
+//! from `check` because it assumes the record was already checked.
+
+use crate::proto::{self, entry::Body, gate_decision::Verdict, meeting_step::Step};
+
+use super::office_key;
+use super::state::{
+    CharteredOffice, Consultation, MeetingState, OutcomeClass, ParticipantState, Position,
+    TopicState, TopicStatus,
+};
+
+impl Consultation {
+    /// Folds an accepted record in. Call only after [`Consultation::check`]
+    /// accepted it; records that were refused must not be applied.
+    pub fn apply(&mut self, body: &Body, at: Position) {
+        match body {
+            Body::Participant(p) => {
+                self.participants
+                    .insert(p.id.clone(), ParticipantState { record: p.clone() });
+            }
+            Body::Topic(t) => {
+                if let Some(old) = self.topics.get_mut(&t.reopens) {
+                    old.status = TopicStatus::Reopened;
+                }
+                self.topics.insert(
+                    t.id.clone(),
+                    TopicState {
+                        topic: t.clone(),
+                        status: TopicStatus::Proposed,
+                        proposed_ms: at.time_ms,
+                        gate: Vec::new(),
+                        accepted_ms: None,
+                        meeting: None,
+                        outcome: None,
+                        classified_ms: None,
+                        progress: Vec::new(),
+                        done_ms: None,
+                        supervision: Vec::new(),
+                        follow_ups: Vec::new(),
+                        evaluation: None,
+                        escalation: None,
+                    },
+                );
+            }
+            Body::GateDecision(g) => {
+                if let Some(topic) = self.topics.get_mut(&g.topic_id) {
+                    topic.status = match Verdict::try_from(g.verdict) {
+                        Ok(Verdict::Accept | Verdict::DisputeApproved) => {
+                            topic.accepted_ms = Some(at.time_ms);
+                            TopicStatus::Accepted
+                        }
+                        Ok(Verdict::DeclineRegulated) => TopicStatus::Declined,
+                        Ok(Verdict::IndividualDispute) => TopicStatus::Referred,
+                        _ => topic.status,
+                    };
+                    topic.gate.push(g.clone());
+                }
+            }
+            Body::Meeting(m) => {
+                for id in &m.topic_ids {
+                    if let Some(topic) = self.topics.get_mut(id) {
+                        topic.status = TopicStatus::Scheduled;
+                        topic.meeting = Some(m.id.clone());
+                    }
+                }
+                self.meetings.insert(
+                    m.id.clone(),
+                    MeetingState {
+                        meeting: m.clone(),
+                        steps: Vec::new(),
+                    },
+                );
+            }
+            Body::MeetingStep(s) => {
+                if let Some(meeting) = self.meetings.get_mut(&s.meeting_id) {
+                    meeting.steps.push(s.clone());
+                    if s.step == Step::PublishResult as i32 {
+                        // A topic the round left without an outcome waits for
+                        // another round (several rounds before shelving).
+                        for id in &meeting.meeting.topic_ids {
+                            if let Some(topic) = self.topics.get_mut(id)
+                                && topic.outcome.is_none()
+                            {
+                                topic.status = TopicStatus::Accepted;
+                                topic.meeting = None;
+                            }
+                        }
+                    }
+                }
+            }
+            Body::Outcome(o) => {
+                if let Some(topic) = self.topics.get_mut(&o.topic_id)
+                    && let Some(class) = OutcomeClass::from_proto(o.class)
+                {
+                    topic.status = TopicStatus::Classified(class);
+                    topic.outcome = Some(o.clone());
+                    topic.classified_ms = Some(at.time_ms);
+                }
+            }
+            Body::Progress(p) => {
+                if let Some(topic) = self.topics.get_mut(&p.topic_id) {
+                    topic.progress.push((at.time_ms, p.clone()));
+                    if p.completed {
+                        topic.status = TopicStatus::Done;
+                        topic.done_ms = Some(at.time_ms);
+                    }
+                }
+            }
+            Body::Supervision(s) => {
+                if let Some(topic) = self.topics.get_mut(&s.topic_id) {
+                    topic.supervision.push(s.clone());
+                }
+            }
+            Body::FollowUp(f) => {
+                if let Some(topic) = self.topics.get_mut(&f.topic_id) {
+                    topic.follow_ups.push(f.clone());
+                }
+            }
+            Body::Evaluation(e) => {
+                if let Some(topic) = self.topics.get_mut(&e.topic_id) {
+                    topic.evaluation = Some(e.clone());
+                    topic.status = TopicStatus::Evaluated;
+                }
+            }
+            Body::Notice(n) => {
+                self.notices.insert(at.hash, (at, n.clone()));
+                if let Some(topic) = self.topics.get_mut(&n.topic_id) {
+                    match proto::notice::Kind::try_from(n.kind) {
+                        // The suggestion was carried out above: on to
+                        // follow-up and evaluation.
+                        Ok(proto::notice::Kind::Resolution) => {
+                            topic.status = TopicStatus::Done;
+                            topic.done_ms = Some(at.time_ms);
+                        }
+                        // Sent back: the community consults on it again.
+                        Ok(proto::notice::Kind::Returned) => {
+                            topic.status = TopicStatus::Accepted;
+                            topic.outcome = None;
+                            topic.meeting = None;
+                            topic.classified_ms = None;
+                            topic.escalation = None;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Body::Escalation(e) if e.forwards.is_none() => {
+                if let Some(topic) = self.topics.get_mut(&e.topic_id) {
+                    topic.escalation = Some(at.hash);
+                }
+            }
+            Body::CatalogueItem(c) => {
+                self.catalogue
+                    .insert((c.category, c.name.clone()), c.clone());
+            }
+            Body::Charter(c) => self.apply_charter(c),
+            _ => {}
+        }
+    }
+
+    fn apply_charter(&mut self, c: &proto::Charter) {
+        let Ok(key) = office_key(&c.verifier_key) else {
+            return;
+        };
+        let log = *key.public_bytes();
+        match proto::charter::Action::try_from(c.action) {
+            Ok(proto::charter::Action::Admit) => {
+                self.charters.insert(
+                    log,
+                    CharteredOffice {
+                        verifier_key: c.verifier_key.clone(),
+                        name: c.name.clone(),
+                        level: c.level,
+                        origin: if c.origin.is_empty() {
+                            key.name().to_owned()
+                        } else {
+                            c.origin.clone()
+                        },
+                        revoked: false,
+                        addresses: c.addresses.clone(),
+                    },
+                );
+            }
+            Ok(proto::charter::Action::Revoke) => {
+                if let Some(office) = self.charters.get_mut(&log) {
+                    office.revoked = true;
+                }
+            }
+            Ok(proto::charter::Action::Rotate) => {
+                let Ok(new) = office_key(&c.new_verifier_key) else {
+                    return;
+                };
+                if let Some(office) = self.charters.get_mut(&log) {
+                    office.revoked = true;
+                    let mut rotated = office.clone();
+                    rotated.revoked = false;
+                    rotated.verifier_key = c.new_verifier_key.clone();
+                    self.charters.insert(*new.public_bytes(), rotated);
+                }
+            }
+            _ => {}
+        }
+    }
+}

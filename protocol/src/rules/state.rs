@@ -1,0 +1,297 @@
+//! The state a ledger's records add up to (participants, topics, meetings,
+//! notices, charters) with its simple accessors. Kept apart from the rules
+//! in `check` and `apply` so that both read it without reading each other.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::merkle::Hash;
+use crate::proto::{self, meeting_step::Step, outcome::Class};
+
+use super::calendar::Date;
+use super::names;
+
+/// The five steps (五步) of a topic's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FiveStep {
+    /// 1 明确主体: determine the participants.
+    DetermineParticipants = 1,
+    /// 2 确定议题: set the topic.
+    SetTopic = 2,
+    /// 3 开展协商: consult.
+    Consult = 3,
+    /// 4 落实协商结果: carry out the result.
+    CarryOut = 4,
+    /// 5 评价落实结果: evaluate the carrying out.
+    Evaluate = 5,
+}
+
+/// Where a topic stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopicStatus {
+    /// 待把关: proposed, awaiting the party organisation's gate-keeping.
+    Proposed,
+    /// 不予协商: declined as already regulated.
+    Declined,
+    /// 个人纠纷调解中: referred to a mediator; not consulted on unless approved.
+    Referred,
+    /// 待协商: accepted (or an approved dispute), awaiting a meeting.
+    Accepted,
+    /// 协商中: on a meeting's agenda.
+    Scheduled,
+    /// 已分类: classified, being handled according to its class.
+    Classified(OutcomeClass),
+    /// 已办结: carried out.
+    Done,
+    /// 已评议: evaluated by the residents.
+    Evaluated,
+    /// 已重新协商: shelved, then reopened by a new topic.
+    Reopened,
+}
+
+impl TopicStatus {
+    /// The step of the five this status belongs to.
+    pub fn five_step(self) -> FiveStep {
+        match self {
+            TopicStatus::Proposed | TopicStatus::Referred | TopicStatus::Declined => {
+                FiveStep::SetTopic
+            }
+            TopicStatus::Accepted | TopicStatus::Scheduled => FiveStep::Consult,
+            TopicStatus::Classified(_) => FiveStep::CarryOut,
+            TopicStatus::Done | TopicStatus::Evaluated | TopicStatus::Reopened => {
+                FiveStep::Evaluate
+            }
+        }
+    }
+
+    /// The status's name in the API and CLI (`proposed`, `promised`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            TopicStatus::Proposed => "proposed",
+            TopicStatus::Declined => "declined",
+            TopicStatus::Referred => "referred",
+            TopicStatus::Accepted => "accepted",
+            TopicStatus::Scheduled => "scheduled",
+            TopicStatus::Classified(class) => class.name(),
+            TopicStatus::Done => "done",
+            TopicStatus::Evaluated => "evaluated",
+            TopicStatus::Reopened => "reopened",
+        }
+    }
+}
+
+impl fmt::Display for TopicStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The four outcome classes (分流分类).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeClass {
+    /// 即办件
+    Immediate,
+    /// 搁置件
+    Shelved,
+    /// 承诺件
+    Promised,
+    /// 建议件
+    Suggestion,
+}
+
+impl OutcomeClass {
+    /// The class's name in the API and CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeClass::Immediate => "immediate",
+            OutcomeClass::Shelved => "shelved",
+            OutcomeClass::Promised => "promised",
+            OutcomeClass::Suggestion => "suggestion",
+        }
+    }
+
+    pub(super) fn from_proto(class: i32) -> Option<OutcomeClass> {
+        match Class::try_from(class).ok()? {
+            Class::Immediate => Some(OutcomeClass::Immediate),
+            Class::Shelved => Some(OutcomeClass::Shelved),
+            Class::Promised => Some(OutcomeClass::Promised),
+            Class::Suggestion => Some(OutcomeClass::Suggestion),
+            Class::Unspecified => None,
+        }
+    }
+}
+
+/// A participant on the list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantState {
+    /// The record as last written.
+    pub record: proto::Participant,
+}
+
+/// A topic and what has happened to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicState {
+    /// The topic as proposed.
+    pub topic: proto::Topic,
+    /// Where it stands.
+    pub status: TopicStatus,
+    /// When it was proposed (ms since the epoch).
+    pub proposed_ms: i64,
+    /// The gate-keeping decisions, in order.
+    pub gate: Vec<proto::GateDecision>,
+    /// When it was accepted for consultation.
+    pub accepted_ms: Option<i64>,
+    /// The meeting it is on.
+    pub meeting: Option<String>,
+    /// Its outcome.
+    pub outcome: Option<proto::Outcome>,
+    /// When the outcome was recorded.
+    pub classified_ms: Option<i64>,
+    /// Progress reports, in order.
+    pub progress: Vec<(i64, proto::Progress)>,
+    /// When it was completed.
+    pub done_ms: Option<i64>,
+    /// Supervision records.
+    pub supervision: Vec<proto::Supervision>,
+    /// Follow-up visits.
+    pub follow_ups: Vec<proto::FollowUp>,
+    /// The residents' evaluation.
+    pub evaluation: Option<proto::Evaluation>,
+    /// The escalation that took a suggestion up, while it is out.
+    pub escalation: Option<Hash>,
+}
+
+/// Why a promised item shows as overdue in public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overdue {
+    /// The deadline has passed without completion.
+    DeadlinePassed(Date),
+    /// No progress notice within the promised notice period since this date.
+    ProgressNoticeMissed(Date),
+}
+
+impl TopicState {
+    /// Whether a promised item is overdue on `today` (Shanghai).
+    pub fn overdue(&self, now_ms: i64) -> Option<Overdue> {
+        let outcome = self.outcome.as_ref()?;
+        if self.status != TopicStatus::Classified(OutcomeClass::Promised) {
+            return None;
+        }
+        let today = Date::in_shanghai(now_ms);
+        if let Ok(deadline) = Date::parse(&outcome.deadline)
+            && today > deadline
+        {
+            return Some(Overdue::DeadlinePassed(deadline));
+        }
+        let last = self
+            .progress
+            .last()
+            .map(|(t, _)| *t)
+            .or(self.classified_ms)?;
+        let last = Date::in_shanghai(last);
+        let period = i64::from(outcome.notice_period_days.max(1));
+        (today > last.plus_days(period)).then_some(Overdue::ProgressNoticeMissed(last))
+    }
+}
+
+/// A meeting and how far its seven steps have come.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingState {
+    /// The meeting as scheduled.
+    pub meeting: proto::Meeting,
+    /// The steps recorded, in order.
+    pub steps: Vec<proto::MeetingStep>,
+}
+
+/// The seven steps (七定), in their order.
+pub const SEVEN_STEPS: [Step; 7] = [
+    Step::SignIn,
+    Step::ExplainTopic,
+    Step::IntroduceParticipants,
+    Step::ReadRules,
+    Step::Discuss,
+    Step::FormResult,
+    Step::PublishResult,
+];
+
+/// A step's name in the API and CLI.
+pub fn step_name(step: Step) -> &'static str {
+    names::step_name(step as i32)
+}
+
+impl MeetingState {
+    /// The step that must come next, if any.
+    pub fn next_step(&self) -> Option<Step> {
+        SEVEN_STEPS.get(self.steps.len()).copied()
+    }
+
+    /// Whether all seven steps are in.
+    pub fn is_complete(&self) -> bool {
+        self.steps.len() == SEVEN_STEPS.len()
+    }
+
+    /// Whether `form-result` is in.
+    pub fn result_formed(&self) -> bool {
+        self.steps.len() > 5
+    }
+}
+
+/// Where a record sits in the ledger: needed to refer to notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The entry's sequence number.
+    pub sequence: u64,
+    /// The entry's hash.
+    pub hash: Hash,
+    /// The entry's time (ms since the epoch).
+    pub time_ms: i64,
+}
+
+/// A community's consultation, as its ledger's entries add up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Consultation {
+    /// The participant list (协商主体清单), by id.
+    pub participants: BTreeMap<String, ParticipantState>,
+    /// Topics, by id.
+    pub topics: BTreeMap<String, TopicState>,
+    /// Meetings, by id.
+    pub meetings: BTreeMap<String, MeetingState>,
+    /// Notices, by entry hash.
+    pub notices: BTreeMap<Hash, (Position, proto::Notice)>,
+    /// The topic catalogue's sub-items (协商事项目录), by category and name.
+    pub catalogue: BTreeMap<(i32, String), proto::CatalogueItem>,
+    /// The offices this one admitted by charter (章程), by their log key.
+    pub charters: BTreeMap<[u8; 32], CharteredOffice>,
+}
+
+/// An office admitted by charter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharteredOffice {
+    /// Its verifier key (C2SP form).
+    pub verifier_key: String,
+    /// Its name.
+    pub name: String,
+    /// Its level.
+    pub level: i32,
+    /// Its checkpoint origin.
+    pub origin: String,
+    /// Revoked, or replaced by a rotated key.
+    pub revoked: bool,
+    /// Where it can be reached.
+    pub addresses: Vec<String>,
+}
+
+impl Consultation {
+    /// An empty ledger's state.
+    pub fn new() -> Consultation {
+        Consultation::default()
+    }
+
+    /// The log keys of the offices admitted and not revoked.
+    pub fn admitted(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.charters
+            .iter()
+            .filter(|(_, c)| !c.revoked)
+            .map(|(k, _)| k)
+    }
+}
