@@ -7,7 +7,8 @@
 //! # Layout
 //!
 //! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`,
-//!   `federation`, `escalation`, `demo`, `verify`).
+//!   `federation`, `escalation`, `demo`, `verify`, `print`: a notice as a
+//!   printable page with its QR code).
 //! - `client`: requests to a node's API.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 

@@ -9,11 +9,13 @@
 //! `status`, its ledger entry and the notices it published; a refusal answers
 //! 422 with the rule that refused it, and nothing is written.
 
+mod error;
 mod federation;
 pub mod limits;
 mod matters;
 mod request;
 mod serve;
+pub mod state;
 
 use std::sync::Arc;
 
@@ -29,32 +31,21 @@ use yiyi_protocol::entry;
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::rules::{Consultation, Date, MeetingState, TopicState, names};
 
-use crate::office::{Office, OfficeError};
-use crate::store::{Appended, StoreError};
+use crate::store::Appended;
 
+pub use error::ApiError;
 use request::Action;
-pub use serve::serve;
+pub use state::ApiState;
 
-/// What the handlers share.
-pub struct ApiState {
-    /// The office.
-    pub office: Arc<Office>,
-    /// The API token (hex).
-    pub token: String,
-    /// The office's name, e.g. 甸柳新村街道第一社区.
-    pub name: String,
-    /// The office's level: district, street or community.
-    pub level: String,
-    /// The federation the node belongs to.
-    pub members: crate::federation::Members,
-    /// The witness that cosigns children's checkpoints.
-    pub witness: Arc<crate::witness::Witness>,
-    /// What the network task reports.
-    pub net: crate::net::NetStatus,
-    /// The ledgers as the notice board shows them, replayed as they grow.
-    pub courses: crate::board::Courses,
-    /// What the public may make the API do.
-    pub limiter: limits::Limiter,
+/// Serves the API on `listener` until `shutdown` resolves, then lets open
+/// connections finish their requests (for at most 10 s). The accept loop
+/// sets the connection limits `axum::serve` does not (see `serve`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<ApiState>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve::run(listener, router(state.clone()), state, shutdown).await
 }
 
 /// The API's routes, behind the public limits ([`limits`]). [`serve`]
@@ -102,76 +93,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .with_state(state)
 }
 
-/// An error as the API reports it.
-pub struct ApiError {
-    status: StatusCode,
-    kind: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            kind,
-            message: message.into(),
-        }
-    }
-
-    fn not_found(what: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not-found", what)
-    }
-}
-
-impl From<OfficeError> for ApiError {
-    fn from(e: OfficeError) -> ApiError {
-        match e {
-            OfficeError::Rule(rule) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", rule.to_string())
-            }
-            OfficeError::Matter(e) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "matter", e.to_string())
-            }
-            OfficeError::NoParent => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no-parent", e.to_string())
-            }
-            OfficeError::Store(StoreError::Rejected(e)) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "entry", e.to_string())
-            }
-            other => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                other.to_string(),
-            ),
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
-        match e {
-            StoreError::OutOfRange(m) => ApiError::new(StatusCode::BAD_REQUEST, "out-of-range", m),
-            StoreError::Frozen => ApiError::new(StatusCode::CONFLICT, "frozen", e.to_string()),
-            other => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                other.to_string(),
-            ),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": self.kind, "message": self.message })),
-        )
-            .into_response()
-    }
-}
-
-type ApiResult = Result<Json<Value>, ApiError>;
+use error::ApiResult;
 
 /// Constant-time comparison, so that response time says nothing about how
 /// much of a guessed token was right.
@@ -212,7 +134,9 @@ async fn act(
 ) -> ApiResult {
     authorise(&state, &headers)?;
     let office = &state.office;
-    let (body, notice_text) = action.into_record(office, &state.level).await?;
+    let (body, notice_text) = action
+        .into_record(office, names::level_name(state.level as i32))
+        .await?;
     let id = request::record_id(&body);
     let recorded = office.record(body.clone(), &notice_text).await?;
     let status = office
@@ -475,8 +399,9 @@ async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
         .office
         .read(|s| (crate::stats::compute(s), store.checkpoint()))
         .await;
+    let checkpoint = checkpoint?.map(|c| c.to_string());
     Ok(Json(
-        json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint? }),
+        json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint }),
     ))
 }
 
@@ -522,7 +447,7 @@ async fn logs(State(state): State<Arc<ApiState>>) -> ApiResult {
 
 async fn checkpoint(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
     match state.office.store().checkpoint()? {
-        Some(note) => Ok(note.into_response()),
+        Some(note) => Ok(note.to_string().into_response()),
         None => Err(ApiError::not_found(
             "the ledger is empty: no checkpoint yet",
         )),

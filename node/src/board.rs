@@ -19,10 +19,10 @@ use yiyi_protocol::escalation::Step;
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::rules::{Date, names};
 
-use crate::api::ApiState;
+use crate::api::state::ApiState;
 use crate::store::LogKey;
 
-mod course;
+pub(crate) mod course;
 pub use course::Courses;
 
 const INDEX: &str = include_str!("board/index.html");
@@ -252,7 +252,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         })
         .collect();
     Ok(axum::Json(json!({
-        "office": {"name": state.name, "level": state.level, "log": hex::encode(own)},
+        "office": {"name": state.name, "level": yiyi_protocol::rules::names::level_name(state.level as i32), "log": hex::encode(own)},
         "district": district.map(|(log, key, name)| json!({
             "log": hex::encode(log),
             "key": key.to_string(),

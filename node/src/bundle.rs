@@ -4,10 +4,8 @@
 //! office up to the district, each proved in its parent's ledger
 //! (`yiyi_protocol::light` checks them).
 
-use yiyi_protocol::checkpoint::Checkpoint;
 use yiyi_protocol::light::{Bundle, TlogProof};
 use yiyi_protocol::merkle::Hash;
-use yiyi_protocol::note::SignedNote;
 use yiyi_protocol::proto::{charter::Action, entry::Body};
 use yiyi_protocol::{VerifierKey, entry};
 
@@ -64,24 +62,17 @@ fn proof(
     if *log == store.own_log() {
         candidates.push(store.checkpoint()?);
     }
-    let size_of = |note: &str| {
-        SignedNote::parse(note)
-            .ok()
-            .and_then(|n| Checkpoint::parse(n.text()).ok())
-            .map(|c| c.size)
-    };
-    let held = store.state(log)?.head.size;
-    let (note, size) = candidates
+    let held = store.held(log);
+    let checkpoint = candidates
         .into_iter()
         .flatten()
-        .filter_map(|note| size_of(&note).map(|size| (note, size)))
-        .find(|(_, size)| *size > sequence && *size <= held)
+        .find(|c| c.size() > sequence && c.size() <= held)
         .ok_or(BundleError::NotCheckpointed)?;
     Ok(TlogProof {
         extra: bytes,
         index: sequence,
-        hashes: store.inclusion_proof(log, sequence, size)?,
-        checkpoint: note,
+        hashes: store.inclusion_proof(log, sequence, checkpoint.size())?,
+        checkpoint: checkpoint.to_string(),
     })
 }
 

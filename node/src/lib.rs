@@ -8,8 +8,6 @@
 //! - [`keyfile`]: reading and writing the node's secret key file (mode 0600).
 //! - [`private`]: the private store: data that never leaves the node.
 //! - [`matters`]: escalated matters across the ledgers held.
-//! - [`outbox`]: escalations waiting for their receipts, and the receipts
-//!   that came, on disk.
 //! - [`office`]: the consultation procedure over the own ledger: rules
 //!   checked before every append, notices written from the records.
 //! - [`api`]: the HTTP API: the office's actions and the public reads.
@@ -27,12 +25,13 @@
 pub mod api;
 pub mod board;
 pub mod bundle;
+pub mod config;
 pub mod federation;
 pub mod keyfile;
 pub mod matters;
 pub mod net;
+pub mod node;
 pub mod office;
-pub mod outbox;
 pub mod private;
 pub mod stats;
 pub mod store;

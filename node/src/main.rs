@@ -1,14 +1,16 @@
-//! `yiyi-node`: the daemon an office runs: it creates a node's data
-//! directory, serves the office's HTTP API over its ledger, and inspects and
-//! checks the ledger store, and takes part in the federation over libp2p.
+//! `yiyi-node`: the daemon an office runs. It creates a node's data
+//! directory (`init`), runs the node (`run`, or `up` in a container:
+//! [`yiyi_node::node::Node::spawn`] does the work), and inspects and checks
+//! the ledger store (`status`, `verify`). Only the command line is here.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use yiyi_node::{Store, keyfile};
-use yiyi_protocol::SecretKey;
+use yiyi_node::config::{DataDir, Init, NodeConfig, Settings, parse_level};
+use yiyi_node::node::Node;
+use yiyi_protocol::proto::Level;
 
 mod up;
 
@@ -27,8 +29,8 @@ enum Command {
         /// The data directory (created if missing; must not hold a node yet).
         #[arg(long)]
         data: PathBuf,
-        /// The office's level.
-        #[arg(long, value_enum, default_value = "community")]
+        /// The office's level: district, street or community.
+        #[arg(long, value_parser = parse_level, default_value = "community")]
         level: Level,
         /// The office's name, e.g. 甸柳新村街道第一社区.
         #[arg(long)]
@@ -72,295 +74,9 @@ enum Command {
     },
 }
 
-/// An office's level.
-#[derive(Clone, Copy, Debug, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum Level {
-    District,
-    Street,
-    Community,
-}
-
-/// What `init` records about the office, in `<data>/config.toml`, and the
-/// `run` settings an office may keep there.
-#[derive(serde::Serialize)]
-struct Config {
-    name: String,
-    level: Level,
-    origin: String,
-    #[serde(flatten)]
-    settings: Settings,
-}
-
-/// How the node runs: the flags of `run`, and the same keys in config.toml.
-#[derive(clap::Args, serde::Serialize, serde::Deserialize, Default, Clone)]
-#[serde(default, deny_unknown_fields)]
-struct Settings {
-    /// Where the HTTP API listens [default: 127.0.0.1:8111].
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api: Option<std::net::SocketAddr>,
-    /// Where libp2p listens (repeat for several) [default: /ip4/0.0.0.0/tcp/4111].
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    listen: Vec<libp2p::Multiaddr>,
-    /// A peer to connect to, e.g. /ip4/10.0.0.2/tcp/4111/p2p/12D3... (repeat).
-    #[arg(long = "peer")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    peers: Vec<libp2p::Multiaddr>,
-    /// The district's verifier key, pinned (see `init --district`).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    district: Option<String>,
-    /// Also replicate this office's ledger, charter or not: its verifier key
-    /// or hex log key (repeat).
-    #[arg(long = "follow")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    follow: Vec<String>,
-    /// Replicate every log heard of on the network (an archive node).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    archive: bool,
-    /// Requests each peer may make per second before the rest are answered empty [default: 500].
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    requests_per_second: Option<u32>,
-}
-
-impl Settings {
-    /// These settings, with `file`'s where these have none.
-    fn or(self, file: Settings) -> Settings {
-        fn pick<T>(flag: Vec<T>, file: Vec<T>) -> Vec<T> {
-            if flag.is_empty() { file } else { flag }
-        }
-        Settings {
-            api: self.api.or(file.api),
-            listen: pick(self.listen, file.listen),
-            peers: pick(self.peers, file.peers),
-            district: self.district.or(file.district),
-            follow: pick(self.follow, file.follow),
-            archive: self.archive || file.archive,
-            requests_per_second: self.requests_per_second.or(file.requests_per_second),
-        }
-    }
-}
-
-/// Reads `<data>/config.toml`; a key that is neither the office's nor a
-/// setting is an error (a typo would otherwise be silently ignored).
-fn read_config(data: &Path) -> anyhow::Result<Config> {
-    let path = config_path(data);
-    let context = || format!("reading {}", path.display());
-    let mut table: toml::Table =
-        toml::from_str(&std::fs::read_to_string(&path).with_context(context)?)
-            .with_context(context)?;
-    let mut office = toml::Table::new();
-    for key in ["name", "level", "origin"] {
-        if let Some(value) = table.remove(key) {
-            office.insert(key.into(), value);
-        }
-    }
-    let settings: Settings = toml::Value::Table(table).try_into().with_context(context)?;
-    #[derive(serde::Deserialize)]
-    struct Office {
-        name: String,
-        level: Level,
-        origin: String,
-    }
-    let office: Office = toml::Value::Table(office)
-        .try_into()
-        .with_context(context)?;
-    Ok(Config {
-        name: office.name,
-        level: office.level,
-        origin: office.origin,
-        settings,
-    })
-}
-
-fn config_path(data: &Path) -> PathBuf {
-    data.join("config.toml")
-}
-
-fn token_path(data: &Path) -> PathBuf {
-    data.join("api.token")
-}
-
-/// The key file inside a data directory.
-fn key_path(data: &Path) -> PathBuf {
-    data.join("node.key")
-}
-
-fn store_path(data: &Path) -> PathBuf {
-    data.join("ledger")
-}
-
-fn open(data: &Path) -> anyhow::Result<(SecretKey, Store)> {
-    let key = keyfile::read(&key_path(data)).with_context(|| {
-        format!(
-            "{} is not a node's data directory (run `yiyi-node init`)",
-            data.display()
-        )
-    })?;
-    let store = Store::open(&store_path(data), key.clone())
-        .with_context(|| format!("opening the ledger in {}", data.display()))?;
-    Ok((key, store))
-}
-
-fn init(
-    data: &Path,
-    level: Level,
-    name: Option<&str>,
-    origin: Option<&str>,
-    key_file: Option<&Path>,
-    district: Option<&str>,
-) -> anyhow::Result<()> {
-    if let Some(district) = district {
-        yiyi_protocol::VerifierKey::parse(district)
-            .with_context(|| format!("--district {district:?} is not a verifier key"))?;
-    }
-    if key_path(data).exists() {
-        bail!(
-            "{} already holds a node (its key is {})",
-            data.display(),
-            key_path(data).display()
-        );
-    }
-    let default_origin = name.map(|n| format!("yiyi/{n}"));
-    let origin = origin.or(default_origin.as_deref());
-    let key = match (key_file, origin) {
-        (Some(file), _) => keyfile::read(file)?,
-        (None, Some(origin)) => SecretKey::generate(origin)?,
-        (None, None) => bail!("give --name (or --origin, or --key-file)"),
-    };
-    if let Some(origin) = origin
-        && origin != key.name()
-    {
-        bail!(
-            "the key is named {:?}, not {origin:?}: a ledger's key is named after its origin",
-            key.name()
-        );
-    }
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    keyfile::write(&key_path(data), &key)?;
-    let config = Config {
-        name: name.unwrap_or(key.name()).to_owned(),
-        level,
-        origin: key.name().to_owned(),
-        settings: Settings {
-            district: district.map(str::to_owned),
-            ..Settings::default()
-        },
-    };
-    std::fs::write(config_path(data), toml::to_string(&config)?)?;
-    let token = hex::encode(yiyi_protocol::commitment::salt()?);
-    write_private(&token_path(data), &token)?;
-    Store::open(&store_path(data), key.clone())?;
-    println!("{}", key.verifier());
-    eprintln!(
-        "node initialised in {}; back up {} somewhere safe",
-        data.display(),
-        key_path(data).display()
-    );
-    Ok(())
-}
-
-/// A log key from a verifier key (`name+id+base64`) or 64 hex digits.
-/// Writes a new file readable only by its owner.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    Ok(())
-}
-
 async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
-    let (key, store) = open(data)?;
-    let config = read_config(data)?;
-    let settings = flags.or(config.settings);
-    let token = std::fs::read_to_string(token_path(data))
-        .with_context(|| format!("reading {}", token_path(data).display()))?;
-    let private = yiyi_node::private::PrivateStore::open(&data.join("private"))?;
-
-    // A pinned district is named by its key until a ledger says more; a node
-    // at the top of its own tree knows its name from its configuration.
-    let (district, district_name) = match &settings.district {
-        Some(text) => {
-            let key = yiyi_protocol::VerifierKey::parse(text)
-                .with_context(|| format!("the district key {text:?} is not a verifier key"))?;
-            let name = key.name().to_owned();
-            (key, name)
-        }
-        None => (key.verifier(), config.name.clone()),
-    };
-    let follow = settings
-        .follow
-        .iter()
-        .map(|text| yiyi_node::parse_log_key(text).map_err(anyhow::Error::msg))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let members = yiyi_node::federation::Members::load(
-        &store,
-        district.clone(),
-        &district_name,
-        follow,
-        settings.archive,
-    )?;
-    let witness = std::sync::Arc::new(yiyi_node::witness::Witness::new(
-        store.clone(),
-        members.clone(),
-        key.clone(),
-    ));
-    let net_config = yiyi_node::net::NetConfig {
-        listen: if settings.listen.is_empty() {
-            vec!["/ip4/0.0.0.0/tcp/4111".parse()?]
-        } else {
-            settings.listen.clone()
-        },
-        peers: settings.peers.clone(),
-        requests_per_second: settings.requests_per_second.unwrap_or(500),
-        ..Default::default()
-    };
-    let office = std::sync::Arc::new(
-        yiyi_node::office::Office::open(store.clone(), private)?.follow_charters(members.clone()),
-    );
-    tokio::spawn(office.clone().keep_reconciled());
-    let network = yiyi_node::net::spawn(
-        &key,
-        store,
-        members.clone(),
-        witness.clone(),
-        Some(office.clone()),
-        net_config,
-    )
-    .await?;
-    let level = match config.level {
-        Level::District => "district",
-        Level::Street => "street",
-        Level::Community => "community",
-    };
-    let state = std::sync::Arc::new(yiyi_node::api::ApiState {
-        office,
-        token: token.trim().to_owned(),
-        name: config.name,
-        level: level.into(),
-        members,
-        witness,
-        net: network.status.clone(),
-        courses: Default::default(),
-        limiter: yiyi_node::api::limits::Limiter::new(Default::default()),
-    });
-    let api = settings
-        .api
-        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8111)));
-    let listener = tokio::net::TcpListener::bind(api)
-        .await
-        .with_context(|| format!("listening on {api}"))?;
+    let config = NodeConfig::read(DataDir::new(data), flags)?;
+    let node = Node::spawn(config).await?;
     // The first line on stdout says where the API is, the next ones where
     // peers reach the node (useful with port 0). Whoever started the node
     // may stop reading after the line it needs: a closed stdout is no
@@ -368,20 +84,20 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "api http://{}", listener.local_addr()?);
-        for address in &network.listening {
-            let _ = writeln!(out, "p2p {address}/p2p/{}", network.peer_id);
+        if let Some(api) = node.api() {
+            let _ = writeln!(out, "api http://{api}");
+        }
+        for address in node.dial_addresses() {
+            let _ = writeln!(out, "p2p {address}");
         }
         let _ = out.flush();
     }
-    tracing::info!(
-        name = state.name,
-        level,
-        district = %district,
-        api = %listener.local_addr()?,
-        "serving"
-    );
-    yiyi_node::api::serve(listener, state, shutdown()).await?;
+    let stop = node.stopper();
+    tokio::spawn(async move {
+        shutdown().await;
+        stop.cancel();
+    });
+    node.join().await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -403,8 +119,19 @@ async fn shutdown() {
     }
 }
 
+fn init(data: &Path, init: Init) -> anyhow::Result<()> {
+    let key = DataDir::new(data).init(init)?;
+    println!("{}", key.verifier());
+    eprintln!(
+        "node initialised in {}; back up {} somewhere safe",
+        data.display(),
+        DataDir::new(data).key().display()
+    );
+    Ok(())
+}
+
 fn status(data: &Path) -> anyhow::Result<()> {
-    let (key, store) = open(data)?;
+    let (key, store) = DataDir::new(data).open()?;
     println!("key:    {}", key.verifier());
     println!("origin: {}", key.name());
     let own = store.state(&store.own_log())?;
@@ -424,7 +151,7 @@ fn status(data: &Path) -> anyhow::Result<()> {
 }
 
 fn verify(data: &Path) -> anyhow::Result<()> {
-    let (_, store) = open(data)?;
+    let (_, store) = DataDir::new(data).open()?;
     let mut logs = store.logs()?;
     if !logs.contains(&store.own_log()) {
         logs.push(store.own_log());
@@ -465,11 +192,13 @@ fn main() -> ExitCode {
             district,
         } => init(
             data,
-            *level,
-            name.as_deref(),
-            origin.as_deref(),
-            key_file.as_deref(),
-            district.as_deref(),
+            Init {
+                level: *level,
+                name: name.clone(),
+                origin: origin.clone(),
+                key_file: key_file.clone(),
+                district: district.clone(),
+            },
         ),
         Command::Run { data, settings } => tokio::runtime::Runtime::new()
             .map_err(anyhow::Error::from)

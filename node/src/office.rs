@@ -19,8 +19,8 @@ use yiyi_protocol::rules::{Consultation, Position, RuleError, notices};
 
 use crate::federation::Members;
 use crate::matters::Matters;
-use crate::outbox::Outbox;
 use crate::private::{PrivateError, PrivateStore};
+use crate::store::outbox::Outbox;
 use crate::store::{Appended, LogKey, Store, StoreError};
 
 /// Why an office action was not recorded.
@@ -102,7 +102,7 @@ impl Office {
         }
         Ok(Office {
             matters: Matters::load(&store)?,
-            outbox: store.outbox()?,
+            outbox: Outbox::of(&store)?,
             store,
             private,
             state: Mutex::new(state),
@@ -370,15 +370,41 @@ impl Office {
         })
     }
 
+    /// Takes in an entry of another office's ledger, replicated and
+    /// verified: the federation follows its charters, the escalated matters
+    /// its steps (and the reconciler runs, for what they may call for here).
+    /// Returns whether the federation changed.
+    pub fn observe_replica(&self, log: &LogKey, at: Position, body: &Body) -> bool {
+        let changed = self.members.as_ref().is_some_and(|m| m.observe(log, body));
+        if matches!(
+            body,
+            Body::Escalation(_)
+                | Body::Receipt(_)
+                | Body::Decision(_)
+                | Body::Dispatch(_)
+                | Body::Resolution(_)
+                | Body::Department(_)
+                | Body::Meeting(_)
+                | Body::Topic(_)
+        ) {
+            self.matters.observe(log, at, body);
+            self.wake();
+        }
+        changed
+    }
+
     /// Asks the reconciling task (see [`Office::keep_reconciled`]) to run.
     pub fn wake(&self) {
         self.wanted.notify_one();
     }
 
-    /// Reconciles now, whenever woken and every 30 s, for as long as the
-    /// node runs. Failures are logged and retried at the next round.
-    pub async fn keep_reconciled(self: std::sync::Arc<Self>) {
-        loop {
+    /// Reconciles now, whenever woken and every 30 s, until `stop` is
+    /// cancelled. Failures are logged and retried at the next round.
+    pub async fn keep_reconciled(
+        self: std::sync::Arc<Self>,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        while !stop.is_cancelled() {
             match self.reconcile().await {
                 Ok(written) => {
                     for entry in written {
@@ -394,6 +420,7 @@ impl Office {
             tokio::select! {
                 _ = self.wanted.notified() => {}
                 _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+                _ = stop.cancelled() => {}
             }
         }
     }

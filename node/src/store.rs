@@ -19,6 +19,7 @@
 
 mod federation;
 mod layout;
+pub mod outbox;
 mod writer;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::entry::{self, EntryError};
 use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
 use yiyi_protocol::proto::entry::Body;
@@ -109,7 +111,7 @@ pub struct LogState {
 /// checkpoint, as of the last sync. Reads never go past it.
 struct DurableView {
     logs: HashMap<LogKey, LogState>,
-    checkpoint: Option<String>,
+    checkpoint: Option<SignedCheckpoint>,
     /// Counts commits, so that tasks can wake when something was stored.
     commits: tokio::sync::watch::Sender<u64>,
 }
@@ -211,9 +213,7 @@ impl Store {
             view.logs.insert(layout::log_of_state_key(&key)?, state);
         }
         if let Some(note) = tree.get(layout::checkpoint_key(own.public_bytes()))? {
-            let note = String::from_utf8(note.to_vec())
-                .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))?;
-            view.checkpoint = Some(note);
+            view.checkpoint = Some(parse_checkpoint(&note)?);
         }
         let durable = Arc::new(RwLock::new(view));
 
@@ -242,6 +242,11 @@ impl Store {
     /// The log key of the node's own ledger.
     pub fn own_log(&self) -> LogKey {
         *self.inner.own.public_bytes()
+    }
+
+    /// The verifier key of the node's own ledger.
+    pub fn own_key(&self) -> yiyi_protocol::VerifierKey {
+        self.inner.own.verifier()
     }
 
     /// The origin of the node's own ledger (its checkpoints' first line).
@@ -470,11 +475,6 @@ impl Store {
         Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
     }
 
-    /// The outbox of escalations and the receipts given, in this database.
-    pub fn outbox(&self) -> Result<crate::outbox::Outbox, StoreError> {
-        crate::outbox::Outbox::open(&self.inner.db)
-    }
-
     /// A receiver that changes after every commit (of any log).
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.view().commits.subscribe()
@@ -482,8 +482,13 @@ impl Store {
 
     /// The latest signed checkpoint of the node's own ledger (a C2SP signed
     /// note), or `None` before its first entry.
-    pub fn checkpoint(&self) -> Result<Option<String>, StoreError> {
+    pub fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
         Ok(self.view().checkpoint.clone())
+    }
+
+    /// How many entries of `log` are held (0 for a log not held).
+    pub fn held(&self, log: &LogKey) -> u64 {
+        self.view().logs.get(log).map_or(0, |s| s.head.size)
     }
 
     /// Reads a whole log back and checks it end to end: every entry's
@@ -559,4 +564,13 @@ impl Subtrees for LogSubtrees<'_> {
     fn subtree(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
         layout::read_node(self.tree, &self.log, level, index)
     }
+}
+
+/// A signed checkpoint as stored: UTF-8 and well-formed, else the store is
+/// corrupt.
+pub(crate) fn parse_checkpoint(bytes: &[u8]) -> Result<SignedCheckpoint, StoreError> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| SignedCheckpoint::parse(text).ok())
+        .ok_or_else(|| StoreError::Corrupt("a stored checkpoint does not parse".into()))
 }

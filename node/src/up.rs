@@ -14,13 +14,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use yiyi_node::keyfile;
+use yiyi_node::config::{DataDir, Init, Settings, parse_level};
 use yiyi_node::office::Office;
 use yiyi_node::private::PrivateStore;
 use yiyi_protocol::VerifierKey;
-use yiyi_protocol::proto::{self, entry::Body};
-
-use super::{Level, Settings};
+use yiyi_protocol::proto::{self, Level, entry::Body};
 
 /// The flags of `yiyi-node up`.
 #[derive(clap::Args, Clone)]
@@ -35,8 +33,8 @@ pub(crate) struct Up {
     /// This office's short name in the shared directory, e.g. street-a.
     #[arg(long)]
     office: String,
-    /// The office's level.
-    #[arg(long, value_enum)]
+    /// The office's level: district, street or community.
+    #[arg(long, value_parser = parse_level)]
     level: Level,
     /// The office's name, e.g. 泉城路街道.
     #[arg(long)]
@@ -67,7 +65,8 @@ pub(crate) struct Up {
 struct Posted {
     key: String,
     name: String,
-    level: Level,
+    /// district, street or community.
+    level: String,
 }
 
 impl Up {
@@ -75,7 +74,8 @@ impl Up {
     /// children that have posted theirs, and runs it.
     pub(crate) async fn run(self) -> anyhow::Result<()> {
         let wait = Duration::from_secs(self.wait);
-        if !super::key_path(&self.data).exists() {
+        let data = DataDir::new(&self.data);
+        if !data.holds_a_node() {
             let district = match (self.level, &self.district_office) {
                 (Level::District, _) => None,
                 (_, Some(district)) => Some(self.posted(district, wait).await?.key),
@@ -85,20 +85,19 @@ impl Up {
                 .origin
                 .clone()
                 .unwrap_or_else(|| format!("yiyi/{}", self.office));
-            super::init(
-                &self.data,
-                self.level,
-                Some(&self.name),
-                Some(&origin),
-                None,
-                district.as_deref(),
-            )?;
+            data.init(Init {
+                level: self.level,
+                name: Some(self.name.clone()),
+                origin: Some(origin),
+                key_file: None,
+                district,
+            })?;
         }
-        let key = keyfile::read(&super::key_path(&self.data))?;
+        let key = data.read_key()?;
         self.post(&Posted {
             key: key.verifier().to_string(),
             name: self.name.clone(),
-            level: self.level,
+            level: yiyi_protocol::rules::names::level_name(self.level as i32).to_owned(),
         })?;
 
         let mut settings = self.settings.clone();
@@ -165,13 +164,14 @@ impl Up {
         if self.children.is_empty() {
             return Ok(());
         }
-        let (_, store) = super::open(&self.data)?;
-        let private = PrivateStore::open(&self.data.join("private"))?;
+        let data = DataDir::new(&self.data);
+        let (_, store) = data.open()?;
+        let private = PrivateStore::open(&data.private())?;
         let office = Office::open(store, private)?;
         let level = match self.level {
             Level::District => proto::Level::Street,
             Level::Street => proto::Level::Community,
-            Level::Community => bail!("a community admits no offices: drop --child"),
+            _ => bail!("a community admits no offices: drop --child"),
         };
         for child in &self.children {
             let posted = match self.posted(child, wait).await {

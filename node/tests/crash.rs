@@ -115,7 +115,7 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
         }
         assert!(state.head.size >= acked.len() as u64);
         let note = store.checkpoint().unwrap().unwrap();
-        let (checkpoint, _) = Checkpoint::open(&note, &office().verifier()).unwrap();
+        let (checkpoint, _) = Checkpoint::open(note.as_str(), &office().verifier()).unwrap();
         assert_eq!(
             (checkpoint.size, checkpoint.root),
             (state.head.size, state.root)

@@ -47,7 +47,7 @@ fn appends_are_read_back_by_sequence_and_hash_with_proofs_at_any_size() {
 
     // The checkpoint is signed by the office's key and covers everything.
     let note = store.checkpoint().unwrap().unwrap();
-    let (checkpoint, _) = Checkpoint::open(&note, &office().verifier()).unwrap();
+    let (checkpoint, _) = Checkpoint::open(note.as_str(), &office().verifier()).unwrap();
     assert_eq!((checkpoint.size, checkpoint.root), (37, state.root));
 
     // Proofs against the current and against older sizes.

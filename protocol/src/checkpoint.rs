@@ -152,6 +152,91 @@ impl Checkpoint {
     }
 }
 
+/// A signed checkpoint as it travels between nodes and to residents: the
+/// note as received, with its checkpoint parsed once. Parsing checks the
+/// form, not the signatures; [`SignedCheckpoint::verify`] checks the log's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    text: String,
+    note: SignedNote,
+    checkpoint: Checkpoint,
+}
+
+impl SignedCheckpoint {
+    /// Parses a signed checkpoint (the note's text and signature lines).
+    pub fn parse(text: &str) -> Result<SignedCheckpoint, CheckpointError> {
+        let note = SignedNote::parse(text)?;
+        let checkpoint = Checkpoint::parse(note.text())?;
+        Ok(SignedCheckpoint {
+            text: text.to_owned(),
+            note,
+            checkpoint,
+        })
+    }
+
+    /// The note as a [`SignedNote`] would print it, parsed.
+    pub fn from_note(note: SignedNote) -> Result<SignedCheckpoint, CheckpointError> {
+        let checkpoint = Checkpoint::parse(note.text())?;
+        Ok(SignedCheckpoint {
+            text: note.to_string(),
+            note,
+            checkpoint,
+        })
+    }
+
+    /// Checks the log's own signature; its key must be named after the
+    /// origin (see [`Checkpoint::open`]).
+    pub fn verify(&self, log: &VerifierKey) -> Result<(), CheckpointError> {
+        if log.name() != self.checkpoint.origin {
+            return Err(CheckpointError::OriginMismatch {
+                key: log.name().into(),
+                origin: self.checkpoint.origin.clone(),
+            });
+        }
+        self.note.verify(std::slice::from_ref(log))?;
+        Ok(())
+    }
+
+    /// The checkpoint.
+    pub fn checkpoint(&self) -> &Checkpoint {
+        &self.checkpoint
+    }
+
+    /// The number of entries it signs.
+    pub fn size(&self) -> u64 {
+        self.checkpoint.size
+    }
+
+    /// The Merkle root it signs.
+    pub fn root(&self) -> Hash {
+        self.checkpoint.root
+    }
+
+    /// The note, with its signatures and cosignatures.
+    pub fn note(&self) -> &SignedNote {
+        &self.note
+    }
+
+    /// The note's text as received.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for SignedCheckpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for SignedCheckpoint {
+    type Err = CheckpointError;
+
+    fn from_str(text: &str) -> Result<SignedCheckpoint, CheckpointError> {
+        SignedCheckpoint::parse(text)
+    }
+}
+
 /// The cosignatures on `note` by any of `witnesses` (cosigner keys), each with
 /// its time; an invalid cosignature by a known witness is an error.
 pub fn witnessed_by<'a>(

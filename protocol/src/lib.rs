@@ -8,12 +8,15 @@
 //! - [`merkle`]: the RFC 6962 Merkle tree, its proofs and their verification.
 //! - [`keys`]: Ed25519 keys in C2SP signed-note form.
 //! - [`note`]: C2SP signed notes.
-//! - [`checkpoint`]: C2SP tlog-checkpoints and cosignatures.
+//! - [`checkpoint`]: C2SP tlog-checkpoints (parsed once, as
+//!   [`checkpoint::SignedCheckpoint`]) and cosignatures.
 //! - [`escalation`]: escalated matters across levels, step by signed step.
 //! - [`federation`]: charter chains from a pinned district key; equivocation proofs.
 //! - [`commitment`]: salted commitments to private data kept off the ledger.
 //! - [`witness`]: C2SP tlog-witness `add-checkpoint`, checked and cosigned.
 //! - [`rules`]: the consultation procedure as rules over a ledger's records.
+//! - [`light`]: the light client: a notice bundle checked against the
+//!   district key, offline.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 

@@ -4,11 +4,15 @@
 //! power, sends it up; the street forwards it; the district dispatches it
 //! to two departments, which resolve it; the resolution comes back down and
 //! is published where it started. The demo tells what happened and where
-//! to look, and keeps the nodes serving until Ctrl-C.
+//! to look (each office's board in a browser, and the commands), and keeps
+//! the nodes serving until it is stopped: Ctrl-C, SIGTERM or SIGHUP stop
+//! every node with it, and a node whose demo died without a word (SIGKILL)
+//! is told by the kernel (`PR_SET_PDEATHSIG`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -97,23 +101,60 @@ struct Nodes(Vec<Node>);
 
 impl Drop for Nodes {
     fn drop(&mut self) {
-        for node in &self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &node.child.id().to_string()])
-                .status();
-        }
+        let pids: Vec<u32> = self.0.iter().map(|n| n.child.id()).collect();
+        stop(&pids);
         for node in &mut self.0 {
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(5) {
-                if let Ok(Some(_)) = node.child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = node.child.kill();
             let _ = node.child.wait();
         }
     }
+}
+
+/// Sends SIGTERM to `pids`, waits up to 5 s for each to exit (reaping it),
+/// then SIGKILLs what is left.
+fn stop(pids: &[u32]) {
+    let pids: Vec<libc::pid_t> = pids
+        .iter()
+        .filter_map(|p| libc::pid_t::try_from(*p).ok())
+        .collect();
+    for &pid in &pids {
+        // SAFETY: kill(2) with a pid of a child this process started.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+    for &pid in &pids {
+        let start = Instant::now();
+        // SAFETY: waitpid(2) on a child of this process, without blocking.
+        while unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) } == 0
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // SAFETY: as above; a pid already reaped gets ESRCH, which is fine.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+    }
+}
+
+/// Stops the nodes `pids` holds and exits when the demo is told to stop
+/// (SIGINT, SIGTERM, SIGHUP), whenever that comes: while the federation is
+/// being set up as well as while it serves.
+/// Returns the flag it raises first.
+fn stop_on_signal(
+    pids: std::sync::Arc<std::sync::Mutex<Vec<u32>>>,
+) -> anyhow::Result<std::sync::Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .context("handling signals")?;
+    let stopping = std::sync::Arc::new(AtomicBool::new(false));
+    let raised = stopping.clone();
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            raised.store(true, Ordering::SeqCst);
+            let pids = pids.lock().map(|p| p.clone()).unwrap_or_default();
+            stop(&pids);
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(stopping)
 }
 
 /// Runs the demo in `dir`, with the APIs on ports from `base_port`.
@@ -127,6 +168,8 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         "== Starting the federation: 1 district, 2 streets, 4 communities, one process and one embedded database each",
     );
     let mut nodes = Nodes(Vec::new());
+    let pids = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stopping = stop_on_signal(pids.clone())?;
     for (i, office) in OFFICES.iter().enumerate() {
         let data = dir.join(office.slug);
         let mut init = Command::new(&node_bin);
@@ -157,11 +200,23 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
             run.args(["--peer", &nodes.0[parent].p2p]);
         }
         let log = std::fs::File::create(dir.join(format!("{}.log", office.slug)))?;
+        // A node outlives no demo, however the demo ends: the kernel sends
+        // it SIGTERM when the demo's main thread is gone.
+        // SAFETY: prctl(2) is async-signal-safe, as pre_exec requires.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut run, || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
         let mut child = run
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
             .context("starting yiyi-node")?;
+        if let Ok(mut pids) = pids.lock() {
+            pids.push(child.id());
+        }
         let mut lines = BufReader::new(child.stdout.take().context("the node's stdout")?);
         let mut first = String::new();
         let mut second = String::new();
@@ -332,8 +387,18 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
     }
     let c = &n[3].api;
     println!(
-        "\n{}\n  yiyi --node {c} matter show {matter}\n  yiyi --node {c} notices\n  yiyi --node {} escalation list --all\n  yiyi --node {c} logs\n  curl {c}/api/v1/matters/{}\n{} {}",
-        lang.pick("== 去哪里看", "== Where to look"),
+        "\n{}",
+        lang.pick(
+            "== 去哪里看：各单位的公示栏（用浏览器打开）",
+            "== Where to look: each office's notice board (open it in a browser)"
+        )
+    );
+    for (office, node) in OFFICES.iter().zip(n) {
+        println!("  {} {}/", pad(office.name, 12), node.api);
+    }
+    println!(
+        "{}\n  yiyi --node {c} matter show {matter}\n  yiyi --node {c} notices\n  yiyi --node {} escalation list --all\n  yiyi --node {c} logs\n  curl {c}/api/v1/matters/{}\n{} {}",
+        lang.pick("  命令行：", "  On the command line:"),
         n[0].api,
         encode(&matter),
         lang.pick("  节点数据与日志：", "  Node data and logs:"),
@@ -343,12 +408,18 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         return Ok(());
     }
     say(
-        "\n节点继续运行，Ctrl-C 结束。",
-        "\nThe nodes keep serving; Ctrl-C to stop.",
+        "\n节点继续运行，Ctrl-C（或 SIGTERM、SIGHUP）结束，节点随之停止。",
+        "\nThe nodes keep serving; Ctrl-C (or SIGTERM, SIGHUP) stops them and the demo.",
     );
-    // Ctrl-C reaches the nodes too (same process group): they stop cleanly.
+    // The signal handler stops the nodes and exits; should they all stop
+    // by themselves first, so does the demo.
     for node in &mut nodes.0 {
         let _ = node.child.wait();
+    }
+    // The handler reaps the nodes it stops, which ends the waits above: it
+    // exits with the signal's status, once they are all gone.
+    while stopping.load(Ordering::SeqCst) {
+        std::thread::park();
     }
     Ok(())
 }

@@ -16,7 +16,8 @@ use yiyi_protocol::proto::{EquivocationProof, Level};
 use yiyi_protocol::rules::names;
 use yiyi_protocol::witness::WitnessError;
 
-use super::{ApiError, ApiResult, ApiState};
+use super::error::{ApiError, ApiResult};
+use super::state::ApiState;
 use crate::store::LogKey;
 use crate::witness::WitnessFailure;
 
@@ -144,26 +145,10 @@ pub(super) async fn log_checkpoint(
 ) -> Result<Response, ApiError> {
     let log = parse_log(&log)?;
     let store = state.office.store();
-    let note = if log == store.own_log() {
-        // The cosigned one if the witness has cosigned the latest.
-        let latest = store.checkpoint()?;
-        let cosigned = store.known_checkpoint(&log)?;
-        match (latest, cosigned) {
-            (Some(latest), Some(cosigned)) if first_lines(&latest) == first_lines(&cosigned) => {
-                Some(cosigned)
-            }
-            (latest, _) => latest,
-        }
-    } else {
-        store.known_checkpoint(&log)?
-    };
-    note.map(IntoResponse::into_response)
+    store
+        .best_checkpoint(&log)?
+        .map(|c| c.to_string().into_response())
         .ok_or_else(|| ApiError::not_found("no checkpoint of that log is held"))
-}
-
-/// The checkpoint text (origin, size, root) without the signatures.
-fn first_lines(note: &str) -> &str {
-    note.split("\n\n").next().unwrap_or("")
 }
 
 /// C2SP tlog-witness `add-checkpoint`: the office cosigns its children's

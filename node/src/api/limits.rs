@@ -21,7 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use super::ApiState;
+use super::state::ApiState;
 
 /// The limits of the public API.
 #[derive(Debug, Clone, Copy)]
@@ -74,8 +74,8 @@ pub struct Limiter {
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
     in_flight: Semaphore,
     refused: AtomicU64,
-    /// The connections open now ([`super::serve`] counts them).
-    pub(super) connections: Mutex<super::serve::OpenConnections>,
+    /// The connections open now (each [`Slot`] counts one).
+    pub(super) connections: Mutex<OpenConnections>,
     /// Connections closed at once for being over a connection limit.
     pub(super) connections_refused: AtomicU64,
 }
@@ -194,4 +194,71 @@ fn refuse(status: StatusCode, message: &str) -> Response {
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
+}
+
+/// One open connection counted against its address and the total; given
+/// back when dropped, however the connection ends.
+pub(super) struct Slot {
+    state: Arc<ApiState>,
+    ip: IpAddr,
+}
+
+impl Slot {
+    /// A slot for a new connection from `ip`, if the limits allow one.
+    /// Over a limit, the refusal is counted.
+    pub(super) fn take(state: &Arc<ApiState>, ip: IpAddr) -> Option<Slot> {
+        let limits: Limits = state.limiter.limits();
+        let mut open = state
+            .limiter
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let total: usize = open.total;
+        let mine = open.per_ip.get(&ip).copied().unwrap_or(0);
+        if total >= limits.connections || mine >= limits.connections_per_ip {
+            state
+                .limiter
+                .connections_refused
+                .fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        open.total += 1;
+        *open.per_ip.entry(ip).or_default() += 1;
+        Some(Slot {
+            state: state.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self
+            .state
+            .limiter
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        open.total -= 1;
+        if let Some(mine) = open.per_ip.get_mut(&self.ip) {
+            *mine -= 1;
+            if *mine == 0 {
+                open.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// The connections open now, by address.
+#[derive(Debug, Default)]
+pub(super) struct OpenConnections {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+impl OpenConnections {
+    /// Connections open now, all addresses together.
+    pub(super) fn total(&self) -> usize {
+        self.total
+    }
 }

@@ -12,7 +12,8 @@ use yiyi_protocol::entry;
 use yiyi_protocol::escalation::{Matter, Status};
 use yiyi_protocol::rules::{Date, names};
 
-use super::{ApiError, ApiResult, ApiState};
+use super::error::{ApiError, ApiResult};
+use super::state::ApiState;
 use crate::store::LogKey;
 
 /// `?all=true`: every matter the node has seen, not only this office's.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use yiyi_protocol::proto::{self, entry::Body, gate_decision::Verdict};
 use yiyi_protocol::rules::{Date, names};
 
-use super::ApiError;
+use super::error::ApiError;
 use crate::office::Office;
 
 /// One office action. The `action` field names it.

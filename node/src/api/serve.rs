@@ -11,12 +11,9 @@
 //! together [`Limits::connections`]; past that a new connection is closed
 //! at once, before anything is read from it.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -26,8 +23,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::ApiState;
-use super::limits::Limits;
+use super::limits::Slot;
+use super::state::ApiState;
 
 /// The largest request head (request line and headers) a client may send;
 /// a larger one is answered 431. Hyper's smallest allowed buffer is 8 KiB.
@@ -37,14 +34,14 @@ pub(super) const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// is stopping.
 const DRAIN: Duration = Duration::from_secs(10);
 
-/// Serves the API on `listener` until `shutdown` resolves, then lets open
+/// Serves `router` on `listener` until `shutdown` resolves, then lets open
 /// connections finish their requests (for at most [`DRAIN`]).
-pub async fn serve(
+pub(super) async fn run(
     listener: TcpListener,
+    router: axum::Router,
     state: Arc<ApiState>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let router = super::router(state.clone());
     let limits = state.limiter.limits();
     let (stopping, stop) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -63,10 +60,6 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Some(slot) = Slot::take(&state, client.ip()) else {
-            state
-                .limiter
-                .connections_refused
-                .fetch_add(1, Ordering::Relaxed);
             drop(stream);
             continue;
         };
@@ -104,66 +97,4 @@ pub async fn serve(
     drop(stop);
     let _ = tokio::time::timeout(DRAIN, stopping.closed()).await;
     Ok(())
-}
-
-/// One open connection counted against its address and the total; given
-/// back when dropped, however the connection ends.
-struct Slot {
-    state: Arc<ApiState>,
-    ip: IpAddr,
-}
-
-impl Slot {
-    /// A slot for a new connection from `ip`, if the limits allow one.
-    fn take(state: &Arc<ApiState>, ip: IpAddr) -> Option<Slot> {
-        let limits: Limits = state.limiter.limits();
-        let mut open = state
-            .limiter
-            .connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let total: usize = open.total;
-        let mine = open.per_ip.get(&ip).copied().unwrap_or(0);
-        if total >= limits.connections || mine >= limits.connections_per_ip {
-            return None;
-        }
-        open.total += 1;
-        *open.per_ip.entry(ip).or_default() += 1;
-        Some(Slot {
-            state: state.clone(),
-            ip,
-        })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut open = self
-            .state
-            .limiter
-            .connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        open.total -= 1;
-        if let Some(mine) = open.per_ip.get_mut(&self.ip) {
-            *mine -= 1;
-            if *mine == 0 {
-                open.per_ip.remove(&self.ip);
-            }
-        }
-    }
-}
-
-/// The connections open now, by address.
-#[derive(Debug, Default)]
-pub(super) struct OpenConnections {
-    total: usize,
-    per_ip: HashMap<IpAddr, usize>,
-}
-
-impl OpenConnections {
-    /// Connections open now, all addresses together.
-    pub(super) fn total(&self) -> usize {
-        self.total
-    }
 }

@@ -12,6 +12,7 @@
 //! | `w` log(32)   | witnessed size(8) root(32)                 |
 //! | `f` log(32)   | the equivocation proof that froze it       |
 
+use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::witness::Witnessed;
 
@@ -44,20 +45,37 @@ impl Store {
 
     /// The best checkpoint known of `log` (for the own log: the latest one
     /// cosigned by a witness), with its cosignatures.
-    pub fn known_checkpoint(&self, log: &LogKey) -> Result<Option<String>, StoreError> {
+    pub fn known_checkpoint(&self, log: &LogKey) -> Result<Option<SignedCheckpoint>, StoreError> {
         self.meta()
             .get(key(CHECKPOINT, log))?
-            .map(|v| {
-                String::from_utf8(v.to_vec())
-                    .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
-            })
+            .map(|v| super::parse_checkpoint(&v))
             .transpose()
     }
 
-    /// Keeps `note` as the best checkpoint known of `log`. The caller has
+    /// The checkpoint to hand out for `log` (to peers, residents, monitors):
+    /// for the own log the latest, with the parent's cosignature when it
+    /// has cosigned that one; for others the largest verified one held.
+    pub fn best_checkpoint(&self, log: &LogKey) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let known = self.known_checkpoint(log)?;
+        if *log != self.own_log() {
+            return Ok(known);
+        }
+        Ok(match (known, self.checkpoint()?) {
+            (Some(cosigned), Some(latest)) if cosigned.note().text() == latest.note().text() => {
+                Some(cosigned)
+            }
+            (_, latest) => latest,
+        })
+    }
+
+    /// Keeps `checkpoint` as the best known of `log`. The caller has
     /// verified it and its consistency with the log as stored.
-    pub fn set_known_checkpoint(&self, log: &LogKey, note: &str) -> Result<(), StoreError> {
-        self.put_meta(key(CHECKPOINT, log), note.as_bytes())
+    pub fn set_known_checkpoint(
+        &self,
+        log: &LogKey,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<(), StoreError> {
+        self.put_meta(key(CHECKPOINT, log), checkpoint.as_str().as_bytes())
     }
 
     /// The last checkpoint of `log` this node cosigned as its witness.

@@ -26,6 +26,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc::Receiver as RequestReceiver;
 
 use tokio::sync::oneshot;
+use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{ChainHead, Checkpoint, SecretKey, VerifiedEntry, entry};
@@ -317,9 +318,9 @@ impl Committer {
                 // entries it covers.
                 let note = Checkpoint::new(self.own.name(), head.head.size, head.root)
                     .sign(&self.own)
-                    .expect("the own key is named after its origin")
-                    .to_string();
-                batch.insert(layout::checkpoint_key(log), note.as_bytes());
+                    .expect("the own key is named after its origin");
+                let note = SignedCheckpoint::from_note(note).expect("a checkpoint just made");
+                batch.insert(layout::checkpoint_key(log), note.as_str().as_bytes());
                 checkpoint = Some(note);
             }
             heads.push((*log, head));

@@ -1,6 +1,7 @@
 //! The network benchmark: a district with its streets and communities, all
-//! in this process (each node with its own sled store, libp2p swarm on
-//! loopback TCP, federation and witness, as `yiyi-node run` has them).
+//! in this process, each a [`Node::spawn`]ed node as `yiyi-node run` starts
+//! it (its own data directory and sled store, libp2p on loopback TCP,
+//! federation, witness and office), without the HTTP API.
 //!
 //! It prints: how long the federation takes to form; for notices published
 //! at communities, the time until every node holds each (p50, p99, max);
@@ -9,14 +10,12 @@
 //!
 //! `cargo run --release -p yiyi-tests --bin netbench -- --streets 10 --communities-per-street 10`
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use libp2p::Multiaddr;
-use libp2p::multiaddr::Protocol;
-use yiyi_node::federation::Members;
-use yiyi_node::net::{self, Net, NetConfig};
-use yiyi_node::witness::Witness;
+use yiyi_node::config::{DataDir, Init, NodeConfig};
+use yiyi_node::net::NetConfig;
+use yiyi_node::node::Node;
 use yiyi_node::{LogKey, Store};
 use yiyi_protocol::proto::{self, Level, charter::Action, entry::Body};
 use yiyi_protocol::{Hash, SecretKey, VerifierKey};
@@ -59,10 +58,9 @@ fn options() -> Options {
 /// One node: what `yiyi-node run` starts, minus the HTTP API.
 struct BenchNode {
     key: SecretKey,
-    store: Store,
-    members: Members,
-    witness: Arc<Witness>,
-    net: std::sync::Mutex<Option<Net>>,
+    config: NodeConfig,
+    /// `None` while switched off (the data directory stays).
+    node: std::sync::Mutex<Option<Node>>,
     address: Multiaddr,
     _dir: tempfile::TempDir,
 }
@@ -70,63 +68,97 @@ struct BenchNode {
 impl BenchNode {
     async fn start(key: SecretKey, district: &VerifierKey, peers: Vec<Multiaddr>) -> BenchNode {
         let dir = tempfile::tempdir().expect("temp dir");
-        // A small page cache: 111 nodes share this machine.
-        let store =
-            Store::open_with_cache(dir.path(), key.clone(), 2 * 1024 * 1024).expect("store");
-        let members =
-            Members::load(&store, district.clone(), "district", [], false).expect("federation");
-        let witness = Arc::new(Witness::new(store.clone(), members.clone(), key.clone()));
-        let mut node = BenchNode {
-            key,
-            store,
-            members,
-            witness,
-            net: std::sync::Mutex::new(None),
-            address: Multiaddr::empty(),
-            _dir: dir,
-        };
-        node.address = node.connect(peers).await;
-        node
-    }
-
-    /// Starts the node's network; returns the address peers dial.
-    async fn connect(&self, peers: Vec<Multiaddr>) -> Multiaddr {
-        let net = net::spawn(
-            &self.key,
-            self.store.clone(),
-            self.members.clone(),
-            self.witness.clone(),
-            None,
-            NetConfig {
+        let key_file = dir.path().join("node.key");
+        yiyi_node::keyfile::write(&key_file, &key).expect("key file");
+        let data = DataDir::new(dir.path().join("node"));
+        data.init(Init {
+            level: Level::Community,
+            name: Some(key.name().to_owned()),
+            origin: None,
+            key_file: Some(key_file),
+            district: None,
+        })
+        .expect("init");
+        let config = NodeConfig {
+            data,
+            name: key.name().to_owned(),
+            level: Level::Community,
+            api: None,
+            net: NetConfig {
                 listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
                 peers,
                 ..Default::default()
             },
-        )
-        .await
-        .expect("network");
-        let address = net.listening[0].clone().with(Protocol::P2p(net.peer_id));
-        *self.net.lock().expect("lock") = Some(net);
-        address
+            // The district pins itself, as a district's node does.
+            district: (district != &key.verifier()).then(|| district.clone()),
+            follow: Vec::new(),
+            archive: false,
+            // A small page cache: 111 nodes share this machine.
+            cache_bytes: Some(2 * 1024 * 1024),
+        };
+        let node = Node::spawn(config.clone()).await.expect("node");
+        BenchNode {
+            key,
+            config,
+            address: node.dial_addresses()[0].clone(),
+            node: std::sync::Mutex::new(Some(node)),
+            _dir: dir,
+        }
     }
 
-    /// Stops the node's network, as if it were switched off.
-    fn disconnect(&self) {
-        self.net.lock().expect("lock").take();
+    /// `f` of the running node.
+    fn with<R>(&self, f: impl FnOnce(&Node) -> R) -> R {
+        f(self
+            .node
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .expect("a running node"))
+    }
+
+    /// Starts the node again (on the same data directory) with `peers`.
+    async fn connect(&self, peers: Vec<Multiaddr>) {
+        let mut config = self.config.clone();
+        config.net.peers = peers;
+        let node = Node::spawn(config).await.expect("node");
+        *self.node.lock().expect("lock") = Some(node);
+    }
+
+    /// Stops the node, as if it were switched off.
+    async fn disconnect(&self) {
+        let node = self.node.lock().expect("lock").take();
+        if let Some(node) = node {
+            node.shutdown().await.expect("a clean stop");
+        }
+    }
+
+    fn members(&self) -> yiyi_node::federation::Members {
+        self.with(|n| n.members().clone())
+    }
+
+    fn store(&self) -> Store {
+        self.with(|n| n.store().clone())
     }
 
     fn log(&self) -> LogKey {
         *self.key.public_bytes()
     }
 
+    /// Records `body` through the office, as every office action is.
+    async fn record(&self, body: Body) -> Hash {
+        let office = self.with(|n| n.office().clone());
+        office.record(body, "").await.expect("recorded").entry.hash
+    }
+
+    /// Appends `body` to the store alone: the bulk writes of the catch-up
+    /// figure, committed in groups as replication stores them (the office's
+    /// lock would take them one commit each).
     async fn append(&self, body: Body) -> Hash {
-        let appended = self.store.append(body.clone()).await.expect("append");
-        self.members.observe(&self.log(), &body);
-        appended.hash
+        self.store().append(body).await.expect("append").hash
     }
 
     async fn admit(&self, child: &BenchNode, level: Level) {
-        self.append(Body::Charter(proto::Charter {
+        self.record(Body::Charter(proto::Charter {
             action: Action::Admit as i32,
             verifier_key: child.key.verifier().to_string(),
             name: child.key.name().to_owned(),
@@ -138,7 +170,7 @@ impl BenchNode {
     }
 
     fn size_of(&self, log: &LogKey) -> u64 {
-        self.store.state(log).map(|s| s.head.size).unwrap_or(0)
+        self.with(|n| n.store().state(log).map(|s| s.head.size).unwrap_or(0))
     }
 }
 
@@ -255,7 +287,7 @@ async fn main() {
         let t = Instant::now();
         let mut said = Instant::now();
         while t.elapsed() < Duration::from_secs(300) {
-            let known: Vec<usize> = all.iter().map(|n| n.members.follows().len()).collect();
+            let known: Vec<usize> = all.iter().map(|n| n.members().follows().len()).collect();
             if known.iter().all(|k| *k == total) {
                 return true;
             }
@@ -266,12 +298,7 @@ async fn main() {
                     .zip(&known)
                     .min_by_key(|(_, k)| **k)
                     .map(|(n, _)| {
-                        let peers = n
-                            .net
-                            .lock()
-                            .expect("lock")
-                            .as_ref()
-                            .map_or(0, |net| net.status.peers().len());
+                        let peers = n.with(|n| n.net_status().peers().len());
                         format!("{} ({peers} peers)", n.key.name())
                     })
                     .unwrap_or_default();
@@ -304,12 +331,14 @@ async fn main() {
         let publisher = &communities[(n * 37) % communities.len()];
         let t0 = Instant::now();
         let hash = publisher
-            .append(notice(format!("第{n}号公示：非机动车停放区")))
+            .record(notice(format!("第{n}号公示：非机动车停放区")))
             .await;
         let mut arrived = vec![None; all.len()];
         while arrived.iter().any(Option::is_none) && t0.elapsed() < Duration::from_secs(60) {
             for (i, node) in all.iter().enumerate() {
-                if arrived[i].is_none() && matches!(node.store.entry_by_hash(&hash), Ok(Some(_))) {
+                if arrived[i].is_none()
+                    && node.with(|n| matches!(n.store().entry_by_hash(&hash), Ok(Some(_))))
+                {
                     arrived[i] = Some(t0.elapsed());
                 }
             }
@@ -349,8 +378,8 @@ async fn main() {
     let its_street = streets[offline_at / o.communities_per_street]
         .address
         .clone();
-    communities[offline_at].disconnect();
     let before = communities[offline_at].size_of(&writer.log());
+    communities[offline_at].disconnect().await;
     let t_write = Instant::now();
     let mut written = 0;
     while written < o.catch_up {

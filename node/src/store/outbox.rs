@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use yiyi_protocol::merkle::Hash;
 
-use crate::store::{LogKey, StoreError};
+use super::{LogKey, Store, StoreError};
 
 const PENDING: &[u8] = b"outbox-v1";
 const RECEIPTS: &[u8] = b"receipts-v1";
@@ -75,8 +75,13 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Opens the outbox in the node's database.
-    pub fn open(db: &sled::Db) -> Result<Outbox, StoreError> {
+    /// The outbox in the store's database.
+    pub fn of(store: &Store) -> Result<Outbox, StoreError> {
+        Outbox::open(&store.inner.db)
+    }
+
+    /// Opens the outbox in a sled database.
+    fn open(db: &sled::Db) -> Result<Outbox, StoreError> {
         Ok(Outbox {
             db: db.clone(),
             pending: db.open_tree(PENDING)?,

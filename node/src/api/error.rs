@@ -1,0 +1,86 @@
+//! The API's errors: one type, mapped once to a status and a JSON body
+//! (`{"error": kind, "message": …}`).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::office::OfficeError;
+use crate::store::StoreError;
+
+/// An error as the API reports it.
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub(super) fn new(
+        status: StatusCode,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", what)
+    }
+}
+
+impl From<OfficeError> for ApiError {
+    fn from(e: OfficeError) -> ApiError {
+        match e {
+            OfficeError::Rule(rule) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", rule.to_string())
+            }
+            OfficeError::Matter(e) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "matter", e.to_string())
+            }
+            OfficeError::NoParent => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no-parent", e.to_string())
+            }
+            OfficeError::Store(StoreError::Rejected(e)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "entry", e.to_string())
+            }
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::OutOfRange(m) => ApiError::new(StatusCode::BAD_REQUEST, "out-of-range", m),
+            StoreError::Frozen => ApiError::new(StatusCode::CONFLICT, "frozen", e.to_string()),
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "error": self.kind, "message": self.message })),
+        )
+            .into_response()
+    }
+}
+
+/// What most handlers answer.
+pub(super) type ApiResult = Result<Json<Value>, ApiError>;

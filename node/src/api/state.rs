@@ -1,0 +1,35 @@
+//! What the API's handlers (and the board's) share: the office, the
+//! federation, the network's status, the limits.
+
+use std::sync::Arc;
+
+use yiyi_protocol::proto::Level;
+
+use super::limits;
+use crate::board::course::Courses;
+use crate::federation::Members;
+use crate::net::NetStatus;
+use crate::office::Office;
+use crate::witness::Witness;
+
+/// What the handlers share.
+pub struct ApiState {
+    /// The office.
+    pub office: Arc<Office>,
+    /// The API token (hex).
+    pub token: String,
+    /// The office's name, e.g. 甸柳新村街道第一社区.
+    pub name: String,
+    /// The office's level: district, street or community.
+    pub level: Level,
+    /// The federation the node belongs to.
+    pub members: Members,
+    /// The witness that cosigns children's checkpoints.
+    pub witness: Arc<Witness>,
+    /// What the network task reports.
+    pub net: NetStatus,
+    /// The ledgers as the notice board shows them, replayed as they grow.
+    pub courses: Courses,
+    /// What the public may make the API do.
+    pub limiter: limits::Limiter,
+}

@@ -1,0 +1,474 @@
+//! The node's configuration (配置): the layout of its data directory, the
+//! office it is (name, level, origin: written by `init` to `config.toml`),
+//! and how it runs (the flags of `run`, which `config.toml` may also hold).
+//!
+//! Raw settings (flags and file) are checked once here and become a
+//! [`NodeConfig`], which is what [`crate::node::Node::spawn`] takes.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use libp2p::Multiaddr;
+use yiyi_protocol::proto::Level;
+use yiyi_protocol::rules::names;
+use yiyi_protocol::{SecretKey, VerifierKey};
+
+use crate::keyfile::{self, KeyFileError};
+use crate::net::NetConfig;
+use crate::store::{LogKey, Store, StoreError};
+
+/// Why a node's configuration could not be read, written or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// `config.toml` is not what a node writes or reads.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The directory holds no node.
+    #[error("{0} is not a node's data directory (run `yiyi-node init`): {1}")]
+    NotANode(PathBuf, KeyFileError),
+    /// `init` on a directory that already holds a node.
+    #[error("{0} already holds a node (its key is {1})")]
+    AlreadyANode(PathBuf, PathBuf),
+    /// The key file could not be written.
+    #[error(transparent)]
+    Key(#[from] KeyFileError),
+    /// The ledger store could not be opened.
+    #[error("opening the ledger in {0}: {1}")]
+    Store(PathBuf, StoreError),
+    /// A setting is not valid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// An office's level, as flags and `config.toml` name it: `district`,
+/// `street` or `community`.
+pub fn parse_level(text: &str) -> Result<Level, String> {
+    match names::level(text).map(Level::try_from) {
+        Ok(Ok(level @ (Level::District | Level::Street | Level::Community))) => Ok(level),
+        _ => Err(format!(
+            "{text:?} is not an office's level: district, street or community"
+        )),
+    }
+}
+
+/// `serde(with)` for a [`Level`] by its name.
+mod level_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use yiyi_protocol::proto::Level;
+
+    pub(super) fn serialize<S: Serializer>(level: &Level, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(yiyi_protocol::rules::names::level_name(*level as i32))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
+        super::parse_level(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A node's data directory and the files in it.
+#[derive(Clone, Debug)]
+pub struct DataDir(PathBuf);
+
+impl DataDir {
+    /// The data directory at `path` (which may not exist yet).
+    pub fn new(path: impl Into<PathBuf>) -> DataDir {
+        DataDir(path.into())
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The node's secret key (mode 0600).
+    pub fn key(&self) -> PathBuf {
+        self.0.join("node.key")
+    }
+
+    /// The office and its settings.
+    pub fn config(&self) -> PathBuf {
+        self.0.join("config.toml")
+    }
+
+    /// The API token for scripts and the CLI (mode 0600).
+    pub fn token(&self) -> PathBuf {
+        self.0.join("api.token")
+    }
+
+    /// The ledger store (sled).
+    pub fn ledger(&self) -> PathBuf {
+        self.0.join("ledger")
+    }
+
+    /// The private store: data that never leaves the node.
+    pub fn private(&self) -> PathBuf {
+        self.0.join("private")
+    }
+
+    /// Whether a node was initialised here.
+    pub fn holds_a_node(&self) -> bool {
+        self.key().exists()
+    }
+
+    /// The node's key.
+    pub fn read_key(&self) -> Result<SecretKey, ConfigError> {
+        keyfile::read(&self.key()).map_err(|e| ConfigError::NotANode(self.0.clone(), e))
+    }
+
+    /// The node's key and its ledger store.
+    pub fn open(&self) -> Result<(SecretKey, Store), ConfigError> {
+        self.open_with_cache(None)
+    }
+
+    /// As [`DataDir::open`], with sled's page cache of this many bytes.
+    pub fn open_with_cache(&self, cache: Option<u64>) -> Result<(SecretKey, Store), ConfigError> {
+        let key = self.read_key()?;
+        let store = match cache {
+            Some(bytes) => Store::open_with_cache(&self.ledger(), key.clone(), bytes),
+            None => Store::open(&self.ledger(), key.clone()),
+        }
+        .map_err(|e| ConfigError::Store(self.0.clone(), e))?;
+        Ok((key, store))
+    }
+
+    /// The API token.
+    pub fn read_token(&self) -> Result<String, ConfigError> {
+        let path = self.token();
+        std::fs::read_to_string(&path)
+            .map(|t| t.trim().to_owned())
+            .map_err(|source| ConfigError::Io { path, source })
+    }
+
+    /// Reads `config.toml`; a key that is neither the office's nor a setting
+    /// is an error (a typo would otherwise be silently ignored).
+    pub fn read_config(&self) -> Result<OfficeConfig, ConfigError> {
+        let path = self.config();
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let file = |message: String| ConfigError::File {
+            path: path.clone(),
+            message,
+        };
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| file(e.to_string()))?;
+        let mut office = toml::Table::new();
+        for key in ["name", "level", "origin"] {
+            if let Some(value) = table.remove(key) {
+                office.insert(key.into(), value);
+            }
+        }
+        let settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| file(e.to_string()))?;
+        #[derive(serde::Deserialize)]
+        struct Office {
+            name: String,
+            #[serde(with = "level_name")]
+            level: Level,
+            origin: String,
+        }
+        let office: Office = toml::Value::Table(office)
+            .try_into()
+            .map_err(|e: toml::de::Error| file(e.to_string()))?;
+        Ok(OfficeConfig {
+            name: office.name,
+            level: office.level,
+            origin: office.origin,
+            settings,
+        })
+    }
+
+    /// Creates a node here: its key (mode 0600), `config.toml`, the API
+    /// token (mode 0600) and the ledger store. Returns the node's key.
+    pub fn init(&self, init: Init) -> Result<SecretKey, ConfigError> {
+        if let Some(district) = &init.district {
+            VerifierKey::parse(district).map_err(|e| {
+                ConfigError::Invalid(format!(
+                    "--district {district:?} is not a verifier key: {e}"
+                ))
+            })?;
+        }
+        if self.holds_a_node() {
+            return Err(ConfigError::AlreadyANode(self.0.clone(), self.key()));
+        }
+        let default_origin = init.name.as_ref().map(|n| format!("yiyi/{n}"));
+        let origin = init.origin.or(default_origin);
+        let key = match (&init.key_file, &origin) {
+            (Some(file), _) => keyfile::read(file)?,
+            (None, Some(origin)) => SecretKey::generate(origin)
+                .map_err(|e| ConfigError::Invalid(format!("origin {origin:?}: {e}")))?,
+            (None, None) => {
+                return Err(ConfigError::Invalid(
+                    "give --name (or --origin, or --key-file)".into(),
+                ));
+            }
+        };
+        if let Some(origin) = &origin
+            && origin != key.name()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "the key is named {:?}, not {origin:?}: a ledger's key is named after its origin",
+                key.name()
+            )));
+        }
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ConfigError::Io { path, source }
+        };
+        std::fs::create_dir_all(&self.0).map_err(io(&self.0))?;
+        keyfile::write(&self.key(), &key)?;
+        let config = OfficeConfig {
+            name: init.name.unwrap_or_else(|| key.name().to_owned()),
+            level: init.level,
+            origin: key.name().to_owned(),
+            settings: Settings {
+                district: init.district,
+                ..Settings::default()
+            },
+        };
+        let text = toml::to_string(&config).map_err(|e| ConfigError::File {
+            path: self.config(),
+            message: e.to_string(),
+        })?;
+        std::fs::write(self.config(), text).map_err(io(&self.config()))?;
+        let token = hex::encode(
+            yiyi_protocol::commitment::salt()
+                .map_err(|e| ConfigError::Invalid(format!("no randomness for the token: {e}")))?,
+        );
+        write_private(&self.token(), &token)?;
+        Store::open(&self.ledger(), key.clone())
+            .map_err(|e| ConfigError::Store(self.0.clone(), e))?;
+        Ok(key)
+    }
+}
+
+/// Writes a new file readable only by its owner.
+fn write_private(path: &Path, text: &str) -> Result<(), ConfigError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| ConfigError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// What `init` is given.
+#[derive(Clone, Debug)]
+pub struct Init {
+    /// The office's level.
+    pub level: Level,
+    /// The office's name, e.g. 甸柳新村街道第一社区.
+    pub name: Option<String>,
+    /// The ledger's origin (default: `yiyi/<name>`).
+    pub origin: Option<String>,
+    /// An existing secret key to use instead of a new one.
+    pub key_file: Option<PathBuf>,
+    /// The district's verifier key, pinned.
+    pub district: Option<String>,
+}
+
+/// What `init` records about the office in `config.toml`, with the `run`
+/// settings an office may keep there.
+#[derive(serde::Serialize, Debug, Clone)]
+pub struct OfficeConfig {
+    /// The office's name.
+    pub name: String,
+    /// Its level.
+    #[serde(with = "level_name")]
+    pub level: Level,
+    /// Its ledger's origin.
+    pub origin: String,
+    /// How it runs.
+    #[serde(flatten)]
+    pub settings: Settings,
+}
+
+/// How the node runs: the flags of `run`, and the same keys in config.toml.
+#[derive(clap::Args, serde::Serialize, serde::Deserialize, Default, Clone, Debug)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the HTTP API listens [default: 127.0.0.1:8111].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<SocketAddr>,
+    /// Where libp2p listens (repeat for several) [default: /ip4/0.0.0.0/tcp/4111].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub listen: Vec<Multiaddr>,
+    /// A peer to connect to, e.g. /ip4/10.0.0.2/tcp/4111/p2p/12D3... (repeat).
+    #[arg(long = "peer")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Multiaddr>,
+    /// The district's verifier key, pinned (see `init --district`).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// Also replicate this office's ledger, charter or not: its verifier key
+    /// or hex log key (repeat).
+    #[arg(long = "follow")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub follow: Vec<String>,
+    /// Replicate every log heard of on the network (an archive node).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub archive: bool,
+    /// Requests each peer may make per second before the rest are answered empty [default: 500].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_per_second: Option<u32>,
+}
+
+impl Settings {
+    /// These settings, with `file`'s where these have none.
+    pub fn or(self, file: Settings) -> Settings {
+        fn pick<T>(flag: Vec<T>, file: Vec<T>) -> Vec<T> {
+            if flag.is_empty() { file } else { flag }
+        }
+        Settings {
+            api: self.api.or(file.api),
+            listen: pick(self.listen, file.listen),
+            peers: pick(self.peers, file.peers),
+            district: self.district.or(file.district),
+            follow: pick(self.follow, file.follow),
+            archive: self.archive || file.archive,
+            requests_per_second: self.requests_per_second.or(file.requests_per_second),
+        }
+    }
+}
+
+/// Everything a node needs to start, checked: what
+/// [`crate::node::Node::spawn`] takes.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The data directory (initialised).
+    pub data: DataDir,
+    /// The office's name.
+    pub name: String,
+    /// Its level.
+    pub level: Level,
+    /// Where the HTTP API listens; `None`: no API (a bare replica, as in the
+    /// network benchmark).
+    pub api: Option<SocketAddr>,
+    /// The network's settings.
+    pub net: NetConfig,
+    /// The pinned district (`None`: this node is the top of its tree).
+    pub district: Option<VerifierKey>,
+    /// Logs followed charter or not.
+    pub follow: Vec<LogKey>,
+    /// Whether to follow every log heard of.
+    pub archive: bool,
+    /// sled's page cache, in bytes (`None`: sled's default).
+    pub cache_bytes: Option<u64>,
+}
+
+impl NodeConfig {
+    /// The configuration of the node in `data`: `config.toml`, with
+    /// `flags` taking precedence.
+    pub fn read(data: DataDir, flags: Settings) -> Result<NodeConfig, ConfigError> {
+        let office = data.read_config()?;
+        let settings = flags.or(office.settings);
+        let district = settings
+            .district
+            .as_deref()
+            .map(|text| {
+                VerifierKey::parse(text).map_err(|e| {
+                    ConfigError::Invalid(format!(
+                        "the district key {text:?} is not a verifier key: {e}"
+                    ))
+                })
+            })
+            .transpose()?;
+        let follow = settings
+            .follow
+            .iter()
+            .map(|text| crate::parse_log_key(text).map_err(ConfigError::Invalid))
+            .collect::<Result<Vec<_>, _>>()?;
+        let listen = if settings.listen.is_empty() {
+            vec!["/ip4/0.0.0.0/tcp/4111".parse().expect("a valid multiaddr")]
+        } else {
+            settings.listen
+        };
+        Ok(NodeConfig {
+            data,
+            name: office.name,
+            level: office.level,
+            api: Some(
+                settings
+                    .api
+                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8111))),
+            ),
+            net: NetConfig {
+                listen,
+                peers: settings.peers,
+                requests_per_second: settings.requests_per_second.unwrap_or(500),
+                ..NetConfig::default()
+            },
+            district,
+            follow,
+            archive: settings.archive,
+            cache_bytes: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_named_as_flags_and_the_file_name_them() {
+        assert_eq!(parse_level("street"), Ok(Level::Street));
+        assert!(
+            parse_level("grid")
+                .unwrap_err()
+                .contains("district, street or community")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path().join("node"));
+        data.init(Init {
+            level: Level::Street,
+            name: Some("泉城路街道".into()),
+            origin: None,
+            key_file: None,
+            district: None,
+        })
+        .unwrap();
+        let office = data.read_config().unwrap();
+        assert_eq!(
+            (office.level, office.origin.as_str()),
+            (Level::Street, "yiyi/泉城路街道")
+        );
+        assert!(matches!(
+            data.init(Init {
+                level: Level::Street,
+                name: Some("again".into()),
+                origin: None,
+                key_file: None,
+                district: None,
+            }),
+            Err(ConfigError::AlreadyANode(..))
+        ));
+    }
+}

@@ -1,0 +1,95 @@
+//! Connections and redialling: which peers are connected (with their
+//! addresses, for `/api/v1/peers`), and whom to dial when a link dropped.
+
+use std::collections::HashMap;
+
+use libp2p::{Multiaddr, PeerId};
+
+use super::status::PeerInfo;
+use super::{peer_in, peer_of};
+use crate::federation::Members;
+use crate::store::LogKey;
+
+/// The peers connected, and the ones configured to be.
+pub(super) struct Connections {
+    /// Peers given at start (`--peer`), redialled when they drop.
+    configured: Vec<Multiaddr>,
+    connected: HashMap<PeerId, Vec<Multiaddr>>,
+}
+
+impl Connections {
+    pub(super) fn new(configured: Vec<Multiaddr>) -> Connections {
+        Connections {
+            configured,
+            connected: HashMap::new(),
+        }
+    }
+
+    /// A connection to `peer` at `address` was set up.
+    pub(super) fn established(&mut self, peer: PeerId, address: Multiaddr) {
+        self.connected.entry(peer).or_default().push(address);
+    }
+
+    /// The last connection to `peer` closed.
+    pub(super) fn closed(&mut self, peer: &PeerId) {
+        self.connected.remove(peer);
+    }
+
+    pub(super) fn is_connected(&self, peer: &PeerId) -> bool {
+        self.connected.contains_key(peer)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.connected.is_empty()
+    }
+
+    /// The connected peers.
+    pub(super) fn peers(&self) -> Vec<PeerId> {
+        self.connected.keys().copied().collect()
+    }
+
+    /// The node that writes `log`, if it is connected: it surely has it.
+    pub(super) fn writer_of(&self, log: &LogKey) -> Option<PeerId> {
+        peer_of(log).filter(|p| self.is_connected(p))
+    }
+
+    /// What the status shows.
+    pub(super) fn snapshot(&self) -> Vec<PeerInfo> {
+        self.connected
+            .iter()
+            .map(|(peer, addresses)| PeerInfo {
+                peer: peer.to_string(),
+                addresses: addresses.iter().map(|a| a.to_string()).collect(),
+            })
+            .collect()
+    }
+
+    /// The addresses to dial now: configured peers, and the parent and
+    /// children whose charters give addresses, when not connected to them.
+    pub(super) fn to_redial(&self, members: &Members, own: LogKey) -> Vec<Multiaddr> {
+        // A configured peer named by its peer id is redialled whenever it
+        // is not connected: a street whose communities dialled it first
+        // must still reach its district. One given by address alone only
+        // when nothing is connected (it may be any of the peers).
+        let mut targets: Vec<Multiaddr> = self
+            .configured
+            .iter()
+            .filter(|address| match peer_in(address) {
+                Some(peer) => !self.is_connected(&peer),
+                None => self.is_empty(),
+            })
+            .cloned()
+            .collect();
+        let kin: Vec<Vec<String>> = members.with(|f| {
+            f.members()
+                .filter(|(log, m)| {
+                    (m.parent == Some(own) || f.parent(&own) == Some(**log)) && f.accepts(log)
+                })
+                .filter(|(log, _)| peer_of(log).is_none_or(|p| !self.is_connected(&p)))
+                .map(|(_, m)| m.addresses.clone())
+                .collect()
+        });
+        targets.extend(kin.into_iter().flatten().filter_map(|a| a.parse().ok()));
+        targets
+    }
+}

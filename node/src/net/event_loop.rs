@@ -1,0 +1,584 @@
+//! The event loop: one task owns the swarm and each concern's state, runs a
+//! single `select!` over swarm events, store commits and a timer, and does
+//! what the concerns decide: it sends their requests, reports their gossip
+//! verdicts, and writes what they say to keep. Transport bookkeeping is
+//! here; the judgement is in the concerns' modules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
+use libp2p::request_response::{self, Message};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{PeerId, Swarm};
+use prost::Message as _;
+use tokio_util::sync::CancellationToken;
+use yiyi_protocol::checkpoint::SignedCheckpoint;
+use yiyi_protocol::proto::{self, EquivocationProof, SyncResponse, entry::Body};
+use yiyi_protocol::rules::Position;
+
+use super::checkpoints::{Checkpoints, Heard, Waiting};
+use super::connections::Connections;
+use super::equivocation::{self, Judged};
+use super::escalate::{self, Deliveries};
+use super::gossip::{Gossip, Report};
+use super::limits::RateLimit;
+use super::status::NetStatus;
+use super::sync::{self, Pending, SyncClient};
+use super::witness::{self as witnessing, Cosigned, WitnessClient};
+use super::{Behaviour, BehaviourEvent, peer_of};
+use crate::federation::Members;
+use crate::office::Office;
+use crate::store::{LogKey, Store};
+use crate::witness::Witness;
+
+/// Every this many ticks: re-announce for peers that joined since, and
+/// redial what dropped.
+const PERIODIC_TICKS: u64 = 20;
+
+/// The task that owns the swarm.
+pub(super) struct EventLoop {
+    pub(super) swarm: Swarm<Behaviour>,
+    pub(super) store: Store,
+    pub(super) members: Members,
+    pub(super) witness: Arc<Witness>,
+    /// The office: signs receipts for escalations delivered here, holds the
+    /// outbox of those sent from here, and sees every replicated entry.
+    pub(super) office: Arc<Office>,
+    pub(super) status: NetStatus,
+    pub(super) announcements: IdentTopic,
+    pub(super) equivocations: IdentTopic,
+    /// Wakes the loop when the store committed something.
+    pub(super) commits: tokio::sync::watch::Receiver<u64>,
+    /// Sync, witness and escalation requests each peer may make.
+    pub(super) requests: RateLimit,
+    pub(super) ticks: u64,
+    pub(super) connections: Connections,
+    pub(super) gossip: Gossip,
+    pub(super) sync: SyncClient,
+    pub(super) checkpoints: Checkpoints,
+    pub(super) witness_client: WitnessClient,
+    pub(super) deliveries: Deliveries,
+}
+
+impl EventLoop {
+    pub(super) async fn run(mut self, tick: Duration, stop: CancellationToken) {
+        let mut timer = tokio::time::interval(tick);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => {
+                    tracing::debug!("network stopped");
+                    return;
+                }
+                // Announce the own ledger as soon as it grew.
+                Ok(()) = self.commits.changed() => self.announce(false),
+                event = self.swarm.select_next_some() => self.handle(event).await,
+                _ = timer.tick() => self.tick(),
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        self.ticks += 1;
+        let periodic = self.ticks.is_multiple_of(PERIODIC_TICKS);
+        self.announce(periodic);
+        self.catch_up();
+        self.submit_checkpoint();
+        self.deliver_due();
+        let expired = self.gossip.expire();
+        self.report(expired);
+        if periodic || self.ticks == 2 {
+            let own = self.store.own_log();
+            for address in self.connections.to_redial(&self.members, own) {
+                let _ = self.swarm.dial(address);
+            }
+        }
+        self.status.set_peers(self.connections.snapshot());
+    }
+
+    /// Announces the own ledger if it grew (or `again`, anyway).
+    fn announce(&mut self, again: bool) {
+        let own = self.store.own_log();
+        let size = self.store.held(&own);
+        let best = self.store.best_checkpoint(&own).ok().flatten();
+        let Some(announcement) = self.gossip.announcement(own, size, best.as_ref(), again) else {
+            return;
+        };
+        match self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .publish(self.announcements.clone(), announcement.encode_to_vec())
+        {
+            Ok(_) | Err(gossipsub::PublishError::Duplicate) => self.gossip.announced(size),
+            Err(e) => tracing::debug!(error = %e, "announcement not sent"),
+        }
+    }
+
+    fn report(&mut self, reports: Vec<Report>) {
+        for (message, source, acceptance) in reports {
+            let _ = self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(&message, &source, acceptance);
+        }
+    }
+
+    /// The logs to replicate now: followed and not frozen.
+    fn follows(&self) -> Vec<LogKey> {
+        let own = self.store.own_log();
+        self.members
+            .follows()
+            .into_iter()
+            .filter(|log| *log != own && !matches!(self.store.frozen(log), Ok(Some(_))))
+            .collect()
+    }
+
+    fn catch_up(&mut self) {
+        let logs = self.follows();
+        let peers = self.connections.peers();
+        let heard = self.status.logs();
+        let (store, connections, checkpoints) = (&self.store, &self.connections, &self.checkpoints);
+        let tick = self.ticks;
+        let asks = self.sync.due(
+            tick,
+            logs,
+            &peers,
+            |log| heard.get(log).is_some_and(|p| p.heard > store.held(log)),
+            // The log's own node if connected: it surely has it; else, every
+            // other tick, the peer that announced how far it reaches.
+            |log| {
+                connections.writer_of(log).or_else(|| {
+                    checkpoints
+                        .announcer(log)
+                        .filter(|p| connections.is_connected(p) && tick.is_multiple_of(2))
+                })
+            },
+        );
+        for (peer, log) in asks {
+            self.request(peer, log);
+        }
+    }
+
+    /// Asks `peer` for the entries of `log` past those held, unless they are
+    /// being fetched already.
+    fn request(&mut self, peer: PeerId, log: LogKey) {
+        if !self.sync.fetching(&log) {
+            let from = self.store.held(&log);
+            self.send_sync(peer, log, from, None);
+        }
+    }
+
+    /// Fetches the peer's entry `sequence` of `log`, to compare with ours.
+    fn probe(&mut self, peer: PeerId, log: LogKey, sequence: u64) {
+        if !self.sync.probing(&log) {
+            self.send_sync(peer, log, sequence, Some(sequence));
+        }
+    }
+
+    fn send_sync(&mut self, peer: PeerId, log: LogKey, from: u64, probe: Option<u64>) {
+        let request = self.sync.request(peer, log, from, probe.is_some());
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+        self.sync.sent(id, Pending { log, probe });
+    }
+
+    /// Submits the own checkpoint to the parent for cosigning when it grew
+    /// past what the parent holds.
+    fn submit_checkpoint(&mut self) {
+        let Some(parent) = self
+            .witness
+            .parent()
+            .and_then(|p| peer_of(&p))
+            .filter(|p| self.connections.is_connected(p))
+        else {
+            return;
+        };
+        if let Some((request, checkpoint)) = self.witness_client.submission(&self.store) {
+            let id = self
+                .swarm
+                .behaviour_mut()
+                .witness
+                .send_request(&parent, request);
+            self.witness_client.sent(id, checkpoint);
+        }
+    }
+
+    fn deliver_due(&mut self) {
+        for delivery in self.deliveries.due(&self.office, &self.connections) {
+            let id = self
+                .swarm
+                .behaviour_mut()
+                .escalate
+                .send_request(&delivery.peer, delivery.request.clone());
+            self.deliveries.sent(id, &delivery);
+        }
+    }
+
+    async fn handle(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::ConnectionEstablished {
+                peer_id, endpoint, ..
+            } => {
+                self.connections
+                    .established(peer_id, endpoint.get_remote_address().clone());
+                // A (re)connection: catch up on everything.
+                let logs = self.follows();
+                self.sync.reconnected(&peer_id, logs);
+                tracing::trace!(%peer_id, "connection established");
+                self.catch_up();
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.connections.closed(&peer_id);
+                if Some(peer_id) == self.witness.parent().and_then(|p| peer_of(&p)) {
+                    self.witness_client.failed();
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source: source,
+                message_id,
+                message,
+            })) => {
+                let acceptance = if !self.gossip.allow(source) {
+                    tracing::debug!(peer = %source, "gossip over the rate limit ignored");
+                    self.status.gossip_ignored();
+                    Some(MessageAcceptance::Ignore)
+                } else if message.topic == self.equivocations.hash() {
+                    let holds = EquivocationProof::decode(message.data.as_slice())
+                        .is_ok_and(|proof| self.equivocation(proof, false));
+                    Some(if holds {
+                        MessageAcceptance::Accept
+                    } else {
+                        MessageAcceptance::Reject
+                    })
+                } else {
+                    self.announced(source, &message_id, &message.data)
+                };
+                if let Some(acceptance) = acceptance {
+                    self.report(vec![(message_id, source, acceptance)]);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                Message::Request {
+                    request, channel, ..
+                } => {
+                    // Over the limit, the answer is empty: the peer learns
+                    // nothing and asks again later, without waiting for a
+                    // timeout.
+                    let response = if self.requests.allow(peer) {
+                        sync::serve(&self.store, &request)
+                    } else {
+                        tracing::debug!(%peer, "sync request over the rate limit");
+                        SyncResponse::default()
+                    };
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, response);
+                }
+                Message::Response {
+                    request_id,
+                    response,
+                } => match self.sync.answered(&request_id) {
+                    Some(Pending {
+                        log,
+                        probe: Some(sequence),
+                    }) => self.compare(log, sequence, &response),
+                    Some(Pending { log, probe: None }) => {
+                        self.replicate(peer, log, response).await;
+                    }
+                    None => {}
+                },
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(
+                request_response::Event::OutboundFailure {
+                    request_id, error, ..
+                },
+            )) => {
+                self.sync.answered(&request_id);
+                tracing::debug!(%error, "sync request failed");
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Witness(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                Message::Request {
+                    request, channel, ..
+                } => {
+                    let response = if self.requests.allow(peer) {
+                        witnessing::cosign(&self.witness, &request.body)
+                    } else {
+                        witnessing::too_many()
+                    };
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .witness
+                        .send_response(channel, response);
+                }
+                Message::Response { response, .. } => {
+                    if let Cosigned::Keep(cosigned) = self.witness_client.answered(response)
+                        && self
+                            .store
+                            .set_known_checkpoint(&self.store.own_log(), &cosigned)
+                            .is_ok()
+                    {
+                        self.witness_client.kept(cosigned.size());
+                        // Announce again, now with the cosignature.
+                        self.gossip.announce_again();
+                    }
+                }
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Witness(
+                request_response::Event::OutboundFailure { error, .. },
+            )) => {
+                self.witness_client.failed();
+                tracing::debug!(%error, "witness request failed");
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Escalate(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                Message::Request {
+                    request, channel, ..
+                } => {
+                    let answer = if self.requests.allow(peer) {
+                        escalate::receive(&self.office, &self.members, peer, request).await
+                    } else {
+                        escalate::refusal(peer, "too many requests; try again later".into())
+                    };
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .escalate
+                        .send_response(channel, answer);
+                }
+                Message::Response {
+                    request_id,
+                    response,
+                } => self
+                    .deliveries
+                    .answered(&self.office, &request_id, response),
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Escalate(
+                request_response::Event::OutboundFailure {
+                    request_id, error, ..
+                },
+            )) => {
+                tracing::debug!(%error, "escalation delivery failed");
+                self.deliveries.failed(&self.office, &request_id);
+            }
+            _ => {}
+        }
+    }
+
+    /// Validates an announcement: forwarded only if it is a log this node
+    /// accepts, its checkpoint is signed by the log's key, and this node
+    /// holds the entries it announces (`None`: not yet; decided once they
+    /// are fetched).
+    fn announced(
+        &mut self,
+        peer: PeerId,
+        message: &gossipsub::MessageId,
+        data: &[u8],
+    ) -> Option<MessageAcceptance> {
+        let Some(heard) = Gossip::decode(data) else {
+            return Some(MessageAcceptance::Reject);
+        };
+        let log = heard.log;
+        self.members.heard(&log);
+        if !self.members.accepts(&log) {
+            // Not ours to judge or spread: another federation's, or a log
+            // whose charter chain does not reach the district.
+            tracing::debug!(log = %hex::encode(log), "announcement of a log outside the federation ignored");
+            return Some(MessageAcceptance::Ignore);
+        }
+        let Some(checkpoint) = heard.checkpoint else {
+            self.status.refused();
+            return Some(MessageAcceptance::Reject);
+        };
+        if !self.consider(peer, log, checkpoint.clone()) {
+            return Some(MessageAcceptance::Reject);
+        }
+        if log == self.store.own_log() {
+            return Some(MessageAcceptance::Accept);
+        }
+        let held = self.store.held(&log);
+        self.gossip
+            .judge(message, peer, log, checkpoint.size(), held)
+    }
+
+    /// Does what the checkpoint policy says of `checkpoint` of `log` from
+    /// `peer`. Returns false if it is not validly signed.
+    fn consider(&mut self, peer: PeerId, log: LogKey, checkpoint: SignedCheckpoint) -> bool {
+        let heard = Checkpoints::consider(&self.store, &self.members, log, &checkpoint);
+        if heard.valid() {
+            self.status.heard(log, checkpoint.size());
+        }
+        match heard {
+            Heard::NoKey => return false,
+            Heard::Refused => {
+                tracing::warn!(%peer, log = %hex::encode(log), "a checkpoint not signed by its log's key: refused");
+                self.status.refused();
+                return false;
+            }
+            Heard::Equivocation(proof) => {
+                self.equivocation(proof, true);
+            }
+            Heard::Fetch => {
+                if log != self.store.own_log() && self.members.accepts(&log) {
+                    self.checkpoints.wait_for_entries(log, peer, checkpoint);
+                    self.request(peer, log);
+                }
+            }
+            Heard::Keep(Some(keep)) => {
+                let _ = self.store.set_known_checkpoint(&log, &keep);
+            }
+            Heard::Probe(sequence) => {
+                tracing::warn!(%peer, log = %hex::encode(log), size = checkpoint.size(), "a checkpoint that contradicts the entries held");
+                self.probe(peer, log, sequence);
+            }
+            Heard::Keep(None) | Heard::Nothing => {}
+        }
+        true
+    }
+
+    /// Verifies and stores fetched entries, lets every view see them,
+    /// checks the log's checkpoint against them, and asks for more if the
+    /// peer has them.
+    async fn replicate(&mut self, peer: PeerId, log: LogKey, response: SyncResponse) {
+        if !self.members.accepts(&log) {
+            if !response.entries.is_empty() {
+                tracing::warn!(%peer, log = %hex::encode(log), "entries of a log without a charter chain to the district: refused");
+                self.status.refused();
+            }
+            return;
+        }
+        let stored = sync::store_entries(&self.store, log, response.entries).await;
+        for (appended, bytes) in &stored.entries {
+            self.observe(log, appended, bytes);
+        }
+        if let Some(at) = stored.diverged_at {
+            // Validly signed, but not after our entries: the peer holds
+            // another history. Compare the entries before.
+            tracing::warn!(%peer, log = %hex::encode(log), sequence = at, "an entry that does not follow the log held");
+            if at > 0 {
+                self.probe(peer, log, at - 1);
+            }
+        }
+        if stored.refused {
+            self.status.refused();
+        }
+        if !response.checkpoint.is_empty() {
+            match SignedCheckpoint::parse(&response.checkpoint) {
+                Ok(checkpoint) => {
+                    self.consider(peer, log, checkpoint);
+                }
+                Err(_) => self.status.refused(),
+            }
+        }
+        let held = self.store.held(&log);
+        let count = stored.entries.len();
+        self.status.heard(log, response.size);
+        if count > 0 {
+            let ready = self.gossip.release(&log, held);
+            self.report(ready);
+        }
+        if count > 0 && held < response.size {
+            self.request(peer, log);
+        } else if count == 0 && response.size <= held {
+            // This peer has nothing new: ask one not asked yet since the
+            // last round.
+            if let Some(next) = self.sync.untried(&log, &self.connections.peers()) {
+                self.request(next, log);
+            }
+        }
+        // A checkpoint announced further than this: check it once reached,
+        // else ask the peer that announced it (it holds the entries).
+        match self.checkpoints.waiting(&log, held) {
+            Waiting::Reached(from, checkpoint) => {
+                self.consider(from, log, checkpoint);
+            }
+            Waiting::Further(from) if self.connections.is_connected(&from) => {
+                self.request(from, log);
+            }
+            Waiting::Further(_) | Waiting::None => {}
+        }
+    }
+
+    /// A replicated entry stored: equivocation proofs recorded by others
+    /// freeze the accused log; the office's views (the federation, the
+    /// escalated matters) take in the rest.
+    fn observe(&mut self, log: LogKey, appended: &crate::store::Appended, bytes: &[u8]) {
+        let Some(body) = proto::SignedEntry::decode(bytes)
+            .ok()
+            .and_then(|s| proto::Entry::decode(s.entry.as_slice()).ok())
+            .and_then(|e| e.body)
+        else {
+            return;
+        };
+        if let Body::EquivocationProof(proof) = &body {
+            self.equivocation(proof.clone(), false);
+        }
+        let at = Position {
+            sequence: appended.sequence,
+            hash: appended.hash,
+            time_ms: appended.time_ms,
+        };
+        if self.office.observe_replica(&log, at, &body) {
+            tracing::info!(log = %hex::encode(log), sequence = at.sequence, "the federation changed");
+        }
+    }
+
+    /// Compares the peer's entry `sequence` of `log` with ours.
+    fn compare(&mut self, log: LogKey, sequence: u64, response: &SyncResponse) {
+        let (Some(theirs), Ok(Some(ours))) =
+            (response.entries.first(), self.store.entry(&log, sequence))
+        else {
+            return;
+        };
+        if *theirs != ours {
+            let proof = yiyi_protocol::federation::entries_equivocation(&log, &ours, theirs);
+            self.equivocation(proof, true);
+        }
+    }
+
+    /// Checks an equivocation proof and, if it holds and is new, freezes
+    /// the log, gossips the proof, and (when this node found it) records it
+    /// in the own ledger. Returns whether the proof holds.
+    fn equivocation(&mut self, proof: EquivocationProof, found_here: bool) -> bool {
+        match equivocation::judge(&self.store, &self.members, &proof) {
+            Judged::Invalid => false,
+            Judged::Known => true,
+            Judged::Frozen(bytes) => {
+                self.status.equivocation();
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(self.equivocations.clone(), bytes);
+                if found_here {
+                    let store = self.store.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = store.append(Body::EquivocationProof(proof)).await {
+                            tracing::error!(error = %e, "recording an equivocation proof");
+                        }
+                    });
+                }
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! `/yiyi/sync/1`: fetching the entries a node lacks, and serving them.
+//!
+//! The client asks connected peers for what the node lacks: every tick for
+//! the logs known to have grown past what is held (announcements say so),
+//! and for every followed log after a (re)connection, when the federation
+//! changed, and every so often in case an announcement was missed. Logs
+//! are spread over the peers, rotating each tick, so that a peer that lacks
+//! a log too does not hold the node back, and no peer gets more than
+//! [`MAX_REQUESTS_PER_TICK`] at once; the rest wait for the next tick. The
+//! server answers from the store.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use libp2p::PeerId;
+use libp2p::request_response::OutboundRequestId;
+use yiyi_protocol::EntryError;
+use yiyi_protocol::proto::{SyncRequest, SyncResponse};
+
+use super::codec::MAX_RESPONSE_BYTES;
+use crate::store::{Appended, LogKey, Store, StoreError};
+
+/// Most sync requests sent to one peer per tick.
+const MAX_REQUESTS_PER_TICK: usize = 128;
+/// Most entries sent in one sync response.
+pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
+/// Every followed log is asked about once in this many ticks.
+const ROUND_TICKS: u64 = 20;
+
+/// What an outstanding sync request is for.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Pending {
+    pub(super) log: LogKey,
+    /// `Some(n)`: fetching only entry `n`, to compare it with ours.
+    pub(super) probe: Option<u64>,
+}
+
+/// The sync client's state.
+#[derive(Default)]
+pub(super) struct SyncClient {
+    in_flight: HashMap<OutboundRequestId, Pending>,
+    /// Logs to ask about at the next ticks, whether or not they are known
+    /// to have grown.
+    to_check: BTreeSet<LogKey>,
+    /// How many logs were followed at the last tick.
+    followed: usize,
+    /// The peers asked about each log since the last round.
+    asked: HashMap<LogKey, HashSet<PeerId>>,
+}
+
+impl SyncClient {
+    /// Which peer to ask about which log this tick. `logs` are the logs
+    /// followed, `grown` says whether one is known to reach past what is
+    /// held, `preferred` the peer to ask about it if there is one (else the
+    /// peers take turns).
+    pub(super) fn due(
+        &mut self,
+        tick: u64,
+        logs: Vec<LogKey>,
+        peers: &[PeerId],
+        grown: impl Fn(&LogKey) -> bool,
+        preferred: impl Fn(&LogKey) -> Option<PeerId>,
+    ) -> Vec<(PeerId, LogKey)> {
+        if logs.len() != self.followed {
+            self.followed = logs.len();
+            self.to_check.extend(logs.iter().copied());
+            self.asked.clear();
+        } else {
+            // Every log once a round, spread over the ticks so that the
+            // checks of many nodes do not come in bursts.
+            let round = tick % ROUND_TICKS;
+            self.to_check.extend(
+                logs.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i as u64 % ROUND_TICKS == round)
+                    .map(|(_, log)| *log),
+            );
+            if round == 1 {
+                self.asked.clear();
+            }
+        }
+        if peers.is_empty() {
+            return Vec::new();
+        }
+        let mut due: Vec<LogKey> = logs.into_iter().filter(|log| grown(log)).collect();
+        due.extend(self.to_check.iter().copied());
+        due.dedup();
+        let mut sent: HashMap<PeerId, usize> = HashMap::new();
+        let mut asks = Vec::new();
+        for (i, log) in due.into_iter().enumerate() {
+            let peer = preferred(&log).unwrap_or(peers[(tick as usize + i) % peers.len()]);
+            let count = sent.entry(peer).or_default();
+            if *count < MAX_REQUESTS_PER_TICK {
+                *count += 1;
+                self.to_check.remove(&log);
+                asks.push((peer, log));
+            }
+        }
+        asks
+    }
+
+    /// A (re)connection to `peer`: check every followed log again, and this
+    /// peer may be asked again.
+    pub(super) fn reconnected(&mut self, peer: &PeerId, logs: Vec<LogKey>) {
+        self.to_check.extend(logs);
+        for asked in self.asked.values_mut() {
+            asked.remove(peer);
+        }
+    }
+
+    /// Whether the entries of `log` are being fetched already.
+    pub(super) fn fetching(&self, log: &LogKey) -> bool {
+        self.in_flight
+            .values()
+            .any(|p| p.log == *log && p.probe.is_none())
+    }
+
+    /// Whether an entry of `log` is being fetched to compare.
+    pub(super) fn probing(&self, log: &LogKey) -> bool {
+        self.in_flight
+            .values()
+            .any(|p| p.log == *log && p.probe.is_some())
+    }
+
+    /// The request for `log`'s entries from `from` on (or, probing, for the
+    /// one entry `from`), to be sent to `peer`.
+    pub(super) fn request(
+        &mut self,
+        peer: PeerId,
+        log: LogKey,
+        from: u64,
+        probe: bool,
+    ) -> SyncRequest {
+        if !probe {
+            self.asked.entry(log).or_default().insert(peer);
+        }
+        SyncRequest {
+            log: log.to_vec(),
+            from,
+            limit: if probe { 1 } else { MAX_ENTRIES_PER_RESPONSE },
+        }
+    }
+
+    /// The request went out as `id`.
+    pub(super) fn sent(&mut self, id: OutboundRequestId, pending: Pending) {
+        self.in_flight.insert(id, pending);
+    }
+
+    /// The request `id` was answered or failed: what it was for.
+    pub(super) fn answered(&mut self, id: &OutboundRequestId) -> Option<Pending> {
+        self.in_flight.remove(id)
+    }
+
+    /// A peer not asked about `log` since the last round, among `peers`:
+    /// so that a sweep finds whoever holds the log.
+    pub(super) fn untried(&self, log: &LogKey, peers: &[PeerId]) -> Option<PeerId> {
+        peers
+            .iter()
+            .find(|p| !self.asked.get(log).is_some_and(|a| a.contains(p)))
+            .copied()
+    }
+}
+
+/// What became of the entries of one sync response.
+pub(super) struct Stored {
+    /// The entries stored, with their bytes, in order.
+    pub(super) entries: Vec<(Appended, Vec<u8>)>,
+    /// Validly signed, but not after the entries held: the peer holds
+    /// another history from this sequence on.
+    pub(super) diverged_at: Option<u64>,
+    /// An entry was refused (bad signature, form, sequence).
+    pub(super) refused: bool,
+}
+
+/// Verifies and stores `entries` of `log`, in order, up to the first that
+/// does not fit.
+pub(super) async fn store_entries(store: &Store, log: LogKey, entries: Vec<Vec<u8>>) -> Stored {
+    let before = store.held(&log);
+    let outcomes = store.append_replicas(log, entries.clone()).await;
+    let mut stored = Stored {
+        entries: Vec::new(),
+        diverged_at: None,
+        refused: false,
+    };
+    for (outcome, bytes) in outcomes.into_iter().zip(entries) {
+        match outcome {
+            Ok(appended) => stored.entries.push((appended, bytes)),
+            Err(StoreError::Rejected(EntryError::WrongPrevious { .. })) => {
+                stored.diverged_at = Some(before + stored.entries.len() as u64);
+                break;
+            }
+            Err(StoreError::Rejected(e)) => {
+                tracing::warn!(log = %hex::encode(log), error = %e, "refused a replicated entry");
+                stored.refused = true;
+                break;
+            }
+            Err(StoreError::Frozen) => break,
+            Err(e) => {
+                tracing::error!(error = %e, "storing a replicated entry");
+                break;
+            }
+        }
+    }
+    stored
+}
+
+/// Answers a sync request from the store.
+pub(super) fn serve(store: &Store, request: &SyncRequest) -> SyncResponse {
+    let Ok(log) = <LogKey>::try_from(request.log.as_slice()) else {
+        return SyncResponse::default();
+    };
+    let size = store.held(&log);
+    let limit = u64::from(request.limit.min(MAX_ENTRIES_PER_RESPONSE));
+    let mut entries = Vec::new();
+    let mut bytes = 0;
+    for sequence in request.from..size.min(request.from.saturating_add(limit)) {
+        match store.entry(&log, sequence) {
+            Ok(Some(entry)) if bytes + entry.len() < MAX_RESPONSE_BYTES - 8192 => {
+                bytes += entry.len();
+                entries.push(entry);
+            }
+            _ => break,
+        }
+    }
+    SyncResponse {
+        entries,
+        checkpoint: store
+            .best_checkpoint(&log)
+            .ok()
+            .flatten()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        size,
+    }
+}

@@ -1,0 +1,163 @@
+//! `yiyi demo` as a person or a supervisor runs it: it says where to look
+//! with a browser, and its seven nodes stop with it, however it is told to
+//! stop (SIGTERM while serving, SIGHUP while still setting up).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use yiyi_tests::binary;
+
+/// A base port with seven free ports above it.
+fn free_base_port() -> u16 {
+    loop {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = listener.local_addr().unwrap().port();
+        drop(listener);
+        if base < 60000
+            && (base..base + 7).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok())
+        {
+            return base;
+        }
+    }
+}
+
+/// Starts the demo and reads its stdout until a line satisfies `until`;
+/// returns the lines read.
+fn demo_until(
+    dir: &std::path::Path,
+    base: u16,
+    until: impl Fn(&str) -> bool,
+) -> (Child, Vec<String>) {
+    let mut child = Command::new(binary("yiyi"))
+        .args(["--lang", "en", "demo", "--dir"])
+        .arg(dir)
+        .args(["--base-port", &base.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the demo ended early: {lines:#?}"
+        );
+        let done = until(&line);
+        lines.push(line.trim_end().to_owned());
+        if done {
+            break;
+        }
+    }
+    // Keep draining stdout so the demo never blocks on a full pipe.
+    std::thread::spawn(move || for _ in out.lines() {});
+    (child, lines)
+}
+
+fn answers(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
+}
+
+fn signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Waits up to `within` for the demo to exit; its exit status.
+fn exited(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(start.elapsed() < within, "the demo did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits up to 10 s for none of `ports` to answer.
+fn all_closed(ports: &[u16]) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if !ports.iter().any(|p| answers(*p)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn the_demo_shows_every_board_and_sigterm_stops_its_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = free_base_port();
+    let (mut demo, lines) = demo_until(&dir.path().join("net"), base, |l| {
+        l.contains("keep serving")
+    });
+    let ports: Vec<u16> = (base..base + 7).collect();
+    // Every office's board, by name and URL, under "where to look".
+    let look = lines
+        .iter()
+        .position(|l| l.contains("Where to look"))
+        .expect("a where-to-look section");
+    for (name, port) in [
+        "历下区",
+        "泉城路街道",
+        "大明湖街道",
+        "舜玉社区",
+        "泉河社区",
+        "大明社区",
+        "北苑社区",
+    ]
+    .iter()
+    .zip(&ports)
+    {
+        let url = format!("http://127.0.0.1:{port}/");
+        assert!(
+            lines[look..]
+                .iter()
+                .any(|l| l.contains(name) && l.trim_end().ends_with(&url)),
+            "{name}'s board {url} is not shown: {lines:#?}"
+        );
+        let board = ureq::get(&url)
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        assert!(board.contains("<html"), "{url} serves the board");
+    }
+
+    signal(&demo, "TERM");
+    let status = exited(&mut demo, Duration::from_secs(15));
+    assert!(!status.success(), "stopped by a signal: {status:?}");
+    assert!(
+        all_closed(&ports),
+        "a node still serves after the demo stopped"
+    );
+}
+
+#[test]
+fn sighup_while_the_federation_forms_stops_the_nodes_started_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = free_base_port();
+    // The district's line: its node is up, the others are coming.
+    let (mut demo, _) = demo_until(&dir.path().join("net"), base, |l| l.contains("历下区"));
+    assert!(answers(base), "the district's node serves");
+
+    signal(&demo, "HUP");
+    exited(&mut demo, Duration::from_secs(15));
+    let ports: Vec<u16> = (base..base + 7).collect();
+    assert!(
+        all_closed(&ports),
+        "a node still serves after the demo stopped"
+    );
+}
