@@ -13,7 +13,6 @@ mod error;
 mod federation;
 pub mod limits;
 mod matters;
-mod request;
 mod serve;
 pub mod state;
 
@@ -28,14 +27,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use yiyi_protocol::Hash;
 use yiyi_protocol::entry;
-use yiyi_protocol::proto::entry::Body;
-use yiyi_protocol::rules::{Consultation, Date, MeetingState, TopicState, names};
-
-use crate::store::Appended;
+use yiyi_protocol::rules::{Date, MeetingState, TopicState, names};
 
 pub use error::ApiError;
-use request::Action;
 pub use state::ApiState;
+use yiyi_protocol::api::Action;
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets open
 /// connections finish their requests (for at most 10 s). The accept loop
@@ -123,74 +119,14 @@ fn authorise(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn entry_json(a: &Appended) -> Value {
-    json!({ "sequence": a.sequence, "hash": a.hash.to_hex() })
-}
-
 async fn act(
     State(state): State<Arc<ApiState>>,
     headers: HeaderMap,
     Json(action): Json<Action>,
-) -> ApiResult {
+) -> Result<Json<yiyi_protocol::api::Answer>, ApiError> {
     authorise(&state, &headers)?;
-    let office = &state.office;
-    let (body, notice_text) = action
-        .into_record(office, names::level_name(state.level as i32))
-        .await?;
-    let id = request::record_id(&body);
-    let recorded = office.record(body.clone(), &notice_text).await?;
-    let status = office
-        .read(|s| match &body {
-            Body::Meeting(_) | Body::MeetingStep(_) => meeting_status(s, &id),
-            Body::Participant(_) | Body::CatalogueItem(_) | Body::Department(_) => {
-                "listed".to_string()
-            }
-            Body::Escalation(_) => "sent".to_string(),
-            Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => {
-                let hash = yiyi_protocol::merkle::Hash::from_hex(&id).ok();
-                hash.and_then(|h| {
-                    state
-                        .office
-                        .matters()
-                        .with(|m| m.get(&h).map(|m| m.status.name()))
-                })
-                .unwrap_or_default()
-                .to_string()
-            }
-            Body::Charter(c) => s
-                .charters
-                .values()
-                .find(|o| o.verifier_key == c.verifier_key || o.verifier_key == c.new_verifier_key)
-                .map(|o| if o.revoked { "revoked" } else { "admitted" })
-                .unwrap_or_default()
-                .to_string(),
-            _ => s
-                .topics
-                .get(&id)
-                .map(|t| t.status.name().to_string())
-                .unwrap_or_default(),
-        })
-        .await;
-    Ok(Json(json!({
-        "id": id,
-        "status": status,
-        "entry": entry_json(&recorded.entry),
-        "notices": recorded.notices.iter().map(entry_json).collect::<Vec<_>>(),
-        "forwarded": recorded.forwarded.as_ref().map(entry_json),
-    })))
-}
-
-fn meeting_status(state: &Consultation, id: &str) -> String {
-    match state.meetings.get(id) {
-        Some(m) if m.is_complete() => "complete".into(),
-        Some(m) => format!(
-            "at {}",
-            m.next_step()
-                .map(yiyi_protocol::rules::step_name)
-                .unwrap_or("end")
-        ),
-        None => String::new(),
-    }
+    let recorded = crate::actions::act(&state.office, action).await?;
+    Ok(Json(recorded.answer()))
 }
 
 fn topic_json(t: &TopicState, now_ms: i64) -> Value {

@@ -8,9 +8,18 @@
 //! - [`keyfile`]: reading and writing the node's secret key file (mode 0600).
 //! - [`private`]: the private store: data that never leaves the node.
 //! - [`matters`]: escalated matters across the ledgers held.
+//! - [`config`]: the data directory, `config.toml` and the flags, checked
+//!   once into a [`config::NodeConfig`].
+//! - [`node`]: [`node::Node::spawn`]: a running node that owns its tasks.
 //! - [`office`]: the consultation procedure over the own ledger: rules
-//!   checked before every append, notices written from the records.
-//! - [`api`]: the HTTP API: the office's actions and the public reads.
+//!   checked before every append, notices written from the records; the one
+//!   write path.
+//! - [`escalation`]: the escalation desk: what escalated matters call for,
+//!   decided for the office to write.
+//! - [`actions`]: an office action of the HTTP contract becomes the record
+//!   it writes (names parsed, private data kept, composed records).
+//! - [`api`]: the HTTP API: the office's actions and the public reads; it
+//!   parses and answers, the office decides.
 //! - [`bundle`]: notice bundles for residents' offline checks.
 //! - [`board`]: the notice board page (verifies in the browser) and feeds.
 //! - [`stats`]: the statistics offices report.
@@ -22,10 +31,12 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod actions;
 pub mod api;
 pub mod board;
 pub mod bundle;
 pub mod config;
+pub mod escalation;
 pub mod federation;
 pub mod keyfile;
 pub mod matters;

@@ -90,8 +90,9 @@ impl Node {
         )
         .map_err(NodeError::Federation)?;
         let witness = Arc::new(Witness::new(store.clone(), members.clone(), key.clone()));
-        let office =
-            Arc::new(Office::open(store.clone(), private)?.follow_charters(members.clone()));
+        let office = Arc::new(
+            Office::open(store.clone(), private, config.level)?.follow_charters(members.clone()),
+        );
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
 

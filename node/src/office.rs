@@ -6,17 +6,24 @@
 //! it, and then folded into the state. Records that publish something also
 //! get their notice, written from the records, as the next entries. One lock
 //! orders the office's writes, so a check always sees every earlier record.
+//!
+//! What escalated matters call for (a forwarding escalation, a receipt, the
+//! notices other offices' steps call for) the escalation desk decides
+//! ([`crate::escalation::Desk`]); the office appends it, here and nowhere
+//! else. Every entry, the office's own and every replicated one, is seen by
+//! the same [`Office::observe`], which feeds the federation and the matters.
 
 use tokio::sync::Mutex;
+use yiyi_protocol::api;
 use yiyi_protocol::entry::{self, VerifiedEntry};
-use yiyi_protocol::escalation::{MatterError, Status};
-use yiyi_protocol::merkle::Hash;
+use yiyi_protocol::escalation::MatterError;
 use yiyi_protocol::proto::{
-    self, EntryRef, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
+    Level, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
     meeting_step::Step,
 };
-use yiyi_protocol::rules::{Consultation, Position, RuleError, notices};
+use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
 
+use crate::escalation::{Desk, Receipt, Seat, entry_ref};
 use crate::federation::Members;
 use crate::matters::Matters;
 use crate::private::{PrivateError, PrivateStore};
@@ -57,6 +64,12 @@ pub enum OfficeError {
 /// What an action wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
+    /// The record's id, or the topic's, meeting's or matter's it belongs to
+    /// ([`yiyi_protocol::api::record_id`]).
+    pub id: String,
+    /// Where that stands, as the record left it (computed under the same
+    /// lock as the write: no other action lands in between).
+    pub status: String,
     /// The record's entry.
     pub entry: Appended,
     /// The notices published with it.
@@ -66,22 +79,37 @@ pub struct Recorded {
     pub forwarded: Option<Appended>,
 }
 
+impl Recorded {
+    /// The answer `POST /api/v1/actions` gives.
+    pub fn answer(&self) -> api::Answer {
+        let at = |a: &Appended| api::EntryAt::new(a.sequence, a.hash);
+        api::Answer {
+            id: self.id.clone(),
+            status: self.status.clone(),
+            entry: at(&self.entry),
+            notices: self.notices.iter().map(at).collect(),
+            forwarded: self.forwarded.as_ref().map(at),
+        }
+    }
+}
+
 /// A community office's procedure over its ledger.
 pub struct Office {
     store: Store,
     private: PrivateStore,
     state: Mutex<Consultation>,
+    /// The office's level: what it may admit, whether it keeps departments.
+    level: Level,
     members: Option<Members>,
-    matters: Matters,
-    outbox: Outbox,
+    desk: Desk,
     /// Signalled when another office's step may call for a write here.
     wanted: tokio::sync::Notify,
 }
 
 impl Office {
-    /// Opens the office over its stores, reading the ledger back through the
-    /// rules.
-    pub fn open(store: Store, private: PrivateStore) -> Result<Office, OfficeError> {
+    /// Opens the office of `level` over its stores, reading the ledger back
+    /// through the rules.
+    pub fn open(store: Store, private: PrivateStore, level: Level) -> Result<Office, OfficeError> {
         let log = store.own_log();
         let mut state = Consultation::new();
         for sequence in 0..store.state(&log)?.head.size {
@@ -101,11 +129,11 @@ impl Office {
             }
         }
         Ok(Office {
-            matters: Matters::load(&store)?,
-            outbox: Outbox::of(&store)?,
+            desk: Desk::open(&store)?,
             store,
             private,
             state: Mutex::new(state),
+            level,
             members: None,
             wanted: tokio::sync::Notify::new(),
         })
@@ -130,12 +158,12 @@ impl Office {
 
     /// The escalated matters seen in every ledger held.
     pub fn matters(&self) -> &Matters {
-        &self.matters
+        self.desk.matters()
     }
 
     /// The escalations waiting for their receipts.
     pub fn outbox(&self) -> &Outbox {
-        &self.outbox
+        self.desk.outbox()
     }
 
     /// The office this one escalates to.
@@ -161,29 +189,29 @@ impl Office {
     /// and the notices it publishes (with `notice_text` added to them).
     pub async fn record(&self, body: Body, notice_text: &str) -> Result<Recorded, OfficeError> {
         let mut state = self.state.lock().await;
+        let name_of = |log: &LogKey| self.name_of(log);
+        let seat = self.seat(&name_of);
         let now = crate::now_ms();
         state.check(&body, now)?;
-        self.check_matter(&body)?;
+        rules::check_level(self.level, &body)?;
+        self.desk.check(&seat, &body)?;
         let entry = self.append(&mut state, body.clone()).await?;
-        if let Some(members) = &self.members {
-            members.observe(&self.store.own_log(), &body);
-        }
         let forwarded = match &body {
             Body::Escalation(e) => {
-                self.send(&entry, e)?;
+                self.desk.sent(&entry, e)?;
                 None
             }
             Body::Decision(d) if d.verdict == DecisionVerdict::Forward as i32 => {
-                Some(self.forward(&mut state, d, &entry).await?)
+                let escalation = self.desk.forwarding(&seat, d, &entry)?;
+                Some(
+                    self.append_escalation(&mut state, &seat, escalation)
+                        .await?,
+                )
             }
             _ => None,
         };
 
-        let source = vec![EntryRef {
-            log: self.store.own_log().to_vec(),
-            sequence: entry.sequence,
-            hash: entry.hash.0.to_vec(),
-        }];
+        let source = vec![entry_ref(&seat.own, entry.sequence, entry.hash)];
         let mut published = Vec::new();
         match &body {
             Body::GateDecision(g) if g.verdict == Verdict::DeclineRegulated as i32 => {
@@ -223,13 +251,31 @@ impl Office {
             state.check(&body, now)?;
             notices.push(self.append(&mut state, body).await?);
         }
+        let id = api::record_id(&body);
+        let status = self
+            .desk
+            .matters()
+            .with(|m| api::record_status(&state, m, &body, &id));
         Ok(Recorded {
+            id,
+            status,
             entry,
             notices,
             forwarded,
         })
     }
 
+    /// What the desk is told of this office.
+    fn seat<'a>(&self, name_of: &'a (dyn Fn(&LogKey) -> String + Sync)) -> Seat<'a> {
+        Seat {
+            own: self.store.own_log(),
+            parent: self.parent(),
+            name_of,
+        }
+    }
+
+    /// Appends `body` (checked), folds it into the state, and lets the views
+    /// see it.
     async fn append(&self, state: &mut Consultation, body: Body) -> Result<Appended, OfficeError> {
         let appended = self.store.append(body.clone()).await?;
         let at = Position {
@@ -238,86 +284,58 @@ impl Office {
             time_ms: appended.time_ms,
         };
         state.apply(&body, at);
-        self.matters.observe(&self.store.own_log(), at, &body);
+        self.observe(&self.store.own_log(), at, &body);
         Ok(appended)
     }
 
-    /// Checks a step of an escalated matter against the matters as they
-    /// stand, and an escalation's addressee against the federation.
-    fn check_matter(&self, body: &Body) -> Result<(), OfficeError> {
-        let own = self.store.own_log();
-        if let Body::Escalation(e) = body {
-            let parent = self.parent().ok_or(OfficeError::NoParent)?;
-            if e.to.as_slice() != parent.as_slice() {
-                return Err(MatterError::Invalid(
-                    "an escalation goes to the office's parent".into(),
-                )
-                .into());
-            }
-        }
-        // Where it would be does not matter to the rules, only what it says.
-        let at = Position {
-            sequence: u64::MAX,
-            hash: Hash([0; 32]),
-            time_ms: crate::now_ms(),
-        };
-        self.matters.with(|m| m.check(&own, at, body))?;
-        Ok(())
-    }
-
-    /// Puts an escalation just recorded in the outbox.
-    fn send(&self, entry: &Appended, escalation: &proto::Escalation) -> Result<(), OfficeError> {
-        let to: LogKey = escalation
-            .to
-            .as_slice()
-            .try_into()
-            .map_err(|_| MatterError::Invalid("the escalation's addressee".into()))?;
-        self.outbox.push(entry.hash, to, crate::now_ms())?;
-        Ok(())
-    }
-
-    /// Writes the escalation that carries a matter the office decided to
-    /// forward on to its parent, with the decision attached.
-    async fn forward(
+    /// Appends an escalation the desk composed (checked as any other), and
+    /// puts it in the outbox.
+    async fn append_escalation(
         &self,
         state: &mut Consultation,
-        decision: &proto::Decision,
-        decided: &Appended,
+        seat: &Seat<'_>,
+        escalation: Body,
     ) -> Result<Appended, OfficeError> {
-        let parent = self.parent().ok_or(OfficeError::NoParent)?;
-        let id = decision
-            .escalation
-            .as_ref()
-            .and_then(|r| Hash::from_slice(&r.hash).ok())
-            .ok_or_else(|| MatterError::Invalid("the decision names no escalation".into()))?;
-        let matter = self
-            .matters
-            .with(|m| m.get(&id).cloned())
-            .ok_or_else(|| MatterError::Unknown(id.to_hex()))?;
-        let body = Body::Escalation(proto::Escalation {
-            id: matter.escalation.id.clone(),
-            topic_id: matter.escalation.topic_id.clone(),
-            result: matter.escalation.result.clone(),
-            proposed_solution: matter.escalation.proposed_solution.clone(),
-            to: parent.to_vec(),
-            forwards: decision.escalation.clone(),
-            decision: Some(self.own_ref(decided)),
-            priority: matter.escalation.priority,
-        });
-        self.check_matter(&body)?;
-        let appended = self.append(state, body.clone()).await?;
-        if let Body::Escalation(e) = &body {
-            self.send(&appended, e)?;
+        self.desk.check(seat, &escalation)?;
+        let appended = self.append(state, escalation.clone()).await?;
+        if let Body::Escalation(e) = &escalation {
+            self.desk.sent(&appended, e)?;
         }
         Ok(appended)
     }
 
-    fn own_ref(&self, entry: &Appended) -> EntryRef {
-        EntryRef {
-            log: self.store.own_log().to_vec(),
-            sequence: entry.sequence,
-            hash: entry.hash.0.to_vec(),
+    /// Every entry stored, the office's own and every replicated one: the
+    /// federation follows its charters, the matters its steps. Returns
+    /// whether the federation changed, and whether the matters may call for
+    /// something here.
+    fn observe(&self, log: &LogKey, at: Position, body: &Body) -> (bool, bool) {
+        let federation = self.members.as_ref().is_some_and(|m| m.observe(log, body));
+        let matters = matches!(
+            body,
+            Body::Escalation(_)
+                | Body::Receipt(_)
+                | Body::Decision(_)
+                | Body::Dispatch(_)
+                | Body::Resolution(_)
+                | Body::Department(_)
+                | Body::Meeting(_)
+                | Body::Topic(_)
+        );
+        if matters {
+            self.desk.matters().observe(log, at, body);
         }
+        (federation, matters)
+    }
+
+    /// Takes in an entry of another office's ledger, replicated and
+    /// verified (see [`Office::observe`]); the reconciler runs when it is a
+    /// matter's step. Returns whether the federation changed.
+    pub fn observe_replica(&self, log: &LogKey, at: Position, body: &Body) -> bool {
+        let (federation, matters) = self.observe(log, at, body);
+        if matters {
+            self.wake();
+        }
+        federation
     }
 
     /// Signs the receipt for an escalation delivered by `from` (already
@@ -328,69 +346,20 @@ impl Office {
         from: &LogKey,
         delivered: &VerifiedEntry,
     ) -> Result<Vec<u8>, OfficeError> {
-        let own = self.store.own_log();
-        let Some(body) = &delivered.entry.body else {
-            return Err(MatterError::Invalid("the delivered entry has no body".into()).into());
-        };
         let mut state = self.state.lock().await;
-        self.matters.observe(
-            from,
-            Position {
-                sequence: delivered.sequence(),
-                hash: delivered.hash,
-                time_ms: delivered.entry.time_ms,
-            },
-            body,
-        );
-        let given = self.matters.with(|m| {
-            m.get(&delivered.hash).and_then(|matter| {
-                matter
-                    .steps
-                    .iter()
-                    .find(|s| s.action == "receipt" && s.log == own)
-                    .map(|s| s.at.sequence)
-            })
-        });
-        if let Some(sequence) = given {
-            return self.store.entry(&own, sequence)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("the receipt at {sequence} is missing")).into()
-            });
-        }
-        let receipt = Body::Receipt(proto::Receipt {
-            escalation: Some(EntryRef {
-                log: from.to_vec(),
-                sequence: delivered.sequence(),
-                hash: delivered.hash.0.to_vec(),
-            }),
-        });
-        self.check_matter(&receipt)?;
-        let appended = self.append(&mut state, receipt).await?;
-        self.store.entry(&own, appended.sequence)?.ok_or_else(|| {
-            StoreError::Corrupt(format!("the receipt at {} is missing", appended.sequence)).into()
+        let name_of = |log: &LogKey| self.name_of(log);
+        let seat = self.seat(&name_of);
+        let sequence = match self.desk.receipt(&seat, from, delivered)? {
+            Receipt::Given(sequence) => sequence,
+            Receipt::Write(receipt) => {
+                self.append(&mut state, Body::Receipt(receipt))
+                    .await?
+                    .sequence
+            }
+        };
+        self.store.entry(&seat.own, sequence)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("the receipt at {sequence} is missing")).into()
         })
-    }
-
-    /// Takes in an entry of another office's ledger, replicated and
-    /// verified: the federation follows its charters, the escalated matters
-    /// its steps (and the reconciler runs, for what they may call for here).
-    /// Returns whether the federation changed.
-    pub fn observe_replica(&self, log: &LogKey, at: Position, body: &Body) -> bool {
-        let changed = self.members.as_ref().is_some_and(|m| m.observe(log, body));
-        if matches!(
-            body,
-            Body::Escalation(_)
-                | Body::Receipt(_)
-                | Body::Decision(_)
-                | Body::Dispatch(_)
-                | Body::Resolution(_)
-                | Body::Department(_)
-                | Body::Meeting(_)
-                | Body::Topic(_)
-        ) {
-            self.matters.observe(log, at, body);
-            self.wake();
-        }
-        changed
     }
 
     /// Asks the reconciling task (see [`Office::keep_reconciled`]) to run.
@@ -425,161 +394,28 @@ impl Office {
         }
     }
 
-    /// Brings what follows from the ledgers up to date, so that neither a
-    /// crash between two writes nor the order replication brings entries in
-    /// loses a step: own escalations without a receipt are in the outbox; a
-    /// matter decided to be forwarded has its forwarding escalation; an
-    /// escalated topic whose matter came back resolved or returned has its
-    /// notice; a cross-community meeting naming this community is noticed.
-    /// Returns what it wrote.
+    /// Writes what the desk says follows from the ledgers and is not
+    /// written yet (see [`Desk::due`]). Returns what it wrote.
     pub async fn reconcile(&self) -> Result<Vec<Appended>, OfficeError> {
-        let own = self.store.own_log();
         let mut state = self.state.lock().await;
+        let name_of = |log: &LogKey| self.name_of(log);
+        let seat = self.seat(&name_of);
         let mut written = Vec::new();
-        let matters = self.matters.with(|m| m.all().cloned().collect::<Vec<_>>());
-        for matter in &matters {
-            // Sent, and neither waiting nor answered: the outbox write was
-            // lost to a crash.
-            if matter.from == own
-                && matter.status == Status::Sent
-                && !self.outbox.is_waiting(&matter.id)?
-                && self.outbox.receipt(&matter.id)?.is_none()
-            {
-                self.outbox.push(matter.id, matter.to, crate::now_ms())?;
-            }
-            let forwarded = matters.iter().any(|m| m.forwards == Some(matter.id));
-            if matter.to == own && matter.status == Status::Forwarded && !forwarded {
-                let decision = matter.steps.iter().rev().find(|s| s.action == "forward");
-                if let (Some(step), Some(_)) = (decision, self.parent()) {
-                    let decided = Appended {
-                        sequence: step.at.sequence,
-                        hash: step.at.hash,
-                        time_ms: step.at.time_ms,
-                    };
-                    let d = proto::Decision {
-                        escalation: Some(EntryRef {
-                            log: matter.from.to_vec(),
-                            sequence: matter.steps[0].at.sequence,
-                            hash: matter.id.0.to_vec(),
-                        }),
-                        verdict: DecisionVerdict::Forward as i32,
-                        ..Default::default()
-                    };
-                    written.push(self.forward(&mut state, &d, &decided).await?);
+        for body in self.desk.due(&seat, &state)? {
+            match body {
+                escalation @ Body::Escalation(_) => {
+                    written.push(
+                        self.append_escalation(&mut state, &seat, escalation)
+                            .await?,
+                    );
                 }
-            }
-        }
-        for notice in self.notices_due(&state) {
-            let body = Body::Notice(notice);
-            match state.check(&body, crate::now_ms()) {
-                Ok(()) => written.push(self.append(&mut state, body).await?),
-                Err(e) => tracing::warn!(error = %e, "a notice from another office's step"),
+                notice => match state.check(&notice, crate::now_ms()) {
+                    Ok(()) => written.push(self.append(&mut state, notice).await?),
+                    Err(e) => tracing::warn!(error = %e, "a notice from another office's step"),
+                },
             }
         }
         Ok(written)
-    }
-
-    /// The notices the matters' steps in other ledgers call for here.
-    fn notices_due(&self, state: &Consultation) -> Vec<proto::Notice> {
-        let own = self.store.own_log();
-        let mut due = Vec::new();
-        for topic in state.topics.values() {
-            let Some(escalation) = topic.escalation else {
-                continue;
-            };
-            // Once noticed, the topic has moved on (done, or back to be
-            // consulted on again).
-            if topic.status
-                != yiyi_protocol::rules::TopicStatus::Classified(
-                    yiyi_protocol::rules::OutcomeClass::Suggestion,
-                )
-            {
-                continue;
-            }
-            let path = self
-                .matters
-                .with(|m| m.path(&escalation).into_iter().cloned().collect::<Vec<_>>());
-            if let Some((matter, reason)) = path.iter().find_map(|m| match &m.status {
-                Status::Returned(reason) => Some((m, reason)),
-                _ => None,
-            }) {
-                let sources = matter
-                    .steps
-                    .iter()
-                    .filter(|s| s.action == "return")
-                    .map(|s| entry_ref(&s.log, &s.at))
-                    .collect();
-                due.push(notices::returned(
-                    topic,
-                    reason,
-                    &self.name_of(&matter.to),
-                    sources,
-                ));
-            } else if let Some(last) = path.last()
-                && matches!(last.status, Status::Resolved(_))
-            {
-                let departments = self.matters.with(|m| {
-                    m.departments(&last.to)
-                        .map(|d| (d.id.clone(), d.name.clone()))
-                        .collect::<std::collections::BTreeMap<_, _>>()
-                });
-                let by = |id: &str| {
-                    departments
-                        .get(id)
-                        .cloned()
-                        .unwrap_or_else(|| self.name_of(&last.to))
-                };
-                let handled_by = last
-                    .resolutions
-                    .iter()
-                    .map(|(d, _)| by(d))
-                    .collect::<Vec<_>>()
-                    .join("、");
-                let result = if last.resolutions.len() == 1 {
-                    last.resolutions[0].1.clone()
-                } else {
-                    last.resolutions
-                        .iter()
-                        .map(|(d, r)| format!("{}：{r}", by(d)))
-                        .collect::<Vec<_>>()
-                        .join("；")
-                };
-                let sources = last
-                    .steps
-                    .iter()
-                    .filter(|s| s.action == "resolution")
-                    .map(|s| entry_ref(&s.log, &s.at))
-                    .collect();
-                due.push(notices::resolution(topic, &result, &handled_by, sources));
-            }
-        }
-        // Cross-community meetings of the parent street naming this office.
-        let noticed: std::collections::BTreeSet<Vec<u8>> = state
-            .notices
-            .values()
-            .filter(|(_, n)| n.kind == proto::notice::Kind::JointConsultation as i32)
-            .flat_map(|(_, n)| n.sources.iter().map(|s| s.hash.clone()))
-            .collect();
-        if let Some(street) = self.parent() {
-            for (at, meeting) in self.matters.joint_meetings(&street) {
-                if meeting.communities.iter().any(|c| c.as_slice() == own)
-                    && !noticed.contains(at.hash.as_bytes().as_slice())
-                {
-                    let topics: Vec<String> = meeting
-                        .topic_ids
-                        .iter()
-                        .map(|id| self.matters.topic_title(&street, id).unwrap_or(id.clone()))
-                        .collect();
-                    due.push(notices::joint_consultation(
-                        &meeting,
-                        &self.name_of(&street),
-                        &topics,
-                        vec![entry_ref(&street, &at)],
-                    ));
-                }
-            }
-        }
-        due
     }
 
     /// Keeps private data and returns the commitment for the public record.
@@ -593,23 +429,16 @@ impl Office {
     }
 }
 
-fn entry_ref(log: &LogKey, at: &Position) -> EntryRef {
-    EntryRef {
-        log: log.to_vec(),
-        sequence: at.sequence,
-        hash: at.hash.0.to_vec(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yiyi_protocol::proto;
     use yiyi_protocol::{ChainHead, SecretKey};
 
     fn open(dir: &std::path::Path, key: &SecretKey) -> Office {
         let store = Store::open(&dir.join("ledger"), key.clone()).unwrap();
         let private = PrivateStore::open(&dir.join("private")).unwrap();
-        Office::open(store, private).unwrap()
+        Office::open(store, private, Level::Street).unwrap()
     }
 
     #[tokio::test]

@@ -47,9 +47,15 @@ pub struct PrivateStore {
 impl PrivateStore {
     /// Opens (or creates) the private store in `dir`.
     pub fn open(dir: &Path) -> Result<PrivateStore, PrivateError> {
-        Ok(PrivateStore {
-            db: sled::open(dir)?,
-        })
+        let db = sled::Config::new()
+            .path(dir)
+            // Private records are few and small.
+            .cache_capacity(1024 * 1024)
+            // Every write is flushed before it returns ([`PrivateStore::keep`]):
+            // sled's timer flush (a thread waking every 500 ms) adds nothing.
+            .flush_every_ms(None)
+            .open()?;
+        Ok(PrivateStore { db })
     }
 
     /// Keeps `data` and returns the commitment to publish in its place. The

@@ -167,7 +167,7 @@ impl Up {
         let data = DataDir::new(&self.data);
         let (_, store) = data.open()?;
         let private = PrivateStore::open(&data.private())?;
-        let office = Office::open(store, private)?;
+        let office = Office::open(store, private, self.level)?;
         let level = match self.level {
             Level::District => proto::Level::Street,
             Level::Street => proto::Level::Community,

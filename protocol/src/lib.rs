@@ -4,6 +4,7 @@
 //! # Layout
 //!
 //! - [`proto`]: the ledger's protobuf messages (`proto/yiyi/v1/ledger.proto`).
+//! - [`api`]: the HTTP contract's types, shared by the node and the CLI.
 //! - [`entry`]: signing and strictly verifying ledger entries; the hash chain.
 //! - [`merkle`]: the RFC 6962 Merkle tree, its proofs and their verification.
 //! - [`keys`]: Ed25519 keys in C2SP signed-note form.
@@ -20,6 +21,7 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod api;
 pub mod checkpoint;
 pub mod commitment;
 pub mod entry;

@@ -35,13 +35,16 @@
 mod apply;
 pub mod calendar;
 mod check;
+mod compose;
 mod error;
+mod level;
 pub mod names;
 pub mod notices;
 mod state;
 
 pub use calendar::{Date, DateError};
 pub use error::RuleError;
+pub use level::check_level;
 pub use state::{
     CharteredOffice, Consultation, FiveStep, MeetingState, OutcomeClass, Overdue, ParticipantState,
     Position, SEVEN_STEPS, TopicState, TopicStatus, step_name,

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::actions::ActionError;
 use crate::office::OfficeError;
 use crate::store::StoreError;
 
@@ -55,6 +56,21 @@ impl From<OfficeError> for ApiError {
                 other.to_string(),
             ),
         }
+    }
+}
+
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> ApiError {
+        let kind = match e {
+            ActionError::Office(e) => return e.into(),
+            ActionError::NoMatter(_) => {
+                return ApiError::new(StatusCode::NOT_FOUND, "no-matter", e.to_string());
+            }
+            ActionError::Name(_) => "bad-name",
+            ActionError::Key(_) => "bad-key",
+            ActionError::Date(_) => "rule",
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, kind, e.to_string())
     }
 }
 

@@ -140,6 +140,19 @@ pub enum RuleError {
     /// A charter admits an office at a level that is not below.
     #[error("a charter admits a street or a community, not {0}")]
     CharterLevel(&'static str),
+    /// An office admits only the level below its own.
+    #[error(
+        "a {office} office cannot admit a {child} office: a district admits streets, a street its communities"
+    )]
+    AdmitsBelow {
+        /// This office's level.
+        office: &'static str,
+        /// The level the charter names.
+        child: &'static str,
+    },
+    /// The department directory is kept by the district alone.
+    #[error("the department directory is the district's; this is a {0} office")]
+    DistrictOnly(&'static str),
     /// A date that is not `YYYY-MM-DD`.
     #[error(transparent)]
     Date(#[from] DateError),

@@ -166,15 +166,30 @@ pub fn progress(
 }
 
 /// The resolution of an escalated suggestion, published where it started
-/// once the resolution has come back down. `handled_by` names who resolved
-/// it (the street, or the district's departments).
+/// once the resolution has come back down. `resolutions` are who resolved
+/// it (the street, or each of the district's departments) and what they
+/// report.
 pub fn resolution(
     topic: &TopicState,
-    result: &str,
-    handled_by: &str,
+    resolutions: &[(String, String)],
     sources: Vec<proto::EntryRef>,
 ) -> proto::Notice {
     let title = &topic.topic.title;
+    let handled_by = resolutions
+        .iter()
+        .map(|(by, _)| by.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
+    // One department's result as it is; a coordination group's, each
+    // after its department.
+    let result = match resolutions {
+        [(_, result)] => result.clone(),
+        _ => resolutions
+            .iter()
+            .map(|(by, result)| format!("{by}：{result}"))
+            .collect::<Vec<_>>()
+            .join("；"),
+    };
     notice(
         Kind::Resolution,
         topic,

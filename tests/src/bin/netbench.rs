@@ -74,7 +74,7 @@ impl BenchNode {
         data.init(Init {
             level: Level::Community,
             name: Some(key.name().to_owned()),
-            origin: None,
+            origin: Some(key.name().to_owned()),
             key_file: Some(key_file),
             district: None,
         })

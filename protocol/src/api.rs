@@ -1,0 +1,405 @@
+//! The HTTP contract's types (接口): the office's actions as
+//! `POST /api/v1/actions` takes them, and what a node answers, shared by the
+//! node (which reads actions and writes answers) and the CLI (which writes
+//! actions and reads answers). Enum-like fields are the names of
+//! [`crate::rules::names`] (`public-affairs`, `major`, …); private data (who
+//! raised a topic, the sign-in sheet, a dispute's details) is kept on the
+//! node, and only its commitment reaches the ledger.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::escalation::Matters;
+use crate::merkle::Hash;
+use crate::proto::{self, entry::Body};
+use crate::rules::{Consultation, step_name};
+
+/// One office action. The `action` field names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Action {
+    /// Add or update a body on the participant list.
+    Participant {
+        /// The participant's id on the list, e.g. `P-party`.
+        id: String,
+        /// Its kind (`party-organisation`, `property-management`, …).
+        kind: String,
+        /// Its name, e.g. 第一社区党委.
+        name: String,
+        /// Withdrawn from the list.
+        #[serde(default)]
+        withdrawn: bool,
+    },
+    /// Admit, revoke or re-key a child office (章程).
+    Charter {
+        /// admit, revoke or rotate
+        charter: String,
+        /// The child's verifier key.
+        key: String,
+        /// The child office's name.
+        #[serde(default)]
+        name: String,
+        /// Its level: `street` or `community`.
+        #[serde(default)]
+        level: String,
+        /// Its ledger's origin (by default the key's name).
+        #[serde(default)]
+        origin: String,
+        /// For `rotate`: the office's new verifier key.
+        #[serde(default)]
+        new_key: String,
+        /// Where its node is dialled (libp2p multiaddrs).
+        #[serde(default)]
+        addresses: Vec<String>,
+        /// For `revoke`: why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Add (or withdraw) a sub-item of the topic catalogue.
+    Catalogue {
+        /// The category (`daily-life`, `public-affairs`, `policy`).
+        category: String,
+        /// The sub-item, e.g. 为老服务.
+        item: String,
+        /// Withdrawn from the catalogue.
+        #[serde(default)]
+        withdrawn: bool,
+    },
+    /// Take in a topic.
+    Topic {
+        /// The topic's id, e.g. `T-canteen`.
+        id: String,
+        /// Its title.
+        title: String,
+        /// What it is about.
+        #[serde(default)]
+        summary: String,
+        /// Its category.
+        category: String,
+        /// Its sub-item of the catalogue.
+        #[serde(default)]
+        sub_item: String,
+        /// `major`, `minor` or `urgent` (三事).
+        scale: String,
+        /// Where it came from (`resident`, `home-visit`, …).
+        source: String,
+        /// Who raised it: kept private.
+        #[serde(default)]
+        raised_by: Option<Value>,
+        /// The shelved topic it reopens.
+        #[serde(default)]
+        reopens: String,
+    },
+    /// Gate-keeping: accept.
+    Accept {
+        /// The topic.
+        topic: String,
+    },
+    /// Gate-keeping: decline as already regulated.
+    Decline {
+        /// The topic.
+        topic: String,
+        /// The law or decision that already settles it.
+        citation: String,
+        /// The explanation published to residents.
+        explanation: String,
+        /// Text added to the notice.
+        #[serde(default)]
+        notice_text: String,
+    },
+    /// Gate-keeping: refer as an individual dispute.
+    Refer {
+        /// The topic.
+        topic: String,
+        /// The mediator it is referred to.
+        mediator: String,
+        /// The dispute's details: kept private.
+        #[serde(default)]
+        details: Option<Value>,
+    },
+    /// The party organisation approves a referred dispute for consultation.
+    Approve {
+        /// The topic.
+        topic: String,
+        /// The party organisation's approval (its meeting's reference).
+        approval: String,
+    },
+    /// Schedule a meeting.
+    Meeting {
+        /// The meeting's id, e.g. `M-1111`.
+        id: String,
+        /// The topics on its agenda.
+        topics: Vec<String>,
+        /// Its level (`community` by default; `cross-community`, …).
+        #[serde(default)]
+        level: Option<String>,
+        /// `meeting`, `card` or `online`.
+        form: String,
+        /// YYYY-MM-DD; by default the next 11th (today for urgent matters).
+        #[serde(default)]
+        date: Option<String>,
+        /// The participants taking part (ids on the list).
+        #[serde(default)]
+        participants: Vec<String>,
+        /// Where.
+        #[serde(default)]
+        place: String,
+        /// For a cross-community meeting: the procedure the street set.
+        #[serde(default)]
+        procedure: String,
+        /// For a cross-community meeting: the communities taking part
+        /// (verifier keys or hex log keys).
+        #[serde(default)]
+        communities: Vec<String>,
+    },
+    /// Record one of the seven steps.
+    Step {
+        /// The meeting.
+        meeting: String,
+        /// The step (`sign-in`, …, `publish-result`).
+        step: String,
+        /// What was said or done.
+        #[serde(default)]
+        summary: String,
+        /// The sign-in sheet (names, phones): kept private.
+        #[serde(default)]
+        attendees: Option<Vec<Value>>,
+        /// For `form-result`: the result.
+        #[serde(default)]
+        result: String,
+        /// Text added to the result notice.
+        #[serde(default)]
+        notice_text: String,
+    },
+    /// Classify a topic's outcome.
+    Outcome {
+        /// The topic.
+        topic: String,
+        /// The meeting that consulted on it.
+        meeting: String,
+        /// `immediate`, `shelved`, `promised` or `suggestion`.
+        class: String,
+        /// Who carries it out.
+        #[serde(default)]
+        responsible_party: String,
+        /// How.
+        #[serde(default)]
+        measures: String,
+        /// By when (YYYY-MM-DD).
+        #[serde(default)]
+        deadline: String,
+        /// For a promised item: days between progress notices.
+        #[serde(default)]
+        notice_period_days: u32,
+        /// For a shelved item: why.
+        #[serde(default)]
+        explanation: String,
+        /// For a suggestion: the solution proposed to the office above.
+        #[serde(default)]
+        proposed_solution: String,
+        /// Who supervises it.
+        #[serde(default)]
+        supervisors: Vec<String>,
+        /// Whether it spends public money (the oversight bodies step in).
+        #[serde(default)]
+        spends_money: bool,
+    },
+    /// Report progress (or completion).
+    Progress {
+        /// The topic.
+        topic: String,
+        /// The progress.
+        text: String,
+        /// Whether it is done.
+        #[serde(default)]
+        completed: bool,
+        /// Text added to the progress notice.
+        #[serde(default)]
+        notice_text: String,
+    },
+    /// Record supervisors and oversight bodies.
+    Supervise {
+        /// The topic.
+        topic: String,
+        /// The supervisors.
+        #[serde(default)]
+        supervisors: Vec<String>,
+        /// The oversight bodies.
+        #[serde(default)]
+        oversight_bodies: Vec<String>,
+        /// A note.
+        #[serde(default)]
+        note: String,
+    },
+    /// A follow-up visit.
+    Followup {
+        /// The topic.
+        topic: String,
+        /// What the visit found.
+        summary: String,
+        /// Households visited.
+        #[serde(default)]
+        households_visited: u32,
+    },
+    /// Send a suggestion up to the parent office (上报).
+    Escalate {
+        /// The suggestion's topic.
+        topic: String,
+        /// urgent, important or normal.
+        #[serde(default)]
+        priority: Option<String>,
+    },
+    /// The addressee's decision on an escalated matter: accept, return (with
+    /// a reason) or forward to its own parent.
+    Decide {
+        /// The matter: its hash, a prefix of it, or its escalation id.
+        matter: String,
+        /// `accept`, `return` or `forward`.
+        decision: String,
+        /// Why (for `return`, shown to the community).
+        #[serde(default)]
+        reason: String,
+        /// YYYY-MM-DD: after it, an open matter shows as overdue.
+        #[serde(default)]
+        deadline: String,
+    },
+    /// Add (or withdraw) a department in the district's directory.
+    Department {
+        /// The department's id, e.g. `jtj`.
+        id: String,
+        /// Its name, e.g. 区交通运输局.
+        name: String,
+        /// What it handles.
+        #[serde(default)]
+        handles: Vec<String>,
+        /// Withdrawn from the directory.
+        #[serde(default)]
+        withdrawn: bool,
+    },
+    /// Dispatch a forwarded matter to one department, or to a coordination
+    /// group of several.
+    Dispatch {
+        /// The matter.
+        matter: String,
+        /// The departments (several: a coordination group).
+        departments: Vec<String>,
+        /// `urgent`, `important` or `normal`.
+        #[serde(default)]
+        priority: Option<String>,
+    },
+    /// Record the result a department (or the street itself) reports.
+    Resolve {
+        /// The matter.
+        matter: String,
+        /// The result reported.
+        result: String,
+        /// The department reporting it (empty: the office itself).
+        #[serde(default)]
+        department: String,
+    },
+    /// The residents' evaluation.
+    Evaluate {
+        /// The topic.
+        topic: String,
+        /// Residents satisfied (满意).
+        satisfied: u32,
+        /// Basically satisfied (基本满意).
+        basically_satisfied: u32,
+        /// Dissatisfied (不满意).
+        dissatisfied: u32,
+    },
+}
+
+/// Where an entry landed in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryAt {
+    /// Its sequence number.
+    pub sequence: u64,
+    /// Its hash, hex.
+    pub hash: String,
+}
+
+impl EntryAt {
+    /// The entry at `sequence` with `hash`.
+    pub fn new(sequence: u64, hash: Hash) -> EntryAt {
+        EntryAt {
+            sequence,
+            hash: hash.to_hex(),
+        }
+    }
+}
+
+/// What an office action wrote, as `POST /api/v1/actions` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// The record's id, or the topic's, meeting's or matter's it belongs to.
+    pub id: String,
+    /// Where that stands now, as the record left it: a topic's or matter's
+    /// status, a meeting's next step, `listed`, `admitted`, …
+    pub status: String,
+    /// The record's entry.
+    pub entry: EntryAt,
+    /// The notices published with it.
+    pub notices: Vec<EntryAt>,
+    /// For a decision to forward: the escalation that carries the matter on.
+    pub forwarded: Option<EntryAt>,
+}
+
+/// The id an answer names for `body`: the record's own, or the topic's,
+/// meeting's or matter's (the escalation's hash) it belongs to.
+pub fn record_id(body: &Body) -> String {
+    match body {
+        Body::Participant(p) => p.id.clone(),
+        Body::Topic(t) => t.id.clone(),
+        Body::GateDecision(g) => g.topic_id.clone(),
+        Body::Meeting(m) => m.id.clone(),
+        Body::MeetingStep(s) => s.meeting_id.clone(),
+        Body::Outcome(o) => o.topic_id.clone(),
+        Body::Progress(p) => p.topic_id.clone(),
+        Body::FollowUp(f) => f.topic_id.clone(),
+        Body::Evaluation(e) => e.topic_id.clone(),
+        Body::Supervision(s) => s.topic_id.clone(),
+        Body::CatalogueItem(c) => c.name.clone(),
+        Body::Charter(c) => c.verifier_key.clone(),
+        Body::Escalation(e) => e.id.clone(),
+        Body::Department(d) => d.id.clone(),
+        Body::Decision(proto::Decision { escalation, .. })
+        | Body::Dispatch(proto::Dispatch { escalation, .. })
+        | Body::Resolution(proto::Resolution { escalation, .. }) => escalation
+            .as_ref()
+            .map(|r| hex::encode(&r.hash))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Where the thing `id` names stands once `body` is applied to `state` and
+/// `matters`.
+pub fn record_status(state: &Consultation, matters: &Matters, body: &Body, id: &str) -> String {
+    match body {
+        Body::Meeting(_) | Body::MeetingStep(_) => match state.meetings.get(id) {
+            Some(m) if m.is_complete() => "complete".into(),
+            Some(m) => format!("at {}", m.next_step().map(step_name).unwrap_or("end")),
+            None => String::new(),
+        },
+        Body::Participant(_) | Body::CatalogueItem(_) | Body::Department(_) => "listed".into(),
+        Body::Escalation(_) => "sent".into(),
+        Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => Hash::from_hex(id)
+            .ok()
+            .and_then(|h| matters.get(&h).map(|m| m.status.name()))
+            .unwrap_or_default()
+            .into(),
+        Body::Charter(c) => state
+            .charters
+            .values()
+            .find(|o| o.verifier_key == c.verifier_key || o.verifier_key == c.new_verifier_key)
+            .map(|o| if o.revoked { "revoked" } else { "admitted" })
+            .unwrap_or_default()
+            .into(),
+        _ => state
+            .topics
+            .get(id)
+            .map(|t| t.status.name().to_string())
+            .unwrap_or_default(),
+    }
+}
