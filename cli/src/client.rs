@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
+use yiyi_protocol::api::{Action, Answer};
 
 /// Where to send requests and with what token.
 pub(crate) struct Client {
@@ -113,18 +114,19 @@ impl Client {
         bail!("{message} ({status})")
     }
 
-    /// Posts an office action; needs the token.
-    pub(crate) fn act(&self, action: Value) -> anyhow::Result<Value> {
+    /// Posts an office action (needs the token); the node's answer.
+    pub(crate) fn act(&self, action: &Action) -> anyhow::Result<Answer> {
         let Some(token) = &self.token else {
             bail!(
                 "office actions need the API token: --token, YIYI_TOKEN, or --data DIR of the node"
             );
         };
-        self.answer(
+        let answer = self.answer(
             self.agent
                 .post(format!("{}/api/v1/actions", self.base))
                 .header("Authorization", &format!("Bearer {token}"))
                 .send_json(action),
-        )
+        )?;
+        serde_json::from_value(answer).context("the node's answer is not an action's answer")
     }
 }

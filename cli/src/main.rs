@@ -6,15 +6,20 @@
 //!
 //! # Layout
 //!
-//! - `cmd/`: one module per command group (`key`, `note`, `tlog`, `office`,
-//!   `federation`, `escalation`, `demo`, `verify`, `print`: a notice as a
-//!   printable page with its QR code).
-//! - `client`: requests to a node's API.
+//! - `cmd/`: one module per command group, each owning its clap commands:
+//!   the office's (`participant`, `charter`, `catalogue`, `topic`, `meeting`,
+//!   `report`: outcome to evaluation, `notices`: notices and statistics,
+//!   `escalation`), `federation`, `demo`, the residents' (`verify`, `print`:
+//!   a notice as a printable page with its QR code), and the primitives
+//!   (`key`, `note`, `tlog`).
+//! - `client`: requests to a node's API, in the HTTP contract's types.
+//! - `output`: `--json`, and how what was recorded is printed.
 //! - `lang`: the language of human output (`--lang`, else the locale).
 
 mod client;
 mod cmd;
 mod lang;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +27,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use yiyi_protocol::merkle::Hash;
 
+use cmd::report::Report;
 use cmd::tlog::parse_hash;
 use lang::Lang;
 
@@ -35,7 +41,7 @@ struct Cli {
     #[command(flatten)]
     node: client::NodeArgs,
     #[command(flatten)]
-    output: cmd::office::Output,
+    output: output::Output,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,29 +59,29 @@ enum Command {
     Tlog(TlogCommand),
     /// Charters (章程): admit, revoke or re-key child offices.
     #[command(subcommand)]
-    Charter(cmd::office::CharterCommand),
+    Charter(cmd::charter::CharterCommand),
     /// The participant list (协商主体清单).
     #[command(subcommand)]
-    Participant(cmd::office::ParticipantCommand),
+    Participant(cmd::participant::ParticipantCommand),
     /// The topic catalogue's sub-items (协商事项目录).
     #[command(subcommand)]
-    Catalogue(cmd::office::CatalogueCommand),
+    Catalogue(cmd::catalogue::CatalogueCommand),
     /// Topics (议题): intake and gate-keeping.
     #[command(subcommand)]
-    Topic(cmd::office::TopicCommand),
+    Topic(cmd::topic::TopicCommand),
     /// Meetings and their seven steps (七定).
     #[command(subcommand)]
-    Meeting(cmd::office::MeetingCommand),
+    Meeting(cmd::meeting::MeetingCommand),
     /// Classify a topic's outcome (分流分类).
-    Outcome(cmd::office::OutcomeArgs),
+    Outcome(cmd::report::OutcomeArgs),
     /// Record supervisors and oversight bodies of an item (监督).
-    Supervise(cmd::office::SuperviseArgs),
+    Supervise(cmd::report::SuperviseArgs),
     /// Report progress on an item, or its completion.
-    Progress(cmd::office::ProgressArgs),
+    Progress(cmd::report::ProgressArgs),
     /// Record a follow-up visit (回访).
-    Followup(cmd::office::FollowupArgs),
+    Followup(cmd::report::FollowupArgs),
     /// Record the residents' evaluation (评议).
-    Evaluate(cmd::office::EvaluateArgs),
+    Evaluate(cmd::report::EvaluateArgs),
     /// Show the public notices (公示).
     Notices,
     /// Statistics by category, outcome class, level and status.
@@ -269,19 +275,20 @@ enum TlogCommand {
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     let output = cli.output;
     let client = || client::Client::new(&cli.node);
+    let report = |r: Report| cmd::report::run(r, &client()?, output, lang);
     match cli.command {
-        Command::Participant(c) => cmd::office::participant(c, &client()?, output, lang),
-        Command::Charter(c) => cmd::office::charter(c, &client()?, output, lang),
-        Command::Catalogue(c) => cmd::office::catalogue(c, &client()?, output, lang),
-        Command::Topic(c) => cmd::office::topic(c, &client()?, output, lang),
-        Command::Supervise(a) => cmd::office::supervise(a, &client()?, output, lang),
-        Command::Meeting(c) => cmd::office::meeting(c, &client()?, output, lang),
-        Command::Outcome(a) => cmd::office::outcome(a, &client()?, output, lang),
-        Command::Progress(a) => cmd::office::progress(a, &client()?, output, lang),
-        Command::Followup(a) => cmd::office::followup(a, &client()?, output, lang),
-        Command::Evaluate(a) => cmd::office::evaluate(a, &client()?, output, lang),
-        Command::Notices => cmd::office::notices(&client()?, output),
-        Command::Stats { csv } => cmd::office::stats(&client()?, output, csv),
+        Command::Participant(c) => cmd::participant::run(c, &client()?, output, lang),
+        Command::Charter(c) => cmd::charter::run(c, &client()?, output, lang),
+        Command::Catalogue(c) => cmd::catalogue::run(c, &client()?, output, lang),
+        Command::Topic(c) => cmd::topic::run(c, &client()?, output, lang),
+        Command::Meeting(c) => cmd::meeting::run(c, &client()?, output, lang),
+        Command::Outcome(a) => report(Report::Outcome(a)),
+        Command::Supervise(a) => report(Report::Supervise(a)),
+        Command::Progress(a) => report(Report::Progress(a)),
+        Command::Followup(a) => report(Report::Followup(a)),
+        Command::Evaluate(a) => report(Report::Evaluate(a)),
+        Command::Notices => cmd::notices::notices(&client()?, output),
+        Command::Stats { csv } => cmd::notices::stats(&client()?, output, csv),
         Command::Escalation(c) => cmd::escalation::escalation(c, &client()?, output, lang),
         Command::Department(c) => cmd::escalation::department(c, &client()?, output, lang),
         Command::Matter(c) => cmd::escalation::matter(c, &client()?, output, lang),

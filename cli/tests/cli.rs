@@ -357,3 +357,61 @@ fn messages_follow_lang() {
     );
     assert_eq!(stdout(&o).trim(), "一致性证明有效");
 }
+
+#[test]
+fn names_are_checked_before_anything_is_sent_and_the_error_lists_the_allowed_ones() {
+    // No node is given (nor reachable): the refusal is the CLI's own.
+    for (args, allowed) in [
+        (
+            vec![
+                "topic",
+                "propose",
+                "--id",
+                "T-1",
+                "--title",
+                "路灯",
+                "--category",
+                "public-affairs",
+                "--scale",
+                "huge",
+                "--source",
+                "resident",
+            ],
+            "major, minor, urgent",
+        ),
+        (
+            vec![
+                "participant",
+                "add",
+                "--id",
+                "P-1",
+                "--kind",
+                "club",
+                "--name",
+                "居民",
+            ],
+            "party-organisation",
+        ),
+        (vec!["meeting", "step", "M-1", "dance"], "sign-in"),
+        (
+            vec!["outcome", "T-1", "--meeting", "M-1", "--class", "done"],
+            "immediate, shelved, promised, suggestion",
+        ),
+        (
+            vec!["escalation", "send", "T-1", "--priority", "asap"],
+            "urgent, important, normal",
+        ),
+    ] {
+        let o = yiyi(
+            &[&["--node", "http://127.0.0.1:9"], args.as_slice()].concat(),
+            "",
+        );
+        let err = String::from_utf8(o.stderr.clone()).unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("invalid value"), "{args:?}: {err}");
+        assert!(
+            err.contains(allowed),
+            "{args:?} should list {allowed}: {err}"
+        );
+    }
+}

@@ -7,7 +7,7 @@
 //! private store here, and only its commitment reaches the record.
 
 use serde_json::Value;
-use yiyi_protocol::api::Action;
+use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::escalation::MatterError;
 use yiyi_protocol::proto::{self, entry::Body, gate_decision::Verdict};
 use yiyi_protocol::rules::{Date, DateError, names};
@@ -60,18 +60,18 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
         };
     let mut notice_text = String::new();
     let body = match action {
-        Action::Participant {
+        Action::Participant(api::Participant {
             id,
             kind,
             name,
             withdrawn,
-        } => Body::Participant(proto::Participant {
+        }) => Body::Participant(proto::Participant {
             id,
             kind: names::participant_kind(&kind)?,
             name,
             withdrawn,
         }),
-        Action::Charter {
+        Action::Charter(api::Charter {
             charter,
             key,
             name,
@@ -80,7 +80,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             new_key,
             addresses,
             reason,
-        } => {
+        }) => {
             let action = names::charter_action(&charter)?;
             let level = if level.is_empty() {
                 0
@@ -98,16 +98,16 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 reason,
             })
         }
-        Action::Catalogue {
+        Action::Catalogue(api::Catalogue {
             category,
             item,
             withdrawn,
-        } => Body::CatalogueItem(proto::CatalogueItem {
+        }) => Body::CatalogueItem(proto::CatalogueItem {
             category: names::category(&category)?,
             name: item,
             withdrawn,
         }),
-        Action::Topic {
+        Action::Topic(api::Topic {
             id,
             title,
             summary,
@@ -117,7 +117,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             source,
             raised_by,
             reopens,
-        } => {
+        }) => {
             let raised_by_commitment = private("topic-raiser", &id, raised_by)?;
             Body::Topic(proto::Topic {
                 category: names::category(&category)?,
@@ -131,13 +131,13 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 reopens,
             })
         }
-        Action::Accept { topic } => Body::GateDecision(gate(topic, Verdict::Accept)),
-        Action::Decline {
+        Action::Accept(api::Accept { topic }) => Body::GateDecision(gate(topic, Verdict::Accept)),
+        Action::Decline(api::Decline {
             topic,
             citation,
             explanation,
             notice_text: text,
-        } => {
+        }) => {
             notice_text = text;
             Body::GateDecision(proto::GateDecision {
                 citation,
@@ -145,11 +145,11 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 ..gate(topic, Verdict::DeclineRegulated)
             })
         }
-        Action::Refer {
+        Action::Refer(api::Refer {
             topic,
             mediator,
             details,
-        } => {
+        }) => {
             let details_commitment = private("dispute-details", &topic, details)?;
             Body::GateDecision(proto::GateDecision {
                 mediator,
@@ -157,11 +157,13 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 ..gate(topic, Verdict::IndividualDispute)
             })
         }
-        Action::Approve { topic, approval } => Body::GateDecision(proto::GateDecision {
-            approval_reference: approval,
-            ..gate(topic, Verdict::DisputeApproved)
-        }),
-        Action::Meeting {
+        Action::Approve(api::Approve { topic, approval }) => {
+            Body::GateDecision(proto::GateDecision {
+                approval_reference: approval,
+                ..gate(topic, Verdict::DisputeApproved)
+            })
+        }
+        Action::Meeting(api::Meeting {
             id,
             topics,
             level,
@@ -171,7 +173,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             place,
             procedure,
             communities,
-        } => {
+        }) => {
             let communities = communities
                 .iter()
                 .map(|c| {
@@ -202,14 +204,14 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 communities,
             })
         }
-        Action::Step {
+        Action::Step(api::Step {
             meeting,
             step,
             summary,
             attendees,
             result,
             notice_text: text,
-        } => {
+        }) => {
             notice_text = text;
             let attendee_count = attendees.as_ref().map_or(0, Vec::len) as u32;
             let attendees_commitment =
@@ -223,7 +225,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 result,
             })
         }
-        Action::Outcome {
+        Action::Outcome(api::Outcome {
             topic,
             meeting,
             class,
@@ -235,7 +237,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             proposed_solution,
             supervisors,
             spends_money,
-        } => Body::Outcome(proto::Outcome {
+        }) => Body::Outcome(proto::Outcome {
             topic_id: topic,
             meeting_id: meeting,
             class: names::outcome_class(&class)?,
@@ -248,12 +250,12 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             supervisors,
             spends_money,
         }),
-        Action::Progress {
+        Action::Progress(api::Progress {
             topic,
             text,
             completed,
             notice_text: extra,
-        } => {
+        }) => {
             notice_text = extra;
             Body::Progress(proto::Progress {
                 topic_id: topic,
@@ -261,27 +263,27 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 completed,
             })
         }
-        Action::Supervise {
+        Action::Supervise(api::Supervise {
             topic,
             supervisors,
             oversight_bodies,
             note,
-        } => Body::Supervision(proto::Supervision {
+        }) => Body::Supervision(proto::Supervision {
             topic_id: topic,
             supervisors,
             oversight_bodies,
             note,
         }),
-        Action::Followup {
+        Action::Followup(api::Followup {
             topic,
             summary,
             households_visited,
-        } => Body::FollowUp(proto::FollowUp {
+        }) => Body::FollowUp(proto::FollowUp {
             topic_id: topic,
             summary,
             households_visited,
         }),
-        Action::Escalate { topic, priority } => {
+        Action::Escalate(api::Escalate { topic, priority }) => {
             let parent = office.parent().ok_or(OfficeError::NoParent)?;
             let priority = match priority {
                 Some(p) => names::priority(&p)?,
@@ -294,12 +296,12 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                     .await,
             )
         }
-        Action::Decide {
+        Action::Decide(api::Decide {
             matter,
             decision,
             reason,
             deadline,
-        } => {
+        }) => {
             if !deadline.is_empty() {
                 Date::parse(&deadline)?;
             }
@@ -310,22 +312,22 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 deadline,
             })
         }
-        Action::Department {
+        Action::Department(api::Department {
             id,
             name,
             handles,
             withdrawn,
-        } => Body::Department(proto::Department {
+        }) => Body::Department(proto::Department {
             id,
             name,
             handles,
             withdrawn,
         }),
-        Action::Dispatch {
+        Action::Dispatch(api::Dispatch {
             matter,
             departments,
             priority,
-        } => Body::Dispatch(proto::Dispatch {
+        }) => Body::Dispatch(proto::Dispatch {
             escalation: Some(matter_ref(office, &matter)?),
             coordination_group: departments.len() > 1,
             department_ids: departments,
@@ -334,21 +336,21 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 None => 0,
             },
         }),
-        Action::Resolve {
+        Action::Resolve(api::Resolve {
             matter,
             result,
             department,
-        } => Body::Resolution(proto::Resolution {
+        }) => Body::Resolution(proto::Resolution {
             escalation: Some(matter_ref(office, &matter)?),
             result,
             department_id: department,
         }),
-        Action::Evaluate {
+        Action::Evaluate(api::Evaluate {
             topic,
             satisfied,
             basically_satisfied,
             dissatisfied,
-        } => Body::Evaluation(proto::Evaluation {
+        }) => Body::Evaluation(proto::Evaluation {
             topic_id: topic,
             satisfied,
             basically_satisfied,

@@ -14,300 +14,403 @@ use crate::merkle::Hash;
 use crate::proto::{self, entry::Body};
 use crate::rules::{Consultation, step_name};
 
-/// One office action. The `action` field names it.
+/// One office action. The `action` field names it; the rest are the fields
+/// of its struct (those marked optional may be left out).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Action {
     /// Add or update a body on the participant list.
-    Participant {
-        /// The participant's id on the list, e.g. `P-party`.
-        id: String,
-        /// Its kind (`party-organisation`, `property-management`, …).
-        kind: String,
-        /// Its name, e.g. 第一社区党委.
-        name: String,
-        /// Withdrawn from the list.
-        #[serde(default)]
-        withdrawn: bool,
-    },
+    Participant(Participant),
     /// Admit, revoke or re-key a child office (章程).
-    Charter {
-        /// admit, revoke or rotate
-        charter: String,
-        /// The child's verifier key.
-        key: String,
-        /// The child office's name.
-        #[serde(default)]
-        name: String,
-        /// Its level: `street` or `community`.
-        #[serde(default)]
-        level: String,
-        /// Its ledger's origin (by default the key's name).
-        #[serde(default)]
-        origin: String,
-        /// For `rotate`: the office's new verifier key.
-        #[serde(default)]
-        new_key: String,
-        /// Where its node is dialled (libp2p multiaddrs).
-        #[serde(default)]
-        addresses: Vec<String>,
-        /// For `revoke`: why.
-        #[serde(default)]
-        reason: String,
-    },
+    Charter(Charter),
     /// Add (or withdraw) a sub-item of the topic catalogue.
-    Catalogue {
-        /// The category (`daily-life`, `public-affairs`, `policy`).
-        category: String,
-        /// The sub-item, e.g. 为老服务.
-        item: String,
-        /// Withdrawn from the catalogue.
-        #[serde(default)]
-        withdrawn: bool,
-    },
+    Catalogue(Catalogue),
     /// Take in a topic.
-    Topic {
-        /// The topic's id, e.g. `T-canteen`.
-        id: String,
-        /// Its title.
-        title: String,
-        /// What it is about.
-        #[serde(default)]
-        summary: String,
-        /// Its category.
-        category: String,
-        /// Its sub-item of the catalogue.
-        #[serde(default)]
-        sub_item: String,
-        /// `major`, `minor` or `urgent` (三事).
-        scale: String,
-        /// Where it came from (`resident`, `home-visit`, …).
-        source: String,
-        /// Who raised it: kept private.
-        #[serde(default)]
-        raised_by: Option<Value>,
-        /// The shelved topic it reopens.
-        #[serde(default)]
-        reopens: String,
-    },
+    Topic(Topic),
     /// Gate-keeping: accept.
-    Accept {
-        /// The topic.
-        topic: String,
-    },
+    Accept(Accept),
     /// Gate-keeping: decline as already regulated.
-    Decline {
-        /// The topic.
-        topic: String,
-        /// The law or decision that already settles it.
-        citation: String,
-        /// The explanation published to residents.
-        explanation: String,
-        /// Text added to the notice.
-        #[serde(default)]
-        notice_text: String,
-    },
+    Decline(Decline),
     /// Gate-keeping: refer as an individual dispute.
-    Refer {
-        /// The topic.
-        topic: String,
-        /// The mediator it is referred to.
-        mediator: String,
-        /// The dispute's details: kept private.
-        #[serde(default)]
-        details: Option<Value>,
-    },
+    Refer(Refer),
     /// The party organisation approves a referred dispute for consultation.
-    Approve {
-        /// The topic.
-        topic: String,
-        /// The party organisation's approval (its meeting's reference).
-        approval: String,
-    },
+    Approve(Approve),
     /// Schedule a meeting.
-    Meeting {
-        /// The meeting's id, e.g. `M-1111`.
-        id: String,
-        /// The topics on its agenda.
-        topics: Vec<String>,
-        /// Its level (`community` by default; `cross-community`, …).
-        #[serde(default)]
-        level: Option<String>,
-        /// `meeting`, `card` or `online`.
-        form: String,
-        /// YYYY-MM-DD; by default the next 11th (today for urgent matters).
-        #[serde(default)]
-        date: Option<String>,
-        /// The participants taking part (ids on the list).
-        #[serde(default)]
-        participants: Vec<String>,
-        /// Where.
-        #[serde(default)]
-        place: String,
-        /// For a cross-community meeting: the procedure the street set.
-        #[serde(default)]
-        procedure: String,
-        /// For a cross-community meeting: the communities taking part
-        /// (verifier keys or hex log keys).
-        #[serde(default)]
-        communities: Vec<String>,
-    },
+    Meeting(Meeting),
     /// Record one of the seven steps.
-    Step {
-        /// The meeting.
-        meeting: String,
-        /// The step (`sign-in`, …, `publish-result`).
-        step: String,
-        /// What was said or done.
-        #[serde(default)]
-        summary: String,
-        /// The sign-in sheet (names, phones): kept private.
-        #[serde(default)]
-        attendees: Option<Vec<Value>>,
-        /// For `form-result`: the result.
-        #[serde(default)]
-        result: String,
-        /// Text added to the result notice.
-        #[serde(default)]
-        notice_text: String,
-    },
+    Step(Step),
     /// Classify a topic's outcome.
-    Outcome {
-        /// The topic.
-        topic: String,
-        /// The meeting that consulted on it.
-        meeting: String,
-        /// `immediate`, `shelved`, `promised` or `suggestion`.
-        class: String,
-        /// Who carries it out.
-        #[serde(default)]
-        responsible_party: String,
-        /// How.
-        #[serde(default)]
-        measures: String,
-        /// By when (YYYY-MM-DD).
-        #[serde(default)]
-        deadline: String,
-        /// For a promised item: days between progress notices.
-        #[serde(default)]
-        notice_period_days: u32,
-        /// For a shelved item: why.
-        #[serde(default)]
-        explanation: String,
-        /// For a suggestion: the solution proposed to the office above.
-        #[serde(default)]
-        proposed_solution: String,
-        /// Who supervises it.
-        #[serde(default)]
-        supervisors: Vec<String>,
-        /// Whether it spends public money (the oversight bodies step in).
-        #[serde(default)]
-        spends_money: bool,
-    },
+    Outcome(Outcome),
     /// Report progress (or completion).
-    Progress {
-        /// The topic.
-        topic: String,
-        /// The progress.
-        text: String,
-        /// Whether it is done.
-        #[serde(default)]
-        completed: bool,
-        /// Text added to the progress notice.
-        #[serde(default)]
-        notice_text: String,
-    },
+    Progress(Progress),
     /// Record supervisors and oversight bodies.
-    Supervise {
-        /// The topic.
-        topic: String,
-        /// The supervisors.
-        #[serde(default)]
-        supervisors: Vec<String>,
-        /// The oversight bodies.
-        #[serde(default)]
-        oversight_bodies: Vec<String>,
-        /// A note.
-        #[serde(default)]
-        note: String,
-    },
+    Supervise(Supervise),
     /// A follow-up visit.
-    Followup {
-        /// The topic.
-        topic: String,
-        /// What the visit found.
-        summary: String,
-        /// Households visited.
-        #[serde(default)]
-        households_visited: u32,
-    },
+    Followup(Followup),
     /// Send a suggestion up to the parent office (上报).
-    Escalate {
-        /// The suggestion's topic.
-        topic: String,
-        /// urgent, important or normal.
-        #[serde(default)]
-        priority: Option<String>,
-    },
+    Escalate(Escalate),
     /// The addressee's decision on an escalated matter: accept, return (with
     /// a reason) or forward to its own parent.
-    Decide {
-        /// The matter: its hash, a prefix of it, or its escalation id.
-        matter: String,
-        /// `accept`, `return` or `forward`.
-        decision: String,
-        /// Why (for `return`, shown to the community).
-        #[serde(default)]
-        reason: String,
-        /// YYYY-MM-DD: after it, an open matter shows as overdue.
-        #[serde(default)]
-        deadline: String,
-    },
+    Decide(Decide),
     /// Add (or withdraw) a department in the district's directory.
-    Department {
-        /// The department's id, e.g. `jtj`.
-        id: String,
-        /// Its name, e.g. 区交通运输局.
-        name: String,
-        /// What it handles.
-        #[serde(default)]
-        handles: Vec<String>,
-        /// Withdrawn from the directory.
-        #[serde(default)]
-        withdrawn: bool,
-    },
+    Department(Department),
     /// Dispatch a forwarded matter to one department, or to a coordination
     /// group of several.
-    Dispatch {
-        /// The matter.
-        matter: String,
-        /// The departments (several: a coordination group).
-        departments: Vec<String>,
-        /// `urgent`, `important` or `normal`.
-        #[serde(default)]
-        priority: Option<String>,
-    },
+    Dispatch(Dispatch),
     /// Record the result a department (or the street itself) reports.
-    Resolve {
-        /// The matter.
-        matter: String,
-        /// The result reported.
-        result: String,
-        /// The department reporting it (empty: the office itself).
-        #[serde(default)]
-        department: String,
-    },
+    Resolve(Resolve),
     /// The residents' evaluation.
-    Evaluate {
-        /// The topic.
-        topic: String,
-        /// Residents satisfied (满意).
-        satisfied: u32,
-        /// Basically satisfied (基本满意).
-        basically_satisfied: u32,
-        /// Dissatisfied (不满意).
-        dissatisfied: u32,
-    },
+    Evaluate(Evaluate),
+}
+
+/// Add or update a body on the participant list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    /// The participant's id on the list, e.g. `P-party`.
+    pub id: String,
+    /// Its kind (`party-organisation`, `property-management`, …).
+    pub kind: String,
+    /// Its name, e.g. 第一社区党委.
+    pub name: String,
+    /// Withdrawn from the list.
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+/// Admit, revoke or re-key a child office (章程).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Charter {
+    /// admit, revoke or rotate
+    pub charter: String,
+    /// The child's verifier key.
+    pub key: String,
+    /// The child office's name.
+    #[serde(default)]
+    pub name: String,
+    /// Its level: `street` or `community`.
+    #[serde(default)]
+    pub level: String,
+    /// Its ledger's origin (by default the key's name).
+    #[serde(default)]
+    pub origin: String,
+    /// For `rotate`: the office's new verifier key.
+    #[serde(default)]
+    pub new_key: String,
+    /// Where its node is dialled (libp2p multiaddrs).
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// For `revoke`: why.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Add (or withdraw) a sub-item of the topic catalogue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    /// The category (`daily-life`, `public-affairs`, `policy`).
+    pub category: String,
+    /// The sub-item, e.g. 为老服务.
+    pub item: String,
+    /// Withdrawn from the catalogue.
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+/// Take in a topic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// The topic's id, e.g. `T-canteen`.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// What it is about.
+    #[serde(default)]
+    pub summary: String,
+    /// Its category.
+    pub category: String,
+    /// Its sub-item of the catalogue.
+    #[serde(default)]
+    pub sub_item: String,
+    /// `major`, `minor` or `urgent` (三事).
+    pub scale: String,
+    /// Where it came from (`resident`, `home-visit`, …).
+    pub source: String,
+    /// Who raised it: kept private.
+    #[serde(default)]
+    pub raised_by: Option<Value>,
+    /// The shelved topic it reopens.
+    #[serde(default)]
+    pub reopens: String,
+}
+
+/// Gate-keeping: accept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accept {
+    /// The topic.
+    pub topic: String,
+}
+
+/// Gate-keeping: decline as already regulated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decline {
+    /// The topic.
+    pub topic: String,
+    /// The law or decision that already settles it.
+    pub citation: String,
+    /// The explanation published to residents.
+    pub explanation: String,
+    /// Text added to the notice.
+    #[serde(default)]
+    pub notice_text: String,
+}
+
+/// Gate-keeping: refer as an individual dispute.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refer {
+    /// The topic.
+    pub topic: String,
+    /// The mediator it is referred to.
+    pub mediator: String,
+    /// The dispute's details: kept private.
+    #[serde(default)]
+    pub details: Option<Value>,
+}
+
+/// The party organisation approves a referred dispute for consultation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approve {
+    /// The topic.
+    pub topic: String,
+    /// The party organisation's approval (its meeting's reference).
+    pub approval: String,
+}
+
+/// Schedule a meeting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meeting {
+    /// The meeting's id, e.g. `M-1111`.
+    pub id: String,
+    /// The topics on its agenda.
+    pub topics: Vec<String>,
+    /// Its level (`community` by default; `cross-community`, …).
+    #[serde(default)]
+    pub level: Option<String>,
+    /// `meeting`, `card` or `online`.
+    pub form: String,
+    /// YYYY-MM-DD; by default the next 11th (today for urgent matters).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// The participants taking part (ids on the list).
+    #[serde(default)]
+    pub participants: Vec<String>,
+    /// Where.
+    #[serde(default)]
+    pub place: String,
+    /// For a cross-community meeting: the procedure the street set.
+    #[serde(default)]
+    pub procedure: String,
+    /// For a cross-community meeting: the communities taking part
+    /// (verifier keys or hex log keys).
+    #[serde(default)]
+    pub communities: Vec<String>,
+}
+
+/// Record one of the seven steps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The meeting.
+    pub meeting: String,
+    /// The step (`sign-in`, …, `publish-result`).
+    pub step: String,
+    /// What was said or done.
+    #[serde(default)]
+    pub summary: String,
+    /// The sign-in sheet (names, phones): kept private.
+    #[serde(default)]
+    pub attendees: Option<Vec<Value>>,
+    /// For `form-result`: the result.
+    #[serde(default)]
+    pub result: String,
+    /// Text added to the result notice.
+    #[serde(default)]
+    pub notice_text: String,
+}
+
+/// Classify a topic's outcome.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// The topic.
+    pub topic: String,
+    /// The meeting that consulted on it.
+    pub meeting: String,
+    /// `immediate`, `shelved`, `promised` or `suggestion`.
+    pub class: String,
+    /// Who carries it out.
+    #[serde(default)]
+    pub responsible_party: String,
+    /// How.
+    #[serde(default)]
+    pub measures: String,
+    /// By when (YYYY-MM-DD).
+    #[serde(default)]
+    pub deadline: String,
+    /// For a promised item: days between progress notices.
+    #[serde(default)]
+    pub notice_period_days: u32,
+    /// For a shelved item: why.
+    #[serde(default)]
+    pub explanation: String,
+    /// For a suggestion: the solution proposed to the office above.
+    #[serde(default)]
+    pub proposed_solution: String,
+    /// Who supervises it.
+    #[serde(default)]
+    pub supervisors: Vec<String>,
+    /// Whether it spends public money (the oversight bodies step in).
+    #[serde(default)]
+    pub spends_money: bool,
+}
+
+/// Report progress (or completion).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Progress {
+    /// The topic.
+    pub topic: String,
+    /// The progress.
+    pub text: String,
+    /// Whether it is done.
+    #[serde(default)]
+    pub completed: bool,
+    /// Text added to the progress notice.
+    #[serde(default)]
+    pub notice_text: String,
+}
+
+/// Record supervisors and oversight bodies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supervise {
+    /// The topic.
+    pub topic: String,
+    /// The supervisors.
+    #[serde(default)]
+    pub supervisors: Vec<String>,
+    /// The oversight bodies.
+    #[serde(default)]
+    pub oversight_bodies: Vec<String>,
+    /// A note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A follow-up visit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Followup {
+    /// The topic.
+    pub topic: String,
+    /// What the visit found.
+    pub summary: String,
+    /// Households visited.
+    #[serde(default)]
+    pub households_visited: u32,
+}
+
+/// Send a suggestion up to the parent office (上报).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalate {
+    /// The suggestion's topic.
+    pub topic: String,
+    /// urgent, important or normal.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// The addressee's decision on an escalated matter: accept, return (with
+/// a reason) or forward to its own parent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decide {
+    /// The matter: its hash, a prefix of it, or its escalation id.
+    pub matter: String,
+    /// `accept`, `return` or `forward`.
+    pub decision: String,
+    /// Why (for `return`, shown to the community).
+    #[serde(default)]
+    pub reason: String,
+    /// YYYY-MM-DD: after it, an open matter shows as overdue.
+    #[serde(default)]
+    pub deadline: String,
+}
+
+/// Add (or withdraw) a department in the district's directory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    /// The department's id, e.g. `jtj`.
+    pub id: String,
+    /// Its name, e.g. 区交通运输局.
+    pub name: String,
+    /// What it handles.
+    #[serde(default)]
+    pub handles: Vec<String>,
+    /// Withdrawn from the directory.
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+/// Dispatch a forwarded matter to one department, or to a coordination
+/// group of several.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dispatch {
+    /// The matter.
+    pub matter: String,
+    /// The departments (several: a coordination group).
+    pub departments: Vec<String>,
+    /// `urgent`, `important` or `normal`.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// Record the result a department (or the street itself) reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resolve {
+    /// The matter.
+    pub matter: String,
+    /// The result reported.
+    pub result: String,
+    /// The department reporting it (empty: the office itself).
+    #[serde(default)]
+    pub department: String,
+}
+
+/// The residents' evaluation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluate {
+    /// The topic.
+    pub topic: String,
+    /// Residents satisfied (满意).
+    pub satisfied: u32,
+    /// Basically satisfied (基本满意).
+    pub basically_satisfied: u32,
+    /// Dissatisfied (不满意).
+    pub dissatisfied: u32,
 }
 
 /// Where an entry landed in the ledger.

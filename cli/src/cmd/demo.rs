@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::json;
+use yiyi_protocol::api::{self, Action};
 
 use super::federation::pad;
 use crate::client::Client;
@@ -246,9 +247,12 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
     let n = &nodes.0;
     for (i, office) in OFFICES.iter().enumerate() {
         if let Some(parent) = office.parent {
-            n[parent].client()?.act(json!({
-                "action": "charter", "charter": "admit", "key": n[i].vkey,
-                "name": office.name, "level": office.level,
+            n[parent].client()?.act(&Action::Charter(api::Charter {
+                charter: "admit".into(),
+                key: n[i].vkey.clone(),
+                name: office.name.into(),
+                level: office.level.into(),
+                ..Default::default()
             }))?;
         }
     }
@@ -274,48 +278,81 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         ("P-committee", "residents-committee", "舜玉社区居委会"),
         ("P-reps", "resident-representative", "居民代表"),
     ] {
-        community.act(json!({"action": "participant", "id": id, "kind": kind, "name": name}))?;
+        community.act(&Action::Participant(api::Participant {
+            id: id.into(),
+            kind: kind.into(),
+            name: name.into(),
+            withdrawn: false,
+        }))?;
     }
-    community.act(json!({
-        "action": "topic", "id": "T-bus", "title": "增开公交线路",
-        "summary": "小区北门距最近公交站1.5公里，老人出行不便", "category": "public-affairs",
-        "scale": "major", "source": "resident", "raised_by": {"name": "王五", "phone": "13700000000"},
+    community.act(&Action::Topic(api::Topic {
+        id: "T-bus".into(),
+        title: "增开公交线路".into(),
+        summary: "小区北门距最近公交站1.5公里，老人出行不便".into(),
+        category: "public-affairs".into(),
+        scale: "major".into(),
+        source: "resident".into(),
+        raised_by: Some(json!({"name": "王五", "phone": "13700000000"})),
+        ..Default::default()
     }))?;
-    community.act(json!({"action": "accept", "topic": "T-bus"}))?;
+    community.act(&Action::Accept(api::Accept {
+        topic: "T-bus".into(),
+    }))?;
     let today = today();
-    community.act(json!({
-        "action": "meeting", "id": "M-bus", "topics": ["T-bus"], "form": "meeting", "date": today,
-        "participants": ["P-party", "P-committee", "P-reps"], "place": "社区议事厅",
+    community.act(&Action::Meeting(api::Meeting {
+        id: "M-bus".into(),
+        topics: vec!["T-bus".into()],
+        form: "meeting".into(),
+        date: Some(today.clone()),
+        participants: ["P-party", "P-committee", "P-reps"]
+            .map(String::from)
+            .to_vec(),
+        place: "社区议事厅".into(),
+        ..Default::default()
     }))?;
-    community.act(json!({
-        "action": "step", "meeting": "M-bus", "step": "sign-in",
-        "attendees": [{"name": "张三", "phone": "13800000000"}, {"name": "李四", "phone": "13900000000"}],
+    let step = |step: &str| api::Step {
+        meeting: "M-bus".into(),
+        step: step.into(),
+        ..Default::default()
+    };
+    community.act(&Action::Step(api::Step {
+        attendees: Some(vec![
+            json!({"name": "张三", "phone": "13800000000"}),
+            json!({"name": "李四", "phone": "13900000000"}),
+        ]),
+        ..step("sign-in")
     }))?;
-    for step in [
+    for name in [
         "explain-topic",
         "introduce-participants",
         "read-rules",
         "discuss",
     ] {
-        community.act(json!({"action": "step", "meeting": "M-bus", "step": step}))?;
+        community.act(&Action::Step(step(name)))?;
     }
-    community.act(json!({
-        "action": "step", "meeting": "M-bus", "step": "form-result",
-        "result": "居民一致希望增开经过小区北门的公交线路，超出社区职权，作为建议件上报",
+    community.act(&Action::Step(api::Step {
+        result: "居民一致希望增开经过小区北门的公交线路，超出社区职权，作为建议件上报".into(),
+        ..step("form-result")
     }))?;
-    community.act(json!({
-        "action": "outcome", "topic": "T-bus", "meeting": "M-bus", "class": "suggestion",
-        "proposed_solution": "请区交通运输局调整线路，在小区北门增设站点",
+    community.act(&Action::Outcome(api::Outcome {
+        topic: "T-bus".into(),
+        meeting: "M-bus".into(),
+        class: "suggestion".into(),
+        proposed_solution: "请区交通运输局调整线路，在小区北门增设站点".into(),
+        ..Default::default()
     }))?;
-    community.act(json!({"action": "step", "meeting": "M-bus", "step": "publish-result"}))?;
+    community.act(&Action::Step(step("publish-result")))?;
     say(
         "  结果分类为建议件（超出社区职权），协商结果已公示；签到名单只存在社区节点，台账中只有承诺值。",
         "  Classified as a suggestion (beyond the community's power) and published; the sign-in sheet stays on the community's node, the ledger holds only its commitment.",
     );
 
-    let sent =
-        community.act(json!({"action": "escalate", "topic": "T-bus", "priority": "important"}))?;
-    let matter = sent["id"].as_str().unwrap_or("shunyu/T-bus").to_owned();
+    let matter = community
+        .act(&Action::Escalate(api::Escalate {
+            topic: "T-bus".into(),
+            priority: Some("important".into()),
+        }))?
+        .id;
     wait("the street's receipt", || {
         Ok(
             community.get(&format!("/api/v1/matters/{}", encode(&matter)))?["path"][0]["receipt_held"]
@@ -326,14 +363,16 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         "\n== 上报：社区在台账中记录上报，经 /yiyi/escalate/1 连同包含证明送达泉城路街道；街道验证后签收，回执已回到社区",
         "\n== Escalation: recorded in the community's ledger, delivered with its inclusion proof over /yiyi/escalate/1; the street verified it and signed a receipt, now held by the community",
     );
-    let forwarded = street.act(json!({
-        "action": "decide", "matter": matter, "decision": "forward",
-        "reason": "涉及公交线网调整，超出街道职权", "deadline": today_plus(30),
+    let forwarded = street.act(&Action::Decide(api::Decide {
+        matter: matter.clone(),
+        decision: "forward".into(),
+        reason: "涉及公交线网调整，超出街道职权".into(),
+        deadline: today_plus(30),
     }))?;
-    let hop = forwarded["forwarded"]["hash"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let hop = forwarded
+        .forwarded
+        .context("the street's decision forwarded nothing")?
+        .hash;
     wait("the district's receipt", || {
         Ok(district.get(&format!("/api/v1/matters/{hop}"))?["path"][1]["status"] == "received")
     })?;
@@ -345,23 +384,32 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         ("jtj", "区交通运输局", "公交线路"),
         ("zjj", "区住房和城乡建设局", "道路与站台设施"),
     ] {
-        district
-            .act(json!({"action": "department", "id": id, "name": name, "handles": [handles]}))?;
+        district.act(&Action::Department(api::Department {
+            id: id.into(),
+            name: name.into(),
+            handles: vec![handles.into()],
+            withdrawn: false,
+        }))?;
     }
-    district.act(json!({
-        "action": "dispatch", "matter": hop, "departments": ["jtj", "zjj"], "priority": "important",
+    district.act(&Action::Dispatch(api::Dispatch {
+        matter: hop.clone(),
+        departments: vec!["jtj".into(), "zjj".into()],
+        priority: Some("important".into()),
     }))?;
     say(
         "== 派单：区里按部门目录把事项派给交通运输局和住建局，组成协调专班",
         "== Dispatched: the district routed it by its department directory to two departments, a coordination group",
     );
-    district.act(json!({
-        "action": "resolve", "matter": hop, "department": "jtj",
-        "result": "已调整102路走向，在小区北门增设站点",
-    }))?;
-    district.act(json!({
-        "action": "resolve", "matter": hop, "department": "zjj", "result": "已建成港湾式站台",
-    }))?;
+    for (department, result) in [
+        ("jtj", "已调整102路走向，在小区北门增设站点"),
+        ("zjj", "已建成港湾式站台"),
+    ] {
+        district.act(&Action::Resolve(api::Resolve {
+            matter: hop.clone(),
+            result: result.into(),
+            department: department.into(),
+        }))?;
+    }
     wait("the resolution notice at the community", || {
         Ok(community.get("/api/v1/topics/T-bus")?["status"] == "done")
     })?;

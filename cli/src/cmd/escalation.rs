@@ -6,12 +6,15 @@
 //! of its escalation entry, or by the first 8 or more digits of it.
 
 use clap::Subcommand;
-use serde_json::{Value, json};
+use serde_json::Value;
+use yiyi_protocol::api::{self, Action};
+use yiyi_protocol::rules::names;
 
 use super::federation::pad;
-use super::office::{Output, act};
+use super::{act, choices};
 use crate::client::Client;
 use crate::lang::Lang;
+use crate::output::Output;
 
 /// `yiyi escalation`.
 #[derive(Subcommand)]
@@ -20,8 +23,8 @@ pub(crate) enum EscalationCommand {
     Send {
         /// The topic.
         topic: String,
-        /// urgent, important or normal
-        #[arg(long, default_value = "normal")]
+        /// How pressing it is (轻重缓急).
+        #[arg(long, default_value = "normal", value_parser = choices(names::priority_names()))]
         priority: String,
     },
     /// The matters this office has to handle (by priority, then age) and the ones it sent.
@@ -59,8 +62,8 @@ pub(crate) enum EscalationCommand {
         /// A department's id in the directory; repeat for a coordination group.
         #[arg(long = "department", required = true)]
         departments: Vec<String>,
-        /// urgent, important or normal
-        #[arg(long)]
+        /// How pressing it is (轻重缓急).
+        #[arg(long, value_parser = choices(names::priority_names()))]
         priority: Option<String>,
     },
     /// Record the result a department (or this office) reports.
@@ -110,11 +113,19 @@ pub(crate) fn escalation(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let decide = |matter: String, decision: &str, reason: String, deadline: String| json!({"action": "decide", "matter": matter, "decision": decision, "reason": reason, "deadline": deadline});
+    let decide = |matter: String, decision: &str, reason: String, deadline: String| {
+        Action::Decide(api::Decide {
+            matter,
+            decision: decision.into(),
+            reason,
+            deadline,
+        })
+    };
     let action = match command {
-        EscalationCommand::Send { topic, priority } => {
-            json!({"action": "escalate", "topic": topic, "priority": priority})
-        }
+        EscalationCommand::Send { topic, priority } => Action::Escalate(api::Escalate {
+            topic,
+            priority: Some(priority),
+        }),
         EscalationCommand::List { all } => {
             let list = client.get(if all {
                 "/api/v1/matters?all=true"
@@ -144,16 +155,20 @@ pub(crate) fn escalation(
             matter,
             departments,
             priority,
-        } => {
-            json!({"action": "dispatch", "matter": matter, "departments": departments, "priority": priority})
-        }
+        } => Action::Dispatch(api::Dispatch {
+            matter,
+            departments,
+            priority,
+        }),
         EscalationCommand::Resolve {
             matter,
             result,
             department,
-        } => {
-            json!({"action": "resolve", "matter": matter, "result": result, "department": department})
-        }
+        } => Action::Resolve(api::Resolve {
+            matter,
+            result,
+            department,
+        }),
     };
     act(client, output, lang, action)
 }
@@ -166,12 +181,18 @@ pub(crate) fn department(
     lang: Lang,
 ) -> anyhow::Result<()> {
     let action = match command {
-        DepartmentCommand::Add { id, name, handles } => {
-            json!({"action": "department", "id": id, "name": name, "handles": handles})
-        }
-        DepartmentCommand::Withdraw { id, name } => {
-            json!({"action": "department", "id": id, "name": name, "withdrawn": true})
-        }
+        DepartmentCommand::Add { id, name, handles } => Action::Department(api::Department {
+            id,
+            name,
+            handles,
+            withdrawn: false,
+        }),
+        DepartmentCommand::Withdraw { id, name } => Action::Department(api::Department {
+            id,
+            name,
+            handles: Vec::new(),
+            withdrawn: true,
+        }),
         DepartmentCommand::List => {
             let list = client.get("/api/v1/departments")?;
             if output.json {

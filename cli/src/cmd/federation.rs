@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use serde_json::Value;
 
-use super::office::Output;
 use crate::client::Client;
 use crate::lang::Lang;
+use crate::output::Output;
 
 fn print_json(value: &Value) {
     println!(

@@ -127,7 +127,7 @@ fn name<T: Copy + Into<i32>>(table: Table<T>, value: i32) -> &'static str {
 }
 
 macro_rules! names {
-    ($($parse:ident, $name:ident, $table:ident, $what:literal;)*) => {$(
+    ($($parse:ident, $name:ident, $all:ident, $table:ident, $what:literal;)*) => {$(
         #[doc = concat!("The value of a ", $what, " name.")]
         pub fn $parse(given: &str) -> Result<i32, UnknownName> {
             parse($what, $table, given)
@@ -136,22 +136,26 @@ macro_rules! names {
         pub fn $name(value: i32) -> &'static str {
             name($table, value)
         }
+        #[doc = concat!("Every ", $what, " name, in the table's order (for a CLI's choices).")]
+        pub fn $all() -> Vec<&'static str> {
+            $table.iter().map(|(n, _)| *n).collect()
+        }
     )*};
 }
 
 names! {
-    category, category_name, CATEGORIES, "category";
-    scale, scale_name, SCALES, "scale";
-    source, source_name, SOURCES, "source";
-    participant_kind, participant_kind_name, PARTICIPANT_KINDS, "participant kind";
-    meeting_level, meeting_level_name, MEETING_LEVELS, "meeting level";
-    form, form_name, FORMS, "meeting form";
-    step, step_name, STEPS, "meeting step";
-    outcome_class, outcome_class_name, CLASSES, "outcome class";
-    level, level_name, LEVELS, "level";
-    charter_action, charter_action_name, CHARTER_ACTIONS, "charter action";
-    priority, priority_name, PRIORITIES, "priority";
-    verdict, verdict_name, VERDICTS, "decision";
+    category, category_name, category_names, CATEGORIES, "category";
+    scale, scale_name, scale_names, SCALES, "scale";
+    source, source_name, source_names, SOURCES, "source";
+    participant_kind, participant_kind_name, participant_kind_names, PARTICIPANT_KINDS, "participant kind";
+    meeting_level, meeting_level_name, meeting_level_names, MEETING_LEVELS, "meeting level";
+    form, form_name, form_names, FORMS, "meeting form";
+    step, step_name, step_names, STEPS, "meeting step";
+    outcome_class, outcome_class_name, outcome_class_names, CLASSES, "outcome class";
+    level, level_name, level_names, LEVELS, "level";
+    charter_action, charter_action_name, charter_action_names, CHARTER_ACTIONS, "charter action";
+    priority, priority_name, priority_names, PRIORITIES, "priority";
+    verdict, verdict_name, verdict_names, VERDICTS, "decision";
 }
 
 #[cfg(test)]
