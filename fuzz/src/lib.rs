@@ -110,7 +110,7 @@ pub fn messages(data: &[u8]) {
         }
         4 => {
             if let Ok(delivery) = proto::EscalationDelivery::decode(bytes) {
-                let own = *k.witness.public_bytes();
+                let own = k.witness.log_key();
                 let _ = escalation::verify_delivery(&delivery, &k.office.verifier(), &own);
             }
         }

@@ -13,6 +13,7 @@ use yiyi_protocol::proto::{self, entry::Body, gate_decision::Verdict};
 use yiyi_protocol::rules::{Date, DateError, names};
 
 use crate::office::{Office, OfficeError, Recorded};
+use crate::store::LogKey;
 
 /// Why an action was not recorded; nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -21,8 +22,8 @@ pub enum ActionError {
     #[error(transparent)]
     Name(#[from] names::UnknownName),
     /// A community named by something that is not a key.
-    #[error("{0}")]
-    Key(String),
+    #[error(transparent)]
+    Key(#[from] yiyi_protocol::keys::NotALogKey),
     /// The matter named is not one addressed to this office.
     #[error(transparent)]
     NoMatter(MatterError),
@@ -176,12 +177,8 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
         }) => {
             let communities = communities
                 .iter()
-                .map(|c| {
-                    crate::parse_log_key(c)
-                        .map(|k| k.to_vec())
-                        .map_err(ActionError::Key)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|c| Ok(c.parse::<LogKey>()?.to_vec()))
+                .collect::<Result<Vec<_>, ActionError>>()?;
             let date = match date {
                 Some(date) => date,
                 None => {
@@ -366,10 +363,6 @@ fn matter_ref(office: &Office, query: &str) -> Result<proto::EntryRef, ActionErr
     let own = office.store().own_log();
     office.matters().with(|m| {
         let matter = m.find(query, Some(&own)).map_err(ActionError::NoMatter)?;
-        Ok(proto::EntryRef {
-            log: matter.from.to_vec(),
-            sequence: matter.steps[0].at.sequence,
-            hash: matter.id.0.to_vec(),
-        })
+        Ok(matter.steps[0].at.entry_ref(&matter.from))
     })
 }

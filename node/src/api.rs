@@ -350,7 +350,7 @@ async fn charters(State(state): State<Arc<ApiState>>) -> ApiResult {
                 .iter()
                 .map(|(log, c)| {
                     json!({
-                        "log": hex::encode(log),
+                        "log": log.to_string(),
                         "verifier_key": c.verifier_key,
                         "name": c.name,
                         "level": names::level_name(c.level),
@@ -372,7 +372,7 @@ async fn logs(State(state): State<Arc<ApiState>>) -> ApiResult {
     for log in store.logs()? {
         let s = store.state(&log)?;
         list.push(json!({
-            "log": hex::encode(log),
+            "log": log.to_string(),
             "own": log == store.own_log(),
             "size": s.head.size,
             "root": s.root.to_hex(),
@@ -394,7 +394,7 @@ fn entry_response(log: &crate::LogKey, sequence: u64, bytes: &[u8]) -> ApiResult
     let verified = entry::verify(bytes)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     Ok(Json(json!({
-        "log": hex::encode(log),
+        "log": log.to_string(),
         "sequence": sequence,
         "hash": verified.hash.to_hex(),
         "bytes": hex::encode(bytes),

@@ -134,7 +134,7 @@ fn topics(
             events.sort_by_key(|e| e["time_ms"].as_i64());
             let outcome = topic.outcome.as_ref();
             topics.insert(
-                format!("{}/{id}", hex::encode(log)),
+                format!("{log}/{id}"),
                 json!({
                     "title": topic.topic.title,
                     "category": names::category_name(topic.topic.category),
@@ -204,7 +204,7 @@ fn matter_steps(state: &ApiState, escalation: &str) -> Vec<Value> {
                 _ => String::new(),
             };
             json!({
-                "what": format!("matter-{}", step.action),
+                "what": format!("matter-{}", step.kind.name()),
                 "detail": detail,
                 "date": Date::in_shanghai(step.at.time_ms).to_string(),
                 "time_ms": step.at.time_ms,
@@ -252,9 +252,9 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         })
         .collect();
     Ok(axum::Json(json!({
-        "office": {"name": state.name, "level": yiyi_protocol::rules::names::level_name(state.level as i32), "log": hex::encode(own)},
+        "office": {"name": state.name, "level": yiyi_protocol::rules::names::level_name(state.level as i32), "log": own.to_string()},
         "district": district.map(|(log, key, name)| json!({
-            "log": hex::encode(log),
+            "log": log.to_string(),
             "key": key.to_string(),
             "key_id": format!("{:08x}", key.id()),
             "name": name,
@@ -285,10 +285,7 @@ async fn topic_feed(
 
 /// An Atom feed of one office's notices, or of one topic's.
 fn feed(state: &ApiState, log: &str, topic: Option<&str>) -> Result<Response, StatusCode> {
-    let log: LogKey = hex::decode(log)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(StatusCode::NOT_FOUND)?;
+    let log: LogKey = log.parse().map_err(|_| StatusCode::NOT_FOUND)?;
     let list = listed(state).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     let office = state.office.name_of(&log);
     let mine: Vec<&Listed> = list
@@ -303,7 +300,7 @@ fn feed(state: &ApiState, log: &str, topic: Option<&str>) -> Result<Response, St
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n<title>{}</title>\n<id>urn:yiyi:{}{}</id>\n<updated>{}</updated>\n<link href=\"/\"/>\n",
         escape(&title),
-        hex::encode(log),
+        log,
         topic.map(|t| format!(":{}", escape(t))).unwrap_or_default(),
         rfc3339(updated)
     );

@@ -403,7 +403,10 @@ impl NodeConfig {
         let follow = settings
             .follow
             .iter()
-            .map(|text| crate::parse_log_key(text).map_err(ConfigError::Invalid))
+            .map(|text| {
+                text.parse::<LogKey>()
+                    .map_err(|e| ConfigError::Invalid(e.to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let listen = if settings.listen.is_empty() {
             vec!["/ip4/0.0.0.0/tcp/4111".parse().expect("a valid multiaddr")]

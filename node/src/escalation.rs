@@ -12,7 +12,7 @@
 //! unwritten, a resolution or return notice, a cross-community meeting's
 //! notice.
 
-use yiyi_protocol::escalation::{Matter, MatterError, Status};
+use yiyi_protocol::escalation::{Matter, MatterError, Status, StepKind};
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::{self, EntryRef, decision::Verdict, entry::Body};
 use yiyi_protocol::rules::{Consultation, OutcomeClass, Position, TopicStatus, notices};
@@ -128,7 +128,7 @@ impl Desk {
             proposed_solution: matter.escalation.proposed_solution.clone(),
             to: parent.to_vec(),
             forwards: decision.escalation.clone(),
-            decision: Some(entry_ref(&seat.own, decided.sequence, decided.hash)),
+            decision: Some(decided.entry_ref(&seat.own)),
             priority: matter.escalation.priority,
         }))
     }
@@ -156,7 +156,7 @@ impl Desk {
                 matter
                     .steps
                     .iter()
-                    .find(|s| s.action == "receipt" && s.log == seat.own)
+                    .find(|s| s.kind == StepKind::Receipt && s.log == seat.own)
                     .map(|s| s.at.sequence)
             })
         });
@@ -164,7 +164,7 @@ impl Desk {
             return Ok(Receipt::Given(sequence));
         }
         let receipt = proto::Receipt {
-            escalation: Some(entry_ref(from, delivered.sequence(), delivered.hash)),
+            escalation: Some(at.entry_ref(from)),
         };
         self.check(seat, &Body::Receipt(receipt.clone()))?;
         Ok(Receipt::Write(receipt))
@@ -192,19 +192,15 @@ impl Desk {
             }
             let forwarded = matters.iter().any(|m| m.forwards == Some(matter.id));
             if matter.to == own && matter.status == Status::Forwarded && !forwarded {
-                let decision = matter.steps.iter().rev().find(|s| s.action == "forward");
+                let decision = matter
+                    .steps
+                    .iter()
+                    .rev()
+                    .find(|s| s.kind == StepKind::Forward);
                 if let (Some(step), Some(_)) = (decision, seat.parent) {
-                    let decided = Appended {
-                        sequence: step.at.sequence,
-                        hash: step.at.hash,
-                        time_ms: step.at.time_ms,
-                    };
+                    let decided = step.at;
                     let d = proto::Decision {
-                        escalation: Some(entry_ref(
-                            &matter.from,
-                            matter.steps[0].at.sequence,
-                            matter.id,
-                        )),
+                        escalation: Some(matter.steps[0].at.entry_ref(&matter.from)),
                         verdict: Verdict::Forward as i32,
                         ..Default::default()
                     };
@@ -239,7 +235,7 @@ impl Desk {
                     topic,
                     reason,
                     &(seat.name_of)(&matter.to),
-                    sources(matter, "return"),
+                    sources(matter, StepKind::Return),
                 ));
             } else if let Some(last) = path.last()
                 && matches!(last.status, Status::Resolved(_))
@@ -263,7 +259,7 @@ impl Desk {
                 due.push(notices::resolution(
                     topic,
                     &resolutions,
-                    sources(last, "resolution"),
+                    sources(last, StepKind::Resolution),
                 ));
             }
         }
@@ -288,7 +284,7 @@ impl Desk {
                         &meeting,
                         &(seat.name_of)(&street),
                         &topics,
-                        vec![entry_ref(&street, at.sequence, at.hash)],
+                        vec![at.entry_ref(&street)],
                     ));
                 }
             }
@@ -298,20 +294,11 @@ impl Desk {
 }
 
 /// The entries of `matter`'s steps of one kind, as a notice's sources.
-fn sources(matter: &Matter, action: &str) -> Vec<EntryRef> {
+fn sources(matter: &Matter, kind: StepKind) -> Vec<EntryRef> {
     matter
         .steps
         .iter()
-        .filter(|s| s.action == action)
-        .map(|s| entry_ref(&s.log, s.at.sequence, s.at.hash))
+        .filter(|s| s.kind == kind)
+        .map(|s| s.at.entry_ref(&s.log))
         .collect()
-}
-
-/// A reference to entry `sequence` (of hash `hash`) of `log`.
-pub fn entry_ref(log: &LogKey, sequence: u64, hash: Hash) -> EntryRef {
-    EntryRef {
-        log: log.to_vec(),
-        sequence,
-        hash: hash.0.to_vec(),
-    }
 }

@@ -58,14 +58,3 @@ pub(crate) fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
-
-/// A log key given as a verifier key (`name+hex+base64`) or as 64 hex digits.
-pub fn parse_log_key(text: &str) -> Result<LogKey, String> {
-    if let Ok(key) = yiyi_protocol::VerifierKey::parse(text) {
-        return Ok(*key.public_bytes());
-    }
-    hex::decode(text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| format!("{text:?} is neither a verifier key nor a 64-digit hex log key"))
-}

@@ -141,9 +141,7 @@ fn status(data: &Path) -> anyhow::Result<()> {
             let state = store.state(&log)?;
             println!(
                 "replica {}: {} entries, root {}",
-                hex::encode(log),
-                state.head.size,
-                state.root
+                log, state.head.size, state.root
             );
         }
     }
@@ -159,12 +157,10 @@ fn verify(data: &Path) -> anyhow::Result<()> {
     for log in logs {
         let state = store
             .verify_log(&log)
-            .with_context(|| format!("log {}", hex::encode(log)))?;
+            .with_context(|| format!("log {}", log))?;
         println!(
             "{} ok: {} entries, root {}",
-            hex::encode(log),
-            state.head.size,
-            state.root
+            log, state.head.size, state.root
         );
     }
     Ok(())

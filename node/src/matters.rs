@@ -49,7 +49,7 @@ impl Inner {
             Ok(()) => {}
             Err(MatterError::Unknown(_)) => self.deferred.push((*log, at, body.clone())),
             Err(e) => {
-                tracing::warn!(log = %hex::encode(log), sequence = at.sequence, error = %e, "a step of an escalated matter that does not follow");
+                tracing::warn!(log = %log, sequence = at.sequence, error = %e, "a step of an escalated matter that does not follow");
             }
         }
     }
@@ -158,7 +158,7 @@ mod tests {
         )
         .unwrap();
         store
-            .append_replica_blocking(*community.public_bytes(), &escalation.bytes)
+            .append_replica_blocking(community.log_key(), &escalation.bytes)
             .unwrap();
         // ...and the street's receipt in its own ledger.
         store

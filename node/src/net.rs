@@ -152,7 +152,7 @@ fn peer_in(address: &Multiaddr) -> Option<PeerId> {
 
 /// The peer id of the node that writes `log`.
 pub fn peer_of(log: &LogKey) -> Option<PeerId> {
-    let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(log).ok()?;
+    let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(log.as_slice()).ok()?;
     Some(PeerId::from_public_key(&libp2p::identity::PublicKey::from(
         key,
     )))

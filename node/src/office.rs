@@ -23,7 +23,7 @@ use yiyi_protocol::proto::{
 };
 use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
 
-use crate::escalation::{Desk, Receipt, Seat, entry_ref};
+use crate::escalation::{Desk, Receipt, Seat};
 use crate::federation::Members;
 use crate::matters::Matters;
 use crate::private::{PrivateError, PrivateStore};
@@ -177,7 +177,7 @@ impl Office {
             .as_ref()
             .and_then(|m| m.name(log))
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| format!("{}…", &hex::encode(log)[..8]))
+            .unwrap_or_else(|| format!("{}…", &log.to_string()[..8]))
     }
 
     /// Reads the current state.
@@ -211,7 +211,7 @@ impl Office {
             _ => None,
         };
 
-        let source = vec![entry_ref(&seat.own, entry.sequence, entry.hash)];
+        let source = vec![entry.entry_ref(&seat.own)];
         let mut published = Vec::new();
         match &body {
             Body::GateDecision(g) if g.verdict == Verdict::DeclineRegulated as i32 => {
@@ -277,15 +277,10 @@ impl Office {
     /// Appends `body` (checked), folds it into the state, and lets the views
     /// see it.
     async fn append(&self, state: &mut Consultation, body: Body) -> Result<Appended, OfficeError> {
-        let appended = self.store.append(body.clone()).await?;
-        let at = Position {
-            sequence: appended.sequence,
-            hash: appended.hash,
-            time_ms: appended.time_ms,
-        };
+        let at = self.store.append(body.clone()).await?;
         state.apply(&body, at);
         self.observe(&self.store.own_log(), at, &body);
-        Ok(appended)
+        Ok(at)
     }
 
     /// Appends an escalation the desk composed (checked as any other), and
@@ -446,7 +441,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let street = SecretKey::generate("yiyi/lixia/quancheng").unwrap();
         let community = SecretKey::generate("yiyi/lixia/quancheng/shunyu").unwrap();
-        let from = *community.public_bytes();
+        let from = community.log_key();
         // The community's escalation, as delivered (its log is not
         // replicated here: only the delivered entry is known).
         let signed = entry::sign(

@@ -84,19 +84,11 @@ impl From<ProofRequestError<StoreError>> for StoreError {
     }
 }
 
-/// A log's key: the Ed25519 public key of the office that writes it.
-pub type LogKey = [u8; 32];
+pub use yiyi_protocol::LogKey;
 
-/// An entry that is in the store and on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Appended {
-    /// Its sequence number.
-    pub sequence: u64,
-    /// Its hash (the Merkle leaf hash of the signed entry).
-    pub hash: Hash,
-    /// Its time, as the author's clock gave it (ms since the epoch).
-    pub time_ms: i64,
-}
+/// An entry that is in the store and on disk: where it is (sequence, hash,
+/// the author's time), the one position type the rules use too.
+pub type Appended = yiyi_protocol::rules::Position;
 
 /// A log's state as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,7 +204,7 @@ impl Store {
             };
             view.logs.insert(layout::log_of_state_key(&key)?, state);
         }
-        if let Some(note) = tree.get(layout::checkpoint_key(own.public_bytes()))? {
+        if let Some(note) = tree.get(layout::checkpoint_key(&own.log_key()))? {
             view.checkpoint = Some(parse_checkpoint(&note)?);
         }
         let durable = Arc::new(RwLock::new(view));
@@ -241,7 +233,7 @@ impl Store {
 
     /// The log key of the node's own ledger.
     pub fn own_log(&self) -> LogKey {
-        *self.inner.own.public_bytes()
+        self.inner.own.log_key()
     }
 
     /// The verifier key of the node's own ledger.
@@ -538,9 +530,9 @@ impl Store {
 /// Verifies an entry of `log` on the caller's thread.
 fn verify_replica(log: &LogKey, bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
     let entry = entry::verify(bytes)?;
-    if entry.author() != log {
+    if entry.author() != log.as_slice() {
         return Err(EntryError::WrongAuthor {
-            expected: hex::encode(log),
+            expected: log.to_string(),
             got: hex::encode(entry.author()),
         });
     }

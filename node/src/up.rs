@@ -106,7 +106,7 @@ impl Up {
                 .split_once('=')
                 .context("--parent is NAME=MULTIADDR, e.g. street-a=/ip4/10.231.1.10/tcp/4111")?;
             let posted = self.posted(office, wait).await?;
-            let log = *VerifierKey::parse(&posted.key)?.public_bytes();
+            let log = VerifierKey::parse(&posted.key)?.log_key();
             let peer = yiyi_node::net::peer_of(&log).context("the parent's key is no peer id")?;
             settings.peers.push(
                 format!("{address}/p2p/{peer}")
@@ -181,7 +181,7 @@ impl Up {
                     continue;
                 }
             };
-            let log = *VerifierKey::parse(&posted.key)?.public_bytes();
+            let log = VerifierKey::parse(&posted.key)?.log_key();
             if office.read(|s| s.charters.contains_key(&log)).await {
                 continue;
             }

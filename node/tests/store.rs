@@ -144,7 +144,7 @@ fn other_ledger(n: u64) -> (SecretKey, Vec<Vec<u8>>) {
     let mut head = ChainHead::default();
     let mut entries = Vec::new();
     for i in 0..n {
-        let e = entry::sign(&head.next_entry(key.public_bytes(), 1, progress(i)), &key).unwrap();
+        let e = entry::sign(&head.next_entry(&key.log_key(), 1, progress(i)), &key).unwrap();
         head = head.advance(&e);
         entries.push(e.bytes);
     }
@@ -156,7 +156,7 @@ async fn replicas_take_only_the_next_valid_entry_of_their_log() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), office()).unwrap();
     let (street, entries) = other_ledger(5);
-    let log = *street.public_bytes();
+    let log = street.log_key();
     store.append_replica(log, &entries[0]).await.unwrap();
     store.append_replica(log, &entries[1]).await.unwrap();
     let before = store.state(&log).unwrap();
@@ -197,7 +197,7 @@ async fn replicas_take_only_the_next_valid_entry_of_their_log() {
     };
     fork_head.last.0[0] = 1;
     let fork = entry::sign(
-        &fork_head.next_entry(street.public_bytes(), 1, progress(9)),
+        &fork_head.next_entry(&street.log_key(), 1, progress(9)),
         &street,
     )
     .unwrap();

@@ -22,8 +22,7 @@ use crate::merkle::{self, Hash};
 use crate::proto::{self, EntryRef, decision::Verdict, entry::Body, escalation::Priority};
 use crate::rules::{Date, Position};
 
-/// A log key.
-pub type LogKey = [u8; 32];
+pub use crate::keys::LogKey;
 
 /// Why a step of a matter is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +88,40 @@ impl Status {
     }
 }
 
+/// What a signed step of a matter was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// The escalation itself (上报).
+    Escalation,
+    /// The addressee's receipt (签收).
+    Receipt,
+    /// The addressee takes the matter on (受理).
+    Accept,
+    /// It sends the matter back (退回).
+    Return,
+    /// It forwards the matter to its own parent (转报).
+    Forward,
+    /// The district dispatches it to departments (派单).
+    Dispatch,
+    /// A department, or the office itself, reports the result (办结).
+    Resolution,
+}
+
+impl StepKind {
+    /// Its name in the API and on the board.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Escalation => "escalation",
+            StepKind::Receipt => "receipt",
+            StepKind::Accept => "accept",
+            StepKind::Return => "return",
+            StepKind::Forward => "forward",
+            StepKind::Dispatch => "dispatch",
+            StepKind::Resolution => "resolution",
+        }
+    }
+}
+
 /// One signed step of a matter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -96,9 +129,8 @@ pub struct Step {
     pub log: LogKey,
     /// Where in that log.
     pub at: Position,
-    /// What it was: escalation, receipt, accept, return, forward, dispatch,
-    /// resolution.
-    pub action: &'static str,
+    /// What it was.
+    pub kind: StepKind,
 }
 
 /// An escalation on its way: one hop, from one office to its parent.
@@ -287,7 +319,7 @@ impl Matters {
                     return Err(out_of_order(matter, "received"));
                 }
                 matter.status = Status::Received;
-                matter.steps.push(step(log, at, "receipt"));
+                matter.steps.push(step(log, at, StepKind::Receipt));
                 Ok(())
             }
             Body::Decision(d) => {
@@ -305,14 +337,14 @@ impl Matters {
                     return Err(out_of_order(matter, "decided on"));
                 }
                 let (status, action) = match Verdict::try_from(d.verdict) {
-                    Ok(Verdict::Accept) => (Status::Accepted, "accept"),
+                    Ok(Verdict::Accept) => (Status::Accepted, StepKind::Accept),
                     Ok(Verdict::Return) if d.reason.trim().is_empty() => {
                         return Err(MatterError::Invalid(
                             "a returned matter needs a reason".into(),
                         ));
                     }
-                    Ok(Verdict::Return) => (Status::Returned(d.reason.clone()), "return"),
-                    Ok(Verdict::Forward) => (Status::Forwarded, "forward"),
+                    Ok(Verdict::Return) => (Status::Returned(d.reason.clone()), StepKind::Return),
+                    Ok(Verdict::Forward) => (Status::Forwarded, StepKind::Forward),
                     _ => return Err(MatterError::Invalid("the decision's verdict".into())),
                 };
                 matter.status = status;
@@ -349,7 +381,7 @@ impl Matters {
                 if d.priority != Priority::Unspecified as i32 {
                     matter.priority = d.priority;
                 }
-                matter.steps.push(step(log, at, "dispatch"));
+                matter.steps.push(step(log, at, StepKind::Dispatch));
                 Ok(())
             }
             Body::Resolution(r) => {
@@ -379,7 +411,7 @@ impl Matters {
                 matter
                     .resolutions
                     .push((r.department_id.clone(), r.result.clone()));
-                matter.steps.push(step(log, at, "resolution"));
+                matter.steps.push(step(log, at, StepKind::Resolution));
                 Ok(())
             }
             _ => Ok(()),
@@ -424,7 +456,7 @@ impl Matters {
                 Some(previous)
             }
         };
-        let steps = vec![step(log, at, "escalation")];
+        let steps = vec![step(log, at, StepKind::Escalation)];
         self.matters.insert(
             at.hash,
             Matter {
@@ -455,11 +487,11 @@ impl Matters {
     }
 }
 
-fn step(log: &LogKey, at: Position, action: &'static str) -> Step {
+fn step(log: &LogKey, at: Position, kind: StepKind) -> Step {
     Step {
         log: *log,
         at,
-        action,
+        kind,
     }
 }
 

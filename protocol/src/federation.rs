@@ -20,8 +20,7 @@ use crate::entry;
 use crate::keys::VerifierKey;
 use crate::proto::{self, EquivocationProof, Level, charter::Action, entry::Body};
 
-/// A log key: the Ed25519 public key of the office writing the log.
-pub type LogKey = [u8; 32];
+pub use crate::keys::LogKey;
 
 /// Where a member stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +61,7 @@ impl Federation {
     /// A federation of the district with this (pinned) key, before any of
     /// its charters are read.
     pub fn new(district: VerifierKey, name: &str) -> Federation {
-        let log = *district.public_bytes();
+        let log = district.log_key();
         let mut members = BTreeMap::new();
         members.insert(
             log,
@@ -151,7 +150,7 @@ impl Federation {
         let Ok(key) = office_key(&charter.verifier_key) else {
             return false;
         };
-        let child = *key.public_bytes();
+        let child = key.log_key();
         match Action::try_from(charter.action) {
             Ok(Action::Admit) => {
                 // A key is admitted once, by its first charter: a second
@@ -202,7 +201,7 @@ impl Federation {
                 self.close(log, &child, Standing::Rotated);
                 // The new key takes the old one's place, and its children:
                 // they were admitted in the old log, which stays readable.
-                let log_new = *new.public_bytes();
+                let log_new = new.log_key();
                 self.members.insert(
                     log_new,
                     Member {

@@ -184,6 +184,11 @@ impl SecretKey {
         self.public.as_bytes()
     }
 
+    /// The log this key signs.
+    pub fn log_key(&self) -> LogKey {
+        LogKey(*self.public.as_bytes())
+    }
+
     /// The verifier key that checks this key's note signatures.
     pub fn verifier(&self) -> VerifierKey {
         VerifierKey {
@@ -297,6 +302,11 @@ impl VerifierKey {
         self.key.as_bytes()
     }
 
+    /// The log this key signs.
+    pub fn log_key(&self) -> LogKey {
+        LogKey(*self.key.as_bytes())
+    }
+
     /// Strict Ed25519 verification (`verify_strict`) of `signature` over
     /// `message` as it is.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
@@ -332,5 +342,121 @@ impl std::str::FromStr for VerifierKey {
 
     fn from_str(s: &str) -> Result<VerifierKey, KeyError> {
         VerifierKey::parse(s)
+    }
+}
+/// A log key (台账公钥): the Ed25519 public key an office signs its ledger
+/// with, which names its log everywhere (the store, the federation, peer
+/// messages, the API). Shown as 64 hex digits; parsed from those or from a
+/// verifier key (`name+keyid+base64`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct LogKey(pub [u8; 32]);
+
+impl LogKey {
+    /// The key's 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for LogKey {
+    type Target = [u8; 32];
+
+    fn deref(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<[u8; 32]> for LogKey {
+    fn borrow(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for LogKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<[u8; 32]> for LogKey {
+    fn from(bytes: [u8; 32]) -> LogKey {
+        LogKey(bytes)
+    }
+}
+
+impl TryFrom<&[u8]> for LogKey {
+    type Error = std::array::TryFromSliceError;
+
+    fn try_from(bytes: &[u8]) -> Result<LogKey, Self::Error> {
+        Ok(LogKey(bytes.try_into()?))
+    }
+}
+
+impl TryFrom<Vec<u8>> for LogKey {
+    type Error = Vec<u8>;
+
+    fn try_from(bytes: Vec<u8>) -> Result<LogKey, Vec<u8>> {
+        <[u8; 32]>::try_from(bytes).map(LogKey)
+    }
+}
+
+impl PartialEq<[u8]> for LogKey {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.0.as_slice() == other
+    }
+}
+
+impl PartialEq<LogKey> for &[u8] {
+    fn eq(&self, other: &LogKey) -> bool {
+        *self == other.0.as_slice()
+    }
+}
+
+impl PartialEq<LogKey> for [u8; 32] {
+    fn eq(&self, other: &LogKey) -> bool {
+        *self == other.0
+    }
+}
+
+impl TryFrom<&Vec<u8>> for LogKey {
+    type Error = std::array::TryFromSliceError;
+
+    fn try_from(bytes: &Vec<u8>) -> Result<LogKey, Self::Error> {
+        LogKey::try_from(bytes.as_slice())
+    }
+}
+
+impl fmt::Display for LogKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for LogKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LogKey({self})")
+    }
+}
+
+/// A text that is neither a verifier key nor 64 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is neither a verifier key nor a 64-digit hex log key")]
+pub struct NotALogKey(pub String);
+
+impl std::str::FromStr for LogKey {
+    type Err = NotALogKey;
+
+    fn from_str(text: &str) -> Result<LogKey, NotALogKey> {
+        if let Ok(key) = VerifierKey::parse(text) {
+            return Ok(key.log_key());
+        }
+        hex::decode(text)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(LogKey)
+            .ok_or_else(|| NotALogKey(text.to_owned()))
     }
 }

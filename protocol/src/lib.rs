@@ -50,6 +50,6 @@ pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::Genera
 
 pub use checkpoint::Checkpoint;
 pub use entry::{ChainHead, EntryError, VerifiedEntry};
-pub use keys::{KeyError, SecretKey, VerifierKey};
+pub use keys::{KeyError, LogKey, SecretKey, VerifierKey};
 pub use merkle::Hash;
 pub use note::{NoteError, SignedNote};

@@ -296,7 +296,7 @@ pub fn verify(
 ) -> Result<Verified, Failure> {
     let entry =
         entry::verify(&bundle.notice.extra).or_else(|e| fail(Check::Signature, e.to_string()))?;
-    let author: [u8; 32] = entry
+    let author: crate::LogKey = entry
         .author()
         .try_into()
         .or_else(|_| fail(Check::Signature, "the author is not a key"))?;
@@ -333,7 +333,7 @@ pub fn verify(
                 format!("charter {} names no key: {e}", i + 1),
             )
         })?;
-        if *key.public_bytes() != below {
+        if key.log_key() != below {
             return fail(
                 Check::CharterChain,
                 format!("charter {} admits another office's key", i + 1),
@@ -345,7 +345,7 @@ pub fn verify(
             .try_into()
             .or_else(|_| fail(Check::CharterChain, "a charter's author is not a key"))?;
     }
-    if below != *trust.public_bytes() {
+    if below != trust.log_key() {
         return fail(
             Check::CharterChain,
             "the chain does not end at the pinned district key",

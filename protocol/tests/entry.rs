@@ -23,7 +23,7 @@ fn notice(text: &str) -> Body {
 fn signed(head: &ChainHead, text: &str) -> yiyi_protocol::VerifiedEntry {
     let k = key();
     entry::sign(
-        &head.next_entry(k.public_bytes(), 1_764_000_000_000, notice(text)),
+        &head.next_entry(&k.log_key(), 1_764_000_000_000, notice(text)),
         &k,
     )
     .unwrap()
@@ -102,7 +102,7 @@ fn unknown_fields_and_other_versions_are_refused() {
     with_extra.extend_from_slice(&[0x98, 0x06, 0x01]); // field 99, varint 1
     assert_eq!(entry::verify(&with_extra), Err(EntryError::NotCanonical));
 
-    let mut future = ChainHead::default().next_entry(k.public_bytes(), 0, notice("x"));
+    let mut future = ChainHead::default().next_entry(&k.log_key(), 0, notice("x"));
     future.version = 2;
     let signed_future = entry::sign(&future, &k).unwrap();
     assert_eq!(
@@ -110,7 +110,7 @@ fn unknown_fields_and_other_versions_are_refused() {
         Err(EntryError::UnsupportedVersion(2))
     );
 
-    let mut bodiless = ChainHead::default().next_entry(k.public_bytes(), 0, notice("x"));
+    let mut bodiless = ChainHead::default().next_entry(&k.log_key(), 0, notice("x"));
     bodiless.body = None;
     let signed_bodiless = entry::sign(&bodiless, &k).unwrap();
     assert_eq!(
@@ -123,7 +123,7 @@ fn unknown_fields_and_other_versions_are_refused() {
 fn oversized_entries_are_refused() {
     let k = key();
     let big = "议".repeat(MAX_ENTRY_BYTES / 3 + 1);
-    let unsigned = ChainHead::default().next_entry(k.public_bytes(), 0, notice(&big));
+    let unsigned = ChainHead::default().next_entry(&k.log_key(), 0, notice(&big));
     assert!(matches!(
         entry::sign(&unsigned, &k),
         Err(EntryError::TooLarge(_))
@@ -194,7 +194,7 @@ fn every_body_kind_round_trips() {
     ];
     let mut head = ChainHead::default();
     for body in bodies {
-        let e = entry::sign(&head.next_entry(k.public_bytes(), 1, body.clone()), &k).unwrap();
+        let e = entry::sign(&head.next_entry(&k.log_key(), 1, body.clone()), &k).unwrap();
         let v = entry::verify(&e.bytes).unwrap();
         assert_eq!(v.entry.body, Some(body));
         head.check_next(&v).unwrap();

@@ -1,14 +1,15 @@
 //! Escalated matters: community → street → district → departments, and the
 //! steps that are refused because they do not follow.
 
+use yiyi_protocol::LogKey;
 use yiyi_protocol::escalation::{MatterError, Matters, Status};
 use yiyi_protocol::merkle::{self, Hash};
 use yiyi_protocol::proto::{self, EntryRef, decision::Verdict, entry::Body};
 use yiyi_protocol::rules::{Date, Position};
 
-const COMMUNITY: [u8; 32] = [3; 32];
-const STREET: [u8; 32] = [2; 32];
-const DISTRICT: [u8; 32] = [1; 32];
+const COMMUNITY: LogKey = LogKey([3; 32]);
+const STREET: LogKey = LogKey([2; 32]);
+const DISTRICT: LogKey = LogKey([1; 32]);
 
 /// Hands out positions with distinct hashes, as logs would.
 struct Clock(u64);
@@ -24,7 +25,7 @@ impl Clock {
     }
 }
 
-fn reference(log: [u8; 32], at: &Position) -> Option<EntryRef> {
+fn reference(log: LogKey, at: &Position) -> Option<EntryRef> {
     Some(EntryRef {
         log: log.to_vec(),
         sequence: at.sequence,
@@ -32,7 +33,7 @@ fn reference(log: [u8; 32], at: &Position) -> Option<EntryRef> {
     })
 }
 
-fn escalation(to: [u8; 32]) -> Body {
+fn escalation(to: LogKey) -> Body {
     Body::Escalation(proto::Escalation {
         id: "E-bus".into(),
         topic_id: "T-bus".into(),
@@ -43,7 +44,7 @@ fn escalation(to: [u8; 32]) -> Body {
     })
 }
 
-fn decision(of: &Position, from: [u8; 32], verdict: Verdict, reason: &str) -> Body {
+fn decision(of: &Position, from: LogKey, verdict: Verdict, reason: &str) -> Body {
     Body::Decision(proto::Decision {
         escalation: reference(from, of),
         verdict: verdict as i32,
@@ -52,7 +53,7 @@ fn decision(of: &Position, from: [u8; 32], verdict: Verdict, reason: &str) -> Bo
     })
 }
 
-fn receipt(of: &Position, from: [u8; 32]) -> Body {
+fn receipt(of: &Position, from: LogKey) -> Body {
     Body::Receipt(proto::Receipt {
         escalation: reference(from, of),
     })
@@ -67,7 +68,7 @@ fn department(id: &str, name: &str) -> Body {
     })
 }
 
-fn resolution(of: &Position, from: [u8; 32], department: &str) -> Body {
+fn resolution(of: &Position, from: LogKey, department: &str) -> Body {
     Body::Resolution(proto::Resolution {
         escalation: reference(from, of),
         result: "已增设站点".into(),
@@ -148,7 +149,7 @@ fn a_forwarded_matter_is_dispatched_to_two_departments_and_resolved() {
     assert_eq!(path[0].id, sent.hash);
     let actions: Vec<&str> = path
         .iter()
-        .flat_map(|hop| hop.steps.iter().map(|s| s.action))
+        .flat_map(|hop| hop.steps.iter().map(|s| s.kind.name()))
         .collect();
     assert_eq!(
         actions,
@@ -258,11 +259,11 @@ mod delivery {
     use yiyi_protocol::escalation::{DeliveryError, verify_delivery};
     use yiyi_protocol::merkle::{self, MemoryTree};
     use yiyi_protocol::proto::{self, entry::Body};
-    use yiyi_protocol::{ChainHead, Checkpoint, SecretKey, entry};
+    use yiyi_protocol::{ChainHead, Checkpoint, LogKey, SecretKey, entry};
 
     struct Sent {
         community: SecretKey,
-        street: [u8; 32],
+        street: LogKey,
         delivery: proto::EscalationDelivery,
     }
 
@@ -290,7 +291,7 @@ mod delivery {
                     ..Default::default()
                 })
             };
-            let next = head.next_entry(community.public_bytes(), 1, body);
+            let next = head.next_entry(&community.log_key(), 1, body);
             let signed = entry::sign(&next, &community).unwrap();
             head = head.advance(&signed);
             tree.push_hash(signed.hash);
@@ -304,7 +305,7 @@ mod delivery {
             .to_string();
         let proof = merkle::inclusion_proof(&tree, 1, 3).unwrap();
         Sent {
-            street,
+            street: LogKey(street),
             delivery: proto::EscalationDelivery {
                 entry: escalation,
                 inclusion_proof: proof.iter().map(|h| h.as_bytes().to_vec()).collect(),
@@ -333,7 +334,7 @@ mod delivery {
         );
         // Addressed to someone else.
         assert_eq!(
-            verify_delivery(&s.delivery, &key, &[0; 32]),
+            verify_delivery(&s.delivery, &key, &LogKey([0; 32])),
             Err(DeliveryError::NotForUs)
         );
         // A flipped byte in the entry.

@@ -44,11 +44,11 @@ fn tree() -> Tree {
     let community = key("yiyi/lixia/quancheng/shunyu");
     let mut federation = Federation::new(district.verifier(), "历下区");
     assert!(federation.observe(
-        district.public_bytes(),
+        &district.log_key(),
         &charter(Action::Admit, &street, Level::Street)
     ));
     assert!(federation.observe(
-        street.public_bytes(),
+        &street.log_key(),
         &charter(Action::Admit, &community, Level::Community)
     ));
     Tree {
@@ -63,12 +63,12 @@ fn tree() -> Tree {
 fn a_chain_of_charters_from_the_district_admits() {
     let t = tree();
     for k in [&t.district, &t.street, &t.community] {
-        assert!(t.federation.accepts(k.public_bytes()), "{}", k.name());
+        assert!(t.federation.accepts(&k.log_key()), "{}", k.name());
     }
     assert_eq!(t.federation.accepted().len(), 3);
     assert_eq!(
-        t.federation.parent(t.community.public_bytes()),
-        Some(*t.street.public_bytes())
+        t.federation.parent(&t.community.log_key()),
+        Some(t.street.log_key())
     );
 }
 
@@ -78,11 +78,11 @@ fn a_charter_in_a_log_outside_the_federation_admits_nothing() {
     let rogue = key("yiyi/rogue");
     let victim = key("yiyi/rogue/fake");
     assert!(!t.federation.observe(
-        rogue.public_bytes(),
+        &rogue.log_key(),
         &charter(Action::Admit, &victim, Level::Street)
     ));
-    assert!(!t.federation.accepts(victim.public_bytes()));
-    assert!(!t.federation.accepts(rogue.public_bytes()));
+    assert!(!t.federation.accepts(&victim.log_key()));
+    assert!(!t.federation.accepts(&rogue.log_key()));
 }
 
 #[test]
@@ -93,23 +93,23 @@ fn offices_admit_only_offices_below_them_and_a_community_nobody() {
     let below = key("yiyi/lixia/quancheng/shunyu/grid");
     for level in [Level::Community, Level::Street, Level::Grid] {
         assert!(!t.federation.observe(
-            t.community.public_bytes(),
+            &t.community.log_key(),
             &charter(Action::Admit, &below, level)
         ));
     }
-    assert!(!t.federation.accepts(below.public_bytes()));
+    assert!(!t.federation.accepts(&below.log_key()));
     // A street admits communities only, not streets.
     let other = key("yiyi/lixia/other");
     assert!(!t.federation.observe(
-        t.street.public_bytes(),
+        &t.street.log_key(),
         &charter(Action::Admit, &other, Level::Street)
     ));
     assert!(!t.federation.observe(
-        t.district.public_bytes(),
+        &t.district.log_key(),
         &charter(Action::Admit, &other, Level::Grid)
     ));
     assert!(t.federation.observe(
-        t.district.public_bytes(),
+        &t.district.log_key(),
         &charter(Action::Admit, &other, Level::Street)
     ));
 }
@@ -119,41 +119,38 @@ fn a_second_parent_cannot_take_an_office_over() {
     let mut t = tree();
     let other = key("yiyi/lixia/other");
     t.federation.observe(
-        t.district.public_bytes(),
+        &t.district.log_key(),
         &charter(Action::Admit, &other, Level::Street),
     );
     assert!(!t.federation.observe(
-        other.public_bytes(),
+        &other.log_key(),
         &charter(Action::Admit, &t.community, Level::Community)
     ));
     // Nor revoke it: only its parent may.
     assert!(!t.federation.observe(
-        other.public_bytes(),
+        &other.log_key(),
         &charter(Action::Revoke, &t.community, Level::Community)
     ));
-    assert!(t.federation.accepts(t.community.public_bytes()));
+    assert!(t.federation.accepts(&t.community.log_key()));
 }
 
 #[test]
 fn revoking_a_street_closes_it_and_its_communities() {
     let mut t = tree();
     assert!(t.federation.observe(
-        t.district.public_bytes(),
+        &t.district.log_key(),
         &charter(Action::Revoke, &t.street, Level::Street)
     ));
-    assert!(!t.federation.accepts(t.street.public_bytes()));
-    assert!(!t.federation.accepts(t.community.public_bytes()));
+    assert!(!t.federation.accepts(&t.street.log_key()));
+    assert!(!t.federation.accepts(&t.community.log_key()));
     assert_eq!(
-        t.federation
-            .member(t.street.public_bytes())
-            .unwrap()
-            .standing,
+        t.federation.member(&t.street.log_key()).unwrap().standing,
         Standing::Revoked
     );
     // A revoked street's charters no longer count.
     let late = key("yiyi/lixia/quancheng/late");
     assert!(!t.federation.observe(
-        t.street.public_bytes(),
+        &t.street.log_key(),
         &charter(Action::Admit, &late, Level::Community)
     ));
 }
@@ -164,19 +161,19 @@ fn rotating_a_key_closes_the_old_log_and_keeps_the_children() {
     let new = key("yiyi/lixia/quancheng");
     assert!(
         t.federation
-            .observe(t.district.public_bytes(), &rotate(&t.street, &new))
+            .observe(&t.district.log_key(), &rotate(&t.street, &new))
     );
-    assert!(!t.federation.accepts(t.street.public_bytes()));
-    assert!(t.federation.accepts(new.public_bytes()));
-    assert!(t.federation.accepts(t.community.public_bytes()));
+    assert!(!t.federation.accepts(&t.street.log_key()));
+    assert!(t.federation.accepts(&new.log_key()));
+    assert!(t.federation.accepts(&t.community.log_key()));
     assert_eq!(
-        t.federation.parent(t.community.public_bytes()),
-        Some(*new.public_bytes())
+        t.federation.parent(&t.community.log_key()),
+        Some(new.log_key())
     );
     // The closed log cannot admit any more.
     let late = key("yiyi/lixia/quancheng/late");
     assert!(!t.federation.observe(
-        t.street.public_bytes(),
+        &t.street.log_key(),
         &charter(Action::Admit, &late, Level::Community)
     ));
 }
@@ -203,7 +200,7 @@ fn signed_entry(key: &SecretKey, sequence: u64, text: &str) -> Vec<u8> {
 #[test]
 fn two_entries_at_one_sequence_prove_equivocation() {
     let k = key("yiyi/lixia/quancheng/shunyu");
-    let log = *k.public_bytes();
+    let log = k.log_key();
     let (a, b) = (signed_entry(&k, 3, "甲"), signed_entry(&k, 3, "乙"));
     check_equivocation(&entries_equivocation(&log, &a, &b), &k.verifier()).unwrap();
     // The same entry twice, or two sequence numbers, prove nothing.
@@ -225,7 +222,7 @@ fn two_entries_at_one_sequence_prove_equivocation() {
 #[test]
 fn two_checkpoints_of_one_size_prove_equivocation() {
     let k = key("yiyi/lixia/quancheng/shunyu");
-    let log = *k.public_bytes();
+    let log = k.log_key();
     let sign = |size, root: u8| {
         Checkpoint::new(k.name(), size, Hash::from_slice(&[root; 32]).unwrap())
             .sign(&k)

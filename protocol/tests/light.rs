@@ -29,7 +29,7 @@ impl Log {
         let signed: VerifiedEntry = entry::sign(
             &self
                 .head
-                .next_entry(self.key.public_bytes(), 1_790_000_000_000, body),
+                .next_entry(&self.key.log_key(), 1_790_000_000_000, body),
             &self.key,
         )
         .unwrap();

@@ -987,7 +987,7 @@ fn charters_admit_revoke_and_rotate_child_offices() {
     office.ok(charter(Action::Admit, proto::Level::Community));
     assert_eq!(
         office.state.admitted().collect::<Vec<_>>(),
-        vec![child.public_bytes()]
+        vec![&child.log_key()]
     );
     assert!(matches!(
         office.refused(charter(Action::Admit, proto::Level::Community)),
@@ -996,7 +996,7 @@ fn charters_admit_revoke_and_rotate_child_offices() {
     office.ok(charter(Action::Rotate, proto::Level::Community));
     assert_eq!(
         office.state.admitted().collect::<Vec<_>>(),
-        vec![new_key.public_bytes()]
+        vec![&new_key.log_key()]
     );
     // The old key is no longer admitted, so it can be neither revoked nor rotated again.
     assert!(matches!(

@@ -182,7 +182,7 @@ pub fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {
     let verified = entry::verify(&bytes).expect("the notice's signature verifies");
     assert_eq!(verified.author(), publisher.public_bytes());
     assert_eq!(verified.hash.to_hex(), hash);
-    let log = hex::encode(publisher.public_bytes());
+    let log = hex::encode(publisher.log_key());
     let mut checked = false;
     wait_for("a checkpoint that covers the notice", || {
         let Some(note) = node.get_text(&format!("/api/v1/logs/{log}/checkpoint")) else {

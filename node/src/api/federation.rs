@@ -22,16 +22,13 @@ use crate::store::LogKey;
 use crate::witness::WitnessFailure;
 
 pub(super) fn parse_log(text: &str) -> Result<LogKey, ApiError> {
-    hex::decode(text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad-log",
-                format!("{text:?} is not a log key (64 hex digits)"),
-            )
-        })
+    text.parse::<LogKey>().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-log",
+            format!("{text:?} is not a log key (64 hex digits)"),
+        )
+    })
 }
 
 fn standing(s: Standing) -> &'static str {
@@ -53,7 +50,7 @@ pub(super) async fn members(State(state): State<Arc<ApiState>>) -> ApiResult {
                 (
                     *log,
                     json!({
-                        "log": hex::encode(log),
+                        "log": log.to_string(),
                         "key": m.key.to_string(),
                         "name": m.name,
                         "level": names::level_name(m.level as i32),
@@ -101,7 +98,7 @@ pub(super) async fn sync(State(state): State<Arc<ApiState>>) -> ApiResult {
             .members
             .with(|f| f.member(&log).map(|m| m.name.clone()));
         logs.push(json!({
-            "log": hex::encode(log),
+            "log": log.to_string(),
             "name": name,
             "held": held,
             "heard": known,
@@ -127,7 +124,7 @@ pub(super) async fn equivocations(State(state): State<Arc<ApiState>>) -> ApiResu
             .members
             .with(|f| f.member(&log).map(|m| m.name.clone()));
         list.push(json!({
-            "log": hex::encode(log),
+            "log": log.to_string(),
             "name": name,
             "checkpoint_a": proof.checkpoint_a,
             "checkpoint_b": proof.checkpoint_b,
@@ -215,7 +212,7 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
             .with(|f| f.member(&log).map(|m| m.name.clone()))
             .unwrap_or_default()
             .replace(['"', '\\', '\n'], "_");
-        let labels = format!("log=\"{}\",name=\"{name}\",own=\"{own}\"", hex::encode(log));
+        let labels = format!("log=\"{}\",name=\"{name}\",own=\"{own}\"", log);
         let _ = writeln!(out, "yiyi_log_entries{{{labels}}} {held}");
         let behind = heard.get(&log).map_or(0, |p| p.heard).saturating_sub(held);
         let _ = writeln!(lag, "yiyi_log_behind{{{labels}}} {behind}");

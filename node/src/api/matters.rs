@@ -24,7 +24,7 @@ pub(super) struct ListQuery {
 }
 
 fn office(state: &ApiState, log: &LogKey) -> Value {
-    json!({ "log": hex::encode(log), "name": state.office.name_of(log) })
+    json!({ "log": log.to_string(), "name": state.office.name_of(log) })
 }
 
 fn matter_json(state: &ApiState, m: &Matter) -> Value {
@@ -133,7 +133,7 @@ pub(super) async fn show(State(state): State<Arc<ApiState>>, Path(id): Path<Stri
                 None => (false, String::new()),
             };
             steps.push(json!({
-                "action": step.action,
+                "action": step.kind.name(),
                 "office": office(&state, &step.log),
                 "signed_by": key,
                 "sequence": step.at.sequence,

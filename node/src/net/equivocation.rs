@@ -34,13 +34,13 @@ pub(super) fn judge(store: &Store, members: &Members, proof: &EquivocationProof)
         return Judged::Invalid;
     };
     if let Err(e) = check_equivocation(proof, &key) {
-        tracing::warn!(log = %hex::encode(log), error = %e, "an equivocation proof that proves nothing");
+        tracing::warn!(log = %log, error = %e, "an equivocation proof that proves nothing");
         return Judged::Invalid;
     }
     let bytes = proof.encode_to_vec();
     match store.freeze(&log, &bytes) {
         Ok(true) => {
-            tracing::warn!(log = %hex::encode(log), origin = key.name(), "the log signed two histories: frozen");
+            tracing::warn!(log = %log, origin = key.name(), "the log signed two histories: frozen");
             Judged::Frozen(bytes)
         }
         Ok(false) => Judged::Known,

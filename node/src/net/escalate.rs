@@ -188,7 +188,7 @@ pub(super) async fn receive(
     };
     match office.receive(&from, &verified).await {
         Ok(receipt) => {
-            tracing::info!(from = %hex::encode(from), escalation = %verified.hash.to_hex(), "escalation received");
+            tracing::info!(from = %from, escalation = %verified.hash.to_hex(), "escalation received");
             EscalationReceipt {
                 receipt_entry: receipt,
                 refused: String::new(),

@@ -16,7 +16,6 @@ use prost::Message as _;
 use tokio_util::sync::CancellationToken;
 use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::proto::{self, EquivocationProof, SyncResponse, entry::Body};
-use yiyi_protocol::rules::Position;
 
 use super::checkpoints::{Checkpoints, Heard, Waiting};
 use super::connections::Connections;
@@ -402,7 +401,7 @@ impl EventLoop {
         if !self.members.accepts(&log) {
             // Not ours to judge or spread: another federation's, or a log
             // whose charter chain does not reach the district.
-            tracing::debug!(log = %hex::encode(log), "announcement of a log outside the federation ignored");
+            tracing::debug!(log = %log, "announcement of a log outside the federation ignored");
             return Some(MessageAcceptance::Ignore);
         }
         let Some(checkpoint) = heard.checkpoint else {
@@ -430,7 +429,7 @@ impl EventLoop {
         match heard {
             Heard::NoKey => return false,
             Heard::Refused => {
-                tracing::warn!(%peer, log = %hex::encode(log), "a checkpoint not signed by its log's key: refused");
+                tracing::warn!(%peer, log = %log, "a checkpoint not signed by its log's key: refused");
                 self.status.refused();
                 return false;
             }
@@ -447,7 +446,7 @@ impl EventLoop {
                 let _ = self.store.set_known_checkpoint(&log, &keep);
             }
             Heard::Probe(sequence) => {
-                tracing::warn!(%peer, log = %hex::encode(log), size = checkpoint.size(), "a checkpoint that contradicts the entries held");
+                tracing::warn!(%peer, log = %log, size = checkpoint.size(), "a checkpoint that contradicts the entries held");
                 self.probe(peer, log, sequence);
             }
             Heard::Keep(None) | Heard::Nothing => {}
@@ -461,7 +460,7 @@ impl EventLoop {
     async fn replicate(&mut self, peer: PeerId, log: LogKey, response: SyncResponse) {
         if !self.members.accepts(&log) {
             if !response.entries.is_empty() {
-                tracing::warn!(%peer, log = %hex::encode(log), "entries of a log without a charter chain to the district: refused");
+                tracing::warn!(%peer, log = %log, "entries of a log without a charter chain to the district: refused");
                 self.status.refused();
             }
             return;
@@ -473,7 +472,7 @@ impl EventLoop {
         if let Some(at) = stored.diverged_at {
             // Validly signed, but not after our entries: the peer holds
             // another history. Compare the entries before.
-            tracing::warn!(%peer, log = %hex::encode(log), sequence = at, "an entry that does not follow the log held");
+            tracing::warn!(%peer, log = %log, sequence = at, "an entry that does not follow the log held");
             if at > 0 {
                 self.probe(peer, log, at - 1);
             }
@@ -532,13 +531,9 @@ impl EventLoop {
         if let Body::EquivocationProof(proof) = &body {
             self.equivocation(proof.clone(), false);
         }
-        let at = Position {
-            sequence: appended.sequence,
-            hash: appended.hash,
-            time_ms: appended.time_ms,
-        };
+        let at = *appended;
         if self.office.observe_replica(&log, at, &body) {
-            tracing::info!(log = %hex::encode(log), sequence = at.sequence, "the federation changed");
+            tracing::info!(log = %log, sequence = at.sequence, "the federation changed");
         }
     }
 

@@ -189,7 +189,7 @@ pub(super) async fn store_entries(store: &Store, log: LogKey, entries: Vec<Vec<u
                 break;
             }
             Err(StoreError::Rejected(e)) => {
-                tracing::warn!(log = %hex::encode(log), error = %e, "refused a replicated entry");
+                tracing::warn!(log = %log, error = %e, "refused a replicated entry");
                 stored.refused = true;
                 break;
             }

@@ -28,7 +28,7 @@ const FROZEN: u8 = b'f';
 fn key(tag: u8, log: &LogKey) -> [u8; 33] {
     let mut key = [0; 33];
     key[0] = tag;
-    key[1..].copy_from_slice(log);
+    key[1..].copy_from_slice(log.as_slice());
     key
 }
 

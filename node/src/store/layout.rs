@@ -49,7 +49,7 @@ pub(super) fn entry_key(hash: &Hash) -> Vec<u8> {
 /// The value stored under an entry's hash.
 pub(super) fn entry_value(log: &LogKey, sequence: u64, bytes: &[u8]) -> Vec<u8> {
     let mut value = Vec::with_capacity(40 + bytes.len());
-    value.extend_from_slice(log);
+    value.extend_from_slice(log.as_slice());
     value.extend_from_slice(&sequence.to_be_bytes());
     value.extend_from_slice(bytes);
     value
@@ -68,11 +68,11 @@ pub(super) fn parse_entry_value(value: &[u8]) -> Result<(LogKey, u64, &[u8]), St
 }
 
 pub(super) fn tile_key(log: &LogKey, level: u8, tile: u64) -> Vec<u8> {
-    key(TILE, &[log, &[level], &tile.to_be_bytes()])
+    key(TILE, &[log.as_slice(), &[level], &tile.to_be_bytes()])
 }
 
 pub(super) fn state_key(log: &LogKey) -> Vec<u8> {
-    key(STATE, &[log])
+    key(STATE, &[log.as_slice()])
 }
 
 pub(super) fn log_of_state_key(key: &[u8]) -> Result<LogKey, StoreError> {
@@ -82,7 +82,7 @@ pub(super) fn log_of_state_key(key: &[u8]) -> Result<LogKey, StoreError> {
 }
 
 pub(super) fn checkpoint_key(log: &LogKey) -> Vec<u8> {
-    key(CHECKPOINT, &[log])
+    key(CHECKPOINT, &[log.as_slice()])
 }
 
 /// A log's head and Merkle frontier, as kept under its state key.

@@ -39,7 +39,7 @@ pub struct Pending {
 impl Pending {
     fn encode(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(44);
-        v.extend_from_slice(&self.to);
+        v.extend_from_slice(self.to.as_slice());
         v.extend_from_slice(&self.attempts.to_be_bytes());
         v.extend_from_slice(&self.next_ms.to_be_bytes());
         v
@@ -188,11 +188,11 @@ mod tests {
         {
             let db = sled::open(dir.path()).unwrap();
             let outbox = Outbox::open(&db).unwrap();
-            outbox.push(a, [2; 32], 1_000).unwrap();
-            outbox.push(b, [2; 32], 1_000).unwrap();
+            outbox.push(a, LogKey([2; 32]), 1_000).unwrap();
+            outbox.push(b, LogKey([2; 32]), 1_000).unwrap();
             outbox.failed(&a, 1_000).unwrap();
             // Pushing again changes nothing.
-            outbox.push(a, [2; 32], 5_000).unwrap();
+            outbox.push(a, LogKey([2; 32]), 5_000).unwrap();
         }
         let db = sled::open(dir.path()).unwrap();
         let outbox = Outbox::open(&db).unwrap();
@@ -215,7 +215,7 @@ mod tests {
         );
         assert_eq!(outbox.receipt(&b).unwrap(), None);
         // Once its receipt is held, an escalation is not queued again.
-        outbox.push(a, [2; 32], 9_000).unwrap();
+        outbox.push(a, LogKey([2; 32]), 9_000).unwrap();
         assert!(!outbox.is_waiting(&a).unwrap());
     }
 }

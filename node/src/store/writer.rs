@@ -146,7 +146,7 @@ impl Sequencer {
     /// Checks, numbers and signs a group; answers refused requests at once
     /// (a refusal changes nothing, so it need not wait for the disk).
     fn order(&mut self, requests: Vec<Request>) -> Group {
-        let own_log = *self.own.public_bytes();
+        let own_log = self.own.log_key();
         let failed = self.failed.load(Ordering::Acquire);
         let mut accepted = Vec::with_capacity(requests.len());
         for request in requests {
@@ -308,7 +308,7 @@ impl Committer {
             let at = cursor.push(&mut batch, dirty.entry(log).or_default(), &log, &entry);
             appended.push((reply, at));
         }
-        let own_log = *self.own.public_bytes();
+        let own_log = self.own.log_key();
         let mut heads = Vec::with_capacity(dirty.len());
         let mut checkpoint = None;
         for (log, levels) in &dirty {

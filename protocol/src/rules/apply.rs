@@ -162,7 +162,7 @@ impl Consultation {
         let Ok(key) = office_key(&c.verifier_key) else {
             return;
         };
-        let log = *key.public_bytes();
+        let log = key.log_key();
         match proto::charter::Action::try_from(c.action) {
             Ok(proto::charter::Action::Admit) => {
                 self.charters.insert(
@@ -195,7 +195,7 @@ impl Consultation {
                     let mut rotated = office.clone();
                     rotated.revoked = false;
                     rotated.verifier_key = c.new_verifier_key.clone();
-                    self.charters.insert(*new.public_bytes(), rotated);
+                    self.charters.insert(new.log_key(), rotated);
                 }
             }
             _ => {}

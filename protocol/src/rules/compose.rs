@@ -34,7 +34,7 @@ impl Consultation {
         &self,
         topic: &str,
         origin: &str,
-        to: &[u8; 32],
+        to: &crate::LogKey,
         priority: i32,
     ) -> proto::Escalation {
         let (result, proposed_solution) = self

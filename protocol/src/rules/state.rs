@@ -247,6 +247,18 @@ pub struct Position {
     pub time_ms: i64,
 }
 
+impl Position {
+    /// The reference to the entry at this position of `log` (a notice's
+    /// source, a step's escalation): built here, once.
+    pub fn entry_ref(&self, log: &crate::LogKey) -> proto::EntryRef {
+        proto::EntryRef {
+            log: log.to_vec(),
+            sequence: self.sequence,
+            hash: self.hash.0.to_vec(),
+        }
+    }
+}
+
 /// A community's consultation, as its ledger's entries add up.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Consultation {
@@ -261,7 +273,7 @@ pub struct Consultation {
     /// The topic catalogue's sub-items (协商事项目录), by category and name.
     pub catalogue: BTreeMap<(i32, String), proto::CatalogueItem>,
     /// The offices this one admitted by charter (章程), by their log key.
-    pub charters: BTreeMap<[u8; 32], CharteredOffice>,
+    pub charters: BTreeMap<crate::LogKey, CharteredOffice>,
 }
 
 /// An office admitted by charter.
@@ -288,7 +300,7 @@ impl Consultation {
     }
 
     /// The log keys of the offices admitted and not revoked.
-    pub fn admitted(&self) -> impl Iterator<Item = &[u8; 32]> {
+    pub fn admitted(&self) -> impl Iterator<Item = &crate::LogKey> {
         self.charters
             .iter()
             .filter(|(_, c)| !c.revoked)

@@ -141,7 +141,7 @@ impl BenchNode {
     }
 
     fn log(&self) -> LogKey {
-        *self.key.public_bytes()
+        self.key.log_key()
     }
 
     /// Records `body` through the office, as every office action is.
