@@ -4,10 +4,10 @@
 //! office up to the district, each proved in its parent's ledger
 //! (`yiyi_protocol::light` checks them).
 
+use yiyi_protocol::VerifierKey;
 use yiyi_protocol::light::{Bundle, TlogProof};
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::{charter::Action, entry::Body};
-use yiyi_protocol::{VerifierKey, entry};
 
 use crate::federation::Members;
 use crate::store::{LogKey, Store, StoreError};
@@ -84,21 +84,16 @@ fn charter_admitting(
     child: &LogKey,
 ) -> Result<Option<(u64, Vec<u8>)>, BundleError> {
     let mut found = None;
-    for sequence in 0..store.state(parent)?.head.size {
-        let Some(bytes) = store.entry(parent, sequence)? else {
-            break;
-        };
-        let Ok(verified) = entry::verify(&bytes) else {
-            continue;
-        };
-        if let Some(Body::Charter(c)) = &verified.entry.body {
+    for stored in store.entries(parent, 0) {
+        let stored = stored?;
+        if let Some(Body::Charter(c)) = stored.body() {
             let key = match Action::try_from(c.action) {
                 Ok(Action::Admit) => &c.verifier_key,
                 Ok(Action::Rotate) => &c.new_verifier_key,
                 _ => continue,
             };
-            if VerifierKey::parse(key).is_ok_and(|k| k.public_bytes() == child) {
-                found = Some((sequence, bytes));
+            if VerifierKey::parse(key).is_ok_and(|k| k.log_key() == *child) {
+                found = Some((stored.at.sequence, stored.bytes));
             }
         }
     }

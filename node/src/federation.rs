@@ -11,7 +11,6 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, RwLock};
 
 use yiyi_protocol::VerifierKey;
-use yiyi_protocol::entry;
 use yiyi_protocol::federation::Federation;
 use yiyi_protocol::proto::entry::Body;
 
@@ -45,12 +44,8 @@ impl State {
         let mut queue = VecDeque::from([self.federation.district()]);
         while let Some(log) = queue.pop_front() {
             if self.scanned.insert(log) {
-                for sequence in 0..self.store.state(&log)?.head.size {
-                    let Some(bytes) = self.store.entry(&log, sequence)? else {
-                        break;
-                    };
-                    let verified = entry::verify(&bytes).map_err(StoreError::Rejected)?;
-                    if let Some(body) = &verified.entry.body {
+                for stored in self.store.entries(&log, 0) {
+                    if let Some(body) = stored?.body() {
                         self.federation.observe(&log, body);
                     }
                 }

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use yiyi_protocol::entry;
 use yiyi_protocol::escalation::{MatterError, Matters as Rules};
 use yiyi_protocol::proto::{self, entry::Body};
 use yiyi_protocol::rules::Position;
@@ -77,20 +76,11 @@ impl Matters {
         let mut logs = store.logs()?;
         logs.sort();
         for log in logs {
-            for sequence in 0..store.state(&log)?.head.size {
-                let Some(bytes) = store.entry(&log, sequence)? else {
-                    break;
-                };
-                let verified = entry::verify(&bytes).map_err(StoreError::Rejected)?;
-                let Some(body) = verified.entry.body else {
-                    continue;
-                };
-                let at = Position {
-                    sequence,
-                    hash: verified.hash,
-                    time_ms: verified.entry.time_ms,
-                };
-                inner.observe(&log, at, &body);
+            for stored in store.entries(&log, 0) {
+                let stored = stored?;
+                if let Some(body) = stored.body() {
+                    inner.observe(&log, stored.at, body);
+                }
             }
         }
         Ok(Matters(Arc::new(RwLock::new(inner))))
@@ -133,8 +123,8 @@ impl Matters {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yiyi_protocol::SecretKey;
     use yiyi_protocol::proto::{self, EntryRef};
+    use yiyi_protocol::{SecretKey, entry};
 
     #[test]
     fn matters_are_read_back_from_the_ledgers_held() {

@@ -15,7 +15,7 @@
 
 use tokio::sync::Mutex;
 use yiyi_protocol::api;
-use yiyi_protocol::entry::{self, VerifiedEntry};
+use yiyi_protocol::entry::VerifiedEntry;
 use yiyi_protocol::escalation::MatterError;
 use yiyi_protocol::proto::{
     Level, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
@@ -110,22 +110,16 @@ impl Office {
     /// Opens the office of `level` over its stores, reading the ledger back
     /// through the rules.
     pub fn open(store: Store, private: PrivateStore, level: Level) -> Result<Office, OfficeError> {
-        let log = store.own_log();
         let mut state = Consultation::new();
-        for sequence in 0..store.state(&log)?.head.size {
-            let bytes = store
-                .entry(&log, sequence)?
-                .ok_or_else(|| StoreError::Corrupt(format!("entry {sequence} is missing")))?;
-            let verified = entry::verify(&bytes).map_err(StoreError::Rejected)?;
-            if let Some(body) = &verified.entry.body {
-                let at = Position {
-                    sequence,
-                    hash: verified.hash,
-                    time_ms: verified.entry.time_ms,
-                };
+        for stored in store.entries(&store.own_log(), 0) {
+            let stored = stored?;
+            if let Some(body) = stored.body() {
                 state
-                    .accept(body, at)
-                    .map_err(|error| OfficeError::Replay { sequence, error })?;
+                    .accept(body, stored.at)
+                    .map_err(|error| OfficeError::Replay {
+                        sequence: stored.at.sequence,
+                        error,
+                    })?;
             }
         }
         Ok(Office {
@@ -428,7 +422,7 @@ impl Office {
 mod tests {
     use super::*;
     use yiyi_protocol::proto;
-    use yiyi_protocol::{ChainHead, SecretKey};
+    use yiyi_protocol::{ChainHead, SecretKey, entry};
 
     fn open(dir: &std::path::Path, key: &SecretKey) -> Office {
         let store = Store::open(&dir.join("ledger"), key.clone()).unwrap();

@@ -408,6 +408,20 @@ impl Store {
         }
     }
 
+    /// The entries of `log` from `from` on, as far as they are held now,
+    /// each read back and verified (signed by the log's key): the one walk
+    /// over a log that the office, the views, the board and bundles share.
+    /// An entry missing or failing verification below the held size is
+    /// corruption, and ends the walk with an error.
+    pub fn entries(&self, log: &LogKey, from: u64) -> Entries<'_> {
+        Entries {
+            store: self,
+            log: *log,
+            next: from,
+            size: self.held(log),
+        }
+    }
+
     /// The log, sequence number and bytes of the entry with this hash.
     pub fn entry_by_hash(&self, hash: &Hash) -> Result<Option<(LogKey, u64, Vec<u8>)>, StoreError> {
         let Some(value) = self.inner.tree.get(layout::entry_key(hash))? else {
@@ -491,14 +505,14 @@ impl Store {
         let state = self.state(log)?;
         let mut head = ChainHead::default();
         let mut tree = merkle::MemoryTree::new();
-        for sequence in 0..state.head.size {
-            let bytes = self
-                .entry(log, sequence)?
-                .ok_or_else(|| StoreError::Corrupt(format!("entry {sequence} is missing")))?;
-            let entry = verify_replica(log, &bytes)
-                .map_err(|e| StoreError::Corrupt(format!("entry {sequence}: {e}")))?;
+        for stored in self.entries(log, 0) {
+            let StoredEntry {
+                at,
+                verified: entry,
+                ..
+            } = stored?;
             head.check_next(&entry)
-                .map_err(|e| StoreError::Corrupt(format!("entry {sequence}: {e}")))?;
+                .map_err(|e| StoreError::Corrupt(format!("entry {}: {e}", at.sequence)))?;
             head = head.advance(&entry);
             tree.push_hash(entry.hash);
         }
@@ -537,6 +551,68 @@ fn verify_replica(log: &LogKey, bytes: &[u8]) -> Result<VerifiedEntry, EntryErro
         });
     }
     Ok(entry)
+}
+
+/// An entry read back from a log and verified.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    /// Where it is in its log.
+    pub at: Appended,
+    /// The entry, verified: signed by the log's key.
+    pub verified: VerifiedEntry,
+    /// Its bytes, as stored and signed.
+    pub bytes: Vec<u8>,
+}
+
+impl StoredEntry {
+    /// The record it carries.
+    pub fn body(&self) -> Option<&Body> {
+        self.verified.entry.body.as_ref()
+    }
+}
+
+/// The verified entries of a log ([`Store::entries`]).
+pub struct Entries<'a> {
+    store: &'a Store,
+    log: LogKey,
+    next: u64,
+    size: u64,
+}
+
+impl Iterator for Entries<'_> {
+    type Item = Result<StoredEntry, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.size {
+            return None;
+        }
+        let sequence = self.next;
+        self.next += 1;
+        let read = || -> Result<StoredEntry, StoreError> {
+            let bytes = self
+                .store
+                .entry(&self.log, sequence)?
+                .ok_or_else(|| StoreError::Corrupt(format!("entry {sequence} is missing")))?;
+            let verified = verify_replica(&self.log, &bytes)
+                .map_err(|e| StoreError::Corrupt(format!("entry {sequence}: {e}")))?;
+            let at = Appended {
+                sequence,
+                hash: verified.hash,
+                time_ms: verified.entry.time_ms,
+            };
+            Ok(StoredEntry {
+                at,
+                verified,
+                bytes,
+            })
+        };
+        let item = read();
+        if item.is_err() {
+            // Nothing after a broken entry is read.
+            self.next = self.size;
+        }
+        Some(item)
+    }
 }
 
 /// A log's perfect subtrees, read from sled.

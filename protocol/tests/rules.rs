@@ -1004,3 +1004,50 @@ fn charters_admit_revoke_and_rotate_child_offices() {
         RuleError::Unknown { .. }
     ));
 }
+
+#[test]
+fn a_sub_item_off_the_catalogue_a_withdrawn_participant_and_another_meetings_outcome_are_refused() {
+    let mut office = scene();
+
+    let Body::Topic(parking) = topic("T-parking", proto::Scale::Minor) else {
+        unreachable!("topic() makes a topic")
+    };
+    let e = office.refused(Body::Topic(proto::Topic {
+        sub_item: "停车管理".into(),
+        ..parking
+    }));
+    assert!(
+        matches!(&e, RuleError::NotInCatalogue { category: "public-affairs", item } if item == "停车管理"),
+        "{e}"
+    );
+
+    office.ok(Body::Participant(proto::Participant {
+        id: "P-property".into(),
+        kind: proto::participant::Kind::PropertyManagement as i32,
+        name: "物业公司".into(),
+        withdrawn: true,
+    }));
+    let today = office.today();
+    let e = office.refused(meeting("M-2", &["T-major"], Form::Meeting, FULL, &today));
+    assert_eq!(e, RuleError::ParticipantWithdrawn("P-property".into()));
+
+    // T-minor is on M-open's agenda; an outcome from another meeting is not
+    // its outcome.
+    office.ok(meeting(
+        "M-other",
+        &["T-urgent"],
+        Form::Meeting,
+        &["P-party", "P-committee", "P-reps"],
+        &today,
+    ));
+    let e = office.refused(outcome(
+        "T-minor",
+        "M-other",
+        proto::outcome::Class::Immediate,
+    ));
+    assert!(
+        matches!(&e, RuleError::WrongMeeting { topic, scheduled, given }
+            if topic == "T-minor" && scheduled == "M-open" && given == "M-other"),
+        "{e}"
+    );
+}

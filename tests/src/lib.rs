@@ -54,7 +54,7 @@ pub struct Node {
     child: Option<Child>,
     /// The HTTP API's base URL.
     pub url: String,
-    /// The libp2p address peers dial.
+    /// The libp2p address peers dial (ending `/p2p/<peer id>`).
     pub p2p: String,
     /// The data directory.
     pub data: PathBuf,
@@ -351,6 +351,24 @@ impl Node {
             solution,
         ]);
         self.yiyi(&["meeting", "step", &meeting, "publish-result"]);
+    }
+
+    /// Waits up to 30 s for this node to be connected to `other` (its
+    /// peer list names `other`'s peer id).
+    pub fn wait_connected(&self, other: &Node) {
+        let peer = other.p2p.rsplit('/').next().expect("a /p2p/ address");
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(30) {
+            let peers = self.get("/api/v1/peers");
+            if peers["peers"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["peer"] == peer))
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{} never connected to {peer}", self.url);
     }
 
     /// The port of the node's libp2p address, to restart it where its

@@ -67,7 +67,7 @@ fn an_office_key_from_yiyi_starts_a_node_that_checks_out() {
 fn a_key_named_otherwise_than_the_origin_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("k");
-    run(
+    let generated = run(
         "yiyi",
         &[
             "key",
@@ -77,6 +77,13 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
             "--out",
             key.to_str().unwrap(),
         ],
+    );
+    assert!(generated.status.success(), "{generated:?}");
+    assert_eq!(
+        VerifierKey::parse(stdout(&generated).trim())
+            .unwrap()
+            .name(),
+        "yiyi/a"
     );
     let data = dir.path().join("node");
     let init = run(
@@ -92,6 +99,11 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
         ],
     );
     assert!(!init.status.success());
+    let refusal = String::from_utf8_lossy(&init.stderr);
+    assert!(
+        refusal.contains(r#"the key is named "yiyi/a", not "yiyi/b""#),
+        "{refusal}"
+    );
     assert!(!data.join("node.key").exists());
     // And a directory that is not a node says how to make one.
     let status = run(

@@ -102,22 +102,25 @@ fn a_node_follows_nothing_it_was_not_told_to() {
     let community = Node::start("第二社区");
     propose(&community, "T-1");
     let stranger = Node::start_with("旁观者", &["--peer", &community.p2p]);
+    // Connected, and hearing the community's announcements, yet it follows
+    // nothing it was not told to.
+    stranger.wait_connected(&community);
+    propose(&community, "T-2");
     std::thread::sleep(Duration::from_secs(2));
     let (log, _, _) = own_log(&community);
     assert_eq!(log_state(&stranger, &log), None);
-}
-
-fn start_street() -> Node {
-    Node::start_level("第一街道", "street", &[])
 }
 
 #[test]
 fn a_street_replicates_the_communities_it_admits_and_stops_when_revoked() {
     let community = Node::start("第三社区");
     propose(&community, "T-1");
-    let mut street = start_street();
-    // Nothing is followed before the charter.
-    std::thread::sleep(Duration::from_millis(500));
+    let mut street = Node::start_level("第一街道", "street", &["--peer", &community.p2p]);
+    // Nothing is followed before the charter, though the two are connected
+    // and the community announces what it writes.
+    street.wait_connected(&community);
+    propose(&community, "T-0");
+    std::thread::sleep(Duration::from_secs(1));
     let (log, _, _) = own_log(&community);
     assert_eq!(log_state(&street, &log), None);
 

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use yiyi_protocol::entry;
 use yiyi_protocol::proto::{entry::Body, gate_decision::Verdict, meeting_step::Step};
 use yiyi_protocol::rules::{Consultation, Position, names};
 
@@ -146,22 +145,12 @@ impl Courses {
         let mut logs = self.0.lock().unwrap_or_else(|e| e.into_inner());
         for log in store.logs()? {
             let replayed = logs.entry(log).or_default();
-            let size = store.state(&log)?.head.size;
-            while replayed.size < size {
-                let Some(bytes) = store.entry(&log, replayed.size)? else {
-                    break;
-                };
-                if let Ok(verified) = entry::verify(&bytes)
-                    && let Some(body) = &verified.entry.body
-                {
-                    let at = Position {
-                        sequence: replayed.size,
-                        hash: verified.hash,
-                        time_ms: verified.entry.time_ms,
-                    };
-                    replayed.fold(body, at);
+            for stored in store.entries(&log, replayed.size) {
+                let stored = stored?;
+                if let Some(body) = stored.body() {
+                    replayed.fold(body, stored.at);
                 }
-                replayed.size += 1;
+                replayed.size = stored.at.sequence + 1;
             }
         }
         Ok(f(&logs))
