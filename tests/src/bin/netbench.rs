@@ -66,13 +66,18 @@ struct BenchNode {
 }
 
 impl BenchNode {
-    async fn start(key: SecretKey, district: &VerifierKey, peers: Vec<Multiaddr>) -> BenchNode {
+    async fn start(
+        key: SecretKey,
+        level: Level,
+        district: &VerifierKey,
+        peers: Vec<Multiaddr>,
+    ) -> BenchNode {
         let dir = tempfile::tempdir().expect("temp dir");
         let key_file = dir.path().join("node.key");
         yiyi_node::keyfile::write(&key_file, &key).expect("key file");
         let data = DataDir::new(dir.path().join("node"));
         data.init(Init {
-            level: Level::Community,
+            level,
             name: Some(key.name().to_owned()),
             origin: Some(key.name().to_owned()),
             key_file: Some(key_file),
@@ -82,7 +87,7 @@ impl BenchNode {
         let config = NodeConfig {
             data,
             name: key.name().to_owned(),
-            level: Level::Community,
+            level,
             api: None,
             net: NetConfig {
                 listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
@@ -254,11 +259,12 @@ async fn main() {
 
     let district_key = key("yiyi/d");
     let pinned = district_key.verifier();
-    let district = BenchNode::start(district_key, &pinned, vec![]).await;
+    let district = BenchNode::start(district_key, Level::District, &pinned, vec![]).await;
     let mut streets = Vec::new();
     for s in 0..o.streets {
         let street = BenchNode::start(
             key(&format!("yiyi/d/s{s}")),
+            Level::Street,
             &pinned,
             vec![district.address.clone()],
         )
@@ -271,6 +277,7 @@ async fn main() {
         for c in 0..o.communities_per_street {
             let community = BenchNode::start(
                 key(&format!("yiyi/d/s{s}/c{c}")),
+                Level::Community,
                 &pinned,
                 vec![street.address.clone()],
             )
