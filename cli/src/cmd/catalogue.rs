@@ -1,7 +1,7 @@
 //! `yiyi catalogue`: the topic catalogue (协商事项目录), the sub-items under
 //! each category that topics are filed under.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
 
@@ -14,25 +14,22 @@ use crate::output::{self, Output, text};
 #[derive(Subcommand)]
 pub(crate) enum CatalogueCommand {
     /// Add a sub-item under a category of the topic catalogue (协商事项目录).
-    Add {
-        /// The category.
-        #[arg(long, value_parser = choices(names::category_names()))]
-        category: String,
-        /// The sub-item, e.g. 为老服务.
-        #[arg(long)]
-        item: String,
-    },
+    Add(Item),
     /// Withdraw a sub-item.
-    Withdraw {
-        /// The category.
-        #[arg(long, value_parser = choices(names::category_names()))]
-        category: String,
-        /// The sub-item.
-        #[arg(long)]
-        item: String,
-    },
+    Withdraw(Item),
     /// Show the catalogue.
     List,
+}
+
+/// A sub-item of the catalogue.
+#[derive(Args)]
+pub(crate) struct Item {
+    /// The category.
+    #[arg(long, value_parser = choices(names::category_names()))]
+    category: String,
+    /// The sub-item, e.g. 为老服务.
+    #[arg(long)]
+    item: String,
 }
 
 /// Runs `yiyi catalogue`.
@@ -42,9 +39,9 @@ pub(crate) fn run(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let (category, item, withdrawn) = match command {
-        CatalogueCommand::Add { category, item } => (category, item, false),
-        CatalogueCommand::Withdraw { category, item } => (category, item, true),
+    let (Item { category, item }, withdrawn) = match command {
+        CatalogueCommand::Add(item) => (item, false),
+        CatalogueCommand::Withdraw(item) => (item, true),
         CatalogueCommand::List => {
             let list = client.get("/api/v1/catalogue")?;
             output::list(&list, "catalogue", output, |c| {

@@ -1,7 +1,7 @@
 //! `yiyi participant`: the participant list (协商主体清单), the bodies that
 //! may take part in a consultation.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
 
@@ -14,31 +14,25 @@ use crate::output::{self, Output, text};
 #[derive(Subcommand)]
 pub(crate) enum ParticipantCommand {
     /// Add (or update) a body on the participant list (协商主体清单).
-    Add {
-        /// Its id on the list, e.g. P-party.
-        #[arg(long)]
-        id: String,
-        /// What kind of body it is.
-        #[arg(long, value_parser = choices(names::participant_kind_names()))]
-        kind: String,
-        /// Its name, e.g. 第一社区党委.
-        #[arg(long)]
-        name: String,
-    },
+    Add(Body),
     /// Withdraw a body from the list.
-    Withdraw {
-        /// Its id on the list.
-        #[arg(long)]
-        id: String,
-        /// What kind of body it is.
-        #[arg(long, value_parser = choices(names::participant_kind_names()))]
-        kind: String,
-        /// Its name.
-        #[arg(long)]
-        name: String,
-    },
+    Withdraw(Body),
     /// Show the list.
     List,
+}
+
+/// A body on the list.
+#[derive(Args)]
+pub(crate) struct Body {
+    /// Its id on the list, e.g. P-party.
+    #[arg(long)]
+    id: String,
+    /// What kind of body it is.
+    #[arg(long, value_parser = choices(names::participant_kind_names()))]
+    kind: String,
+    /// Its name, e.g. 第一社区党委.
+    #[arg(long)]
+    name: String,
 }
 
 /// Runs `yiyi participant`.
@@ -48,9 +42,9 @@ pub(crate) fn run(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let (id, kind, name, withdrawn) = match command {
-        ParticipantCommand::Add { id, kind, name } => (id, kind, name, false),
-        ParticipantCommand::Withdraw { id, kind, name } => (id, kind, name, true),
+    let (Body { id, kind, name }, withdrawn) = match command {
+        ParticipantCommand::Add(body) => (body, false),
+        ParticipantCommand::Withdraw(body) => (body, true),
         ParticipantCommand::List => {
             let list = client.get("/api/v1/participants")?;
             output::list(&list, "participants", output, |p| {
