@@ -184,11 +184,6 @@ impl Node {
         self.peer_id
     }
 
-    /// Where libp2p listens.
-    pub fn listening(&self) -> &[Multiaddr] {
-        &self.listening
-    }
-
     /// The addresses peers dial, with the peer id.
     pub fn dial_addresses(&self) -> Vec<Multiaddr> {
         self.listening

@@ -351,13 +351,6 @@ impl std::str::FromStr for VerifierKey {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct LogKey(pub [u8; 32]);
 
-impl LogKey {
-    /// The key's 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
 impl std::ops::Deref for LogKey {
     type Target = [u8; 32];
 
@@ -409,20 +402,6 @@ impl PartialEq<[u8]> for LogKey {
 impl PartialEq<LogKey> for &[u8] {
     fn eq(&self, other: &LogKey) -> bool {
         *self == other.0.as_slice()
-    }
-}
-
-impl PartialEq<LogKey> for [u8; 32] {
-    fn eq(&self, other: &LogKey) -> bool {
-        *self == other.0
-    }
-}
-
-impl TryFrom<&Vec<u8>> for LogKey {
-    type Error = std::array::TryFromSliceError;
-
-    fn try_from(bytes: &Vec<u8>) -> Result<LogKey, Self::Error> {
-        LogKey::try_from(bytes.as_slice())
     }
 }
 
