@@ -76,3 +76,14 @@ pub(crate) fn list(value: &Value, key: &str, output: Output, line: impl Fn(&Valu
 pub(crate) fn text(item: &Value, field: &str) -> String {
     item[field].as_str().unwrap_or_default().to_owned()
 }
+
+/// The strings of an item's list field (departments' `handles`, peers'
+/// `addresses`), none if missing.
+pub(crate) fn texts<'a>(item: &'a Value, field: &str) -> Vec<&'a str> {
+    item[field]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}

@@ -7,7 +7,7 @@
 //! private store here, and only its commitment reaches the record.
 
 use serde_json::Value;
-use yiyi_protocol::api::{self, Action};
+use yiyi_protocol::api::Action;
 use yiyi_protocol::escalation::MatterError;
 use yiyi_protocol::proto::{self, entry::Body, gate_decision::Verdict};
 use yiyi_protocol::rules::{Date, DateError, names};
@@ -61,297 +61,193 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
         };
     let mut notice_text = String::new();
     let body = match action {
-        Action::Participant(api::Participant {
-            id,
-            kind,
-            name,
-            withdrawn,
-        }) => Body::Participant(proto::Participant {
-            id,
-            kind: names::participant_kind(&kind)?,
-            name,
-            withdrawn,
+        Action::Participant(p) => Body::Participant(proto::Participant {
+            id: p.id,
+            kind: names::participant_kind(&p.kind)?,
+            name: p.name,
+            withdrawn: p.withdrawn,
         }),
-        Action::Charter(api::Charter {
-            charter,
-            key,
-            name,
-            level,
-            origin,
-            new_key,
-            addresses,
-            reason,
-        }) => {
-            let action = names::charter_action(&charter)?;
-            let level = if level.is_empty() {
+        Action::Charter(c) => {
+            let action = names::charter_action(&c.charter)?;
+            let level = if c.level.is_empty() {
                 0
             } else {
-                names::level(&level)?
+                names::level(&c.level)?
             };
             Body::Charter(proto::Charter {
                 action,
-                verifier_key: key,
-                name,
+                verifier_key: c.key,
+                name: c.name,
                 level,
-                origin,
-                new_verifier_key: new_key,
-                addresses,
-                reason,
+                origin: c.origin,
+                new_verifier_key: c.new_key,
+                addresses: c.addresses,
+                reason: c.reason,
             })
         }
-        Action::Catalogue(api::Catalogue {
-            category,
-            item,
-            withdrawn,
-        }) => Body::CatalogueItem(proto::CatalogueItem {
-            category: names::category(&category)?,
-            name: item,
-            withdrawn,
+        Action::Catalogue(c) => Body::CatalogueItem(proto::CatalogueItem {
+            category: names::category(&c.category)?,
+            name: c.item,
+            withdrawn: c.withdrawn,
         }),
-        Action::Topic(api::Topic {
-            id,
-            title,
-            summary,
-            category,
-            sub_item,
-            scale,
-            source,
-            raised_by,
-            reopens,
-        }) => {
-            let raised_by_commitment = private("topic-raiser", &id, raised_by)?;
+        Action::Topic(t) => {
+            let raised_by_commitment = private("topic-raiser", &t.id, t.raised_by)?;
             Body::Topic(proto::Topic {
-                category: names::category(&category)?,
-                scale: names::scale(&scale)?,
-                source: names::source(&source)?,
-                id,
-                title,
-                summary,
-                sub_item,
+                category: names::category(&t.category)?,
+                scale: names::scale(&t.scale)?,
+                source: names::source(&t.source)?,
+                id: t.id,
+                title: t.title,
+                summary: t.summary,
+                sub_item: t.sub_item,
                 raised_by_commitment,
-                reopens,
+                reopens: t.reopens,
             })
         }
-        Action::Accept(api::Accept { topic }) => Body::GateDecision(gate(topic, Verdict::Accept)),
-        Action::Decline(api::Decline {
-            topic,
-            citation,
-            explanation,
-            notice_text: text,
-        }) => {
-            notice_text = text;
+        Action::Accept(a) => Body::GateDecision(gate(a.topic, Verdict::Accept)),
+        Action::Decline(d) => {
+            notice_text = d.notice_text;
             Body::GateDecision(proto::GateDecision {
-                citation,
-                explanation,
-                ..gate(topic, Verdict::DeclineRegulated)
+                citation: d.citation,
+                explanation: d.explanation,
+                ..gate(d.topic, Verdict::DeclineRegulated)
             })
         }
-        Action::Refer(api::Refer {
-            topic,
-            mediator,
-            details,
-        }) => {
-            let details_commitment = private("dispute-details", &topic, details)?;
+        Action::Refer(r) => {
+            let details_commitment = private("dispute-details", &r.topic, r.details)?;
             Body::GateDecision(proto::GateDecision {
-                mediator,
+                mediator: r.mediator,
                 details_commitment,
-                ..gate(topic, Verdict::IndividualDispute)
+                ..gate(r.topic, Verdict::IndividualDispute)
             })
         }
-        Action::Approve(api::Approve { topic, approval }) => {
-            Body::GateDecision(proto::GateDecision {
-                approval_reference: approval,
-                ..gate(topic, Verdict::DisputeApproved)
-            })
-        }
-        Action::Meeting(api::Meeting {
-            id,
-            topics,
-            level,
-            form,
-            date,
-            participants,
-            place,
-            procedure,
-            communities,
-        }) => {
-            let communities = communities
+        Action::Approve(a) => Body::GateDecision(proto::GateDecision {
+            approval_reference: a.approval,
+            ..gate(a.topic, Verdict::DisputeApproved)
+        }),
+        Action::Meeting(m) => {
+            let communities = m
+                .communities
                 .iter()
                 .map(|c| Ok(c.parse::<LogKey>()?.to_vec()))
                 .collect::<Result<Vec<_>, ActionError>>()?;
-            let date = match date {
+            let date = match m.date {
                 Some(date) => date,
                 None => {
                     let today = Date::in_shanghai(crate::now_ms());
                     office
-                        .read(|s| s.default_meeting_date(&topics, today))
+                        .read(|s| s.default_meeting_date(&m.topics, today))
                         .await
                         .to_string()
                 }
             };
             Body::Meeting(proto::Meeting {
-                id,
-                topic_ids: topics,
-                level: names::meeting_level(level.as_deref().unwrap_or("community"))?,
-                form: names::form(&form)?,
+                id: m.id,
+                topic_ids: m.topics,
+                level: names::meeting_level(m.level.as_deref().unwrap_or("community"))?,
+                form: names::form(&m.form)?,
                 date,
-                participant_ids: participants,
-                place,
-                procedure,
+                participant_ids: m.participants,
+                place: m.place,
+                procedure: m.procedure,
                 communities,
             })
         }
-        Action::Step(api::Step {
-            meeting,
-            step,
-            summary,
-            attendees,
-            result,
-            notice_text: text,
-        }) => {
-            notice_text = text;
-            let attendee_count = attendees.as_ref().map_or(0, Vec::len) as u32;
+        Action::Step(s) => {
+            notice_text = s.notice_text;
+            let attendee_count = s.attendees.as_ref().map_or(0, Vec::len) as u32;
             let attendees_commitment =
-                private("sign-in-sheet", &meeting, attendees.map(Value::Array))?;
+                private("sign-in-sheet", &s.meeting, s.attendees.map(Value::Array))?;
             Body::MeetingStep(proto::MeetingStep {
-                step: names::step(&step)?,
-                meeting_id: meeting,
-                summary,
+                step: names::step(&s.step)?,
+                meeting_id: s.meeting,
+                summary: s.summary,
                 attendee_count,
                 attendees_commitment,
-                result,
+                result: s.result,
             })
         }
-        Action::Outcome(api::Outcome {
-            topic,
-            meeting,
-            class,
-            responsible_party,
-            measures,
-            deadline,
-            notice_period_days,
-            explanation,
-            proposed_solution,
-            supervisors,
-            spends_money,
-        }) => Body::Outcome(proto::Outcome {
-            topic_id: topic,
-            meeting_id: meeting,
-            class: names::outcome_class(&class)?,
-            responsible_party,
-            measures,
-            deadline,
-            notice_period_days,
-            explanation,
-            proposed_solution,
-            supervisors,
-            spends_money,
+        Action::Outcome(o) => Body::Outcome(proto::Outcome {
+            topic_id: o.topic,
+            meeting_id: o.meeting,
+            class: names::outcome_class(&o.class)?,
+            responsible_party: o.responsible_party,
+            measures: o.measures,
+            deadline: o.deadline,
+            notice_period_days: o.notice_period_days,
+            explanation: o.explanation,
+            proposed_solution: o.proposed_solution,
+            supervisors: o.supervisors,
+            spends_money: o.spends_money,
         }),
-        Action::Progress(api::Progress {
-            topic,
-            text,
-            completed,
-            notice_text: extra,
-        }) => {
-            notice_text = extra;
+        Action::Progress(p) => {
+            notice_text = p.notice_text;
             Body::Progress(proto::Progress {
-                topic_id: topic,
-                text,
-                completed,
+                topic_id: p.topic,
+                text: p.text,
+                completed: p.completed,
             })
         }
-        Action::Supervise(api::Supervise {
-            topic,
-            supervisors,
-            oversight_bodies,
-            note,
-        }) => Body::Supervision(proto::Supervision {
-            topic_id: topic,
-            supervisors,
-            oversight_bodies,
-            note,
+        Action::Supervise(s) => Body::Supervision(proto::Supervision {
+            topic_id: s.topic,
+            supervisors: s.supervisors,
+            oversight_bodies: s.oversight_bodies,
+            note: s.note,
         }),
-        Action::Followup(api::Followup {
-            topic,
-            summary,
-            households_visited,
-        }) => Body::FollowUp(proto::FollowUp {
-            topic_id: topic,
-            summary,
-            households_visited,
+        Action::Followup(f) => Body::FollowUp(proto::FollowUp {
+            topic_id: f.topic,
+            summary: f.summary,
+            households_visited: f.households_visited,
         }),
-        Action::Escalate(api::Escalate { topic, priority }) => {
+        Action::Escalate(e) => {
             let parent = office.parent().ok_or(OfficeError::NoParent)?;
-            let priority = match priority {
+            let priority = match e.priority {
                 Some(p) => names::priority(&p)?,
                 None => proto::escalation::Priority::Normal as i32,
             };
             let origin = office.store().own_origin();
             Body::Escalation(
                 office
-                    .read(|s| s.escalation(&topic, origin, &parent, priority))
+                    .read(|s| s.escalation(&e.topic, origin, &parent, priority))
                     .await,
             )
         }
-        Action::Decide(api::Decide {
-            matter,
-            decision,
-            reason,
-            deadline,
-        }) => {
-            if !deadline.is_empty() {
-                Date::parse(&deadline)?;
+        Action::Decide(d) => {
+            if !d.deadline.is_empty() {
+                Date::parse(&d.deadline)?;
             }
             Body::Decision(proto::Decision {
-                escalation: Some(matter_ref(office, &matter)?),
-                verdict: names::verdict(&decision)?,
-                reason,
-                deadline,
+                escalation: Some(matter_ref(office, &d.matter)?),
+                verdict: names::verdict(&d.decision)?,
+                reason: d.reason,
+                deadline: d.deadline,
             })
         }
-        Action::Department(api::Department {
-            id,
-            name,
-            handles,
-            withdrawn,
-        }) => Body::Department(proto::Department {
-            id,
-            name,
-            handles,
-            withdrawn,
+        Action::Department(d) => Body::Department(proto::Department {
+            id: d.id,
+            name: d.name,
+            handles: d.handles,
+            withdrawn: d.withdrawn,
         }),
-        Action::Dispatch(api::Dispatch {
-            matter,
-            departments,
-            priority,
-        }) => Body::Dispatch(proto::Dispatch {
-            escalation: Some(matter_ref(office, &matter)?),
-            coordination_group: departments.len() > 1,
-            department_ids: departments,
-            priority: match priority {
+        Action::Dispatch(d) => Body::Dispatch(proto::Dispatch {
+            escalation: Some(matter_ref(office, &d.matter)?),
+            coordination_group: d.departments.len() > 1,
+            department_ids: d.departments,
+            priority: match d.priority {
                 Some(p) => names::priority(&p)?,
                 None => 0,
             },
         }),
-        Action::Resolve(api::Resolve {
-            matter,
-            result,
-            department,
-        }) => Body::Resolution(proto::Resolution {
-            escalation: Some(matter_ref(office, &matter)?),
-            result,
-            department_id: department,
+        Action::Resolve(r) => Body::Resolution(proto::Resolution {
+            escalation: Some(matter_ref(office, &r.matter)?),
+            result: r.result,
+            department_id: r.department,
         }),
-        Action::Evaluate(api::Evaluate {
-            topic,
-            satisfied,
-            basically_satisfied,
-            dissatisfied,
-        }) => Body::Evaluation(proto::Evaluation {
-            topic_id: topic,
-            satisfied,
-            basically_satisfied,
-            dissatisfied,
+        Action::Evaluate(e) => Body::Evaluation(proto::Evaluation {
+            topic_id: e.topic,
+            satisfied: e.satisfied,
+            basically_satisfied: e.basically_satisfied,
+            dissatisfied: e.dissatisfied,
         }),
     };
     Ok((body, notice_text))

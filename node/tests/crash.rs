@@ -66,9 +66,11 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
     let mut acked: Vec<(u64, Hash)> = Vec::new();
     for round in 0..3 {
         let mut child = Command::new(std::env::current_exe().unwrap())
+            // The test's name within the integration binary: its module
+            // path without the crate.
             .args([
                 "--exact",
-                "kill_9_during_appends_loses_no_acknowledged_entry",
+                "crash::kill_9_during_appends_loses_no_acknowledged_entry",
                 "--nocapture",
             ])
             .env(CHILD_ENV, dir.path())

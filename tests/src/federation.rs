@@ -7,7 +7,7 @@ use yiyi_protocol::checkpoint::Checkpoint;
 use yiyi_protocol::merkle::{self, Hash};
 use yiyi_protocol::{VerifierKey, entry};
 
-use crate::Node;
+use crate::{Json, Node};
 
 /// The hex log key of a verifier key.
 pub fn log_of(vkey: &str) -> String {
@@ -47,7 +47,8 @@ impl Federation {
 
 /// Admits `child` by a charter in `parent`'s ledger.
 pub fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
-    parent.yiyi(&[
+    // Apart: `name` is the caller's, and may hold a space or a quote.
+    parent.yiyi_args(&[
         "charter",
         "admit",
         "--key",
@@ -57,6 +58,15 @@ pub fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
         "--level",
         level,
     ]);
+}
+
+/// How many offices `node` knows as active members of its federation.
+fn active_members(node: &Node) -> usize {
+    node.get("/api/v1/federation")
+        .list_at("/members")
+        .iter()
+        .filter(|m| m.str_at("/standing") == "active")
+        .count()
 }
 
 /// A node of `level` pinned to `district`'s key, dialling `peer` (its
@@ -95,9 +105,7 @@ pub fn chain() -> Chain {
     admit(&street, &community, "舜玉社区", "community");
     for node in [&district, &street, &community] {
         wait_for("every node to know all three offices", || {
-            node.get("/api/v1/federation")["members"]
-                .as_array()
-                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 3)
+            active_members(node) == 3
         });
     }
     Chain {
@@ -138,9 +146,7 @@ pub fn federation() -> Federation {
     // Every node learns the whole tree, through the charters it replicates.
     for node in federation.all() {
         wait_for("every node to know all seven offices", || {
-            node.get("/api/v1/federation")["members"]
-                .as_array()
-                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7)
+            active_members(node) == 7
         });
     }
     federation
@@ -148,10 +154,8 @@ pub fn federation() -> Federation {
 
 /// Whether `node` holds the entry with this hash.
 pub fn holds(node: &Node, hash: &str) -> bool {
-    ureq::get(format!("{}/api/v1/entries/by-hash/{hash}", node.url))
-        .header("authorization", format!("Bearer {}", node.token()))
-        .call()
-        .is_ok()
+    node.get_text(&format!("/api/v1/entries/by-hash/{hash}"))
+        .is_some()
 }
 
 /// The office at `office` declines `count` topics (`T-{prefix}0`, …) titled
@@ -178,7 +182,7 @@ pub fn decline_and_replicate(
 /// signature, and its inclusion in a checkpoint signed by that key.
 pub fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {
     let held = node.get(&format!("/api/v1/entries/by-hash/{hash}"));
-    let bytes = hex::decode(held["bytes"].as_str().unwrap()).unwrap();
+    let bytes = hex::decode(held.str_at("/bytes")).unwrap();
     let verified = entry::verify(&bytes).expect("the notice's signature verifies");
     assert_eq!(verified.author(), publisher.public_bytes());
     assert_eq!(verified.hash.to_hex(), hash);
@@ -197,11 +201,10 @@ pub fn verify_notice_at(node: &Node, hash: &str, publisher: &VerifierKey) {
             "/api/v1/proofs/inclusion?log={log}&index={index}&size={}",
             checkpoint.size
         ));
-        let proof: Vec<Hash> = proof["proof"]
-            .as_array()
-            .unwrap()
+        let proof: Vec<Hash> = proof
+            .list_at("/proof")
             .iter()
-            .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
+            .map(|h| Hash::from_hex(h.as_str().expect("a hex hash")).unwrap())
             .collect();
         merkle::verify_inclusion(
             index,

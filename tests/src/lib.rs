@@ -3,11 +3,14 @@
 //! builds before any test runs.
 
 pub mod federation;
+pub mod hostile;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
 
 /// The path of a workspace binary, next to the test executable's directory.
 pub fn binary(name: &str) -> PathBuf {
@@ -38,6 +41,56 @@ pub fn run(name: &str, args: &[&str]) -> Output {
 /// Standard output as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// A command line split as a shell would: words apart on spaces, a quoted
+/// word ('…' or "…") kept whole, so tests write `topic accept T-1` as people
+/// type it.
+pub fn words(line: &str) -> Vec<String> {
+    shell_words::split(line).unwrap_or_else(|e| panic!("{line}: {e}"))
+}
+
+/// Reading a JSON answer by a JSON pointer (`/notices/0/hash`) that fails
+/// loudly, naming the path and the document, where indexing would read
+/// `Null` and a test would wait for it in vain.
+pub trait Json {
+    /// The value at `pointer`; panics if there is none.
+    fn at(&self, pointer: &str) -> &Value;
+    /// The string at `pointer`; panics if there is none or it is no string.
+    fn str_at(&self, pointer: &str) -> &str;
+    /// The number at `pointer`; panics if there is none or it is no `u64`.
+    fn u64_at(&self, pointer: &str) -> u64;
+    /// The array at `pointer`; panics if there is none or it is no array.
+    fn list_at(&self, pointer: &str) -> &[Value];
+}
+
+impl Json for Value {
+    #[track_caller]
+    fn at(&self, pointer: &str) -> &Value {
+        self.pointer(pointer)
+            .unwrap_or_else(|| panic!("no {pointer} in {self}"))
+    }
+
+    #[track_caller]
+    fn str_at(&self, pointer: &str) -> &str {
+        self.at(pointer)
+            .as_str()
+            .unwrap_or_else(|| panic!("{pointer} is no string in {self}"))
+    }
+
+    #[track_caller]
+    fn u64_at(&self, pointer: &str) -> u64 {
+        self.at(pointer)
+            .as_u64()
+            .unwrap_or_else(|| panic!("{pointer} is no number in {self}"))
+    }
+
+    #[track_caller]
+    fn list_at(&self, pointer: &str) -> &[Value] {
+        self.at(pointer)
+            .as_array()
+            .unwrap_or_else(|| panic!("{pointer} is no array in {self}"))
+    }
 }
 
 /// Today's date in Asia/Shanghai, as meetings are dated.
@@ -198,13 +251,38 @@ impl Node {
         String::from_utf8_lossy(&verify.stdout).into_owned()
     }
 
-    /// `GET path` from the node's API, as JSON; panics on an error status.
-    pub fn get(&self, path: &str) -> serde_json::Value {
+    /// `GET path` from the node's API as its office, as JSON; panics on an
+    /// error status.
+    #[track_caller]
+    pub fn get(&self, path: &str) -> Value {
         let mut response = ureq::get(format!("{}{path}", self.url))
             .header("authorization", format!("Bearer {}", self.token()))
             .call()
             .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        response.body_mut().read_json().expect("a JSON answer")
+        response
+            .body_mut()
+            .read_json()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// `GET path` as a resident would (no token), as text; panics on an
+    /// error status.
+    #[track_caller]
+    pub fn get_public_text(&self, path: &str) -> String {
+        let mut response = ureq::get(format!("{}{path}", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        response
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// `GET path` as a resident would (no token), as JSON.
+    #[track_caller]
+    pub fn get_public(&self, path: &str) -> Value {
+        let text = self.get_public_text(path);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
     }
 
     /// `GET path` as text, or `None` on an error status.
@@ -219,22 +297,21 @@ impl Node {
     /// How many entries of the ledger `log` (its key in hex) the node
     /// holds; 0 if none.
     pub fn log_size(&self, log: &str) -> u64 {
-        self.held(|l| l["log"] == log)
+        self.held(|l| l.str_at("/log") == log)
     }
 
     /// How many entries of its own ledger the node holds.
     pub fn own_size(&self) -> u64 {
-        self.held(|l| l["own"] == true)
+        self.held(|l| l.at("/own") == true)
     }
 
     /// The size of the first ledger at `/api/v1/logs` that `matches`.
-    fn held(&self, matches: impl Fn(&serde_json::Value) -> bool) -> u64 {
-        self.get("/api/v1/logs")["logs"]
-            .as_array()
-            .expect("a list of logs")
+    fn held(&self, matches: impl Fn(&Value) -> bool) -> u64 {
+        self.get("/api/v1/logs")
+            .list_at("/logs")
             .iter()
             .find(|l| matches(l))
-            .map_or(0, |l| l["size"].as_u64().expect("a size"))
+            .map_or(0, |l| l.u64_at("/size"))
     }
 
     /// The value of the Prometheus metric `name` at `/metrics`.
@@ -248,60 +325,73 @@ impl Node {
             .unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
-    /// Runs `yiyi --json ARGS` as this node's office (its API and token);
+    /// Runs `yiyi --json LINE` as this node's office (its API and token,
+    /// English messages), the line split as a shell would ([`words`]);
     /// panics unless it succeeds, and returns the JSON it printed.
-    pub fn yiyi(&self, args: &[&str]) -> serde_json::Value {
-        let out = Command::new(binary("yiyi"))
-            .arg("--json")
-            .args(args)
-            .env("YIYI_NODE", &self.url)
-            .env("YIYI_DATA", &self.data)
-            .stdin(Stdio::null())
-            .output()
-            .expect("yiyi runs");
+    #[track_caller]
+    pub fn yiyi(&self, line: &str) -> Value {
+        self.yiyi_args(&words(line))
+    }
+
+    /// As [`Node::yiyi`], with the arguments already apart: for text made
+    /// at run time that may hold quotes.
+    #[track_caller]
+    pub fn yiyi_args<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(&self, args: &[S]) -> Value {
+        let out = self.yiyi_output(args);
         assert!(
             out.status.success(),
             "yiyi {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "yiyi {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs `yiyi --json ARGS` as this node's office and returns what it
+    /// did, whether it succeeded or not.
+    pub fn yiyi_output<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        Command::new(binary("yiyi"))
+            .arg("--json")
+            .args(args)
+            .env("YIYI_NODE", &self.url)
+            .env("YIYI_DATA", &self.data)
+            .env("LANG", "en_US.UTF-8")
+            .stdin(Stdio::null())
+            .output()
+            .expect("yiyi runs")
+    }
+
+    /// Runs `yiyi LINE` as this node's office, which must be refused and
+    /// leave the node's ledger as it was; returns the message.
+    #[track_caller]
+    pub fn refused(&self, line: &str) -> String {
+        let args = words(line);
+        let size = self.own_size();
+        let out = self.yiyi_output(&args);
+        assert!(!out.status.success(), "yiyi {line} was accepted");
+        assert_eq!(self.own_size(), size, "yiyi {line} changed the ledger");
+        String::from_utf8(out.stderr).expect("a UTF-8 message")
     }
 
     /// Raises a minor daily-life topic from a resident, as the office.
-    pub fn propose(&self, id: &str, title: &str) -> serde_json::Value {
-        self.yiyi(&[
-            "topic",
-            "propose",
-            "--id",
-            id,
-            "--title",
-            title,
-            "--category",
-            "daily-life",
-            "--scale",
-            "minor",
-            "--source",
-            "resident",
-        ])
+    pub fn propose(&self, id: &str, title: &str) -> Value {
+        self.yiyi(&format!(
+            "topic propose --id {id} --title '{title}' --category daily-life --scale minor --source resident"
+        ))
     }
 
     /// Raises a topic and declines it as already regulated, which
     /// publishes a notice; returns the notice's entry hash.
     pub fn decline(&self, id: &str, title: &str) -> String {
         self.propose(id, title);
-        let declined = self.yiyi(&[
-            "topic",
-            "decline",
-            id,
-            "--citation",
-            "《济南市停车场管理办法》",
-            "--explanation",
-            "道路停车位由交警部门划定",
-        ]);
-        declined["notices"][0]["hash"]
-            .as_str()
-            .expect("a notice hash")
-            .to_owned()
+        let declined = self.yiyi(&format!(
+            "topic decline {id} --citation 《济南市停车场管理办法》 --explanation 道路停车位由交警部门划定"
+        ));
+        declined.str_at("/notices/0/hash").to_owned()
     }
 
     /// Raises a minor topic, accepts it, consults on it at a card meeting
@@ -309,48 +399,30 @@ impl Node {
     /// solution; the result is published.
     pub fn consult_to_suggestion(&self, topic: &str, title: &str, solution: &str) {
         self.propose(topic, title);
-        self.yiyi(&["topic", "accept", topic]);
+        self.yiyi(&format!("topic accept {topic}"));
         let meeting = format!("M-{topic}");
-        let today = today();
-        self.yiyi(&[
-            "meeting", "schedule", "--id", &meeting, "--topic", topic, "--form", "card", "--date",
-            &today,
-        ]);
-        self.yiyi(&[
-            "meeting",
-            "step",
-            &meeting,
-            "sign-in",
-            "--attendee",
-            "张三,13800000000",
-        ]);
+        self.yiyi(&format!(
+            "meeting schedule --id {meeting} --topic {topic} --form card --date {}",
+            today()
+        ));
+        self.yiyi(&format!(
+            "meeting step {meeting} sign-in --attendee 张三,13800000000"
+        ));
         for step in [
             "explain-topic",
             "introduce-participants",
             "read-rules",
             "discuss",
         ] {
-            self.yiyi(&["meeting", "step", &meeting, step]);
+            self.yiyi(&format!("meeting step {meeting} {step}"));
         }
-        self.yiyi(&[
-            "meeting",
-            "step",
-            &meeting,
-            "form-result",
-            "--result",
-            &format!("居民一致同意：{title}，需上级解决"),
-        ]);
-        self.yiyi(&[
-            "outcome",
-            topic,
-            "--meeting",
-            &meeting,
-            "--class",
-            "suggestion",
-            "--proposed-solution",
-            solution,
-        ]);
-        self.yiyi(&["meeting", "step", &meeting, "publish-result"]);
+        self.yiyi(&format!(
+            "meeting step {meeting} form-result --result '居民一致同意：{title}，需上级解决'"
+        ));
+        self.yiyi(&format!(
+            "outcome {topic} --meeting {meeting} --class suggestion --proposed-solution '{solution}'"
+        ));
+        self.yiyi(&format!("meeting step {meeting} publish-result"));
     }
 
     /// Waits up to 30 s for this node to be connected to `other` (its
@@ -360,9 +432,10 @@ impl Node {
         let start = std::time::Instant::now();
         while start.elapsed() < std::time::Duration::from_secs(30) {
             let peers = self.get("/api/v1/peers");
-            if peers["peers"]
-                .as_array()
-                .is_some_and(|p| p.iter().any(|p| p["peer"] == peer))
+            if peers
+                .list_at("/peers")
+                .iter()
+                .any(|p| p.str_at("/peer") == peer)
             {
                 return;
             }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::Json;
+
 /// A running `chromedriver` with one headless Chromium session; both end
 /// when dropped.
 pub struct Browser {
@@ -68,10 +70,7 @@ impl Browser {
             _profile: profile,
         };
         let answer = browser.post("/session", capabilities);
-        browser.session = answer["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {answer}"))
-            .to_owned();
+        browser.session = answer.str_at("/sessionId").to_owned();
         browser
     }
 
@@ -89,12 +88,9 @@ impl Browser {
             .body_mut()
             .read_json()
             .expect("JSON from chromedriver");
-        assert!(
-            status.is_success(),
-            "WebDriver {path}: {status} {}",
-            value["value"]
-        );
-        value["value"].clone()
+        // The whole answer on failure: an error need not carry a `value`.
+        assert!(status.is_success(), "WebDriver {path}: {status} {value}");
+        value.at("/value").clone()
     }
 
     /// Loads `url`.
@@ -137,7 +133,7 @@ impl Browser {
             .expect("a screenshot");
         let value: Value = response.body_mut().read_json().expect("JSON");
         base64::engine::general_purpose::STANDARD
-            .decode(value["value"].as_str().unwrap_or_default())
+            .decode(value.str_at("/value"))
             .expect("base64 PNG")
     }
 }

@@ -8,9 +8,9 @@ use std::net::TcpListener;
 
 use yiyi_protocol::Hash;
 use yiyi_protocol::merkle::{Frontier, leaf_hash};
-use yiyi_tests::binary;
 use yiyi_tests::federation::{Chain, chain, wait_for};
 use yiyi_tests::webdriver::Browser;
+use yiyi_tests::{Json, binary};
 
 /// An HTTP front for `node` that changes what residents are shown: the
 /// notices' titles in the list, and one base64 character of every bundle's
@@ -77,7 +77,7 @@ fn prefix_roots(node: &yiyi_tests::Node, size: u64) -> Vec<Hash> {
     let mut roots = vec![tree.root()];
     for sequence in 0..size {
         let entry = node.get(&format!("/api/v1/entries/{sequence}"));
-        let bytes = hex::decode(entry["bytes"].as_str().unwrap()).unwrap();
+        let bytes = hex::decode(entry.str_at("/bytes")).unwrap();
         tree.append(leaf_hash(&bytes), |_, _, _| {});
         roots.push(tree.root());
     }
@@ -116,9 +116,9 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
     community.decline("T-road", "市政道路拓宽");
     // The street cosigns the community's latest checkpoint within seconds.
     let state = tempfile::tempdir().unwrap();
-    let last = community.get("/api/v1/notices")["notices"][1]["hash"]
-        .as_str()
-        .unwrap()
+    let last = community
+        .get("/api/v1/notices")
+        .str_at("/notices/1/hash")
         .to_owned();
     wait_for("the street's cosignature", || {
         std::process::Command::new(binary("yiyi"))
@@ -196,9 +196,9 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
     let seen = browser.run(&format!(
         "return JSON.parse(localStorage.getItem('yiyi-checkpoints'))['{log}']"
     ));
-    let size = seen["size"].as_u64().unwrap();
+    let size = seen.u64_at("/size");
     let roots = prefix_roots(&community, size);
-    assert_eq!(seen["root"], roots[size as usize].to_hex());
+    assert_eq!(seen.str_at("/root"), roots[size as usize].to_hex());
     // Seen at every earlier size: each consistency proof checks out in the
     // browser (odd, even and power-of-two sizes take different paths).
     for older in 1..size {
@@ -284,28 +284,35 @@ fn the_board_shows_each_topics_course_up_the_hierarchy_and_filters_by_class_and_
     } = chain();
     let declined = community.decline("T-park", "小区停车位划线");
     community.consult_to_suggestion("T-bus", "增开公交线路", "请区交通局增开线路");
-    community.yiyi(&["escalation", "send", "T-bus"]);
+    community.yiyi("escalation send T-bus");
     wait_for("the street to receive the matter", || {
-        street.get("/api/v1/matters")["matters"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|m| m["status"] == "received"))
+        street
+            .get("/api/v1/matters")
+            .list_at("/matters")
+            .iter()
+            .any(|m| m.str_at("/status") == "received")
     });
-    street.yiyi(&["escalation", "accept", "shunyu/T-bus"]);
-    let topic = format!("{}/T-bus", yiyi_tests::federation::log_of(&community.vkey));
+    street.yiyi("escalation accept shunyu/T-bus");
+    // The board lists topics by `log/topic`: the `/` is `~1` in a JSON
+    // pointer. The topic is there from its published result on.
+    let events = format!(
+        "/topics/{}~1T-bus/events",
+        yiyi_tests::federation::log_of(&community.vkey)
+    );
     wait_for("the street's decision at the community", || {
-        community.get("/api/v1/board")["topics"][&topic]["events"]
-            .as_array()
-            .is_some_and(|e| e.iter().any(|e| e["what"] == "matter-accept"))
+        community
+            .get("/api/v1/board")
+            .list_at(&events)
+            .iter()
+            .any(|e| e.str_at("/what") == "matter-accept")
     });
     let board = community.get("/api/v1/board");
-    let result = board["notices"]
-        .as_array()
-        .unwrap()
+    let result = board
+        .list_at("/notices")
         .iter()
-        .find(|n| n["topic"] == "T-bus")
-        .unwrap()["hash"]
-        .as_str()
-        .unwrap()
+        .find(|n| n.str_at("/topic") == "T-bus")
+        .unwrap_or_else(|| panic!("T-bus's notice on {board}"))
+        .str_at("/hash")
         .to_owned();
 
     let browser = Browser::start();

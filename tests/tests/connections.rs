@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use libp2p::swarm::SwarmEvent;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
-use libp2p::{Multiaddr, PeerId, noise, ping, tcp, yamux};
-use yiyi_tests::Node;
+use libp2p::{Multiaddr, PeerId, ping};
+use yiyi_tests::{Json, Node, hostile};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_peer_gets_at_most_four_connections() {
@@ -17,18 +17,7 @@ async fn one_peer_gets_at_most_four_connections() {
     let address: Multiaddr = address.parse().unwrap();
     let peer: PeerId = peer.parse().unwrap();
 
-    let mut swarm = libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|_| ping::Behaviour::default())
-        .unwrap()
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
-        .build();
+    let mut swarm = hostile::swarm(|_| ping::Behaviour::default());
     for _ in 0..8 {
         swarm
             .dial(
@@ -57,11 +46,11 @@ async fn one_peer_gets_at_most_four_connections() {
     // one address per connection it kept of this peer.
     let me = swarm.local_peer_id().to_string();
     let peers = node.get("/api/v1/peers");
-    let kept = peers["peers"]
-        .as_array()
-        .and_then(|p| p.iter().find(|p| p["peer"] == me.as_str()))
-        .and_then(|p| p["addresses"].as_array())
-        .map_or(0, Vec::len);
+    let kept = peers
+        .list_at("/peers")
+        .iter()
+        .find(|p| p.str_at("/peer") == me)
+        .map_or(0, |p| p.list_at("/addresses").len());
     assert!(
         (1..=4).contains(&kept),
         "the node keeps {kept} connections of one peer: {peers}"

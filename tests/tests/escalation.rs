@@ -15,29 +15,27 @@ use serde_json::Value;
 use yiyi_protocol::VerifierKey;
 use yiyi_protocol::proto::notice::Kind;
 use yiyi_tests::federation::{federation, log_of, verify_notice_at, wait_for};
-use yiyi_tests::{Node, today};
+use yiyi_tests::{Json, Node, today};
 
 fn matter(node: &Node, id: &str) -> Value {
     node.get(&format!("/api/v1/matters/{}", id.replace('/', "%2F")))
 }
 
 fn notices_of(node: &Node, kind: Kind, topic: &str) -> Vec<Value> {
-    node.get("/api/v1/notices")["notices"]
-        .as_array()
-        .unwrap()
+    node.get("/api/v1/notices")
+        .list_at("/notices")
         .iter()
-        .filter(|n| n["kind"] == kind as i32 && n["topic"] == topic)
+        .filter(|n| n.at("/kind") == kind as i32 && n.str_at("/topic") == topic)
         .cloned()
         .collect()
 }
 
 fn steps(matter: &Value, action: &str) -> usize {
-    matter["path"]
-        .as_array()
-        .unwrap()
+    matter
+        .list_at("/path")
         .iter()
-        .flat_map(|hop| hop["steps"].as_array().unwrap())
-        .filter(|s| s["action"] == action)
+        .flat_map(|hop| hop.list_at("/steps"))
+        .filter(|s| s.str_at("/action") == action)
         .count()
 }
 
@@ -52,9 +50,9 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     // Its street is down; the escalation is recorded and the community's
     // node is killed before it could deliver it.
     fed.streets[0].kill();
-    let sent = fed.communities[0].yiyi(&["escalation", "send", "T-bus", "--priority", "important"]);
-    assert_eq!(sent["id"], "shunyu/T-bus");
-    let escalation = sent["entry"]["hash"].as_str().unwrap().to_owned();
+    let sent = fed.communities[0].yiyi("escalation send T-bus --priority important");
+    assert_eq!(sent.str_at("/id"), "shunyu/T-bus");
+    let escalation = sent.str_at("/entry/hash").to_owned();
     fed.communities[0].kill();
 
     // Both come back (the street where its communities dial it).
@@ -66,12 +64,12 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     fed.communities[0].run(&["--peer", &street_p2p]);
 
     wait_for("the receipt to reach the community", || {
-        let m = matter(&fed.communities[0], &escalation);
-        m["path"][0]["receipt_held"] == true
+        // The sender holds the matter from the start: the flag is always there.
+        matter(&fed.communities[0], &escalation).at("/path/0/receipt_held") == true
     });
     let at_street = matter(&fed.streets[0], &escalation);
-    assert_eq!(at_street["path"][0]["status"], "received");
-    assert_eq!(at_street["path"][0]["priority"], "important");
+    assert_eq!(at_street.str_at("/path/0/status"), "received");
+    assert_eq!(at_street.str_at("/path/0/priority"), "important");
     assert_eq!(steps(&at_street, "receipt"), 1, "received exactly once");
     // Restarting the sender again sends nothing more: the receipt is held.
     fed.communities[0].kill();
@@ -81,49 +79,41 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
 
     // 社区二's suggestion is returned by the street, with a reason.
     fed.communities[1].consult_to_suggestion("T-wall", "修缮小区围墙", "请街道拨付维修资金");
-    let returned = fed.communities[1].yiyi(&["escalation", "send", "T-wall"]);
-    let returned = returned["entry"]["hash"].as_str().unwrap().to_owned();
+    let returned = fed.communities[1].yiyi("escalation send T-wall");
+    let returned = returned.str_at("/entry/hash").to_owned();
     wait_for("the street to receive the second matter", || {
-        fed.streets[0].get("/api/v1/matters")["matters"]
-            .as_array()
-            .unwrap()
+        fed.streets[0]
+            .get("/api/v1/matters")
+            .list_at("/matters")
             .iter()
-            .any(|m| m["id"] == returned.as_str() && m["status"] == "received")
+            .any(|m| m.str_at("/id") == returned && m.str_at("/status") == "received")
     });
-    fed.streets[0].yiyi(&[
-        "escalation",
-        "return",
-        "quanhe/T-wall",
-        "--reason",
-        "属社区维修基金使用范围，请社区按程序申请",
-    ]);
+    fed.streets[0]
+        .yiyi("escalation return quanhe/T-wall --reason 属社区维修基金使用范围，请社区按程序申请");
     wait_for("the return notice at the community", || {
         !notices_of(&fed.communities[1], Kind::Returned, "T-wall").is_empty()
     });
     let notice = &notices_of(&fed.communities[1], Kind::Returned, "T-wall")[0];
-    assert!(notice["body"].as_str().unwrap().contains("社区维修基金"));
+    assert!(notice.str_at("/body").contains("社区维修基金"));
     assert_eq!(
-        fed.communities[1].get("/api/v1/topics/T-wall")["status"],
+        fed.communities[1]
+            .get("/api/v1/topics/T-wall")
+            .str_at("/status"),
         "accepted",
         "a returned suggestion is consulted on again"
     );
 
     // The street forwards the bus line to the district.
-    let forwarded = fed.streets[0].yiyi(&[
-        "escalation",
-        "forward",
-        "shunyu/T-bus",
-        "--reason",
-        "涉及公交线网调整，超出街道职权",
-    ]);
-    assert_eq!(forwarded["status"], "forwarded");
-    let hop = forwarded["forwarded"]["hash"].as_str().unwrap().to_owned();
+    let forwarded = fed.streets[0]
+        .yiyi("escalation forward shunyu/T-bus --reason 涉及公交线网调整，超出街道职权");
+    assert_eq!(forwarded.str_at("/status"), "forwarded");
+    let hop = forwarded.str_at("/forwarded/hash").to_owned();
     wait_for("the district to receive the forwarded matter", || {
-        fed.district.get("/api/v1/matters")["matters"]
-            .as_array()
-            .unwrap()
+        fed.district
+            .get("/api/v1/matters")
+            .list_at("/matters")
             .iter()
-            .any(|m| m["id"] == hop.as_str() && m["status"] == "received")
+            .any(|m| m.str_at("/id") == hop && m.str_at("/status") == "received")
     });
 
     // The district's directory, and a dispatch to two departments.
@@ -131,64 +121,46 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
         ("jtj", "区交通运输局", "公交线路"),
         ("zjj", "区住房和城乡建设局", "道路设施"),
     ] {
-        fed.district
-            .yiyi(&["department", "add", id, "--name", name, "--handles", kind]);
+        fed.district.yiyi(&format!(
+            "department add {id} --name {name} --handles {kind}"
+        ));
     }
     // A department not in the directory is refused, and nothing changes.
-    let refused = std::process::Command::new(yiyi_tests::binary("yiyi"))
-        .args(["escalation", "dispatch", &hop, "--department", "nobody"])
-        .env("YIYI_NODE", &fed.district.url)
-        .env("YIYI_DATA", &fed.district.data)
-        .env("LANG", "en_US.UTF-8")
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("nobody"));
-    let dispatched = fed.district.yiyi(&[
-        "escalation",
-        "dispatch",
-        &hop,
-        "--department",
-        "jtj",
-        "--department",
-        "zjj",
-        "--priority",
-        "urgent",
-    ]);
-    assert_eq!(dispatched["status"], "dispatched");
-    let partly = fed.district.yiyi(&[
-        "escalation",
-        "resolve",
-        &hop,
-        "--department",
-        "jtj",
-        "--result",
-        "已调整102路走向，增设泉城路站",
-    ]);
-    assert_eq!(partly["status"], "dispatched", "one of two departments");
-    let resolved = fed.district.yiyi(&[
-        "escalation",
-        "resolve",
-        &hop,
-        "--department",
-        "zjj",
-        "--result",
-        "已施划公交港湾",
-    ]);
-    assert_eq!(resolved["status"], "resolved");
+    let refused = fed
+        .district
+        .refused(&format!("escalation dispatch {hop} --department nobody"));
+    assert!(refused.contains("nobody"), "{refused}");
+    let dispatched = fed.district.yiyi(&format!(
+        "escalation dispatch {hop} --department jtj --department zjj --priority urgent"
+    ));
+    assert_eq!(dispatched.str_at("/status"), "dispatched");
+    let partly = fed.district.yiyi(&format!(
+        "escalation resolve {hop} --department jtj --result 已调整102路走向，增设泉城路站"
+    ));
+    assert_eq!(
+        partly.str_at("/status"),
+        "dispatched",
+        "one of two departments"
+    );
+    let resolved = fed.district.yiyi(&format!(
+        "escalation resolve {hop} --department zjj --result 已施划公交港湾"
+    ));
+    assert_eq!(resolved.str_at("/status"), "resolved");
 
     // The resolution comes down by replication and is published at 社区一.
     wait_for("the resolution notice at the community", || {
         !notices_of(&fed.communities[0], Kind::Resolution, "T-bus").is_empty()
     });
     let notice = &notices_of(&fed.communities[0], Kind::Resolution, "T-bus")[0];
-    let body = notice["body"].as_str().unwrap();
+    let body = notice.str_at("/body");
     assert!(
         body.contains("区交通运输局") && body.contains("已施划公交港湾"),
         "{body}"
     );
     assert_eq!(
-        fed.communities[0].get("/api/v1/topics/T-bus")["status"],
+        fed.communities[0]
+            .get("/api/v1/topics/T-bus")
+            .str_at("/status"),
         "done",
         "on to follow-up and evaluation"
     );
@@ -196,9 +168,9 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     // each verifies at the community against the pinned district key.
     let held = fed.communities[0].get(&format!(
         "/api/v1/entries/by-hash/{}",
-        notice["hash"].as_str().unwrap()
+        notice.str_at("/hash")
     ));
-    let bytes = hex::decode(held["bytes"].as_str().unwrap()).unwrap();
+    let bytes = hex::decode(held.str_at("/bytes")).unwrap();
     let entry = yiyi_protocol::entry::verify(&bytes).unwrap();
     let Some(yiyi_protocol::proto::entry::Body::Notice(n)) = entry.entry.body else {
         panic!("not a notice");
@@ -215,7 +187,7 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
 
     // The whole path, at the community: three offices, every step verifies.
     let path = matter(&fed.communities[0], "shunyu/T-bus");
-    let hops = path["path"].as_array().unwrap();
+    let hops = path.list_at("/path");
     assert_eq!(hops.len(), 2);
     for action in ["escalation", "receipt", "forward", "dispatch"] {
         assert!(steps(&path, action) >= 1, "{action} in {path}");
@@ -223,8 +195,8 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     assert_eq!(steps(&path, "resolution"), 2);
     assert!(
         hops.iter()
-            .flat_map(|h| h["steps"].as_array().unwrap())
-            .all(|s| s["verifies"] == true),
+            .flat_map(|h| h.list_at("/steps"))
+            .all(|s| s.at("/verifies") == true),
         "{path}"
     );
     let shown = std::process::Command::new(yiyi_tests::binary("yiyi"))
@@ -242,47 +214,34 @@ fn a_cross_community_consultation_is_noticed_in_each_community() {
     let fed = federation();
     let street = &fed.streets[1];
     street.propose("S-river", "护城河沿线环境整治");
-    street.yiyi(&["topic", "accept", "S-river"]);
-    let today = today();
-    street.yiyi(&[
-        "meeting",
-        "schedule",
-        "--id",
-        "M-joint",
-        "--topic",
-        "S-river",
-        "--level",
-        "cross-community",
-        "--form",
-        "meeting",
-        "--date",
-        &today,
-        "--procedure",
-        "各社区推选代表三名，街道工委主持，按七定程序协商",
-        "--community",
-        &fed.communities[2].vkey,
-        "--community",
-        &fed.communities[3].vkey,
-    ]);
+    street.yiyi("topic accept S-river");
+    street.yiyi(&format!(
+        "meeting schedule --id M-joint --topic S-river --level cross-community --form meeting \
+         --date {} --procedure 各社区推选代表三名，街道工委主持，按七定程序协商 \
+         --community {} --community {}",
+        today(),
+        fed.communities[2].vkey,
+        fed.communities[3].vkey,
+    ));
     for community in &fed.communities[2..] {
         wait_for("the joint meeting's notice", || {
-            community.get("/api/v1/notices")["notices"]
-                .as_array()
-                .unwrap()
+            community
+                .get("/api/v1/notices")
+                .list_at("/notices")
                 .iter()
                 .any(|n| {
-                    n["kind"] == Kind::JointConsultation as i32
-                        && n["body"].as_str().unwrap().contains("护城河沿线环境整治")
+                    n.at("/kind") == Kind::JointConsultation as i32
+                        && n.str_at("/body").contains("护城河沿线环境整治")
                 })
         });
     }
     // Communities of the other street are not part of it.
     std::thread::sleep(Duration::from_secs(1));
     assert!(
-        !fed.communities[0].get("/api/v1/notices")["notices"]
-            .as_array()
-            .unwrap()
+        !fed.communities[0]
+            .get("/api/v1/notices")
+            .list_at("/notices")
             .iter()
-            .any(|n| n["kind"] == Kind::JointConsultation as i32)
+            .any(|n| n.at("/kind") == Kind::JointConsultation as i32)
     );
 }

@@ -8,25 +8,12 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
 use yiyi_protocol::checkpoint::witnessed_by;
 use yiyi_protocol::{SignedNote, VerifierKey};
 use yiyi_tests::federation::{
     Chain, admit, chain, federation, holds, log_of, verify_notice_at, wait_for,
 };
-use yiyi_tests::{Node, binary};
-
-fn get(node: &Node, path: &str) -> Value {
-    node.get(path)
-}
-
-fn get_text(node: &Node, path: &str) -> Option<String> {
-    node.get_text(path)
-}
-
-fn yiyi(node: &Node, args: &[&str]) -> Value {
-    node.yiyi(args)
-}
+use yiyi_tests::{Json, Node, binary};
 
 #[test]
 fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
@@ -47,7 +34,8 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     wait_for(
         "the street's cosignature on the community's checkpoint",
         || {
-            get_text(&f.communities[0], &format!("/api/v1/logs/{log}/checkpoint"))
+            f.communities[0]
+                .get_text(&format!("/api/v1/logs/{log}/checkpoint"))
                 .and_then(|n| SignedNote::parse(&n).ok())
                 .is_some_and(|n| {
                     witnessed_by(&n, std::slice::from_ref(&street)).is_ok_and(|w| w.len() == 1)
@@ -74,30 +62,26 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
         missed.iter().all(|h| holds(&f.communities[3], h))
     });
     verify_notice_at(&f.communities[3], missed.last().unwrap(), &publisher);
-    let sync = yiyi(
-        &f.communities[3],
-        &["sync", "status", "--wait", "--timeout", "60"],
-    );
-    assert_eq!(sync["behind"], 0, "{sync}");
-    assert_eq!(sync["logs"].as_array().unwrap().len(), 6, "{sync}");
+    let sync = f.communities[3].yiyi("sync status --wait --timeout 60");
+    assert_eq!(sync.u64_at("/behind"), 0, "{sync}");
+    assert_eq!(sync.list_at("/logs").len(), 6, "{sync}");
 
     // The district names itself as its configuration does; the others
     // know it by its key's name (its ledger has no charter to name it).
     let name_of_district = |node: &Node| {
-        node.get("/api/v1/federation")["members"]
-            .as_array()
-            .unwrap()
+        node.get("/api/v1/federation")
+            .list_at("/members")
             .iter()
-            .find(|m| m["parent"].is_null())
-            .map(|m| m["name"].clone())
-            .unwrap()
+            .find(|m| m.at("/parent").is_null())
+            .map(|m| m.str_at("/name").to_owned())
+            .expect("a member without a parent")
     };
     assert_eq!(name_of_district(&f.district), "lixia");
     assert_eq!(name_of_district(&f.communities[3]), "yiyi/lixia");
 
     // What an office sees of the federation, in Chinese by default.
-    let peers = yiyi(&f.district, &["peers"]);
-    assert_eq!(peers["peers"].as_array().unwrap().len(), 2, "{peers}");
+    let peers = f.district.yiyi("peers");
+    assert_eq!(peers.list_at("/peers").len(), 2, "{peers}");
     let out = Command::new(binary("yiyi"))
         .args(["logs"])
         .env("YIYI_NODE", &f.communities[3].url)
@@ -128,7 +112,7 @@ fn post(node: &Node, path: &str, body: &str) -> (u16, String) {
 
 /// `POST /add-checkpoint` at `street` for `community`'s log: every C2SP answer.
 fn witness_over_http(street: &Node, community: &Node, district: &Node) {
-    let note = get_text(community, "/api/v1/checkpoint").unwrap();
+    let note = community.get_text("/api/v1/checkpoint").unwrap();
     let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
     assert_eq!(post(street, "/add-checkpoint", "not a request").0, 400);
     // The street cosigned over libp2p already: a request from 0 conflicts,
@@ -137,17 +121,15 @@ fn witness_over_http(street: &Node, community: &Node, district: &Node) {
     assert_eq!(status, 409, "{held}");
     let held: u64 = held.trim().parse().unwrap();
     assert!(held >= 1 && held <= size);
-    let proof = get(
-        community,
-        &format!("/api/v1/proofs/consistency?old_size={held}&size={size}"),
-    );
-    let lines: String = proof["proof"]
-        .as_array()
-        .unwrap()
+    let proof = community.get(&format!(
+        "/api/v1/proofs/consistency?old_size={held}&size={size}"
+    ));
+    let lines: String = proof
+        .list_at("/proof")
         .iter()
         .map(|h| {
             use base64::Engine;
-            let bytes = hex::decode(h.as_str().unwrap()).unwrap();
+            let bytes = hex::decode(h.as_str().expect("a hex hash")).unwrap();
             format!(
                 "{}\n",
                 base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -177,20 +159,11 @@ fn witness_over_http(street: &Node, community: &Node, district: &Node) {
     );
     assert_eq!(status, 403, "{body}");
     // A log that is not the street's child: unknown origin.
-    let theirs = get_text(district, "/api/v1/checkpoint").unwrap();
+    let theirs = district.get_text("/api/v1/checkpoint").unwrap();
     assert_eq!(
         post(street, "/add-checkpoint", &format!("old 0\n\n{theirs}")).0,
         404
     );
-}
-
-fn refused_count(node: &Node) -> u64 {
-    get_text(node, "/metrics")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("yiyi_refused_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap()
 }
 
 #[test]
@@ -199,14 +172,14 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     let target = &f.streets[0];
 
     // A peer that answers sync requests with entries signed by another key.
-    let before = refused_count(target);
+    let before = target.metric("yiyi_refused_total");
     let mut forger = Command::new(binary("forger"))
         .arg(&target.p2p)
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     wait_for("the forged entries to be refused", || {
-        refused_count(target) > before
+        target.metric("yiyi_refused_total") > before
     });
     let _ = forger.kill();
     let _ = forger.wait();
@@ -242,24 +215,16 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
 
     // A revoked community keeps publishing.
     let revoked = &f.communities[1];
-    yiyi(
-        &f.streets[0],
-        &[
-            "charter",
-            "revoke",
-            "--key",
-            &revoked.vkey,
-            "--reason",
-            "合并入社区一",
-        ],
-    );
+    f.streets[0].yiyi(&format!(
+        "charter revoke --key {} --reason 合并入社区一",
+        revoked.vkey
+    ));
     wait_for("the revocation to reach every node", || {
         f.all().all(|n| {
-            get(n, "/api/v1/federation")["members"]
-                .as_array()
-                .unwrap()
+            n.get("/api/v1/federation")
+                .list_at("/members")
                 .iter()
-                .any(|m| m["key"] == revoked.vkey.as_str() && m["standing"] == "revoked")
+                .any(|m| m.str_at("/key") == revoked.vkey && m.str_at("/standing") == "revoked")
         })
     });
     let revoked_notice = revoked.decline("T-revoked", "小区停车位划线");
@@ -282,7 +247,7 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
             "{} holds the revoked notice",
             node.url
         );
-        let logs = get(node, "/api/v1/logs");
+        let logs = node.get("/api/v1/logs");
         for stranger in [&rogue, &outsider] {
             assert!(
                 !logs.to_string().contains(&log_of(&stranger.vkey)),
@@ -310,11 +275,10 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     let victim_log = log_of(&victim.vkey);
     for node in f.all().filter(|n| n.url != victim.url) {
         wait_for("the equivocation to be caught everywhere", || {
-            get(node, "/api/v1/equivocations")["equivocations"]
-                .as_array()
-                .unwrap()
+            node.get("/api/v1/equivocations")
+                .list_at("/equivocations")
                 .iter()
-                .any(|e| e["log"] == victim_log.as_str())
+                .any(|e| e.str_at("/log") == victim_log)
         });
     }
     // Frozen: nothing the victim's key signs from now on is taken.
@@ -344,11 +308,11 @@ fn a_street_redials_its_district_while_its_community_stays_connected() {
     } = chain();
     let district_peer = district.p2p.rsplit('/').next().unwrap().to_owned();
     let connected = |street: &Node| {
-        street.get("/api/v1/peers")["peers"]
-            .as_array()
-            .unwrap()
+        street
+            .get("/api/v1/peers")
+            .list_at("/peers")
             .iter()
-            .any(|p| p["peer"] == district_peer.as_str())
+            .any(|p| p.str_at("/peer") == district_peer)
     };
     wait_for("the street to list its district as a peer", || {
         connected(&street)

@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use yiyi_protocol::VerifierKey;
-use yiyi_tests::{run, stdout};
+use yiyi_tests::{Json, run, stdout};
 
 #[test]
 fn an_office_key_from_yiyi_starts_a_node_that_checks_out() {
@@ -139,25 +139,15 @@ fn run_takes_its_settings_from_config_toml_and_stops_on_sigterm() {
     ));
     std::fs::write(street.data.join("config.toml"), config).unwrap();
     street.run(&[]);
-    let federation: serde_json::Value = ureq::get(format!("{}/api/v1/federation", street.url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
+    let federation = street.get_public("/api/v1/federation");
     assert_eq!(
-        federation["district"],
+        federation.str_at("/district"),
         hex::encode(VerifierKey::parse(&district.vkey).unwrap().public_bytes())
     );
     let start = std::time::Instant::now();
     loop {
-        let peers: serde_json::Value = ureq::get(format!("{}/api/v1/peers", street.url))
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
-        if peers["peers"].as_array().is_some_and(|p| p.len() == 1) {
+        let peers = street.get_public("/api/v1/peers");
+        if peers.list_at("/peers").len() == 1 {
             break;
         }
         assert!(start.elapsed().as_secs() < 30, "never connected: {peers}");

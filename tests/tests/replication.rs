@@ -4,40 +4,31 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use yiyi_tests::{Node, binary};
+use yiyi_tests::{Json, Node};
 
-fn get(node: &Node, path: &str) -> Value {
-    node.get(path)
+/// (size, root) of a ledger as `/api/v1/logs` lists it.
+fn size_and_root(l: &Value) -> (u64, String) {
+    (l.u64_at("/size"), l.str_at("/root").to_owned())
 }
 
-/// (size, root) of `log` as `node` holds it.
+/// (size, root) of `log` as `node` holds it; `None` if it holds none of it.
 fn log_state(node: &Node, log: &str) -> Option<(u64, String)> {
-    get(node, "/api/v1/logs")["logs"]
-        .as_array()?
+    node.get("/api/v1/logs")
+        .list_at("/logs")
         .iter()
-        .find(|l| l["log"] == log)
-        .map(|l| {
-            (
-                l["size"].as_u64().unwrap_or(0),
-                l["root"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
+        .find(|l| l.str_at("/log") == log)
+        .map(size_and_root)
 }
 
 fn own_log(node: &Node) -> (String, u64, String) {
-    let logs = get(node, "/api/v1/logs");
-    let own = logs["logs"]
-        .as_array()
-        .unwrap()
+    let logs = node.get("/api/v1/logs");
+    let own = logs
+        .list_at("/logs")
         .iter()
-        .find(|l| l["own"] == true)
-        .expect("an own log")
-        .clone();
-    (
-        own["log"].as_str().unwrap().to_owned(),
-        own["size"].as_u64().unwrap(),
-        own["root"].as_str().unwrap().to_owned(),
-    )
+        .find(|l| l.at("/own") == true)
+        .unwrap_or_else(|| panic!("an own log in {logs}"));
+    let (size, root) = size_and_root(own);
+    (own.str_at("/log").to_owned(), size, root)
 }
 
 /// Waits until `follower` holds `leader`'s own log exactly.
@@ -56,10 +47,6 @@ fn wait_replicated(follower: &Node, leader: &Node) -> Duration {
     );
 }
 
-fn record(node: &Node, args: &[&str]) {
-    node.yiyi(args);
-}
-
 fn propose(node: &Node, id: &str) {
     node.propose(id, "楼道灯不亮");
 }
@@ -75,7 +62,7 @@ fn a_follower_replicates_a_ledger_and_catches_up_after_a_crash() {
     wait_replicated(&street, &community);
 
     // New records reach the follower through announcements.
-    record(&community, &["topic", "accept", "T-1"]);
+    community.yiyi("topic accept T-1");
     propose(&community, "T-2");
     wait_replicated(&street, &community);
 
@@ -125,55 +112,25 @@ fn a_street_replicates_the_communities_it_admits_and_stops_when_revoked() {
     assert_eq!(log_state(&street, &log), None);
 
     // A street cannot admit a street, nor a key that is not an office's.
-    let out = std::process::Command::new(binary("yiyi"))
-        .args([
-            "charter",
-            "admit",
-            "--key",
-            &community.vkey,
-            "--name",
-            "第三社区",
-            "--level",
-            "street",
-        ])
-        .env("YIYI_NODE", &street.url)
-        .env("YIYI_DATA", &street.data)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot admit"));
+    let refusal = street.refused(&format!(
+        "charter admit --key {} --name 第三社区 --level street",
+        community.vkey
+    ));
+    assert!(refusal.contains("cannot admit"), "{refusal}");
 
-    record(
-        &street,
-        &[
-            "charter",
-            "admit",
-            "--key",
-            &community.vkey,
-            "--name",
-            "第三社区",
-            "--level",
-            "community",
-            "--address",
-            &community.p2p,
-        ],
-    );
+    street.yiyi(&format!(
+        "charter admit --key {} --name 第三社区 --level community --address {}",
+        community.vkey, community.p2p
+    ));
     // Charters live in the street's ledger: restart with the community as a peer.
     street.kill();
     street.run(&["--peer", &community.p2p]);
     wait_replicated(&street, &community);
 
-    record(
-        &street,
-        &[
-            "charter",
-            "revoke",
-            "--key",
-            &community.vkey,
-            "--reason",
-            "撤并",
-        ],
-    );
+    street.yiyi(&format!(
+        "charter revoke --key {} --reason 撤并",
+        community.vkey
+    ));
     let (_, size_at_revoke, _) = own_log(&community);
     for n in 2..6 {
         propose(&community, &format!("T-{n}"));

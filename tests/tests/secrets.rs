@@ -107,14 +107,10 @@ fn a_rotated_key_takes_over_and_the_old_one_writes_no_more() {
         ],
         &["--peer", &street.p2p],
     );
-    street.yiyi(&[
-        "charter",
-        "rotate",
-        "--key",
-        &community.vkey,
-        "--new-key",
-        &renewed.vkey,
-    ]);
+    street.yiyi(&format!(
+        "charter rotate --key {} --new-key {}",
+        community.vkey, renewed.vkey
+    ));
     let after = renewed.decline("T-road", "市政道路拓宽");
     wait_for("the street to hold the new key's notice", || {
         holds(&street, &after)

@@ -6,8 +6,8 @@
 use std::process::Command;
 
 use serde_json::Value;
-use yiyi_tests::binary;
 use yiyi_tests::federation::{Chain, chain, wait_for};
+use yiyi_tests::{Json, binary};
 
 /// `yiyi --json verify ARGS` with its own state directory; the JSON verdict
 /// and whether it exited 0.
@@ -51,10 +51,10 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         &["--node", &community.url, &hash, "--trust", &district.vkey],
     );
     assert!(ok);
-    assert_eq!(verdict["office"], "舜玉社区");
-    assert_eq!(verdict["chain"][1], "泉城路街道");
-    assert_eq!(verdict["consistency_checked"], true, "{verdict}");
-    assert!(verdict["title"].as_str().unwrap().contains("不予协商"));
+    assert_eq!(verdict.str_at("/office"), "舜玉社区");
+    assert_eq!(verdict.str_at("/chain/1"), "泉城路街道");
+    assert_eq!(verdict.at("/consistency_checked"), true, "{verdict}");
+    assert!(verdict.str_at("/title").contains("不予协商"), "{verdict}");
 
     // Offline, from the bundle, with the key from a file and from YIYI_TRUST.
     let bundle = state.path().join("notice.tlog-bundle");
@@ -202,7 +202,7 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         ],
     );
     assert!(!ok);
-    assert_eq!(verdict["failed"], "charter-chain");
+    assert_eq!(verdict.str_at("/failed"), "charter-chain");
     // One character of the notice changed (inside the base64 entry).
     let extra = text.lines().nth(2).unwrap();
     let middle = extra.len() / 2;
@@ -226,7 +226,7 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         ],
     );
     assert!(!ok);
-    assert_eq!(verdict["failed"], "signature", "{verdict}");
+    assert_eq!(verdict.str_at("/failed"), "signature", "{verdict}");
     // The cosignature line dropped.
     let uncosigned: String = {
         let mut lines: Vec<&str> = text.lines().collect();
@@ -245,7 +245,7 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         ],
     );
     assert!(!ok);
-    assert_eq!(verdict["failed"], "cosignature", "{verdict}");
+    assert_eq!(verdict.str_at("/failed"), "cosignature", "{verdict}");
     // Not a bundle at all.
     let (verdict, ok) = verify(
         state.path(),
@@ -257,5 +257,5 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         ],
     );
     assert!(!ok);
-    assert_eq!(verdict["failed"], "format");
+    assert_eq!(verdict.str_at("/failed"), "format");
 }

@@ -39,7 +39,7 @@ pub(crate) fn run(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let (Item { category, item }, withdrawn) = match command {
+    let (item, withdrawn) = match command {
         CatalogueCommand::Add(item) => (item, false),
         CatalogueCommand::Withdraw(item) => (item, true),
         CatalogueCommand::List => {
@@ -55,8 +55,8 @@ pub(crate) fn run(
         output,
         lang,
         Action::Catalogue(api::Catalogue {
-            category,
-            item,
+            category: item.category,
+            item: item.item,
             withdrawn,
         }),
     )

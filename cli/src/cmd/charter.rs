@@ -1,7 +1,7 @@
 //! `yiyi charter`: admitting, revoking and re-keying child offices (章程):
 //! a district its streets, a street its communities.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use yiyi_protocol::api::{Action, Charter};
 
 use super::{act, choices};
@@ -13,43 +13,91 @@ use crate::output::{self, Output, text};
 #[derive(Subcommand)]
 pub(crate) enum CharterCommand {
     /// Admit a child office: a district its streets, a street its communities.
-    Admit {
-        /// The child's verifier key (name+keyid+base64), as its `yiyi-node init` printed it.
-        #[arg(long)]
-        key: String,
-        /// The child office's name, e.g. 舜玉社区.
-        #[arg(long)]
-        name: String,
-        /// Its level.
-        #[arg(long, value_parser = choices(vec!["street", "community"]))]
-        level: String,
-        /// Where the child's node is reached (libp2p multiaddr); repeat.
-        #[arg(long = "address")]
-        addresses: Vec<String>,
-    },
+    Admit(AdmitArgs),
     /// Revoke a child office's charter: its ledger is no longer accepted.
-    Revoke {
-        /// The child's verifier key.
-        #[arg(long)]
-        key: String,
-        /// Why.
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
+    Revoke(RevokeArgs),
     /// Replace a child office's key.
-    Rotate {
-        /// The child's verifier key.
-        #[arg(long)]
-        key: String,
-        /// Its new verifier key.
-        #[arg(long)]
-        new_key: String,
-        /// Why.
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
+    Rotate(RotateArgs),
     /// The offices admitted.
     List,
+}
+
+/// `yiyi charter admit`.
+#[derive(Args)]
+pub(crate) struct AdmitArgs {
+    /// The child's verifier key (name+keyid+base64), as its `yiyi-node init` printed it.
+    #[arg(long)]
+    key: String,
+    /// The child office's name, e.g. 舜玉社区.
+    #[arg(long)]
+    name: String,
+    /// Its level.
+    #[arg(long, value_parser = choices(vec!["street", "community"]))]
+    level: String,
+    /// Where the child's node is reached (libp2p multiaddr); repeat.
+    #[arg(long = "address")]
+    addresses: Vec<String>,
+}
+
+impl From<AdmitArgs> for Charter {
+    fn from(a: AdmitArgs) -> Self {
+        Charter {
+            charter: "admit".into(),
+            key: a.key,
+            name: a.name,
+            level: a.level,
+            addresses: a.addresses,
+            ..Charter::default()
+        }
+    }
+}
+
+/// `yiyi charter revoke`.
+#[derive(Args)]
+pub(crate) struct RevokeArgs {
+    /// The child's verifier key.
+    #[arg(long)]
+    key: String,
+    /// Why.
+    #[arg(long, default_value = "")]
+    reason: String,
+}
+
+impl From<RevokeArgs> for Charter {
+    fn from(a: RevokeArgs) -> Self {
+        Charter {
+            charter: "revoke".into(),
+            key: a.key,
+            reason: a.reason,
+            ..Charter::default()
+        }
+    }
+}
+
+/// `yiyi charter rotate`.
+#[derive(Args)]
+pub(crate) struct RotateArgs {
+    /// The child's verifier key.
+    #[arg(long)]
+    key: String,
+    /// Its new verifier key.
+    #[arg(long)]
+    new_key: String,
+    /// Why.
+    #[arg(long, default_value = "")]
+    reason: String,
+}
+
+impl From<RotateArgs> for Charter {
+    fn from(a: RotateArgs) -> Self {
+        Charter {
+            charter: "rotate".into(),
+            key: a.key,
+            new_key: a.new_key,
+            reason: a.reason,
+            ..Charter::default()
+        }
+    }
 }
 
 /// Runs `yiyi charter`.
@@ -59,37 +107,10 @@ pub(crate) fn run(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let charter = match command {
-        CharterCommand::Admit {
-            key,
-            name,
-            level,
-            addresses,
-        } => Charter {
-            charter: "admit".into(),
-            key,
-            name,
-            level,
-            addresses,
-            ..Charter::default()
-        },
-        CharterCommand::Revoke { key, reason } => Charter {
-            charter: "revoke".into(),
-            key,
-            reason,
-            ..Charter::default()
-        },
-        CharterCommand::Rotate {
-            key,
-            new_key,
-            reason,
-        } => Charter {
-            charter: "rotate".into(),
-            key,
-            new_key,
-            reason,
-            ..Charter::default()
-        },
+    let charter: Charter = match command {
+        CharterCommand::Admit(a) => a.into(),
+        CharterCommand::Revoke(a) => a.into(),
+        CharterCommand::Rotate(a) => a.into(),
         CharterCommand::List => {
             let list = client.get("/api/v1/charters")?;
             output::list(&list, "charters", output, |c| {

@@ -5,7 +5,7 @@
 //! A matter is named by its escalation id (`shunyu/T-7`), by the hex hash
 //! of its escalation entry, or by the first 8 or more digits of it.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::Value;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
@@ -14,7 +14,7 @@ use super::federation::pad;
 use super::{act, choices};
 use crate::client::Client;
 use crate::lang::Lang;
-use crate::output::Output;
+use crate::output::{self, Output};
 
 /// `yiyi escalation`.
 #[derive(Subcommand)]
@@ -57,38 +57,16 @@ pub(crate) enum EscalationCommand {
         deadline: String,
     },
     /// Dispatch a forwarded matter to a department (派单), or to several: a coordination group.
-    Dispatch {
-        matter: String,
-        /// A department's id in the directory; repeat for a coordination group.
-        #[arg(long = "department", required = true)]
-        departments: Vec<String>,
-        /// How pressing it is (轻重缓急).
-        #[arg(long, value_parser = choices(names::priority_names()))]
-        priority: Option<String>,
-    },
+    Dispatch(DispatchArgs),
     /// Record the result a department (or this office) reports.
-    Resolve {
-        matter: String,
-        #[arg(long)]
-        result: String,
-        /// The department reporting, for a dispatched matter.
-        #[arg(long, default_value = "")]
-        department: String,
-    },
+    Resolve(ResolveArgs),
 }
 
 /// `yiyi department`.
 #[derive(Subcommand)]
 pub(crate) enum DepartmentCommand {
     /// Add a department to the district's directory, with the kinds of matter it handles.
-    Add {
-        id: String,
-        #[arg(long)]
-        name: String,
-        /// A kind of matter it handles; repeat.
-        #[arg(long = "handles")]
-        handles: Vec<String>,
-    },
+    Add(DepartmentArgs),
     /// Withdraw a department from the directory.
     Withdraw {
         id: String,
@@ -104,6 +82,71 @@ pub(crate) enum DepartmentCommand {
 pub(crate) enum MatterCommand {
     /// The whole path of a matter across levels: each signed step, who signed it, when, and whether it verifies.
     Show { matter: String },
+}
+
+/// `yiyi escalation dispatch`.
+#[derive(Args)]
+pub(crate) struct DispatchArgs {
+    matter: String,
+    /// A department's id in the directory; repeat for a coordination group.
+    #[arg(long = "department", required = true)]
+    departments: Vec<String>,
+    /// How pressing it is (轻重缓急).
+    #[arg(long, value_parser = choices(names::priority_names()))]
+    priority: Option<String>,
+}
+
+impl From<DispatchArgs> for api::Dispatch {
+    fn from(a: DispatchArgs) -> Self {
+        api::Dispatch {
+            matter: a.matter,
+            departments: a.departments,
+            priority: a.priority,
+        }
+    }
+}
+
+/// `yiyi escalation resolve`.
+#[derive(Args)]
+pub(crate) struct ResolveArgs {
+    matter: String,
+    #[arg(long)]
+    result: String,
+    /// The department reporting, for a dispatched matter.
+    #[arg(long, default_value = "")]
+    department: String,
+}
+
+impl From<ResolveArgs> for api::Resolve {
+    fn from(a: ResolveArgs) -> Self {
+        api::Resolve {
+            matter: a.matter,
+            result: a.result,
+            department: a.department,
+        }
+    }
+}
+
+/// `yiyi department add`.
+#[derive(Args)]
+pub(crate) struct DepartmentArgs {
+    id: String,
+    #[arg(long)]
+    name: String,
+    /// A kind of matter it handles; repeat.
+    #[arg(long = "handles")]
+    handles: Vec<String>,
+}
+
+impl From<DepartmentArgs> for api::Department {
+    fn from(a: DepartmentArgs) -> Self {
+        api::Department {
+            id: a.id,
+            name: a.name,
+            handles: a.handles,
+            withdrawn: false,
+        }
+    }
 }
 
 /// Runs `yiyi escalation`.
@@ -151,24 +194,8 @@ pub(crate) fn escalation(
             reason,
             deadline,
         } => decide(matter, "forward", reason, deadline),
-        EscalationCommand::Dispatch {
-            matter,
-            departments,
-            priority,
-        } => Action::Dispatch(api::Dispatch {
-            matter,
-            departments,
-            priority,
-        }),
-        EscalationCommand::Resolve {
-            matter,
-            result,
-            department,
-        } => Action::Resolve(api::Resolve {
-            matter,
-            result,
-            department,
-        }),
+        EscalationCommand::Dispatch(a) => Action::Dispatch(a.into()),
+        EscalationCommand::Resolve(a) => Action::Resolve(a.into()),
     };
     act(client, output, lang, action)
 }
@@ -181,12 +208,7 @@ pub(crate) fn department(
     lang: Lang,
 ) -> anyhow::Result<()> {
     let action = match command {
-        DepartmentCommand::Add { id, name, handles } => Action::Department(api::Department {
-            id,
-            name,
-            handles,
-            withdrawn: false,
-        }),
+        DepartmentCommand::Add(a) => Action::Department(a.into()),
         DepartmentCommand::Withdraw { id, name } => Action::Department(api::Department {
             id,
             name,
@@ -199,12 +221,7 @@ pub(crate) fn department(
                 println!("{list}");
             } else {
                 for d in list["departments"].as_array().into_iter().flatten() {
-                    let handles: Vec<&str> = d["handles"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .collect();
+                    let handles = output::texts(d, "handles");
                     println!(
                         "{}\t{}\t{}",
                         d["id"].as_str().unwrap_or_default(),

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::client::Client;
 use crate::lang::Lang;
-use crate::output::Output;
+use crate::output::{self, Output};
 
 fn print_json(value: &Value) {
     println!(
@@ -32,12 +32,7 @@ pub(crate) fn peers(client: &Client, output: Output, lang: Lang) -> anyhow::Resu
         peers.len()
     );
     for peer in peers {
-        let addresses: Vec<&str> = peer["addresses"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let addresses = output::texts(&peer, "addresses");
         println!(
             "  {}  {}",
             peer["peer"].as_str().unwrap_or(""),

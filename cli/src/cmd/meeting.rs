@@ -1,7 +1,7 @@
 //! `yiyi meeting`: scheduling a meeting and recording its seven steps (七定),
 //! in order, none before its day.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
@@ -15,61 +15,107 @@ use crate::output::{self, Output};
 #[derive(Subcommand)]
 pub(crate) enum MeetingCommand {
     /// Schedule a meeting (by default on the next 11th; today for urgent matters).
-    Schedule {
-        /// The meeting's id, e.g. M-1111.
-        #[arg(long)]
-        id: String,
-        /// A topic on its agenda; repeat.
-        #[arg(long = "topic", required = true)]
-        topics: Vec<String>,
-        /// How it is held.
-        #[arg(long, default_value = "meeting", value_parser = choices(names::form_names()))]
-        form: String,
-        /// Its level (community by default).
-        #[arg(long, value_parser = choices(names::meeting_level_names()))]
-        level: Option<String>,
-        /// YYYY-MM-DD
-        #[arg(long)]
-        date: Option<String>,
-        /// A participant taking part (an id on the list); repeat.
-        #[arg(long = "participant")]
-        participants: Vec<String>,
-        /// Where.
-        #[arg(long, default_value = "")]
-        place: String,
-        /// For a cross-community meeting: the procedure the street set.
-        #[arg(long, default_value = "")]
-        procedure: String,
-        /// For a cross-community meeting: a community taking part (its
-        /// verifier key); repeat. Each one notices the meeting.
-        #[arg(long = "community")]
-        communities: Vec<String>,
-    },
+    Schedule(ScheduleArgs),
     /// Record the next of the seven steps (七定).
-    Step {
-        /// The meeting.
-        id: String,
-        /// The step.
-        #[arg(value_parser = choices(names::step_names()))]
-        step: String,
-        /// What was said or done.
-        #[arg(long, default_value = "")]
-        summary: String,
-        /// For sign-in: an attendee "name,phone" (kept on the node only); repeat.
-        #[arg(long = "attendee")]
-        attendees: Vec<String>,
-        /// For form-result: the result.
-        #[arg(long, default_value = "")]
-        result: String,
-        /// Text added to the result notice.
-        #[arg(long, default_value = "")]
-        notice_text: String,
-    },
+    Step(StepArgs),
     /// Show a meeting.
     Show {
         /// The meeting.
         id: String,
     },
+}
+
+/// `yiyi meeting schedule`.
+#[derive(Args)]
+pub(crate) struct ScheduleArgs {
+    /// The meeting's id, e.g. M-1111.
+    #[arg(long)]
+    id: String,
+    /// A topic on its agenda; repeat.
+    #[arg(long = "topic", required = true)]
+    topics: Vec<String>,
+    /// How it is held.
+    #[arg(long, default_value = "meeting", value_parser = choices(names::form_names()))]
+    form: String,
+    /// Its level (community by default).
+    #[arg(long, value_parser = choices(names::meeting_level_names()))]
+    level: Option<String>,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    date: Option<String>,
+    /// A participant taking part (an id on the list); repeat.
+    #[arg(long = "participant")]
+    participants: Vec<String>,
+    /// Where.
+    #[arg(long, default_value = "")]
+    place: String,
+    /// For a cross-community meeting: the procedure the street set.
+    #[arg(long, default_value = "")]
+    procedure: String,
+    /// For a cross-community meeting: a community taking part (its
+    /// verifier key); repeat. Each one notices the meeting.
+    #[arg(long = "community")]
+    communities: Vec<String>,
+}
+
+impl From<ScheduleArgs> for api::Meeting {
+    fn from(a: ScheduleArgs) -> Self {
+        api::Meeting {
+            id: a.id,
+            topics: a.topics,
+            level: a.level,
+            form: a.form,
+            date: a.date,
+            participants: a.participants,
+            place: a.place,
+            procedure: a.procedure,
+            communities: a.communities,
+        }
+    }
+}
+
+/// `yiyi meeting step`.
+#[derive(Args)]
+pub(crate) struct StepArgs {
+    /// The meeting.
+    id: String,
+    /// The step.
+    #[arg(value_parser = choices(names::step_names()))]
+    step: String,
+    /// What was said or done.
+    #[arg(long, default_value = "")]
+    summary: String,
+    /// For sign-in: an attendee "name,phone" (kept on the node only); repeat.
+    #[arg(long = "attendee")]
+    attendees: Vec<String>,
+    /// For form-result: the result.
+    #[arg(long, default_value = "")]
+    result: String,
+    /// Text added to the result notice.
+    #[arg(long, default_value = "")]
+    notice_text: String,
+}
+
+impl From<StepArgs> for api::Step {
+    fn from(a: StepArgs) -> Self {
+        let attendees: Option<Vec<Value>> = (!a.attendees.is_empty()).then(|| {
+            a.attendees
+                .iter()
+                .map(|attendee| {
+                    let (name, phone) = attendee.split_once(',').unwrap_or((attendee, ""));
+                    json!({ "name": name.trim(), "phone": phone.trim() })
+                })
+                .collect()
+        });
+        api::Step {
+            meeting: a.id,
+            step: a.step,
+            summary: a.summary,
+            attendees,
+            result: a.result,
+            notice_text: a.notice_text,
+        }
+    }
 }
 
 /// Runs `yiyi meeting`.
@@ -80,53 +126,8 @@ pub(crate) fn run(
     lang: Lang,
 ) -> anyhow::Result<()> {
     let action = match command {
-        MeetingCommand::Schedule {
-            id,
-            topics,
-            form,
-            level,
-            date,
-            participants,
-            place,
-            procedure,
-            communities,
-        } => Action::Meeting(api::Meeting {
-            id,
-            topics,
-            level,
-            form,
-            date,
-            participants,
-            place,
-            procedure,
-            communities,
-        }),
-        MeetingCommand::Step {
-            id,
-            step,
-            summary,
-            attendees,
-            result,
-            notice_text,
-        } => {
-            let attendees: Option<Vec<Value>> = (!attendees.is_empty()).then(|| {
-                attendees
-                    .iter()
-                    .map(|a| {
-                        let (name, phone) = a.split_once(',').unwrap_or((a, ""));
-                        json!({ "name": name.trim(), "phone": phone.trim() })
-                    })
-                    .collect()
-            });
-            Action::Step(api::Step {
-                meeting: id,
-                step,
-                summary,
-                attendees,
-                result,
-                notice_text,
-            })
-        }
+        MeetingCommand::Schedule(a) => Action::Meeting(a.into()),
+        MeetingCommand::Step(a) => Action::Step(a.into()),
         MeetingCommand::Show { id } => {
             output::show(&client.get(&format!("/api/v1/meetings/{id}"))?, output);
             return Ok(());

@@ -42,7 +42,7 @@ pub(crate) fn run(
     output: Output,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let (Body { id, kind, name }, withdrawn) = match command {
+    let (body, withdrawn) = match command {
         ParticipantCommand::Add(body) => (body, false),
         ParticipantCommand::Withdraw(body) => (body, true),
         ParticipantCommand::List => {
@@ -58,9 +58,9 @@ pub(crate) fn run(
         output,
         lang,
         Action::Participant(api::Participant {
-            id,
-            kind,
-            name,
+            id: body.id,
+            kind: body.kind,
+            name: body.name,
             withdrawn,
         }),
     )

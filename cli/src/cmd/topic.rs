@@ -2,7 +2,7 @@
 //! accept, decline as already regulated, refer as an individual dispute,
 //! and the party organisation's approval of a referred one.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::json;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
@@ -16,65 +16,16 @@ use crate::output::{self, Output, text};
 #[derive(Subcommand)]
 pub(crate) enum TopicCommand {
     /// Take in a topic (议题).
-    Propose {
-        /// The topic's id, e.g. T-canteen.
-        #[arg(long)]
-        id: String,
-        /// Its title.
-        #[arg(long)]
-        title: String,
-        /// What it is about.
-        #[arg(long, default_value = "")]
-        summary: String,
-        /// Its category.
-        #[arg(long, value_parser = choices(names::category_names()))]
-        category: String,
-        /// Its sub-item of the catalogue.
-        #[arg(long, default_value = "")]
-        sub_item: String,
-        /// Its scale (三事).
-        #[arg(long, value_parser = choices(names::scale_names()))]
-        scale: String,
-        /// Where it came from.
-        #[arg(long, value_parser = choices(names::source_names()))]
-        source: String,
-        /// Who raised it (kept on the node only; the ledger gets a commitment).
-        #[arg(long)]
-        raised_by: Option<String>,
-        /// Reopen this shelved topic.
-        #[arg(long, default_value = "")]
-        reopens: String,
-    },
+    Propose(ProposeArgs),
     /// Gate-keeping: accept for consultation.
     Accept {
         /// The topic.
         id: String,
     },
     /// Gate-keeping: decline as already regulated; the explanation is published.
-    Decline {
-        /// The topic.
-        id: String,
-        /// The law or decision that already settles it.
-        #[arg(long)]
-        citation: String,
-        /// The explanation published to residents.
-        #[arg(long)]
-        explanation: String,
-        /// Text added to the notice.
-        #[arg(long, default_value = "")]
-        notice_text: String,
-    },
+    Decline(DeclineArgs),
     /// Gate-keeping: refer as an individual dispute to a mediator.
-    Refer {
-        /// The topic.
-        id: String,
-        /// The mediator.
-        #[arg(long)]
-        mediator: String,
-        /// The dispute's details (kept on the node only).
-        #[arg(long)]
-        details: Option<String>,
-    },
+    Refer(ReferArgs),
     /// The party organisation approves a referred dispute for consultation.
     Approve {
         /// The topic.
@@ -92,6 +43,104 @@ pub(crate) enum TopicCommand {
     List,
 }
 
+/// `yiyi topic propose`.
+#[derive(Args)]
+pub(crate) struct ProposeArgs {
+    /// The topic's id, e.g. T-canteen.
+    #[arg(long)]
+    id: String,
+    /// Its title.
+    #[arg(long)]
+    title: String,
+    /// What it is about.
+    #[arg(long, default_value = "")]
+    summary: String,
+    /// Its category.
+    #[arg(long, value_parser = choices(names::category_names()))]
+    category: String,
+    /// Its sub-item of the catalogue.
+    #[arg(long, default_value = "")]
+    sub_item: String,
+    /// Its scale (三事).
+    #[arg(long, value_parser = choices(names::scale_names()))]
+    scale: String,
+    /// Where it came from.
+    #[arg(long, value_parser = choices(names::source_names()))]
+    source: String,
+    /// Who raised it (kept on the node only; the ledger gets a commitment).
+    #[arg(long)]
+    raised_by: Option<String>,
+    /// Reopen this shelved topic.
+    #[arg(long, default_value = "")]
+    reopens: String,
+}
+
+impl From<ProposeArgs> for api::Topic {
+    fn from(a: ProposeArgs) -> Self {
+        api::Topic {
+            id: a.id,
+            title: a.title,
+            summary: a.summary,
+            category: a.category,
+            sub_item: a.sub_item,
+            scale: a.scale,
+            source: a.source,
+            raised_by: a.raised_by.map(|r| json!({ "who": r })),
+            reopens: a.reopens,
+        }
+    }
+}
+
+/// `yiyi topic decline`.
+#[derive(Args)]
+pub(crate) struct DeclineArgs {
+    /// The topic.
+    id: String,
+    /// The law or decision that already settles it.
+    #[arg(long)]
+    citation: String,
+    /// The explanation published to residents.
+    #[arg(long)]
+    explanation: String,
+    /// Text added to the notice.
+    #[arg(long, default_value = "")]
+    notice_text: String,
+}
+
+impl From<DeclineArgs> for api::Decline {
+    fn from(a: DeclineArgs) -> Self {
+        api::Decline {
+            topic: a.id,
+            citation: a.citation,
+            explanation: a.explanation,
+            notice_text: a.notice_text,
+        }
+    }
+}
+
+/// `yiyi topic refer`.
+#[derive(Args)]
+pub(crate) struct ReferArgs {
+    /// The topic.
+    id: String,
+    /// The mediator.
+    #[arg(long)]
+    mediator: String,
+    /// The dispute's details (kept on the node only).
+    #[arg(long)]
+    details: Option<String>,
+}
+
+impl From<ReferArgs> for api::Refer {
+    fn from(a: ReferArgs) -> Self {
+        api::Refer {
+            topic: a.id,
+            mediator: a.mediator,
+            details: a.details.map(|d| json!({ "details": d })),
+        }
+    }
+}
+
 /// Runs `yiyi topic`.
 pub(crate) fn run(
     command: TopicCommand,
@@ -100,48 +149,10 @@ pub(crate) fn run(
     lang: Lang,
 ) -> anyhow::Result<()> {
     let action = match command {
-        TopicCommand::Propose {
-            id,
-            title,
-            summary,
-            category,
-            sub_item,
-            scale,
-            source,
-            raised_by,
-            reopens,
-        } => Action::Topic(api::Topic {
-            id,
-            title,
-            summary,
-            category,
-            sub_item,
-            scale,
-            source,
-            raised_by: raised_by.map(|r| json!({ "who": r })),
-            reopens,
-        }),
+        TopicCommand::Propose(a) => Action::Topic(a.into()),
         TopicCommand::Accept { id } => Action::Accept(api::Accept { topic: id }),
-        TopicCommand::Decline {
-            id,
-            citation,
-            explanation,
-            notice_text,
-        } => Action::Decline(api::Decline {
-            topic: id,
-            citation,
-            explanation,
-            notice_text,
-        }),
-        TopicCommand::Refer {
-            id,
-            mediator,
-            details,
-        } => Action::Refer(api::Refer {
-            topic: id,
-            mediator,
-            details: details.map(|d| json!({ "details": d })),
-        }),
+        TopicCommand::Decline(a) => Action::Decline(a.into()),
+        TopicCommand::Refer(a) => Action::Refer(a.into()),
         TopicCommand::Approve { id, approval } => Action::Approve(api::Approve {
             topic: id,
             approval,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
-use libp2p::request_response::{self, Message};
+use libp2p::request_response::{self, Message, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{PeerId, Swarm};
 use prost::Message as _;
@@ -35,6 +35,20 @@ use crate::witness::Witness;
 /// Every this many ticks: re-announce for peers that joined since, and
 /// redial what dropped.
 const PERIODIC_TICKS: u64 = 20;
+
+/// A peer's request to one of the protocols this node serves, with the
+/// channel its answer goes back on.
+enum Inbound {
+    Sync(proto::SyncRequest, ResponseChannel<SyncResponse>),
+    Witness(
+        proto::WitnessRequest,
+        ResponseChannel<proto::WitnessResponse>,
+    ),
+    Escalate(
+        proto::EscalationDelivery,
+        ResponseChannel<proto::EscalationReceipt>,
+    ),
+}
 
 /// The task that owns the swarm.
 pub(super) struct EventLoop {
@@ -269,22 +283,7 @@ impl EventLoop {
             })) => match message {
                 Message::Request {
                     request, channel, ..
-                } => {
-                    // Over the limit, the answer is empty: the peer learns
-                    // nothing and asks again later, without waiting for a
-                    // timeout.
-                    let response = if self.requests.allow(peer) {
-                        sync::serve(&self.store, &request)
-                    } else {
-                        tracing::debug!(%peer, "sync request over the rate limit");
-                        SyncResponse::default()
-                    };
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .sync
-                        .send_response(channel, response);
-                }
+                } => self.inbound(peer, Inbound::Sync(request, channel)).await,
                 Message::Response {
                     request_id,
                     response,
@@ -314,18 +313,7 @@ impl EventLoop {
             })) => match message {
                 Message::Request {
                     request, channel, ..
-                } => {
-                    let response = if self.requests.allow(peer) {
-                        witnessing::cosign(&self.witness, &request.body)
-                    } else {
-                        witnessing::too_many()
-                    };
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .witness
-                        .send_response(channel, response);
-                }
+                } => self.inbound(peer, Inbound::Witness(request, channel)).await,
                 Message::Response { response, .. } => {
                     if let Cosigned::Keep(cosigned) = self.witness_client.answered(response)
                         && self
@@ -353,16 +341,8 @@ impl EventLoop {
                 Message::Request {
                     request, channel, ..
                 } => {
-                    let answer = if self.requests.allow(peer) {
-                        escalate::receive(&self.office, &self.members, peer, request).await
-                    } else {
-                        escalate::refusal(peer, "too many requests; try again later".into())
-                    };
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .escalate
-                        .send_response(channel, answer);
+                    self.inbound(peer, Inbound::Escalate(request, channel))
+                        .await
                 }
                 Message::Response {
                     request_id,
@@ -380,6 +360,42 @@ impl EventLoop {
                 self.deliveries.failed(&self.office, &request_id);
             }
             _ => {}
+        }
+    }
+
+    /// Answers a peer's request to a protocol this node serves. The rate
+    /// limit is checked here, once for all three: over it, each protocol's
+    /// refusal goes back at once (an empty sync answer, a 429, a refused
+    /// receipt), so the peer learns nothing and asks again later without
+    /// waiting for a timeout.
+    async fn inbound(&mut self, peer: PeerId, request: Inbound) {
+        let allowed = self.requests.allow(peer);
+        if !allowed {
+            tracing::debug!(%peer, "request over the rate limit");
+        }
+        let behaviour = self.swarm.behaviour_mut();
+        match request {
+            Inbound::Sync(request, channel) => {
+                let response = match allowed {
+                    true => sync::serve(&self.store, &request),
+                    false => SyncResponse::default(),
+                };
+                let _ = behaviour.sync.send_response(channel, response);
+            }
+            Inbound::Witness(request, channel) => {
+                let response = match allowed {
+                    true => witnessing::cosign(&self.witness, &request.body),
+                    false => witnessing::too_many(),
+                };
+                let _ = behaviour.witness.send_response(channel, response);
+            }
+            Inbound::Escalate(delivery, channel) => {
+                let receipt = match allowed {
+                    true => escalate::receive(&self.office, &self.members, peer, delivery).await,
+                    false => escalate::refusal(peer, "too many requests; try again later".into()),
+                };
+                let _ = behaviour.escalate.send_response(channel, receipt);
+            }
         }
     }
 

@@ -5,15 +5,14 @@
 //!
 //! Usage: `forger <node multiaddr>`; runs until killed.
 
-use std::time::Duration;
-
 use futures::StreamExt;
-use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::request_response;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, StreamProtocol, noise, ping, tcp, yamux};
-use yiyi_node::net::{SYNC_PROTOCOL, SyncCodec};
+use libp2p::{Multiaddr, ping};
+use yiyi_node::net::SyncCodec;
 use yiyi_protocol::proto::{self, SyncResponse, entry::Body};
 use yiyi_protocol::{SecretKey, entry};
+use yiyi_tests::hostile;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -52,25 +51,10 @@ async fn main() {
         .parse()
         .expect("a multiaddr");
     let forger = SecretKey::generate("yiyi/forger").unwrap();
-    let mut swarm = libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|_| Behaviour {
-            ping: ping::Behaviour::default(),
-            sync: request_response::Behaviour::with_codec(
-                SyncCodec::default(),
-                [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
-                request_response::Config::default(),
-            ),
-        })
-        .unwrap()
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
-        .build();
+    let mut swarm = hostile::swarm(|_| Behaviour {
+        ping: ping::Behaviour::default(),
+        sync: hostile::sync(),
+    });
     swarm.dial(target).expect("dial");
     println!("forger ready");
     loop {

@@ -10,14 +10,15 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use libp2p::Multiaddr;
 use libp2p::gossipsub::{self, IdentTopic, MessageAuthenticity, ValidationMode};
-use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::request_response;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, StreamProtocol, noise, tcp, yamux};
 use prost::Message;
-use yiyi_node::net::{ANNOUNCE_TOPIC, SYNC_PROTOCOL, SyncCodec};
+use yiyi_node::net::{ANNOUNCE_TOPIC, SyncCodec};
 use yiyi_protocol::proto::{Announcement, SyncRequest};
 use yiyi_protocol::{Checkpoint, SecretKey, VerifierKey};
+use yiyi_tests::hostile;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -44,36 +45,18 @@ async fn main() {
     let target: Multiaddr = target.parse().expect("a multiaddr");
     let victim = VerifierKey::parse(vkey).expect("a verifier key");
     let until = Instant::now() + Duration::from_secs(seconds.parse().expect("SECONDS"));
-    let mut swarm = libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|key| {
-            let config = gossipsub::ConfigBuilder::default()
-                .heartbeat_interval(Duration::from_millis(500))
-                .validation_mode(ValidationMode::Strict)
-                .build()
-                .unwrap();
-            Behaviour {
-                gossipsub: gossipsub::Behaviour::new(
-                    MessageAuthenticity::Signed(key.clone()),
-                    config,
-                )
+    let mut swarm = hostile::swarm(|key| {
+        let config = gossipsub::ConfigBuilder::default()
+            .heartbeat_interval(Duration::from_millis(500))
+            .validation_mode(ValidationMode::Strict)
+            .build()
+            .unwrap();
+        Behaviour {
+            gossipsub: gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), config)
                 .unwrap(),
-                sync: request_response::Behaviour::with_codec(
-                    SyncCodec::default(),
-                    [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
-                    request_response::Config::default(),
-                ),
-            }
-        })
-        .unwrap()
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
-        .build();
+            sync: hostile::sync(),
+        }
+    });
     let topic = IdentTopic::new(ANNOUNCE_TOPIC);
     swarm.behaviour_mut().gossipsub.subscribe(&topic).unwrap();
     swarm.dial(target).expect("dial");

@@ -1,0 +1,6 @@
+//! The node library's tests, one module per topic, in one binary: the store
+//! in-process, and the store under `kill -9` (the test re-runs this binary as
+//! the writer it kills).
+
+mod crash;
+mod store;

@@ -1,0 +1,12 @@
+//! The protocol's tests, one module per topic, in one binary (ripgrep's
+//! layout: `cargo test -p yiyi-protocol --test integration merkle::` runs one).
+
+mod entry;
+mod escalation;
+mod federation;
+mod light;
+mod merkle;
+mod notes;
+mod rules;
+mod vectors;
+mod witness;

@@ -1,0 +1,19 @@
+//! The whole system's tests, one module per topic, in one binary: real
+//! `yiyi` and `yiyi-node` processes (and nodes spawned in-process), real
+//! files, real sockets, a real browser. `cargo test -p yiyi-tests --test
+//! integration office::` runs one topic.
+
+mod board;
+mod connections;
+mod crash;
+mod demo;
+mod escalation;
+mod federation;
+mod flood;
+mod in_process;
+mod node_init;
+mod office;
+mod replication;
+mod secrets;
+mod slowloris;
+mod verify;
