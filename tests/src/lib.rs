@@ -29,10 +29,11 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// Runs a workspace binary with `args` and English messages.
-pub fn run(name: &str, args: &[&str]) -> Output {
+/// Runs a workspace binary with the command line `line` (its arguments,
+/// split by [`words`]) and English messages.
+pub fn run(name: &str, line: &str) -> Output {
     Command::new(binary(name))
-        .args(args)
+        .args(words(line))
         .env("LANG", "en_US.UTF-8")
         .output()
         .expect("the binary runs")

@@ -14,27 +14,18 @@ fn an_office_key_from_yiyi_starts_a_node_that_checks_out() {
 
     let generated = run(
         "yiyi",
-        &[
-            "key",
-            "generate",
-            "--name",
-            origin,
-            "--out",
-            key.to_str().unwrap(),
-        ],
+        &format!("key generate --name {origin} --out {}", key.display()),
     );
     assert!(generated.status.success());
     let vkey = VerifierKey::parse(stdout(&generated).trim()).unwrap();
 
     let init = run(
         "yiyi-node",
-        &[
-            "init",
-            "--data",
-            data.to_str().unwrap(),
-            "--key-file",
-            key.to_str().unwrap(),
-        ],
+        &format!(
+            "init --data {} --key-file {}",
+            data.display(),
+            key.display()
+        ),
     );
     assert!(init.status.success(), "{init:?}");
     assert_eq!(VerifierKey::parse(stdout(&init).trim()).unwrap(), vkey);
@@ -48,18 +39,18 @@ fn an_office_key_from_yiyi_starts_a_node_that_checks_out() {
     // A second init never replaces the key.
     let again = run(
         "yiyi-node",
-        &["init", "--data", data.to_str().unwrap(), "--origin", origin],
+        &format!("init --data {} --origin {origin}", data.display()),
     );
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a node"));
 
-    let status = run("yiyi-node", &["status", "--data", data.to_str().unwrap()]);
+    let status = run("yiyi-node", &format!("status --data {}", data.display()));
     assert!(status.status.success());
     let text = stdout(&status);
     assert!(text.contains(&vkey.to_string()), "{text}");
     assert!(text.contains("ledger: 0 entries"), "{text}");
 
-    let verify = run("yiyi-node", &["verify", "--data", data.to_str().unwrap()]);
+    let verify = run("yiyi-node", &format!("verify --data {}", data.display()));
     assert!(verify.status.success(), "{verify:?}");
 }
 
@@ -69,14 +60,7 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
     let key = dir.path().join("k");
     let generated = run(
         "yiyi",
-        &[
-            "key",
-            "generate",
-            "--name",
-            "yiyi/a",
-            "--out",
-            key.to_str().unwrap(),
-        ],
+        &format!("key generate --name yiyi/a --out {}", key.display()),
     );
     assert!(generated.status.success(), "{generated:?}");
     assert_eq!(
@@ -88,15 +72,11 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
     let data = dir.path().join("node");
     let init = run(
         "yiyi-node",
-        &[
-            "init",
-            "--data",
-            data.to_str().unwrap(),
-            "--key-file",
-            key.to_str().unwrap(),
-            "--origin",
-            "yiyi/b",
-        ],
+        &format!(
+            "init --data {} --key-file {} --origin yiyi/b",
+            data.display(),
+            key.display()
+        ),
     );
     assert!(!init.status.success());
     let refusal = String::from_utf8_lossy(&init.stderr);
@@ -108,7 +88,7 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
     // And a directory that is not a node says how to make one.
     let status = run(
         "yiyi-node",
-        &["status", "--data", dir.path().to_str().unwrap()],
+        &format!("status --data {}", dir.path().display()),
     );
     assert!(String::from_utf8_lossy(&status.stderr).contains("yiyi-node init"));
 }
@@ -162,13 +142,7 @@ fn run_takes_its_settings_from_config_toml_and_stops_on_sigterm() {
     std::fs::write(street.data.join("config.toml"), config).unwrap();
     let out = run(
         "yiyi-node",
-        &[
-            "run",
-            "--data",
-            street.data.to_str().unwrap(),
-            "--api",
-            "127.0.0.1:0",
-        ],
+        &format!("run --data {} --api 127.0.0.1:0", street.data.display()),
     );
     assert!(!out.status.success());
     assert!(
