@@ -241,6 +241,18 @@ async fn converged(nodes: &[&BenchNode], limit: Duration) -> bool {
 
 #[tokio::main]
 async fn main() {
+    // Keep glibc's mmap threshold at its start value (128 KiB). Left
+    // dynamic, it rises once a large block is freed, and every sled
+    // database opened after that (two per node: the ledger and the private
+    // store) carves its zeroed page table (about 6 MiB) from the shared
+    // heap and writes it, where a node in its own process gets untouched
+    // zero pages from mmap: 7.0 instead of 1.3 MiB per node with 13 nodes,
+    // an artefact of many nodes in one process (docs/PERFORMANCE.md).
+    // SAFETY: mallopt only sets a tunable of the allocator (under its own
+    // lock), here before any node has allocated anything.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
     let o = options();
     tracing_subscriber::fmt()
         .with_env_filter(
