@@ -73,15 +73,11 @@ fn active_members(node: &Node) -> usize {
 /// parent) only.
 fn pinned(district: &Node, name: &str, level: &str, peer: &Node) -> Node {
     Node::start_init(
-        &[
-            "--level",
-            level,
-            "--name",
-            name,
-            "--district",
-            &district.vkey,
-        ],
-        &["--peer", &peer.p2p],
+        &format!(
+            "--level {level} --name '{name}' --district {}",
+            district.vkey
+        ),
+        &format!("--peer {}", peer.p2p),
     )
 }
 
@@ -98,7 +94,7 @@ pub struct Chain {
 /// A district, one street and one community, admitted by charter, once
 /// each knows all three.
 pub fn chain() -> Chain {
-    let district = Node::start_level("lixia", "district", &[]);
+    let district = Node::start_level("lixia", "district", "");
     let street = pinned(&district, "quancheng", "street", &district);
     admit(&district, &street, "泉城路街道", "street");
     let community = pinned(&district, "shunyu", "community", &street);
@@ -118,7 +114,7 @@ pub fn chain() -> Chain {
 /// 历下区 with 泉城路街道 (社区一, 社区二) and 大明湖街道 (社区三, 社区四).
 /// Each child dials its parent only; everything else travels through them.
 pub fn federation() -> Federation {
-    let district = Node::start_level("lixia", "district", &[]);
+    let district = Node::start_level("lixia", "district", "");
     let pinned = |name: &str, level: &str, peer: &Node| pinned(&district, name, level, peer);
     let streets: Vec<Node> = ["quancheng", "daminghu"]
         .iter()

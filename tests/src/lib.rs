@@ -29,14 +29,25 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// The workspace binary `name` with the command line `line` as its
+/// arguments (split by [`words`]) and `LANG=en_US.UTF-8`, so its messages
+/// are English unless the line says `--lang` (or the caller sets `LANG`
+/// again); not yet run.
+pub fn command(name: &str, line: &str) -> Command {
+    let mut command = Command::new(binary(name));
+    // LC_ALL and LC_MESSAGES would override LANG.
+    command
+        .args(words(line))
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    command
+}
+
 /// Runs a workspace binary with the command line `line` (its arguments,
 /// split by [`words`]) and English messages.
 pub fn run(name: &str, line: &str) -> Output {
-    Command::new(binary(name))
-        .args(words(line))
-        .env("LANG", "en_US.UTF-8")
-        .output()
-        .expect("the binary runs")
+    command(name, line).output().expect("the binary runs")
 }
 
 /// Standard output as text.
@@ -122,26 +133,32 @@ pub struct Node {
 impl Node {
     /// Initialises a community node called `name` and starts it.
     pub fn start(name: &str) -> Node {
-        Node::start_with(name, &[])
+        Node::start_with(name, "")
     }
 
-    /// As [`Node::start`], with more `run` arguments (peers, follows).
-    pub fn start_with(name: &str, args: &[&str]) -> Node {
-        Node::start_level(name, "community", args)
+    /// As [`Node::start`], with more `run` arguments (peers, follows) as a
+    /// command line, split by [`words`].
+    pub fn start_with(name: &str, run: &str) -> Node {
+        Node::start_level(name, "community", run)
     }
 
-    /// A node of `level` (district, street, community) called `name`.
-    pub fn start_level(name: &str, level: &str, args: &[&str]) -> Node {
-        Node::start_init(&["--level", level, "--name", name], args)
+    /// A node of `level` (district, street, community) called `name` (kept
+    /// whole, whatever it holds), started with the `run` line.
+    pub fn start_level(name: &str, level: &str, run: &str) -> Node {
+        Node::start_init_args(&["--level", level, "--name", name], run)
     }
 
-    /// A node made with these `init` arguments (besides `--data`), started
-    /// with these `run` arguments.
-    pub fn start_init(init_args: &[&str], args: &[&str]) -> Node {
+    /// A node made with the `init` line (its arguments besides `--data`,
+    /// split by [`words`]), started with the `run` line.
+    pub fn start_init(init: &str, run: &str) -> Node {
+        Node::start_init_args(&words(init), run)
+    }
+
+    /// As [`Node::start_init`], with the `init` arguments already apart.
+    fn start_init_args<S: AsRef<std::ffi::OsStr>>(init_args: &[S], run: &str) -> Node {
         let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
         let data = dir.path().join("node");
-        let init = Command::new(binary("yiyi-node"))
-            .args(["init", "--data", data.to_str().expect("UTF-8 path")])
+        let init = command("yiyi-node", &format!("init --data {}", data.display()))
             .args(init_args)
             .output()
             .expect("yiyi-node init runs");
@@ -159,32 +176,30 @@ impl Node {
             vkey,
             _dir: dir,
         };
-        node.run(args);
+        node.run(run);
         node
     }
 
-    /// (Re)starts the process on the same data directory.
-    pub fn run(&mut self, args: &[&str]) {
-        let mut child = Command::new(binary("yiyi-node"))
-            .args([
-                "run",
-                "--data",
-                self.data.to_str().expect("UTF-8 path"),
-                "--api",
-                "127.0.0.1:0",
-            ])
-            .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.log)
-                    .expect("the node's log file"),
-            )
-            .spawn()
-            .expect("yiyi-node run starts");
+    /// (Re)starts the process on the same data directory, with more `run`
+    /// arguments as a command line ("" for none), split by [`words`].
+    pub fn run(&mut self, run: &str) {
+        let mut child = command(
+            "yiyi-node",
+            &format!(
+                "run --data {} --api 127.0.0.1:0 --listen /ip4/127.0.0.1/tcp/0 {run}",
+                self.data.display()
+            ),
+        )
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.log)
+                .expect("the node's log file"),
+        )
+        .spawn()
+        .expect("yiyi-node run starts");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
         lines
@@ -240,10 +255,12 @@ impl Node {
     /// Runs `yiyi-node verify` on the (stopped) node's data directory and
     /// panics unless every ledger verifies end to end; returns its report.
     pub fn verify_store(&self) -> String {
-        let verify = Command::new(binary("yiyi-node"))
-            .args(["verify", "--data", self.data.to_str().expect("UTF-8 path")])
-            .output()
-            .expect("yiyi-node verify runs");
+        let verify = command(
+            "yiyi-node",
+            &format!("verify --data {}", self.data.display()),
+        )
+        .output()
+        .expect("yiyi-node verify runs");
         assert!(
             verify.status.success(),
             "{}",
@@ -355,12 +372,10 @@ impl Node {
     /// Runs `yiyi --json ARGS` as this node's office and returns what it
     /// did, whether it succeeded or not.
     pub fn yiyi_output<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
-        Command::new(binary("yiyi"))
-            .arg("--json")
+        command("yiyi", "--json")
             .args(args)
             .env("YIYI_NODE", &self.url)
             .env("YIYI_DATA", &self.data)
-            .env("LANG", "en_US.UTF-8")
             .stdin(Stdio::null())
             .output()
             .expect("yiyi runs")

@@ -10,7 +10,7 @@ use yiyi_protocol::Hash;
 use yiyi_protocol::merkle::{Frontier, leaf_hash};
 use yiyi_tests::federation::{Chain, chain, wait_for};
 use yiyi_tests::webdriver::Browser;
-use yiyi_tests::{Json, binary};
+use yiyi_tests::{Json, command};
 
 /// An HTTP front for `node` that changes what residents are shown: the
 /// notices' titles in the list, and one base64 character of every bundle's
@@ -121,20 +121,18 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
         .str_at("/notices/1/hash")
         .to_owned();
     wait_for("the street's cosignature", || {
-        std::process::Command::new(binary("yiyi"))
-            .args([
-                "--node",
-                &community.url,
-                "verify",
-                &last,
-                "--trust",
-                &district.vkey,
-            ])
-            .env("YIYI_STATE", state.path())
-            .output()
-            .unwrap()
-            .status
-            .success()
+        command(
+            "yiyi",
+            &format!(
+                "--node {} verify {last} --trust {}",
+                community.url, district.vkey
+            ),
+        )
+        .env("YIYI_STATE", state.path())
+        .output()
+        .unwrap()
+        .status
+        .success()
     });
 
     let browser = Browser::start();

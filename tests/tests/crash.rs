@@ -114,16 +114,14 @@ fn twenty_kills_lose_no_acknowledged_write_and_deliver_each_escalation_once() {
         std::thread::sleep(Duration::from_millis(50 + round * 37 % 350));
         if round % 2 == 0 {
             community.kill();
-            community.run(&["--peer", &street_p2p]);
+            community.run(&format!("--peer {street_p2p}"));
             writer.point_at(&community);
         } else {
             street.kill();
-            street.run(&[
-                "--peer",
-                &district.p2p,
-                "--listen",
-                &format!("/ip4/127.0.0.1/tcp/{street_port}"),
-            ]);
+            street.run(&format!(
+                "--peer {} --listen /ip4/127.0.0.1/tcp/{street_port}",
+                district.p2p
+            ));
         }
     }
     std::thread::sleep(Duration::from_millis(300));

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use yiyi_tests::binary;
+use yiyi_tests::command;
 
 /// A base port with seven free ports above it.
 fn free_base_port() -> u16 {
@@ -29,13 +29,13 @@ fn demo_until(
     base: u16,
     until: impl Fn(&str) -> bool,
 ) -> (Child, Vec<String>) {
-    let mut child = Command::new(binary("yiyi"))
-        .args(["--lang", "en", "demo", "--dir"])
-        .arg(dir)
-        .args(["--base-port", &base.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command(
+        "yiyi",
+        &format!("--lang en demo --dir {} --base-port {base}", dir.display()),
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut lines = Vec::new();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     loop {

@@ -59,9 +59,9 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     let street_port = fed.streets[0].p2p_port();
     let district_p2p = fed.district.p2p.clone();
     let street_listen = format!("/ip4/127.0.0.1/tcp/{street_port}");
-    fed.streets[0].run(&["--peer", &district_p2p, "--listen", &street_listen]);
+    fed.streets[0].run(&format!("--peer {district_p2p} --listen {street_listen}"));
     let street_p2p = fed.streets[0].p2p.clone();
-    fed.communities[0].run(&["--peer", &street_p2p]);
+    fed.communities[0].run(&format!("--peer {street_p2p}"));
 
     wait_for("the receipt to reach the community", || {
         // The sender holds the matter from the start: the flag is always there.
@@ -73,7 +73,7 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     assert_eq!(steps(&at_street, "receipt"), 1, "received exactly once");
     // Restarting the sender again sends nothing more: the receipt is held.
     fed.communities[0].kill();
-    fed.communities[0].run(&["--peer", &street_p2p]);
+    fed.communities[0].run(&format!("--peer {street_p2p}"));
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(steps(&matter(&fed.streets[0], &escalation), "receipt"), 1);
 
@@ -199,8 +199,7 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
             .all(|s| s.at("/verifies") == true),
         "{path}"
     );
-    let shown = std::process::Command::new(yiyi_tests::binary("yiyi"))
-        .args(["--lang", "zh", "matter", "show", "shunyu/T-bus"])
+    let shown = yiyi_tests::command("yiyi", "--lang zh matter show shunyu/T-bus")
         .env("YIYI_NODE", &fed.communities[0].url)
         .output()
         .unwrap();

@@ -5,15 +5,16 @@
 //! charters and revoked keys are refused; an equivocating log is frozen
 //! everywhere; a street dials its district again after losing it.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use yiyi_protocol::checkpoint::witnessed_by;
+use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{SignedNote, VerifierKey};
 use yiyi_tests::federation::{
     Chain, admit, chain, federation, holds, log_of, verify_notice_at, wait_for,
 };
-use yiyi_tests::{Json, Node, binary};
+use yiyi_tests::{Json, Node, command};
 
 #[test]
 fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
@@ -57,7 +58,7 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
         missed.iter().all(|h| holds(&f.district, h))
     });
     let peer = f.streets[1].p2p.clone();
-    f.communities[3].run(&["--peer", &peer]);
+    f.communities[3].run(&format!("--peer {peer}"));
     wait_for("the restarted community to catch up", || {
         missed.iter().all(|h| holds(&f.communities[3], h))
     });
@@ -82,8 +83,7 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     // What an office sees of the federation, in Chinese by default.
     let peers = f.district.yiyi("peers");
     assert_eq!(peers.list_at("/peers").len(), 2, "{peers}");
-    let out = Command::new(binary("yiyi"))
-        .args(["logs"])
+    let out = command("yiyi", "logs")
         .env("YIYI_NODE", &f.communities[3].url)
         .env("LANG", "zh_CN.UTF-8")
         .output()
@@ -173,8 +173,7 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
 
     // A peer that answers sync requests with entries signed by another key.
     let before = target.metric("yiyi_refused_total");
-    let mut forger = Command::new(binary("forger"))
-        .arg(&target.p2p)
+    let mut forger = command("forger", &target.p2p)
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -189,26 +188,15 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     // An office admitted by a charter outside the district's chain: a
     // "street" nobody admitted, admitting a community of its own.
     let rogue = Node::start_init(
-        &[
-            "--level",
-            "street",
-            "--name",
-            "rogue",
-            "--district",
-            &f.district.vkey,
-        ],
-        &["--peer", &target.p2p],
+        &format!("--level street --name rogue --district {}", f.district.vkey),
+        &format!("--peer {}", target.p2p),
     );
     let outsider = Node::start_init(
-        &[
-            "--level",
-            "community",
-            "--name",
-            "outsider",
-            "--district",
-            &f.district.vkey,
-        ],
-        &["--peer", &rogue.p2p, "--peer", &target.p2p],
+        &format!(
+            "--level community --name outsider --district {}",
+            f.district.vkey
+        ),
+        &format!("--peer {} --peer {}", rogue.p2p, target.p2p),
     );
     admit(&rogue, &outsider, "冒充的社区", "community");
     let outsider_notice = outsider.decline("T-out", "小区停车位划线");
@@ -260,15 +248,12 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     // A second node with the fourth community's key signs another history.
     let victim = &f.communities[3];
     let twin = Node::start_init(
-        &[
-            "--level",
-            "community",
-            "--key-file",
-            victim.data.join("node.key").to_str().unwrap(),
-            "--district",
-            &f.district.vkey,
-        ],
-        &["--peer", &f.streets[1].p2p],
+        &format!(
+            "--level community --key-file {} --district {}",
+            victim.data.join("node.key").display(),
+            f.district.vkey
+        ),
+        &format!("--peer {}", f.streets[1].p2p),
     );
     twin.decline("T-twin", "小区停车位划线");
     victim.decline("T-victim", "小区停车位划线");
@@ -281,6 +266,13 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
                 .any(|e| e.str_at("/log") == victim_log)
         });
     }
+    // The office that caught it recorded the proof in its own ledger,
+    // through its office like any record.
+    wait_for("the proof recorded in a ledger", || {
+        f.all()
+            .filter(|n| n.url != victim.url)
+            .any(|n| records_equivocation(n, &victim_log))
+    });
     // Frozen: nothing the victim's key signs from now on is taken.
     let after = victim.decline("T-after", "小区停车位划线");
     let sentinel = f.communities[0].decline("T-sentinel-2", "小区停车位划线");
@@ -293,6 +285,19 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         );
     }
     drop(twin);
+}
+
+/// Whether `node`'s own ledger records an equivocation proof against `log`.
+fn records_equivocation(node: &Node, log: &str) -> bool {
+    (0..node.own_size()).any(|sequence| {
+        let entry = node.get(&format!("/api/v1/entries/{sequence}"));
+        let bytes = hex::decode(entry.str_at("/bytes")).expect("hex bytes");
+        let verified = yiyi_protocol::entry::verify(&bytes).expect("a verified entry");
+        matches!(
+            verified.entry.body,
+            Some(Body::EquivocationProof(proof)) if hex::encode(&proof.log) == log
+        )
+    })
 }
 
 /// A street that lost its district while its community stayed connected
@@ -322,7 +327,7 @@ fn a_street_redials_its_district_while_its_community_stays_connected() {
     wait_for("the street to see the district gone", || {
         !connected(&street)
     });
-    district.run(&["--listen", &format!("/ip4/127.0.0.1/tcp/{port}")]);
+    district.run(&format!("--listen /ip4/127.0.0.1/tcp/{port}"));
     wait_for("the street to dial its district again", || {
         connected(&street)
     });

@@ -6,10 +6,10 @@
 //! sync requests and forged gossip is limited, its gossip is refused and
 //! not forwarded, and replication goes on.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use yiyi_tests::federation::{Chain, chain, decline_and_replicate, log_of, wait_for};
-use yiyi_tests::{Json, binary};
+use yiyi_tests::{Json, command};
 
 #[test]
 fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
@@ -19,8 +19,7 @@ fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
         community,
     } = chain();
     let size_before = community.own_size();
-    let flood = Command::new(binary("flooder"))
-        .args([&community.url, "8", "16", "200000"])
+    let flood = command("flooder", &format!("{} 8 16 200000", community.url))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -63,11 +62,13 @@ fn a_peer_flooding_sync_and_forged_gossip_cannot_stop_replication() {
     // key under the street's name. (One process doing both is held back by
     // its own signing: the sync flood alone shows the per-peer limit.)
     let flood = |gossip: &str| {
-        Command::new(binary("peerflood"))
-            .args([&community.p2p, &street.vkey, "8", gossip])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap()
+        command(
+            "peerflood",
+            &format!("{} {} 8 {gossip}", community.p2p, street.vkey),
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
     };
     let (sync_flood, gossip_flood) = (flood("0"), flood("8"));
     std::thread::sleep(std::time::Duration::from_millis(1500));

@@ -95,17 +95,13 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
 
 #[test]
 fn run_takes_its_settings_from_config_toml_and_stops_on_sigterm() {
-    let district = yiyi_tests::Node::start_level("lixia", "district", &[]);
+    let district = yiyi_tests::Node::start_level("lixia", "district", "");
     let mut street = yiyi_tests::Node::start_init(
-        &[
-            "--level",
-            "street",
-            "--name",
-            "quancheng",
-            "--district",
-            &district.vkey,
-        ],
-        &[],
+        &format!(
+            "--level street --name quancheng --district {}",
+            district.vkey
+        ),
+        "",
     );
     let config = std::fs::read_to_string(street.data.join("config.toml")).unwrap();
     assert!(config.contains(&district.vkey), "{config}");
@@ -118,7 +114,7 @@ fn run_takes_its_settings_from_config_toml_and_stops_on_sigterm() {
         district.p2p
     ));
     std::fs::write(street.data.join("config.toml"), config).unwrap();
-    street.run(&[]);
+    street.run("");
     let federation = street.get_public("/api/v1/federation");
     assert_eq!(
         federation.str_at("/district"),

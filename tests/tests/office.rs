@@ -3,9 +3,7 @@
 //! other outcome classes, refusals through the API that leave the ledger as it
 //! was, and no private datum in anything public.
 
-use std::process::Command;
-
-use yiyi_tests::{Json, Node, binary, today};
+use yiyi_tests::{Json, Node, command, today};
 
 /// The participant list and the catalogue item the canteen needs.
 fn participants(node: &Node) {
@@ -193,8 +191,7 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
             .str_at("/checkpoint")
             .starts_with("yiyi/甸柳新村街道第一社区\n")
     );
-    let csv = Command::new(binary("yiyi"))
-        .args(["stats", "--csv"])
+    let csv = command("yiyi", "stats --csv")
         .env("YIYI_NODE", &node.url)
         .output()
         .unwrap();
@@ -357,8 +354,7 @@ fn the_api_refuses_what_the_procedure_forbids_and_changes_nothing() {
 
     // Without the token nothing is written.
     let size = node.own_size();
-    let anonymous = Command::new(binary("yiyi"))
-        .args(["topic", "accept", "T-dispute"])
+    let anonymous = command("yiyi", "topic accept T-dispute")
         .env("YIYI_NODE", &node.url)
         .env("YIYI_TOKEN", "not-the-token")
         .output()

@@ -57,7 +57,7 @@ fn a_follower_replicates_a_ledger_and_catches_up_after_a_crash() {
     propose(&community, "T-1");
     let mut street = Node::start_with(
         "第一街道",
-        &["--peer", &community.p2p, "--follow", &community.vkey],
+        &format!("--peer {} --follow {}", community.p2p, community.vkey),
     );
     wait_replicated(&street, &community);
 
@@ -71,7 +71,10 @@ fn a_follower_replicates_a_ledger_and_catches_up_after_a_crash() {
     for n in 3..40 {
         propose(&community, &format!("T-{n}"));
     }
-    street.run(&["--peer", &community.p2p, "--follow", &community.vkey]);
+    street.run(&format!(
+        "--peer {} --follow {}",
+        community.p2p, community.vkey
+    ));
     wait_replicated(&street, &community);
 
     // The replica verifies entry by entry on the follower's disk.
@@ -88,7 +91,7 @@ fn a_follower_replicates_a_ledger_and_catches_up_after_a_crash() {
 fn a_node_follows_nothing_it_was_not_told_to() {
     let community = Node::start("第二社区");
     propose(&community, "T-1");
-    let stranger = Node::start_with("旁观者", &["--peer", &community.p2p]);
+    let stranger = Node::start_with("旁观者", &format!("--peer {}", community.p2p));
     // Connected, and hearing the community's announcements, yet it follows
     // nothing it was not told to.
     stranger.wait_connected(&community);
@@ -102,7 +105,7 @@ fn a_node_follows_nothing_it_was_not_told_to() {
 fn a_street_replicates_the_communities_it_admits_and_stops_when_revoked() {
     let community = Node::start("第三社区");
     propose(&community, "T-1");
-    let mut street = Node::start_level("第一街道", "street", &["--peer", &community.p2p]);
+    let mut street = Node::start_level("第一街道", "street", &format!("--peer {}", community.p2p));
     // Nothing is followed before the charter, though the two are connected
     // and the community announces what it writes.
     street.wait_connected(&community);
@@ -124,7 +127,7 @@ fn a_street_replicates_the_communities_it_admits_and_stops_when_revoked() {
     ));
     // Charters live in the street's ledger: restart with the community as a peer.
     street.kill();
-    street.run(&["--peer", &community.p2p]);
+    street.run(&format!("--peer {}", community.p2p));
     wait_replicated(&street, &community);
 
     street.yiyi(&format!(

@@ -72,7 +72,7 @@ fn a_node_restored_from_a_backup_of_its_data_directory_carries_on() {
     std::fs::remove_dir_all(&node.data).unwrap();
     node.data = backup.path().join("node");
 
-    node.run(&[]);
+    node.run("");
     assert!(holds(&node, &first));
     let second = node.decline("T-road", "市政道路拓宽");
     assert!(holds(&node, &second));
@@ -95,17 +95,11 @@ fn a_rotated_key_takes_over_and_the_old_one_writes_no_more() {
     // The key is lost (or leaked): the office makes a new one on a new
     // node, and the street rotates its charter to it.
     let renewed = Node::start_init(
-        &[
-            "--level",
-            "community",
-            "--name",
-            "shunyu",
-            "--origin",
-            "yiyi/shunyu-2",
-            "--district",
-            &district.vkey,
-        ],
-        &["--peer", &street.p2p],
+        &format!(
+            "--level community --name shunyu --origin yiyi/shunyu-2 --district {}",
+            district.vkey
+        ),
+        &format!("--peer {}", street.p2p),
     );
     street.yiyi(&format!(
         "charter rotate --key {} --new-key {}",

@@ -9,11 +9,11 @@
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
-use yiyi_tests::binary;
+use yiyi_tests::command;
 use yiyi_tests::federation::{Chain, chain, decline_and_replicate, wait_for};
 
 /// The node's defaults (`yiyi_node::api::limits::Limits`).
@@ -31,8 +31,7 @@ fn a_slowloris_client_cannot_hold_the_api_from_the_office_residents_or_peers() {
         community,
     } = chain();
     let api = community.url.trim_start_matches("http://").to_owned();
-    let attack = Command::new(binary("slowloris"))
-        .args([&api, "127.0.0.2", &ATTACK_SECS.to_string(), "200"])
+    let attack = command("slowloris", &format!("{api} 127.0.0.2 {ATTACK_SECS} 200"))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

@@ -3,18 +3,14 @@
 //! offline from a bundle; a bundle altered in any part fails, naming the
 //! check, and exits non-zero.
 
-use std::process::Command;
-
 use serde_json::Value;
 use yiyi_tests::federation::{Chain, chain, wait_for};
-use yiyi_tests::{Json, binary};
+use yiyi_tests::{Json, command};
 
-/// `yiyi --json verify ARGS` with its own state directory; the JSON verdict
+/// `yiyi --json verify LINE` with its own state directory; the JSON verdict
 /// and whether it exited 0.
-fn verify(state: &std::path::Path, args: &[&str]) -> (Value, bool) {
-    let out = Command::new(binary("yiyi"))
-        .args(["--json", "--lang", "en", "verify"])
-        .args(args)
+fn verify(state: &std::path::Path, line: &str) -> (Value, bool) {
+    let out = command("yiyi", &format!("--json --lang en verify {line}"))
         .env("YIYI_STATE", state)
         .env_remove("YIYI_TRUST")
         .output()
@@ -41,14 +37,14 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         wait_for("the notice to verify at every node", || {
             verify(
                 state.path(),
-                &["--node", &node.url, &hash, "--trust", &district.vkey],
+                &format!("--node {} {hash} --trust {}", node.url, district.vkey),
             )
             .1
         });
     }
     let (verdict, ok) = verify(
         state.path(),
-        &["--node", &community.url, &hash, "--trust", &district.vkey],
+        &format!("--node {} {hash} --trust {}", community.url, district.vkey),
     );
     assert!(ok);
     assert_eq!(verdict.str_at("/office"), "舜玉社区");
@@ -58,11 +54,16 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
 
     // Offline, from the bundle, with the key from a file and from YIYI_TRUST.
     let bundle = state.path().join("notice.tlog-bundle");
-    let out = Command::new(binary("yiyi"))
-        .args(["--node", &community.url, "notice", "bundle", &hash, "--out"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = command(
+        "yiyi",
+        &format!(
+            "--node {} notice bundle {hash} --out {}",
+            community.url,
+            bundle.display()
+        ),
+    )
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -72,26 +73,21 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     std::fs::write(&trust_file, format!("{}\n", district.vkey)).unwrap();
     let (_, ok) = verify(
         state.path(),
-        &[
-            "--bundle",
-            bundle.to_str().unwrap(),
-            "--trust-file",
-            trust_file.to_str().unwrap(),
-        ],
+        &format!(
+            "--bundle {} --trust-file {}",
+            bundle.display(),
+            trust_file.display()
+        ),
     );
     assert!(ok);
-    let human = Command::new(binary("yiyi"))
-        .args([
-            "--lang",
-            "zh",
-            "verify",
-            "--bundle",
-            bundle.to_str().unwrap(),
-        ])
-        .env("YIYI_TRUST", &district.vkey)
-        .env("YIYI_STATE", state.path())
-        .output()
-        .unwrap();
+    let human = command(
+        "yiyi",
+        &format!("--lang zh verify --bundle {}", bundle.display()),
+    )
+    .env("YIYI_TRUST", &district.vkey)
+    .env("YIYI_STATE", state.path())
+    .output()
+    .unwrap();
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
         human.status.success() && text.contains("核验通过"),
@@ -101,20 +97,18 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     // The printed notice: the notice, a QR code to the board at it with the
     // key ID, and the bundle as text that verifies offline as it is.
     let page = state.path().join("notice.html");
-    let printed = Command::new(binary("yiyi"))
-        .args([
-            "--node",
-            &community.url,
-            "notice",
-            "print",
-            &hash,
-            "--trust",
-            &district.vkey,
-        ])
-        .args(["--board", "https://gongshi.lixia.example", "--out"])
-        .arg(&page)
-        .output()
-        .unwrap();
+    let printed = command(
+        "yiyi",
+        &format!(
+            "--node {} notice print {hash} --trust {} \
+             --board https://gongshi.lixia.example --out {}",
+            community.url,
+            district.vkey,
+            page.display()
+        ),
+    )
+    .output()
+    .unwrap();
     assert!(
         printed.status.success(),
         "{}",
@@ -142,48 +136,51 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     std::fs::write(&from_paper, block).unwrap();
     let (_, ok) = verify(
         state.path(),
-        &[
-            "--bundle",
-            from_paper.to_str().unwrap(),
-            "--trust",
-            &district.vkey,
-        ],
+        &format!(
+            "--bundle {} --trust {}",
+            from_paper.display(),
+            district.vkey
+        ),
     );
     assert!(ok, "the bundle printed on the page verifies");
     // A notice is not printed against a key it does not verify with.
-    let elsewhere = Command::new(binary("yiyi"))
-        .args(["key", "generate", "--name", "yiyi/huaiyin", "--out"])
-        .arg(state.path().join("huaiyin.key"))
-        .output()
-        .unwrap();
+    let elsewhere = command(
+        "yiyi",
+        &format!(
+            "key generate --name yiyi/huaiyin --out {}",
+            state.path().join("huaiyin.key").display()
+        ),
+    )
+    .output()
+    .unwrap();
     let elsewhere = String::from_utf8(elsewhere.stdout).unwrap();
     let other = state.path().join("other.html");
-    let refused = Command::new(binary("yiyi"))
-        .args([
-            "--lang",
-            "en",
-            "--node",
-            &community.url,
-            "notice",
-            "print",
-            &hash,
-            "--out",
-        ])
-        .arg(&other)
-        .env("YIYI_TRUST", elsewhere.trim())
-        .output()
-        .unwrap();
+    let refused = command(
+        "yiyi",
+        &format!(
+            "--lang en --node {} notice print {hash} --out {}",
+            community.url,
+            other.display()
+        ),
+    )
+    .env("YIYI_TRUST", elsewhere.trim())
+    .output()
+    .unwrap();
     assert!(!refused.status.success() && !other.exists());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not verify"));
 
     // Forgeries, each failing its own check.
     let text = std::fs::read_to_string(&bundle).unwrap();
     let other_district = {
-        let out = Command::new(binary("yiyi"))
-            .args(["key", "generate", "--name", "yiyi/shizhong", "--out"])
-            .arg(state.path().join("other.key"))
-            .output()
-            .unwrap();
+        let out = command(
+            "yiyi",
+            &format!(
+                "key generate --name yiyi/shizhong --out {}",
+                state.path().join("other.key").display()
+            ),
+        )
+        .output()
+        .unwrap();
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     };
     let write = |name: &str, content: &str| {
@@ -194,12 +191,7 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     // Another district's key pinned.
     let (verdict, ok) = verify(
         state.path(),
-        &[
-            "--bundle",
-            bundle.to_str().unwrap(),
-            "--trust",
-            &other_district,
-        ],
+        &format!("--bundle {} --trust {other_district}", bundle.display()),
     );
     assert!(!ok);
     assert_eq!(verdict.str_at("/failed"), "charter-chain");
@@ -218,12 +210,11 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     );
     let (verdict, ok) = verify(
         state.path(),
-        &[
-            "--bundle",
-            write("altered", &altered).to_str().unwrap(),
-            "--trust",
-            &district.vkey,
-        ],
+        &format!(
+            "--bundle {} --trust {}",
+            write("altered", &altered).display(),
+            district.vkey
+        ),
     );
     assert!(!ok);
     assert_eq!(verdict.str_at("/failed"), "signature", "{verdict}");
@@ -237,24 +228,22 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     };
     let (verdict, ok) = verify(
         state.path(),
-        &[
-            "--bundle",
-            write("uncosigned", &uncosigned).to_str().unwrap(),
-            "--trust",
-            &district.vkey,
-        ],
+        &format!(
+            "--bundle {} --trust {}",
+            write("uncosigned", &uncosigned).display(),
+            district.vkey
+        ),
     );
     assert!(!ok);
     assert_eq!(verdict.str_at("/failed"), "cosignature", "{verdict}");
     // Not a bundle at all.
     let (verdict, ok) = verify(
         state.path(),
-        &[
-            "--bundle",
-            write("garbage", "hello").to_str().unwrap(),
-            "--trust",
-            &district.vkey,
-        ],
+        &format!(
+            "--bundle {} --trust {}",
+            write("garbage", "hello").display(),
+            district.vkey
+        ),
     );
     assert!(!ok);
     assert_eq!(verdict.str_at("/failed"), "format");

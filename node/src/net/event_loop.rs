@@ -581,9 +581,12 @@ impl EventLoop {
                     .gossipsub
                     .publish(self.equivocations.clone(), bytes);
                 if found_here {
-                    let store = self.store.clone();
+                    // Written through the office, as every record is: the
+                    // rules check it under the office's lock and its state
+                    // sees it in order.
+                    let office = self.office.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = store.append(Body::EquivocationProof(proof)).await {
+                        if let Err(e) = office.record(Body::EquivocationProof(proof), "").await {
                             tracing::error!(error = %e, "recording an equivocation proof");
                         }
                     });
