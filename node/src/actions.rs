@@ -12,6 +12,7 @@ use yiyi_protocol::escalation::MatterError;
 use yiyi_protocol::proto::{self, entry::Body, gate_decision::Verdict};
 use yiyi_protocol::rules::{Date, DateError, names};
 
+use crate::escalation::DeskError;
 use crate::office::{Office, OfficeError, Recorded};
 use crate::store::LogKey;
 
@@ -200,7 +201,9 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             households_visited: f.households_visited,
         }),
         Action::Escalate(e) => {
-            let parent = office.parent().ok_or(OfficeError::NoParent)?;
+            let parent = office
+                .parent()
+                .ok_or(OfficeError::Desk(DeskError::NoParent))?;
             let priority = match e.priority {
                 Some(p) => names::priority(&p)?,
                 None => proto::escalation::Priority::Normal as i32,

@@ -16,10 +16,12 @@ mod matters;
 mod serve;
 pub mod state;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -82,14 +84,25 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             state.limiter.limits().body_bytes,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limits::limit,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit))
         .with_state(state)
 }
 
 use error::ApiResult;
+
+/// The middleware: the office (with its token) passes; the public is held
+/// to [`limits::Limiter::public`]'s limits, per client address.
+async fn limit(
+    State(state): State<Arc<ApiState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if authorised(&state, request.headers()) {
+        return next.run(request).await;
+    }
+    state.limiter.public(client.ip(), next.run(request)).await
+}
 
 /// Constant-time comparison, so that response time says nothing about how
 /// much of a guessed token was right.

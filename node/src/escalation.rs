@@ -18,9 +18,25 @@ use yiyi_protocol::proto::{self, EntryRef, decision::Verdict, entry::Body};
 use yiyi_protocol::rules::{Consultation, OutcomeClass, Position, TopicStatus, notices};
 
 use crate::matters::Matters;
-use crate::office::OfficeError;
 use crate::store::outbox::Outbox;
 use crate::store::{Appended, LogKey, Store, StoreError};
+
+/// Why the desk refused a step of a matter, or could not do its part;
+/// nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// The escalated matter does not allow it.
+    #[error(transparent)]
+    Matter(#[from] MatterError),
+    /// Only an office with a parent escalates.
+    #[error(
+        "this office has no parent office to escalate to: the district is the top, and a street or community is admitted by a charter in its parent's ledger (start the node with --district)"
+    )]
+    NoParent,
+    /// The ledger store or the outbox failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// What the desk knows of the office it serves: its own log, its parent
 /// (`None` at the top), and the names of the offices of the federation.
@@ -68,9 +84,9 @@ impl Desk {
 
     /// Checks a step of an escalated matter against the matters as they
     /// stand, and an escalation's addressee against the federation.
-    pub fn check(&self, seat: &Seat, body: &Body) -> Result<(), OfficeError> {
+    pub fn check(&self, seat: &Seat, body: &Body) -> Result<(), DeskError> {
         if let Body::Escalation(e) = body {
-            let parent = seat.parent.ok_or(OfficeError::NoParent)?;
+            let parent = seat.parent.ok_or(DeskError::NoParent)?;
             if e.to.as_slice() != parent.as_slice() {
                 return Err(MatterError::Invalid(
                     "an escalation goes to the office's parent".into(),
@@ -89,11 +105,7 @@ impl Desk {
     }
 
     /// An escalation just written: it goes in the outbox.
-    pub fn sent(
-        &self,
-        entry: &Appended,
-        escalation: &proto::Escalation,
-    ) -> Result<(), OfficeError> {
+    pub fn sent(&self, entry: &Appended, escalation: &proto::Escalation) -> Result<(), DeskError> {
         let to: LogKey = escalation
             .to
             .as_slice()
@@ -110,8 +122,8 @@ impl Desk {
         seat: &Seat,
         decision: &proto::Decision,
         decided: &Appended,
-    ) -> Result<Body, OfficeError> {
-        let parent = seat.parent.ok_or(OfficeError::NoParent)?;
+    ) -> Result<Body, DeskError> {
+        let parent = seat.parent.ok_or(DeskError::NoParent)?;
         let id = decision
             .escalation
             .as_ref()
@@ -141,7 +153,7 @@ impl Desk {
         seat: &Seat,
         from: &LogKey,
         delivered: &yiyi_protocol::entry::VerifiedEntry,
-    ) -> Result<Receipt, OfficeError> {
+    ) -> Result<Receipt, DeskError> {
         let Some(body) = &delivered.entry.body else {
             return Err(MatterError::Invalid("the delivered entry has no body".into()).into());
         };
@@ -178,7 +190,7 @@ impl Desk {
     /// forwarding escalation (with the decision's entry); for an escalated
     /// topic whose matter came back resolved or returned, its notice; for a
     /// cross-community meeting naming this community, its notice.
-    pub fn due(&self, seat: &Seat, state: &Consultation) -> Result<Vec<Body>, OfficeError> {
+    pub fn due(&self, seat: &Seat, state: &Consultation) -> Result<Vec<Body>, DeskError> {
         let own = seat.own;
         let mut due = Vec::new();
         let matters = self.matters.with(|m| m.all().cloned().collect::<Vec<_>>());

@@ -75,6 +75,10 @@ enum Command {
 }
 
 async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
+    // Listen for SIGTERM and Ctrl-C before the node says where it is:
+    // whoever started it may stop it as soon as it knows, and a signal
+    // that came before the handler would kill the node uncleanly.
+    let stopped = stop_signals()?;
     let config = NodeConfig::read(DataDir::new(data), flags)?;
     let node = Node::spawn(config).await?;
     // The first line on stdout says where the API is, the next ones where
@@ -94,7 +98,7 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     }
     let stop = node.stopper();
     tokio::spawn(async move {
-        shutdown().await;
+        stopped.await;
         stop.cancel();
     });
     node.join().await?;
@@ -102,21 +106,18 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(term) => {
-                term.recv().await;
-            }
-            None => std::future::pending().await,
+/// Registers for SIGTERM and SIGINT (Ctrl-C) now, and returns what
+/// resolves when either comes.
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated => {}
-    }
+    })
 }
 
 fn init(data: &Path, init: Init) -> anyhow::Result<()> {

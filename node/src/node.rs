@@ -140,7 +140,7 @@ impl Node {
                     witness,
                     net: net_status.clone(),
                     courses: Default::default(),
-                    limiter: api::limits::Limiter::new(Default::default()),
+                    limiter: Arc::new(api::limits::Limiter::new(Default::default())),
                 });
                 let stopped = stop.clone();
                 tasks.push(tokio::spawn(async move {

@@ -16,14 +16,13 @@
 use tokio::sync::Mutex;
 use yiyi_protocol::api;
 use yiyi_protocol::entry::VerifiedEntry;
-use yiyi_protocol::escalation::MatterError;
 use yiyi_protocol::proto::{
     Level, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
     meeting_step::Step,
 };
 use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
 
-use crate::escalation::{Desk, Receipt, Seat};
+use crate::escalation::{Desk, DeskError, Receipt, Seat};
 use crate::federation::Members;
 use crate::matters::Matters;
 use crate::private::{PrivateError, PrivateStore};
@@ -42,14 +41,10 @@ pub enum OfficeError {
     /// The private store failed.
     #[error(transparent)]
     Private(#[from] PrivateError),
-    /// The escalated matter does not allow it; nothing was written.
+    /// The escalation desk refused it (the matter's steps, no parent) or
+    /// could not do its part; nothing was written.
     #[error(transparent)]
-    Matter(#[from] MatterError),
-    /// Only an office with a parent escalates.
-    #[error(
-        "this office has no parent office to escalate to: the district is the top, and a street or community is admitted by a charter in its parent's ledger (start the node with --district)"
-    )]
-    NoParent,
+    Desk(#[from] DeskError),
     /// The office's own ledger does not follow the rules (it was written by
     /// other software, or the rules changed): the node will not guess.
     #[error("the ledger's entry {sequence} breaks the procedure: {error}")]

@@ -222,25 +222,39 @@ impl Node {
         self.child = Some(child);
     }
 
-    /// Asks the process to stop (SIGTERM) and waits for it; returns whether
-    /// it exited cleanly within `within`.
-    pub fn terminate(&mut self, within: std::time::Duration) -> bool {
+    /// Asks the process to stop (SIGTERM) and waits for it to exit
+    /// cleanly within `within`; else kills it and says how it ended, with
+    /// the end of its log.
+    pub fn terminate(&mut self, within: std::time::Duration) -> Result<(), String> {
         let Some(mut child) = self.child.take() else {
-            return false;
+            return Err("the node was not running".into());
         };
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status();
         let start = std::time::Instant::now();
-        while start.elapsed() < within {
+        let ended = loop {
             if let Ok(Some(status)) = child.try_wait() {
-                return status.success();
+                if status.success() {
+                    return Ok(());
+                }
+                break format!("it exited with {status}");
+            }
+            if start.elapsed() >= within {
+                let _ = child.kill();
+                let _ = child.wait();
+                break format!("it was still running after {within:?}");
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
+        };
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Err(format!(
+            "{} did not stop cleanly on SIGTERM: {ended}; its log ends:\n{}",
+            self.url,
+            tail.join("\n")
+        ))
     }
 
     /// The node's API token. Tests read as the office, so that polling is

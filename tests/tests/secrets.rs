@@ -37,7 +37,8 @@ fn the_key_and_token_are_private_and_never_logged_and_a_wrong_token_changes_noth
     assert_eq!(node.own_size(), before);
 
     // Neither secret appears in what the node printed or logged.
-    node.terminate(std::time::Duration::from_secs(10));
+    node.terminate(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
     let secret = std::fs::read_to_string(node.data.join("node.key")).unwrap();
     let secret = secret.trim();
     let log = std::fs::read_to_string(&node.log).unwrap();
@@ -55,7 +56,8 @@ fn the_key_and_token_are_private_and_never_logged_and_a_wrong_token_changes_noth
 fn a_node_restored_from_a_backup_of_its_data_directory_carries_on() {
     let mut node = Node::start("shunyu");
     let first = node.decline("T-park", "小区停车位划线");
-    node.terminate(std::time::Duration::from_secs(10));
+    node.terminate(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // The backup: the data directory, copied with the node stopped; the
     // original is lost.
@@ -76,7 +78,8 @@ fn a_node_restored_from_a_backup_of_its_data_directory_carries_on() {
     assert!(holds(&node, &first));
     let second = node.decline("T-road", "市政道路拓宽");
     assert!(holds(&node, &second));
-    node.terminate(std::time::Duration::from_secs(10));
+    node.terminate(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
     node.verify_store();
 }
 

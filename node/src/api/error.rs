@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::actions::ActionError;
+use crate::escalation::DeskError;
 use crate::office::OfficeError;
 use crate::store::StoreError;
 
@@ -41,10 +42,10 @@ impl From<OfficeError> for ApiError {
             OfficeError::Rule(rule) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", rule.to_string())
             }
-            OfficeError::Matter(e) => {
+            OfficeError::Desk(DeskError::Matter(e)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "matter", e.to_string())
             }
-            OfficeError::NoParent => {
+            OfficeError::Desk(DeskError::NoParent) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no-parent", e.to_string())
             }
             OfficeError::Store(StoreError::Rejected(e)) => {

@@ -10,18 +10,15 @@
 //! lock the office out of its own node.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::future::Future;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
-
-use super::state::ApiState;
 
 /// The limits of the public API.
 #[derive(Debug, Clone, Copy)]
@@ -149,38 +146,37 @@ impl Limiter {
     }
 }
 
-/// The middleware: the office passes; the public is rate-limited per IP,
-/// bounded in flight, and timed out.
-pub async fn limit(
-    State(state): State<Arc<ApiState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if super::authorised(&state, request.headers()) {
-        return next.run(request).await;
-    }
-    let limiter = &state.limiter;
-    if !limiter.admit(peer.ip()) {
-        limiter.refused.fetch_add(1, Ordering::Relaxed);
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many requests from your address: wait a second and try again",
-        );
-    }
-    let Ok(_permit) = limiter.in_flight.try_acquire() else {
-        limiter.refused.fetch_add(1, Ordering::Relaxed);
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the node is busy: try again in a moment",
-        );
-    };
-    match tokio::time::timeout(limiter.limits.timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the request took too long and was stopped",
-        ),
+impl Limiter {
+    /// Answers a public request with `answer` if the limits allow it: the
+    /// rate of its address, the requests in flight, and the time it may
+    /// take; else with a refusal saying why. (The office's requests do not
+    /// come here: see the API's middleware.)
+    pub(super) async fn public(
+        &self,
+        ip: IpAddr,
+        answer: impl Future<Output = Response>,
+    ) -> Response {
+        if !self.admit(ip) {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests from your address: wait a second and try again",
+            );
+        }
+        let Ok(_permit) = self.in_flight.try_acquire() else {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the node is busy: try again in a moment",
+            );
+        };
+        match tokio::time::timeout(self.limits.timeout, answer).await {
+            Ok(response) => response,
+            Err(_) => refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request took too long and was stopped",
+            ),
+        }
     }
 }
 
@@ -199,33 +195,29 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 /// One open connection counted against its address and the total; given
 /// back when dropped, however the connection ends.
 pub(super) struct Slot {
-    state: Arc<ApiState>,
+    limiter: Arc<Limiter>,
     ip: IpAddr,
 }
 
 impl Slot {
     /// A slot for a new connection from `ip`, if the limits allow one.
     /// Over a limit, the refusal is counted.
-    pub(super) fn take(state: &Arc<ApiState>, ip: IpAddr) -> Option<Slot> {
-        let limits: Limits = state.limiter.limits();
-        let mut open = state
-            .limiter
+    pub(super) fn take(limiter: &Arc<Limiter>, ip: IpAddr) -> Option<Slot> {
+        let limits: Limits = limiter.limits();
+        let mut open = limiter
             .connections
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let total: usize = open.total;
         let mine = open.per_ip.get(&ip).copied().unwrap_or(0);
         if total >= limits.connections || mine >= limits.connections_per_ip {
-            state
-                .limiter
-                .connections_refused
-                .fetch_add(1, Ordering::Relaxed);
+            limiter.connections_refused.fetch_add(1, Ordering::Relaxed);
             return None;
         }
         open.total += 1;
         *open.per_ip.entry(ip).or_default() += 1;
         Some(Slot {
-            state: state.clone(),
+            limiter: limiter.clone(),
             ip,
         })
     }
@@ -234,7 +226,6 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self
-            .state
             .limiter
             .connections
             .lock()

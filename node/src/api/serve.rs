@@ -59,7 +59,7 @@ pub(super) async fn run(
             },
             () = &mut shutdown => break,
         };
-        let Some(slot) = Slot::take(&state, client.ip()) else {
+        let Some(slot) = Slot::take(&state.limiter, client.ip()) else {
             drop(stream);
             continue;
         };

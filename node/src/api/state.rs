@@ -30,6 +30,7 @@ pub struct ApiState {
     pub net: NetStatus,
     /// The ledgers as the notice board shows them, replayed as they grow.
     pub courses: Courses,
-    /// What the public may make the API do.
-    pub limiter: limits::Limiter,
+    /// What the public may make the API do (shared with the accept loop's
+    /// connection slots).
+    pub limiter: Arc<limits::Limiter>,
 }
