@@ -144,9 +144,7 @@ impl Limiter {
             false
         }
     }
-}
 
-impl Limiter {
     /// Answers a public request with `answer` if the limits allow it: the
     /// rate of its address, the requests in flight, and the time it may
     /// take; else with a refusal saying why. (The office's requests do not
