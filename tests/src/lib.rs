@@ -248,12 +248,11 @@ impl Node {
             std::thread::sleep(std::time::Duration::from_millis(50));
         };
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(30).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
         Err(format!(
-            "{} did not stop cleanly on SIGTERM: {ended}; its log ends:\n{}",
-            self.url,
-            tail.join("\n")
+            "{} did not stop cleanly on SIGTERM: {ended}; its log ends:\n{tail}",
+            self.url
         ))
     }
 
@@ -283,30 +282,39 @@ impl Node {
         String::from_utf8_lossy(&verify.stdout).into_owned()
     }
 
-    /// `GET path` from the node's API as its office, as JSON; panics on an
-    /// error status.
-    #[track_caller]
-    pub fn get(&self, path: &str) -> Value {
-        let mut response = ureq::get(format!("{}{path}", self.url))
-            .header("authorization", format!("Bearer {}", self.token()))
-            .call()
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    /// `GET path` from the node's API, as its office (with the token) or as
+    /// a resident (without); the body as text, or why there is none.
+    fn fetch(&self, path: &str, as_office: bool) -> Result<String, String> {
+        let mut request = ureq::get(format!("{}{path}", self.url));
+        if as_office {
+            request = request.header("authorization", format!("Bearer {}", self.token()));
+        }
+        let mut response = request.call().map_err(|e| e.to_string())?;
         response
             .body_mut()
-            .read_json()
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .read_to_string()
+            .map_err(|e| e.to_string())
+    }
+
+    /// `GET path` as the office, as JSON; panics on an error status.
+    #[track_caller]
+    pub fn get(&self, path: &str) -> Value {
+        let text = self
+            .fetch(path, true)
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
+    /// `GET path` as the office, as text, or `None` on an error status.
+    pub fn get_text(&self, path: &str) -> Option<String> {
+        self.fetch(path, true).ok()
     }
 
     /// `GET path` as a resident would (no token), as text; panics on an
     /// error status.
     #[track_caller]
     pub fn get_public_text(&self, path: &str) -> String {
-        let mut response = ureq::get(format!("{}{path}", self.url))
-            .call()
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        response
-            .body_mut()
-            .read_to_string()
+        self.fetch(path, false)
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
@@ -315,15 +323,6 @@ impl Node {
     pub fn get_public(&self, path: &str) -> Value {
         let text = self.get_public_text(path);
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
-    }
-
-    /// `GET path` as text, or `None` on an error status.
-    pub fn get_text(&self, path: &str) -> Option<String> {
-        let mut response = ureq::get(format!("{}{path}", self.url))
-            .header("authorization", format!("Bearer {}", self.token()))
-            .call()
-            .ok()?;
-        response.body_mut().read_to_string().ok()
     }
 
     /// How many entries of the ledger `log` (its key in hex) the node

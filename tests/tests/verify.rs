@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use yiyi_tests::federation::{Chain, chain, wait_for};
-use yiyi_tests::{Json, command};
+use yiyi_tests::{Json, command, run, stdout};
 
 /// `yiyi --json verify LINE` with its own state directory; the JSON verdict
 /// and whether it exited 0.
@@ -144,16 +144,13 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     );
     assert!(ok, "the bundle printed on the page verifies");
     // A notice is not printed against a key it does not verify with.
-    let elsewhere = command(
+    let elsewhere = stdout(&run(
         "yiyi",
         &format!(
             "key generate --name yiyi/huaiyin --out {}",
             state.path().join("huaiyin.key").display()
         ),
-    )
-    .output()
-    .unwrap();
-    let elsewhere = String::from_utf8(elsewhere.stdout).unwrap();
+    ));
     let other = state.path().join("other.html");
     let refused = command(
         "yiyi",
@@ -171,18 +168,15 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
 
     // Forgeries, each failing its own check.
     let text = std::fs::read_to_string(&bundle).unwrap();
-    let other_district = {
-        let out = command(
-            "yiyi",
-            &format!(
-                "key generate --name yiyi/shizhong --out {}",
-                state.path().join("other.key").display()
-            ),
-        )
-        .output()
-        .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
+    let other_district = stdout(&run(
+        "yiyi",
+        &format!(
+            "key generate --name yiyi/shizhong --out {}",
+            state.path().join("other.key").display()
+        ),
+    ))
+    .trim()
+    .to_owned();
     let write = |name: &str, content: &str| {
         let path = state.path().join(name);
         std::fs::write(&path, content).unwrap();
