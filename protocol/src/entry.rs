@@ -5,8 +5,17 @@
 //! tree and replicated is the [`proto::SignedEntry`] envelope; its RFC 6962
 //! leaf hash is the entry's hash everywhere (previous-hash links, lookups,
 //! notice IDs). Verification works on the bytes received and never on a
-//! re-encoding; the re-encoding is only compared, to refuse non-canonical or
-//! unknown-field bytes that would otherwise give one entry two hashes.
+//! re-encoding; the re-encoding is only compared, to tell what this version
+//! reads from what a later one wrote.
+//!
+//! The compatibility rule (docs/LEDGER.md, "Compatibility"): the envelope must
+//! be canonical, since anyone could re-wrap a signed entry and give it a second
+//! hash; the entry inside must decode, be of schema version 1 and carry the
+//! author's signature over its exact bytes. Then an entry whose bytes are
+//! exactly what this schema writes is [`Reading::Known`]; one with a kind or a
+//! field this schema does not know is [`Reading::Newer`] (较新版本的记录):
+//! stored, served, proved and forwarded like any other, never interpreted.
+//! Only the author can make such bytes, and they hash as they are.
 
 use prost::Message;
 
@@ -33,8 +42,10 @@ pub enum EntryError {
     /// Not a protobuf `SignedEntry` / `Entry`.
     #[error("malformed entry: {0}")]
     Malformed(String),
-    /// Decodes, but is not the canonical encoding (or has unknown fields).
-    #[error("the entry is not canonically encoded (unknown fields or a non-canonical form)")]
+    /// The `SignedEntry` envelope decodes but is not its canonical encoding
+    /// (an extra field, say): anyone could make such bytes, and they would
+    /// give the signed entry a second hash.
+    #[error("the signed-entry envelope is not canonically encoded")]
     NotCanonical,
     /// Written for another schema version.
     #[error("unsupported schema version {0}; this software reads version 1")]
@@ -74,16 +85,32 @@ pub enum EntryError {
     },
 }
 
-/// An entry whose envelope decoded, is canonical, and whose signature verified
-/// under its author key.
+/// What this version makes of a verified entry's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// Every kind and field is this schema's: the entry's body is its record.
+    Known,
+    /// 较新版本的记录: the entry carries a kind or a field of a later version.
+    /// Its body is not read (it is `None`); its header (sequence, previous
+    /// hash, time, author) is.
+    Newer {
+        /// The release the author says reads it ("" if it did not say).
+        reader_version: String,
+    },
+}
+
+/// An entry whose envelope decoded and is canonical, and whose signature
+/// verified under its author key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedEntry {
     /// The exact `SignedEntry` bytes (the Merkle leaf).
     pub bytes: Vec<u8>,
     /// Their RFC 6962 leaf hash: the entry's hash.
     pub hash: Hash,
-    /// The decoded entry.
+    /// The decoded entry; for a [`Reading::Newer`] one, without its body.
     pub entry: proto::Entry,
+    /// Whether this version reads its record.
+    pub reading: Reading,
 }
 
 impl VerifiedEntry {
@@ -95,6 +122,21 @@ impl VerifiedEntry {
     /// The sequence number.
     pub fn sequence(&self) -> u64 {
         self.entry.sequence
+    }
+
+    /// Whether a later version wrote what this one cannot read.
+    pub fn is_newer(&self) -> bool {
+        matches!(self.reading, Reading::Newer { .. })
+    }
+}
+
+/// The earliest release that reads a record of this kind: set in
+/// `Entry.reader_version` so that older nodes can say which release reads
+/// what they keep unread. Kinds of the first release need none.
+pub fn reader_version(body: &proto::entry::Body) -> &'static str {
+    match body {
+        proto::entry::Body::OfficeProfile(_) => "0.2.0",
+        _ => "",
     }
 }
 
@@ -136,23 +178,81 @@ pub fn sign(entry: &proto::Entry, key: &SecretKey) -> Result<VerifiedEntry, Entr
         hash: leaf_hash(&bytes),
         bytes,
         entry: entry.clone(),
+        reading: Reading::Known,
     })
 }
 
-/// Decodes signed-entry bytes and verifies them: size, canonical form, schema
-/// version, body present, and the author's signature (strict Ed25519).
-pub fn verify(bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
+/// Signs entry bytes encoded elsewhere, as they are, and verifies the result:
+/// for writers of bytes this version did not encode (the tests' newer-version
+/// office, the fuzzers). Offices sign with [`sign`].
+pub fn sign_encoded(entry_bytes: Vec<u8>, key: &SecretKey) -> Result<VerifiedEntry, EntryError> {
+    let signature = key.sign(&signed_message(&entry_bytes));
+    let bytes = proto::SignedEntry {
+        entry: entry_bytes,
+        signature: signature.to_vec(),
+    }
+    .encode_to_vec();
+    verify(&bytes)
+}
+
+/// An entry decoded but not verified.
+struct Decoded {
+    envelope: proto::SignedEntry,
+    entry: proto::Entry,
+    reading: Reading,
+}
+
+/// Decodes signed-entry bytes: size, canonical envelope, an entry that
+/// decodes (a known field with the wrong wire type does not), the schema
+/// version, and what this version reads of it.
+fn decode(bytes: &[u8]) -> Result<Decoded, EntryError> {
     if bytes.len() > MAX_ENTRY_BYTES {
         return Err(EntryError::TooLarge(bytes.len()));
     }
     let envelope: proto::SignedEntry = decode_canonical(bytes)?;
-    let entry: proto::Entry = decode_canonical(&envelope.entry)?;
+    let mut entry =
+        proto::Entry::decode(envelope.entry.as_slice()).map_err(|e| EntryError::Malformed(e.to_string()))?;
     if entry.version != proto::SchemaVersion::V1 as i32 {
         return Err(EntryError::UnsupportedVersion(entry.version));
     }
-    if entry.body.is_none() {
-        return Err(EntryError::MissingBody);
-    }
+    // What prost decoded, encoded again, is these bytes exactly when nothing
+    // was skipped: no unknown kind, no unknown field, at any depth.
+    let known = entry.encoded_len() == envelope.entry.len() && entry.encode_to_vec() == envelope.entry;
+    let reading = if known {
+        if entry.body.is_none() {
+            return Err(EntryError::MissingBody);
+        }
+        Reading::Known
+    } else {
+        // Never half-read: a known kind with a field added may mean more
+        // than the fields this version sees.
+        entry.body = None;
+        Reading::Newer {
+            reader_version: entry.reader_version.clone(),
+        }
+    };
+    Ok(Decoded {
+        envelope,
+        entry,
+        reading,
+    })
+}
+
+/// The record an entry carries if this version reads it, without checking
+/// the signature: for display of entries verified before (stored ones).
+pub fn record(bytes: &[u8]) -> Option<proto::entry::Body> {
+    decode(bytes).ok()?.entry.body
+}
+
+/// Decodes signed-entry bytes and verifies them: size, canonical envelope,
+/// schema version, a body present unless a later version wrote it, and the
+/// author's signature (strict Ed25519) over the entry's exact bytes.
+pub fn verify(bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
+    let Decoded {
+        envelope,
+        entry,
+        reading,
+    } = decode(bytes)?;
     let author: [u8; 32] = entry
         .author
         .as_slice()
@@ -168,6 +268,7 @@ pub fn verify(bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
         bytes: bytes.to_vec(),
         hash: leaf_hash(bytes),
         entry,
+        reading,
     })
 }
 
@@ -221,6 +322,7 @@ impl ChainHead {
             previous_hash: self.last.0.to_vec(),
             time_ms,
             author: author.to_vec(),
+            reader_version: reader_version(&body).to_owned(),
             body: Some(body),
         }
     }

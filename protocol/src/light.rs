@@ -15,7 +15,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use prost::Message;
 
 use crate::checkpoint::{Checkpoint, witnessed_by};
 use crate::entry::{self, VerifiedEntry};
@@ -482,6 +481,5 @@ pub fn notice_hash(entry: &[u8]) -> Hash {
 /// Decodes an entry's body without checking it (for display before or
 /// after [`verify`]).
 pub fn body(entry: &[u8]) -> Option<Body> {
-    let signed = proto::SignedEntry::decode(entry).ok()?;
-    proto::Entry::decode(signed.entry.as_slice()).ok()?.body
+    crate::entry::record(entry)
 }

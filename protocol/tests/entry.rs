@@ -94,13 +94,95 @@ fn a_signature_by_another_key_is_refused() {
     );
 }
 
+/// Protobuf bytes of field `number` as a length-delimited value.
+fn len_field(number: u32, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
+    prost::encoding::encode_varint(value.len() as u64, &mut out);
+    out.extend_from_slice(value);
+    out
+}
+
+/// An entry as a later version might write it: the header of this one, the
+/// body given as raw fields.
+fn later_entry(reader_version: &str, body: &[u8]) -> Vec<u8> {
+    let mut header = ChainHead::default().next_entry(&key().log_key(), 1, notice("x"));
+    header.body = None;
+    header.reader_version = reader_version.into();
+    let mut bytes = header.encode_to_vec();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
 #[test]
-fn unknown_fields_and_other_versions_are_refused() {
+fn records_of_a_later_version_verify_as_newer_and_are_never_read() {
     let k = key();
+    let notice_bytes = match notice("公示") {
+        Body::Notice(n) => n.encode_to_vec(),
+        _ => unreachable!(),
+    };
+    let mut notice_with_more = notice_bytes.clone();
+    notice_with_more.extend_from_slice(&len_field(40, "较新的字段".as_bytes()));
+    let cases = [
+        // A kind this version does not know (tag 99).
+        ("a new kind", later_entry("0.9.0", &len_field(99, b"\x0a\x02hi"))),
+        // A known kind with a field added.
+        ("a known kind with a new field", later_entry("0.9.0", &len_field(26, &notice_with_more))),
+        // A field added to the entry itself, beside a known body.
+        ("a new entry field", {
+            let mut b = later_entry("", &len_field(26, &notice_bytes));
+            b.extend_from_slice(&len_field(7, b"x"));
+            b
+        }),
+    ];
+    for (what, bytes) in cases {
+        let v = entry::sign_encoded(bytes, &k).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(v.is_newer(), "{what}");
+        assert_eq!(v.entry.body, None, "{what}: a newer record is not read");
+        assert_eq!(v.hash, yiyi_protocol::merkle::leaf_hash(&v.bytes), "{what}");
+        // The header is read, so the entry takes its place in the chain.
+        assert_eq!(v.sequence(), 0, "{what}");
+        ChainHead::default().check_next(&v).unwrap();
+        // And it verifies again as the same bytes, wherever it travels.
+        assert_eq!(entry::verify(&v.bytes).unwrap(), v, "{what}");
+    }
+    let v = entry::sign_encoded(later_entry("0.9.0", &len_field(99, b"")), &k).unwrap();
+    assert_eq!(
+        v.reading,
+        yiyi_protocol::Reading::Newer {
+            reader_version: "0.9.0".into()
+        }
+    );
+}
+
+#[test]
+fn malformed_entries_other_versions_and_rewrapped_envelopes_are_refused() {
+    let k = key();
+    // An extra field on the envelope: anyone could add one, and the signed
+    // entry would have a second hash.
     let e = signed(&ChainHead::default(), "text");
     let mut with_extra = e.bytes.clone();
     with_extra.extend_from_slice(&[0x98, 0x06, 0x01]); // field 99, varint 1
     assert_eq!(entry::verify(&with_extra), Err(EntryError::NotCanonical));
+
+    // A known field with the wrong wire type: the sequence as bytes, the
+    // notice's title as a number, an unterminated body.
+    let mut wrong_header = later_entry("", &[]);
+    wrong_header.extend_from_slice(&len_field(2, b"seven"));
+    let title_as_varint = len_field(26, &[0x18, 0x05]);
+    let truncated_body = later_entry("", &len_field(26, b"\x12\x40short"));
+    for (what, bytes, field) in [
+        ("sequence as bytes", wrong_header, "sequence"),
+        ("title as a varint", later_entry("", &title_as_varint), "title"),
+        ("a truncated notice", truncated_body, "Notice"),
+    ] {
+        match entry::sign_encoded(bytes, &k) {
+            Err(EntryError::Malformed(reason)) => {
+                assert!(reason.contains(field), "{what}: {reason}")
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
 
     let mut future = ChainHead::default().next_entry(&k.log_key(), 0, notice("x"));
     future.version = 2;
@@ -116,6 +198,15 @@ fn unknown_fields_and_other_versions_are_refused() {
     assert_eq!(
         entry::verify(&signed_bodiless.bytes),
         Err(EntryError::MissingBody)
+    );
+
+    // A later version's entry signed by someone else is still a forgery.
+    let newer = entry::sign_encoded(later_entry("", &len_field(99, b"")), &k).unwrap();
+    let mut envelope = proto::SignedEntry::decode(newer.bytes.as_slice()).unwrap();
+    envelope.signature[0] ^= 1;
+    assert_eq!(
+        entry::verify(&envelope.encode_to_vec()),
+        Err(EntryError::BadSignature)
     );
 }
 
@@ -191,6 +282,7 @@ fn every_body_kind_round_trips() {
         Body::PrivateCommitment(Default::default()),
         Body::Department(Default::default()),
         Body::CatalogueItem(Default::default()),
+        Body::OfficeProfile(Default::default()),
     ];
     let mut head = ChainHead::default();
     for body in bodies {

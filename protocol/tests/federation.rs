@@ -189,6 +189,7 @@ fn signed_entry(key: &SecretKey, sequence: u64, text: &str) -> Vec<u8> {
         },
         time_ms: 1,
         author: key.public_bytes().to_vec(),
+        reader_version: String::new(),
         body: Some(Body::Notice(proto::Notice {
             title: text.into(),
             ..Default::default()

@@ -28,6 +28,7 @@ fn forged_entry(log: &[u8], sequence: u64, previous: Vec<u8>, forger: &SecretKey
         previous_hash: previous,
         time_ms: 1,
         author: forger.public_bytes().to_vec(),
+        reader_version: String::new(),
         body: Some(Body::Notice(proto::Notice {
             title: "伪造的公示".into(),
             ..Default::default()
