@@ -31,9 +31,13 @@ use cmd::report::Report;
 use cmd::tlog::parse_hash;
 use lang::Lang;
 
+/// `--version`: the release, the schema and the record kinds it reads.
+static LONG_VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| yiyi_protocol::Release::current().describe());
+
 /// yiyi (议一议): community consultation on signed, verifiable ledgers.
 #[derive(Parser)]
-#[command(name = "yiyi", version, about)]
+#[command(name = "yiyi", version, long_version = LONG_VERSION.as_str(), about)]
 struct Cli {
     /// Language of messages: zh or en (default: from the locale, else zh).
     #[arg(long, global = true, value_enum)]

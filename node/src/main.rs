@@ -9,14 +9,19 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use yiyi_node::config::{DataDir, Init, NodeConfig, Settings, parse_level};
+use yiyi_node::LogKey;
 use yiyi_node::node::Node;
 use yiyi_protocol::proto::Level;
 
 mod up;
 
+/// `--version`: the release, the schema and the record kinds it reads.
+static LONG_VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| yiyi_protocol::Release::current().describe());
+
 /// yiyi-node: an office's node of the yiyi (议一议) network.
 #[derive(Parser)]
-#[command(name = "yiyi-node", version, about)]
+#[command(name = "yiyi-node", version, long_version = LONG_VERSION.as_str(), about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -137,15 +142,28 @@ fn status(data: &Path) -> anyhow::Result<()> {
     println!("origin: {}", key.name());
     let own = store.state(&store.own_log())?;
     println!("ledger: {} entries, root {}", own.head.size, own.root);
+    let newer = store.newer_records(None)?;
+    let later = |log: &LogKey| match newer.iter().filter(|r| r.log == *log).count() {
+        0 => String::new(),
+        n => format!(", {n} of a later release (kept unread)"),
+    };
     for log in store.logs()? {
         if log != store.own_log() {
             let state = store.state(&log)?;
             println!(
-                "replica {}: {} entries, root {}",
-                log, state.head.size, state.root
+                "replica {}: {} entries{}, root {}",
+                log,
+                state.head.size,
+                later(&log),
+                state.root
             );
         }
     }
+    println!(
+        "records of a later release: {} (this is {}; upgrade to read them)",
+        newer.len(),
+        yiyi_protocol::Release::current()
+    );
     Ok(())
 }
 

@@ -41,6 +41,7 @@ mod equivocation;
 mod escalate;
 mod event_loop;
 mod gossip;
+mod later;
 mod limits;
 mod status;
 mod sync;
@@ -231,10 +232,10 @@ pub async fn spawn(
                         .with_max_pending_incoming(Some(MAX_PENDING_INCOMING))
                         .with_max_established_incoming(Some(MAX_ESTABLISHED_INCOMING)),
                 ),
-                identify: identify::Behaviour::new(identify::Config::new(
-                    "/yiyi/1.0.0".into(),
-                    key.public(),
-                )),
+                identify: identify::Behaviour::new(
+                    identify::Config::new("/yiyi/1.0.0".into(), key.public())
+                        .with_agent_version(yiyi_protocol::Release::current().agent()),
+                ),
                 ping: ping::Behaviour::default(),
                 gossipsub: gossipsub::Behaviour::new(
                     MessageAuthenticity::Signed(key.clone()),
@@ -294,8 +295,10 @@ pub async fn spawn(
     }
     let peer_id = *swarm.local_peer_id();
     let status = NetStatus::default();
+    let later = later::Later::new(&store);
     let task = event_loop::EventLoop {
         swarm,
+        later,
         commits: store.commits(),
         store,
         members,

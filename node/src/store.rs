@@ -13,12 +13,13 @@
 //! writer updates after each sync, so nothing is served that a crash could
 //! take back.
 //!
-//! Entries from other offices are verified (signature, canonical encoding) on
+//! Entries from other offices are verified (signature, envelope) on
 //! the caller's thread before they reach the writer, so checking signatures
 //! uses every core while the writer only orders and persists.
 
 mod federation;
 mod layout;
+mod newer;
 pub mod outbox;
 mod writer;
 
@@ -33,6 +34,7 @@ use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{ChainHead, SecretKey, VerifiedEntry};
 
+pub use newer::NewerRecord;
 use writer::{Reply, Request};
 
 /// Why a store operation failed.

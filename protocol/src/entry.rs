@@ -238,10 +238,18 @@ fn decode(bytes: &[u8]) -> Result<Decoded, EntryError> {
     })
 }
 
+/// Decodes signed-entry bytes as [`verify`] does but without checking the
+/// signature: for entries verified before (stored ones). A
+/// [`Reading::Newer`] entry comes without its body.
+pub fn unverified(bytes: &[u8]) -> Result<(proto::Entry, Reading), EntryError> {
+    let decoded = decode(bytes)?;
+    Ok((decoded.entry, decoded.reading))
+}
+
 /// The record an entry carries if this version reads it, without checking
-/// the signature: for display of entries verified before (stored ones).
+/// the signature (see [`unverified`]).
 pub fn record(bytes: &[u8]) -> Option<proto::entry::Body> {
-    decode(bytes).ok()?.entry.body
+    unverified(bytes).ok()?.0.body
 }
 
 /// Decodes signed-entry bytes and verifies them: size, canonical envelope,

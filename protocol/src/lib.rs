@@ -16,6 +16,8 @@
 //! - [`commitment`]: salted commitments to private data kept off the ledger.
 //! - [`witness`]: C2SP tlog-witness `add-checkpoint`, checked and cosigned.
 //! - [`rules`]: the consultation procedure as rules over a ledger's records.
+//! - [`release`]: release numbers, the schema a release reads, and what a
+//!   peer or an entry says about later releases.
 //! - [`light`]: the light client: a notice bundle checked against the
 //!   district key, offline.
 
@@ -31,6 +33,7 @@ pub mod keys;
 pub mod light;
 pub mod merkle;
 pub mod note;
+pub mod release;
 pub mod rules;
 pub mod witness;
 
@@ -50,6 +53,7 @@ pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::Genera
 
 pub use checkpoint::Checkpoint;
 pub use entry::{ChainHead, EntryError, Reading, VerifiedEntry};
+pub use release::Release;
 pub use keys::{KeyError, LogKey, SecretKey, VerifierKey};
 pub use merkle::Hash;
 pub use note::{NoteError, SignedNote};

@@ -7,6 +7,7 @@ mod federation;
 mod light;
 mod merkle;
 mod notes;
+mod release;
 mod rules;
 mod vectors;
 mod witness;

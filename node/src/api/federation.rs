@@ -2,6 +2,7 @@
 //! sync progress, equivocations, checkpoints of every log held with their
 //! cosignatures, the C2SP witness endpoint, and Prometheus metrics.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -63,9 +64,11 @@ pub(super) async fn members(State(state): State<Arc<ApiState>>) -> ApiResult {
             .collect();
         (hex::encode(f.district()), list)
     });
+    let newer = newer_counts(store)?;
     let mut members = Vec::new();
     for (log, mut member) in list {
         member["size"] = json!(store.state(&log)?.head.size);
+        member["newer"] = json!(newer.get(&log).copied().unwrap_or(0));
         member["heard"] = json!(heard.get(&log).map_or(0, |p| p.heard));
         member["frozen"] = json!(store.frozen(&log)?.is_some());
         members.push(member);
@@ -73,6 +76,15 @@ pub(super) async fn members(State(state): State<Arc<ApiState>>) -> ApiResult {
     Ok(axum::Json(
         json!({ "district": district, "members": members }),
     ))
+}
+
+/// How many records of a later release each log holds (较新版本的记录).
+fn newer_counts(store: &crate::store::Store) -> Result<BTreeMap<LogKey, u64>, ApiError> {
+    let mut counts = BTreeMap::new();
+    for record in store.newer_records(None)? {
+        *counts.entry(record.log).or_default() += 1;
+    }
+    Ok(counts)
 }
 
 /// The connected peers.
@@ -252,6 +264,13 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
         "gauge",
         "HTTP connections open now.",
         state.limiter.connections_open(),
+    );
+    metric(
+        &mut out,
+        "yiyi_unknown_records_total",
+        "counter",
+        "Entries held that a later release wrote: kept, proved and forwarded, not read until this node is upgraded.",
+        newer_counts(store)?.values().sum::<u64>(),
     );
     metric(
         &mut out,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use libp2p::{Multiaddr, PeerId};
+use yiyi_protocol::Release;
 
 use super::status::PeerInfo;
 use super::{peer_in, peer_of};
@@ -15,6 +16,8 @@ pub(super) struct Connections {
     /// Peers given at start (`--peer`), redialled when they drop.
     configured: Vec<Multiaddr>,
     connected: HashMap<PeerId, Vec<Multiaddr>>,
+    /// The release each connected yiyi peer says it runs (identify).
+    releases: HashMap<PeerId, Release>,
 }
 
 impl Connections {
@@ -22,6 +25,7 @@ impl Connections {
         Connections {
             configured,
             connected: HashMap::new(),
+            releases: HashMap::new(),
         }
     }
 
@@ -33,6 +37,14 @@ impl Connections {
     /// The last connection to `peer` closed.
     pub(super) fn closed(&mut self, peer: &PeerId) {
         self.connected.remove(peer);
+        self.releases.remove(peer);
+    }
+
+    /// `peer` identified itself as running `release` (`None`: not yiyi).
+    pub(super) fn identified(&mut self, peer: PeerId, release: Option<Release>) {
+        if let Some(release) = release.filter(|_| self.is_connected(&peer)) {
+            self.releases.insert(peer, release);
+        }
     }
 
     pub(super) fn is_connected(&self, peer: &PeerId) -> bool {
@@ -60,6 +72,7 @@ impl Connections {
             .map(|(peer, addresses)| PeerInfo {
                 peer: peer.to_string(),
                 addresses: addresses.iter().map(|a| a.to_string()).collect(),
+                version: self.releases.get(peer).map(|r| r.to_string()),
             })
             .collect()
     }

@@ -11,17 +11,19 @@ use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
 use libp2p::request_response::{self, Message, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{PeerId, Swarm};
+use libp2p::{PeerId, Swarm, identify};
 use prost::Message as _;
 use tokio_util::sync::CancellationToken;
 use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::proto::{self, EquivocationProof, SyncResponse, entry::Body};
+use yiyi_protocol::{Reading, entry};
 
 use super::checkpoints::{Checkpoints, Heard, Waiting};
 use super::connections::Connections;
 use super::equivocation::{self, Judged};
 use super::escalate::{self, Deliveries};
 use super::gossip::{Gossip, Report};
+use super::later::Later;
 use super::limits::RateLimit;
 use super::status::NetStatus;
 use super::sync::{self, Pending, SyncClient};
@@ -69,6 +71,8 @@ pub(super) struct EventLoop {
     pub(super) ticks: u64,
     pub(super) connections: Connections,
     pub(super) gossip: Gossip,
+    /// Later releases met: said once each.
+    pub(super) later: Later,
     pub(super) sync: SyncClient,
     pub(super) checkpoints: Checkpoints,
     pub(super) witness_client: WitnessClient,
@@ -359,6 +363,14 @@ impl EventLoop {
                 tracing::debug!(%error, "escalation delivery failed");
                 self.deliveries.failed(&self.office, &request_id);
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                let release = self.later.peer(peer_id, &info.agent_version);
+                self.connections.identified(peer_id, release);
+            }
             _ => {}
         }
     }
@@ -537,11 +549,18 @@ impl EventLoop {
     /// freeze the accused log; the office's views (the federation, the
     /// escalated matters) take in the rest.
     fn observe(&mut self, log: LogKey, appended: &crate::store::Appended, bytes: &[u8]) {
-        let Some(body) = proto::SignedEntry::decode(bytes)
-            .ok()
-            .and_then(|s| proto::Entry::decode(s.entry.as_slice()).ok())
-            .and_then(|e| e.body)
-        else {
+        // Stored entries were verified; a later release's record is kept
+        // and forwarded but never read.
+        let body = match entry::unverified(bytes) {
+            Ok((_, Reading::Newer { reader_version })) => {
+                self.later
+                    .record(log, appended.sequence, &reader_version);
+                return;
+            }
+            Ok((entry, Reading::Known)) => entry.body,
+            Err(_) => None,
+        };
+        let Some(body) = body else {
             return;
         };
         if let Body::EquivocationProof(proof) = &body {

@@ -16,6 +16,9 @@ pub struct PeerInfo {
     pub peer: String,
     /// The addresses of its connections.
     pub addresses: Vec<String>,
+    /// The yiyi release it runs, as it says in identify (`None` until it
+    /// said, or if it is not a yiyi node).
+    pub version: Option<String>,
 }
 
 /// How far a log is known to reach.

@@ -14,6 +14,8 @@
 //! | `t` log(32) level(1) tile(8) | up to 16 node hashes of that level     |
 //! | `s` log(32)                  | size(8) last hash(32) frontier(32·k)   |
 //! | `c` log(32)                  | latest signed checkpoint (own log)     |
+//! | `n` log(32) sequence(8)      | hash(32) reader version: an entry of a |
+//! |                              | later version, kept unread (0.2.0 on)  |
 
 use yiyi_protocol::ChainHead;
 use yiyi_protocol::merkle::{Frontier, Hash};
@@ -32,6 +34,7 @@ const ENTRY: u8 = b'h';
 const TILE: u8 = b't';
 pub(super) const STATE: u8 = b's';
 const CHECKPOINT: u8 = b'c';
+const NEWER: u8 = b'n';
 
 fn key(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
@@ -79,6 +82,33 @@ pub(super) fn log_of_state_key(key: &[u8]) -> Result<LogKey, StoreError> {
     key.get(1..)
         .and_then(|k| k.try_into().ok())
         .ok_or_else(|| StoreError::Corrupt("a state key is not 33 bytes".into()))
+}
+
+/// The index key of a later version's entry, `sequence` of `log`.
+pub(super) fn newer_key(log: &LogKey, sequence: u64) -> Vec<u8> {
+    key(NEWER, &[log.as_slice(), &sequence.to_be_bytes()])
+}
+
+/// The index keys of `log`'s later-version entries, or of every log's.
+pub(super) fn newer_prefix(log: Option<&LogKey>) -> Vec<u8> {
+    key(NEWER, &[log.map_or(&[][..], |l| l.as_slice())])
+}
+
+/// Splits a later-version index entry into log, sequence number, hash and
+/// reader version.
+pub(super) fn parse_newer(
+    key: &[u8],
+    value: &[u8],
+) -> Result<(LogKey, u64, Hash, String), StoreError> {
+    let corrupt = || StoreError::Corrupt("a later-version index entry is malformed".into());
+    if key.len() != 41 || value.len() < 32 {
+        return Err(corrupt());
+    }
+    let log = key[1..33].try_into().expect("32 bytes");
+    let sequence = u64::from_be_bytes(key[33..41].try_into().expect("8 bytes"));
+    let hash = Hash::from_slice(&value[..32]).expect("32 bytes");
+    let reader = String::from_utf8(value[32..].to_vec()).map_err(|_| corrupt())?;
+    Ok((log, sequence, hash, reader))
 }
 
 pub(super) fn checkpoint_key(log: &LogKey) -> Vec<u8> {

@@ -218,6 +218,11 @@ impl Cursor {
             layout::entry_key(&entry.hash),
             layout::entry_value(log, sequence, &entry.bytes),
         );
+        if let yiyi_protocol::Reading::Newer { reader_version } = &entry.reading {
+            let mut value = entry.hash.as_bytes().to_vec();
+            value.extend_from_slice(reader_version.as_bytes());
+            batch.insert(layout::newer_key(log, sequence), value);
+        }
         let tiles = &mut self.tiles;
         self.state
             .frontier
