@@ -412,6 +412,9 @@ fn entry_response(log: &crate::LogKey, sequence: u64, bytes: &[u8]) -> ApiResult
         "hash": verified.hash.to_hex(),
         "bytes": hex::encode(bytes),
         "time_ms": verified.entry.time_ms,
+        // A later release's record is served as it is, but not read here.
+        "newer": verified.is_newer(),
+        "reader_version": verified.entry.reader_version,
     })))
 }
 

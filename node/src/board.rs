@@ -216,6 +216,31 @@ fn matter_steps(state: &ApiState, escalation: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The entries held that a later release wrote (较新版本的记录), newest
+/// first: which office, when, their hash, and the release that reads them.
+fn newer(state: &ApiState) -> Result<Vec<Value>, crate::store::StoreError> {
+    let store = state.office.store();
+    let mut records = store.newer_records(None)?;
+    records.sort_by_key(|r| std::cmp::Reverse((r.sequence, r.log)));
+    records.truncate(MAX_NOTICES);
+    let mut listed = Vec::new();
+    for r in records {
+        let time_ms = store
+            .entry(&r.log, r.sequence)?
+            .and_then(|bytes| entry::unverified(&bytes).ok())
+            .map_or(0, |(e, _)| e.time_ms);
+        listed.push(json!({
+            "hash": r.hash.to_hex(),
+            "log": r.log.to_string(),
+            "office": state.office.name_of(&r.log),
+            "sequence": r.sequence,
+            "date": Date::in_shanghai(time_ms).to_string(),
+            "reader_version": r.reader_version,
+        }));
+    }
+    Ok(listed)
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -233,6 +258,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         let log = f.district();
         f.member(&log).map(|m| (log, m.key.clone(), m.name.clone()))
     });
+    let newer = newer(&state).map_err(error)?;
     let own = state.office.store().own_log();
     let notices: Vec<Value> = list
         .iter()
@@ -261,6 +287,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         })),
         "notices": notices,
         "topics": topics,
+        "newer": newer,
     }))
     .into_response())
 }

@@ -1,7 +1,7 @@
-//! The hostile peers' libp2p side, in one place: a stranger with a new
+//! The test peers' libp2p side, in one place: a stranger with a new
 //! identity over TCP, noise and yamux, as any peer on the network could
-//! make, carrying whatever behaviour the attack needs (`forger`,
-//! `peerflood`, the connection-limit test).
+//! make, carrying whatever behaviour the test needs (`forger`,
+//! `peerflood`, the connection-limit test, the honest `newer` office).
 
 use std::time::Duration;
 

@@ -31,11 +31,22 @@ pub(crate) fn peers(client: &Client, output: Output, lang: Lang) -> anyhow::Resu
         lang.pick("已连接节点：", "connected peers:"),
         peers.len()
     );
+    let ours = yiyi_protocol::Release::current();
     for peer in peers {
         let addresses = output::texts(&peer, "addresses");
+        let release = peer["version"].as_str();
+        let later = release
+            .and_then(|r| r.parse::<yiyi_protocol::Release>().ok())
+            .is_some_and(|r| r > ours);
         println!(
-            "  {}  {}",
+            "  {}  {}{}  {}",
             peer["peer"].as_str().unwrap_or(""),
+            release.map_or_else(|| lang.pick("版本未知", "version unknown").to_owned(), |r| format!("yiyi {r}")),
+            if later {
+                lang.pick("（较新版本）", " (later release)")
+            } else {
+                ""
+            },
             addresses.join(" ")
         );
     }
@@ -72,16 +83,19 @@ pub(crate) fn logs(client: &Client, output: Output, lang: Lang) -> anyhow::Resul
         )
     });
     println!(
-        "{} {} {:>8} {:>8}  {}",
+        "{} {} {:>8} {:>8} {}  {}",
         pad(lang.pick("机构", "office"), 24),
         pad(lang.pick("层级", "level"), 10),
         lang.pick("已存", "held"),
         lang.pick("已知", "known"),
+        pad(lang.pick("较新版本", "later"), 8),
         lang.pick("状态", "standing"),
     );
+    let mut newer = 0;
     for m in &members {
+        newer += m["newer"].as_u64().unwrap_or(0);
         println!(
-            "{} {} {:>8} {:>8}  {}",
+            "{} {} {:>8} {:>8} {:>8}  {}",
             pad(m["name"].as_str().unwrap_or(""), 24),
             pad(m["level"].as_str().unwrap_or(""), 10),
             m["size"],
@@ -89,7 +103,17 @@ pub(crate) fn logs(client: &Client, output: Output, lang: Lang) -> anyhow::Resul
                 .as_u64()
                 .unwrap_or(0)
                 .max(m["size"].as_u64().unwrap_or(0)),
+            m["newer"].as_u64().unwrap_or(0),
             standing(lang, m),
+        );
+    }
+    if newer > 0 {
+        println!(
+            "{}",
+            lang.pick(
+                &format!("{newer} 条记录由较新版本写入：已保存并转发，升级本节点后可读。"),
+                &format!("{newer} records were written by a later release: kept and forwarded; upgrade this node to read them."),
+            )
         );
     }
     Ok(())

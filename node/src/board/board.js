@@ -193,6 +193,30 @@
       if (line) a.append(line);
       main.append(a);
     }
+    renderNewer();
+  }
+
+  // Records of a later version: listed by office, date and hash, with the
+  // release that reads them; their content is not shown, since this node
+  // cannot read it.
+  function renderNewer() {
+    const records = board.newer || [];
+    $("newer").hidden = records.length === 0;
+    const list = $("newer-list");
+    list.replaceChildren();
+    for (const r of records) {
+      const item = document.createElement("li");
+      item.dataset.hash = r.hash;
+      const reader = r.reader_version
+        ? (lang === "zh" ? `需 ${r.reader_version} 或更高版本读取` : `read by ${r.reader_version} or later`)
+        : (lang === "zh" ? "需较新版本读取" : "read by a later version");
+      const meta = document.createElement("span");
+      meta.textContent = `${r.office} · ${r.date} · #${r.sequence} · ${reader} · `;
+      const hash = document.createElement("code");
+      hash.textContent = r.hash;
+      item.append(meta, hash);
+      list.append(item);
+    }
   }
 
   // The largest checkpoint this browser has verified of each ledger, as
