@@ -47,12 +47,18 @@ impl Federation {
 
 /// Admits `child` by a charter in `parent`'s ledger.
 pub fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
+    admit_key(parent, &child.vkey, name, level);
+}
+
+/// Admits the office with verifier key `vkey` by a charter in `parent`'s
+/// ledger.
+pub fn admit_key(parent: &Node, vkey: &str, name: &str, level: &str) {
     // Apart: `name` is the caller's, and may hold a space or a quote.
     parent.yiyi_args(&[
         "charter",
         "admit",
         "--key",
-        &child.vkey,
+        vkey,
         "--name",
         name,
         "--level",

@@ -16,4 +16,5 @@ mod office;
 mod replication;
 mod secrets;
 mod slowloris;
+mod upgrade;
 mod verify;

@@ -116,7 +116,7 @@ fn checkpoint(key: &SecretKey, entries: &[VerifiedEntry]) -> String {
 
 /// Asks the street to cosign until it does (it refuses until it has
 /// admitted this office); returns the cosigned checkpoint.
-fn cosigned(street: &str, signed: &str) -> String {
+fn cosign(street: &str, signed: &str) -> String {
     let body = AddCheckpoint {
         old_size: 0,
         proof: Vec::new(),
@@ -155,11 +155,13 @@ async fn main() {
     }
     let (done, mut cosigning) = tokio::sync::oneshot::channel();
     let unsigned = served.clone();
-    tokio::task::spawn_blocking(move || done.send(cosigned(&street, &unsigned)));
+    tokio::task::spawn_blocking(move || done.send(cosign(&street, &unsigned)));
+    let mut cosigned = false;
     loop {
         tokio::select! {
-            Ok(note) = &mut cosigning => {
+            Ok(note) = &mut cosigning, if !cosigned => {
                 served = note;
+                cosigned = true;
                 println!("cosigned");
             }
             event = swarm.select_next_some() => {

@@ -1,0 +1,216 @@
+//! A federation that upgrades one office at a time: an office of a later
+//! release (tests/src/bin/newer.rs, an honest office with a chartered key)
+//! writes records this build cannot read between notices it can. A
+//! community and its street of this build fetch them over `/yiyi/sync/1`,
+//! verify, store and forward them to the district; their inclusion proofs
+//! and the bundle of the notice after them verify; the board lists them as
+//! 较新版本的记录; the rules take nothing from them; nothing is refused.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use yiyi_protocol::VerifierKey;
+use yiyi_tests::federation::{Chain, admit_key, chain, log_of, verify_notice_at, wait_for};
+use yiyi_tests::webdriver::Browser;
+use yiyi_tests::{Json, Node, command};
+
+/// The later release's office: started, its key read from its first line.
+struct Newer {
+    child: Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    vkey: String,
+}
+
+impl Newer {
+    fn start(street: &Node, dial: &[&Node]) -> Newer {
+        let addresses: Vec<&str> = dial.iter().map(|n| n.p2p.as_str()).collect();
+        let api = street.url.trim_start_matches("http://");
+        let mut child = command("newer", &format!("{api} {}", addresses.join(" ")))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the newer office starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("a first line").unwrap();
+        let vkey = first.strip_prefix("key ").expect("key <verifier key>").to_owned();
+        Newer { child, lines, vkey }
+    }
+
+    /// Waits for `cosigned`: the street has witnessed its checkpoint.
+    fn wait_cosigned(&mut self) {
+        for line in self.lines.by_ref() {
+            if line.unwrap() == "cosigned" {
+                return;
+            }
+        }
+        panic!("the newer office ended before its checkpoint was cosigned");
+    }
+}
+
+impl Drop for Newer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The member `log` as `node` lists it at `/api/v1/federation`.
+fn member(node: &Node, log: &str) -> serde_json::Value {
+    node.get("/api/v1/federation")
+        .list_at("/members")
+        .iter()
+        .find(|m| m.str_at("/log") == log)
+        .cloned()
+        .unwrap_or_else(|| panic!("{log} is not a member at {}", node.url))
+}
+
+#[test]
+fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
+    let Chain {
+        district,
+        street,
+        community,
+    } = chain();
+    let topics_before = community.get("/api/v1/topics");
+    let mut newer = Newer::start(&street, &[&street, &community]);
+    admit_key(&street, &newer.vkey, "新版社区", "community");
+    newer.wait_cosigned();
+    let log = log_of(&newer.vkey);
+
+    // The street and the community fetch its four entries from it; the
+    // district, which it never dialled, has them from the street.
+    for node in [&street, &community, &district] {
+        let start = std::time::Instant::now();
+        while node.log_size(&log) != 4 {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "{} holds {} of the later release's entries; its log:\n{}",
+                node.url,
+                node.log_size(&log),
+                std::fs::read_to_string(&node.log).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+    let key = VerifierKey::parse(&newer.vkey).unwrap();
+    for node in [&street, &community, &district] {
+        // Counted as a later release's records, and nothing refused.
+        assert_eq!(node.metric("yiyi_unknown_records_total"), 2, "{}", node.url);
+        assert_eq!(node.metric("yiyi_refused_total"), 0, "{}", node.url);
+        assert_eq!(member(node, &log).u64_at("/newer"), 2);
+        // Served as stored: each entry's signature and its inclusion in the
+        // office's checkpoint verify with nothing but its key.
+        let board = node.get_public("/api/v1/board");
+        let records = board.list_at("/newer");
+        assert_eq!(records.len(), 2, "{board}");
+        for record in records {
+            assert_eq!(record.str_at("/reader_version"), "0.3.0");
+            assert_eq!(record.str_at("/office"), "新版社区");
+            let hash = record.str_at("/hash");
+            verify_notice_at(node, hash, &key);
+            let served = node.get(&format!("/api/v1/entries/by-hash/{hash}"));
+            assert_eq!(served.at("/newer"), true);
+        }
+        // Its two readable notices are on the board like any other.
+        let titles: Vec<&str> = board
+            .list_at("/notices")
+            .iter()
+            .filter(|n| n.str_at("/log") == log)
+            .map(|n| n.str_at("/title"))
+            .collect();
+        assert_eq!(titles.len(), 2, "{titles:?}");
+        assert!(titles.contains(&"升级后的第二条公示"), "{titles:?}");
+    }
+    // Each node says once that it should be upgraded, and once that a peer
+    // runs a later release.
+    let said = std::fs::read_to_string(&community.log).unwrap();
+    for warning in [
+        "this log holds records of a later yiyi release",
+        "a peer runs a later yiyi release",
+    ] {
+        assert_eq!(said.matches(warning).count(), 1, "{warning:?} in\n{said}");
+    }
+    // The rules took nothing from them: the community's own consultation is
+    // as it was.
+    assert_eq!(community.get("/api/v1/topics"), topics_before);
+
+    // The notice written after the later records verifies for a resident,
+    // from the district key down the charter chain, at the district.
+    let after = district
+        .get_public("/api/v1/board")
+        .list_at("/notices")
+        .iter()
+        .find(|n| n.str_at("/title") == "升级后的第二条公示")
+        .map(|n| n.str_at("/hash").to_owned())
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let verify = || {
+        let out = command(
+            "yiyi",
+            &format!(
+                "--json verify --node {} {after} --trust {}",
+                district.url, district.vkey
+            ),
+        )
+        .env("YIYI_STATE", state.path())
+        .output()
+        .unwrap();
+        let verdict: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out.status.success(), verdict)
+    };
+    // Once the street's cosignature has reached the district.
+    wait_for("the notice after the later records to verify", || verify().0);
+    let (_, verdict) = verify();
+    assert_eq!(verdict.str_at("/office"), "新版社区");
+
+    // `yiyi logs` counts them; `yiyi peers` names the later release.
+    let text = |line: &str| {
+        let out = command("yiyi", line)
+            .env("YIYI_NODE", &community.url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "yiyi {line}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let logs = text("logs");
+    assert!(logs.contains("2 records were written by a later release"), "{logs}");
+    let peers = text("peers");
+    assert!(peers.contains("yiyi 0.3.0 (later release)"), "{peers}");
+
+    // The board, in a browser, lists them apart, with their hashes.
+    let browser = Browser::start();
+    browser.open(&format!("{}/", community.url));
+    browser.wait_for(
+        "the later release's records",
+        "return !document.getElementById('newer').hidden && document.querySelectorAll('#newer-list li').length",
+    );
+    let listed = browser.run(
+        "return Array.from(document.querySelectorAll('#newer-list li')).map(li => li.textContent)",
+    );
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    for item in listed {
+        let text = item.as_str().unwrap();
+        assert!(text.contains("新版社区") && text.contains("需 0.3.0 或更高版本读取"), "{text}");
+    }
+    assert!(
+        browser
+            .run("return document.querySelector('#newer h2').textContent")
+            .as_str()
+            .unwrap()
+            .contains("较新版本的记录")
+    );
+    drop(newer);
+
+    // A restarted node says so again, and still counts them from its store.
+    let mut street = street;
+    street.kill();
+    let status = command(
+        "yiyi-node",
+        &format!("status --data {}", street.data.display()),
+    )
+    .output()
+    .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("records of a later release: 2"), "{status}");
+}
