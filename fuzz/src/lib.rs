@@ -14,7 +14,10 @@ use prost::Message;
 use yiyi_protocol::checkpoint::witnessed_by;
 use yiyi_protocol::proto::{self, entry::Body};
 use yiyi_protocol::rules::{Consultation, Position, SEVEN_STEPS, TopicStatus};
-use yiyi_protocol::{Checkpoint, Hash, SecretKey, SignedNote, VerifierKey, entry, light, merkle};
+use yiyi_protocol::{
+    ChainHead, Checkpoint, Hash, Reading, SecretKey, SignedNote, VerifiedEntry, VerifierKey, entry,
+    light, merkle,
+};
 use yiyi_protocol::{escalation, witness};
 
 /// Fixed keys: a district, an office, a witness.
@@ -33,12 +36,52 @@ fn keys() -> &'static Keys {
     })
 }
 
-/// A signed entry, as replicated or delivered.
+/// A signed entry, as replicated or delivered; and the same bytes as what a
+/// later release might write after an entry's header, signed by a known key
+/// (so that the classification, not the signature, is what gets explored).
+/// The verdict and the hash depend only on the bytes.
 pub fn entry(data: &[u8]) {
-    if let Ok(verified) = entry::verify(data) {
-        assert_eq!(verified.hash, merkle::leaf_hash(data));
-        assert_eq!(verified.author().len(), 32);
+    let verdict = entry::verify(data);
+    assert_eq!(verdict, entry::verify(data));
+    if let Ok(verified) = &verdict {
+        verified_as_the_bytes_say(data, verified);
     }
+    let office = &keys().office;
+    let mut header = ChainHead::default().next_entry(
+        &office.log_key(),
+        1,
+        Body::Progress(proto::Progress::default()),
+    );
+    header.body = None;
+    let mut inner = header.encode_to_vec();
+    inner.extend_from_slice(data);
+    if let Ok(verified) = entry::sign_encoded(inner, office) {
+        verified_as_the_bytes_say(&verified.bytes, &verified);
+        assert_eq!(entry::verify(&verified.bytes).as_ref(), Ok(&verified));
+    }
+}
+
+/// What a verified entry must be, whatever its bytes: hashed as received, in
+/// the one envelope encoding there is of it, read only where this version
+/// reads every byte, and read the same way without the signature check.
+fn verified_as_the_bytes_say(bytes: &[u8], verified: &VerifiedEntry) {
+    assert_eq!(verified.bytes, bytes);
+    assert_eq!(verified.hash, merkle::leaf_hash(bytes));
+    assert_eq!(verified.author().len(), 32);
+    let envelope = proto::SignedEntry::decode(bytes).expect("a verified envelope decodes");
+    assert_eq!(envelope.encode_to_vec(), bytes, "a second envelope encoding verified");
+    match &verified.reading {
+        Reading::Known => {
+            assert!(verified.entry.body.is_some());
+            assert_eq!(verified.entry.encode_to_vec(), envelope.entry);
+        }
+        Reading::Newer { .. } => assert!(verified.entry.body.is_none()),
+    }
+    assert_eq!(entry::record(bytes), verified.entry.body);
+    assert_eq!(
+        entry::unverified(bytes),
+        Ok((verified.entry.clone(), verified.reading.clone()))
+    );
 }
 
 /// A signed note, read as a checkpoint, its signature and cosignatures.
