@@ -15,6 +15,7 @@ pub(crate) mod note;
 pub(crate) mod notices;
 pub(crate) mod participant;
 pub(crate) mod print;
+pub(crate) mod profile;
 pub(crate) mod report;
 pub(crate) mod tlog;
 pub(crate) mod topic;

@@ -64,6 +64,9 @@ enum Command {
     /// Charters (章程): admit, revoke or re-key child offices.
     #[command(subcommand)]
     Charter(cmd::charter::CharterCommand),
+    /// The office's profile (办公室简介): its name, address, phone and meeting place and rhythm.
+    #[command(subcommand)]
+    Profile(cmd::profile::ProfileCommand),
     /// The participant list (协商主体清单).
     #[command(subcommand)]
     Participant(cmd::participant::ParticipantCommand),
@@ -284,6 +287,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Participant(c) => cmd::participant::run(c, &client()?, output, lang),
         Command::Charter(c) => cmd::charter::run(c, &client()?, output, lang),
         Command::Catalogue(c) => cmd::catalogue::run(c, &client()?, output, lang),
+        Command::Profile(c) => cmd::profile::run(c, &client()?, output, lang),
         Command::Topic(c) => cmd::topic::run(c, &client()?, output, lang),
         Command::Meeting(c) => cmd::meeting::run(c, &client()?, output, lang),
         Command::Outcome(a) => report(Report::Outcome(a)),

@@ -62,6 +62,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
         };
     let mut notice_text = String::new();
     let body = match action {
+        Action::Profile(p) => Body::OfficeProfile(office.profile_with(p).await),
         Action::Participant(p) => Body::Participant(proto::Participant {
             id: p.id,
             kind: names::participant_kind(&p.kind)?,

@@ -57,6 +57,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/meetings/{id}", get(meeting))
         .route("/api/v1/participants", get(participants))
         .route("/api/v1/catalogue", get(catalogue))
+        .route("/api/v1/profile", get(profile))
         .route("/api/v1/notices", get(notices))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/checkpoint", get(checkpoint))
@@ -280,6 +281,24 @@ async fn catalogue(State(state): State<Arc<ApiState>>) -> ApiResult {
     Ok(Json(json!({ "catalogue": list })))
 }
 
+/// The office's latest profile (办公室简介): public, as every node holds it.
+async fn profile(State(state): State<Arc<ApiState>>) -> ApiResult {
+    let (at, p) = state
+        .office
+        .profile()
+        .await
+        .ok_or_else(|| ApiError::not_found("the office has not described itself yet"))?;
+    Ok(Json(json!({
+        "name": p.name,
+        "level": names::level_name(p.level),
+        "address": p.address,
+        "phone": p.phone,
+        "meeting_place": p.meeting_place,
+        "meeting_rhythm": p.meeting_rhythm,
+        "entry": yiyi_protocol::api::EntryAt::new(at.sequence, at.hash),
+    })))
+}
+
 async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
     let list = state
         .office
@@ -302,7 +321,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
                 .collect::<Vec<_>>()
         })
         .await;
-    Ok(Json(json!({ "office": state.name, "notices": list })))
+    Ok(Json(json!({ "office": state.office_name().await, "notices": list })))
 }
 
 /// The notice's bundle (text): everything a resident needs to check it
@@ -319,7 +338,15 @@ async fn notice_bundle(
             "not a hex SHA-256 hash",
         )
     })?;
-    let bundle = crate::bundle::notice_bundle(state.office.store(), &state.members, &hash)
+    // Where each office's latest profile is, as the board's replay of every
+    // ledger knows it (kept up to date incrementally).
+    let store = state.office.store();
+    let profiles = state.courses.with(store, |logs| {
+        logs.iter()
+            .filter_map(|(log, r)| Some((*log, r.state.profile.as_ref()?.0.sequence)))
+            .collect::<std::collections::HashMap<_, _>>()
+    })?;
+    let bundle = crate::bundle::notice_bundle(store, &state.members, &hash, &profiles)
         .map_err(|e| match e {
             crate::bundle::BundleError::Unknown(_) => ApiError::not_found(e.to_string()),
             crate::bundle::BundleError::NotCheckpointed => {
@@ -350,7 +377,7 @@ async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
         .await;
     let checkpoint = checkpoint?.map(|c| c.to_string());
     Ok(Json(
-        json!({ "office": state.name, "stats": stats, "checkpoint": checkpoint }),
+        json!({ "office": state.office_name().await, "stats": stats, "checkpoint": checkpoint }),
     ))
 }
 

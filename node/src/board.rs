@@ -278,7 +278,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         })
         .collect();
     Ok(axum::Json(json!({
-        "office": {"name": state.name, "level": yiyi_protocol::rules::names::level_name(state.level as i32), "log": own.to_string()},
+        "office": {"name": state.office_name().await, "level": yiyi_protocol::rules::names::level_name(state.level as i32), "log": own.to_string()},
         "district": district.map(|(log, key, name)| json!({
             "log": log.to_string(),
             "key": key.to_string(),

@@ -1,8 +1,11 @@
 //! Notice bundles (核验包): what a node hands a resident to check a notice
 //! without trusting the node — the entry, its inclusion proof in a
-//! checkpoint cosigned by the parent office, and the charters from its
-//! office up to the district, each proved in its parent's ledger
+//! checkpoint cosigned by the parent office, the charters from its office up
+//! to the district, each proved in its parent's ledger, and each of those
+//! offices' latest profile, proved in its own, which names it
 //! (`yiyi_protocol::light` checks them).
+
+use std::collections::HashMap;
 
 use yiyi_protocol::VerifierKey;
 use yiyi_protocol::light::{Bundle, TlogProof};
@@ -29,14 +32,21 @@ pub enum BundleError {
     Store(#[from] StoreError),
 }
 
-/// The bundle for the entry with `hash`.
-pub fn notice_bundle(store: &Store, members: &Members, hash: &Hash) -> Result<Bundle, BundleError> {
+/// The bundle for the entry with `hash`; `profiles` says where each
+/// office's latest profile is in its ledger.
+pub fn notice_bundle(
+    store: &Store,
+    members: &Members,
+    hash: &Hash,
+    profiles: &HashMap<LogKey, u64>,
+) -> Result<Bundle, BundleError> {
     let (log, sequence, bytes) = store
         .entry_by_hash(hash)?
         .ok_or_else(|| BundleError::Unknown(hash.to_hex()))?;
     let notice = proof(store, &log, sequence, bytes)?;
     let district = members.with(|f| f.district());
     let mut chain = Vec::new();
+    let mut offices = vec![log];
     let mut below = log;
     while below != district && chain.len() < yiyi_protocol::light::MAX_CHAIN {
         let parent = members
@@ -45,9 +55,30 @@ pub fn notice_bundle(store: &Store, members: &Members, hash: &Hash) -> Result<Bu
         let (sequence, bytes) = charter_admitting(store, &parent, &below)?
             .ok_or_else(|| BundleError::NoCharter(hex::encode(below)))?;
         chain.push(proof(store, &parent, sequence, bytes)?);
+        offices.push(parent);
         below = parent;
     }
-    Ok(Bundle { notice, chain })
+    let mut named = Vec::new();
+    for office in offices {
+        let Some(&sequence) = profiles.get(&office) else {
+            continue;
+        };
+        let Some(bytes) = store.entry(&office, sequence)? else {
+            continue;
+        };
+        // A profile not yet in a checkpoint waits for the next bundle; the
+        // office is named by its charter meanwhile.
+        match proof(store, &office, sequence, bytes) {
+            Ok(profile) => named.push(profile),
+            Err(BundleError::NotCheckpointed) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Bundle {
+        notice,
+        chain,
+        profiles: named,
+    })
 }
 
 /// The entry's proof in the best checkpoint held of its log that covers it:

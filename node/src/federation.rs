@@ -100,7 +100,7 @@ impl Members {
     /// Feeds an entry stored in `log`; returns whether the federation
     /// changed.
     pub fn observe(&self, log: &LogKey, body: &Body) -> bool {
-        if !matches!(body, Body::Charter(_)) {
+        if !matches!(body, Body::Charter(_) | Body::OfficeProfile(_)) {
             return false;
         }
         let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());

@@ -93,6 +93,7 @@ impl Node {
         let office = Arc::new(
             Office::open(store.clone(), private, config.level)?.follow_charters(members.clone()),
         );
+        office.describe_first(&config.name).await?;
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
 

@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 use yiyi_protocol::api;
 use yiyi_protocol::entry::VerifiedEntry;
 use yiyi_protocol::proto::{
-    Level, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
+    Level, OfficeProfile, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
     meeting_step::Step,
 };
 use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
@@ -167,6 +167,47 @@ impl Office {
             .and_then(|m| m.name(log))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| format!("{}…", &log.to_string()[..8]))
+    }
+
+    /// The office's latest profile (办公室简介), with where it was recorded.
+    pub async fn profile(&self) -> Option<(Position, OfficeProfile)> {
+        self.read(|s| s.profile.clone()).await
+    }
+
+    /// `changes` applied to the latest profile: what the office would write
+    /// to describe itself now. The level is always the office's own.
+    pub async fn profile_with(&self, changes: api::Profile) -> OfficeProfile {
+        let mut profile = self.profile().await.map(|(_, p)| p).unwrap_or_default();
+        let fields = [
+            (changes.name, &mut profile.name),
+            (changes.address, &mut profile.address),
+            (changes.phone, &mut profile.phone),
+            (changes.meeting_place, &mut profile.meeting_place),
+            (changes.meeting_rhythm, &mut profile.meeting_rhythm),
+        ];
+        for (given, field) in fields {
+            if let Some(value) = given {
+                *field = value.trim().to_owned();
+            }
+        }
+        profile.level = self.level as i32;
+        profile
+    }
+
+    /// Writes the office's first profile, named `name`, if it has none: an
+    /// office describes itself from its first start, so that every node
+    /// names it as it names itself. Later changes are the office's to make
+    /// (`yiyi profile set`).
+    pub async fn describe_first(&self, name: &str) -> Result<(), OfficeError> {
+        if self.profile().await.is_none() {
+            let changes = api::Profile {
+                name: Some(name.to_owned()),
+                ..Default::default()
+            };
+            let profile = self.profile_with(changes).await;
+            self.record(Body::OfficeProfile(profile), "").await?;
+        }
+        Ok(())
     }
 
     /// Reads the current state.

@@ -61,6 +61,31 @@ pub enum Action {
     Resolve(Resolve),
     /// The residents' evaluation.
     Evaluate(Evaluate),
+    /// The office describes itself (办公室简介): what is given replaces what
+    /// its latest profile says.
+    Profile(Profile),
+}
+
+/// The office describes itself: each field given replaces the latest
+/// profile's; the rest stay as they were. The level is the office's own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The name residents know it by, e.g. 历下区.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The office's street address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// The office's public telephone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Where it regularly holds consultations.
+    #[serde(default)]
+    pub meeting_place: Option<String>,
+    /// How often, in words (每月11日, say).
+    #[serde(default)]
+    pub meeting_rhythm: Option<String>,
 }
 
 /// Add or update a body on the participant list.
@@ -466,6 +491,7 @@ pub fn record_id(body: &Body) -> String {
         Body::Charter(c) => c.verifier_key.clone(),
         Body::Escalation(e) => e.id.clone(),
         Body::Department(d) => d.id.clone(),
+        Body::OfficeProfile(p) => p.name.clone(),
         Body::Decision(proto::Decision { escalation, .. })
         | Body::Dispatch(proto::Dispatch { escalation, .. })
         | Body::Resolution(proto::Resolution { escalation, .. }) => escalation
@@ -487,6 +513,7 @@ pub fn record_status(state: &Consultation, matters: &Matters, body: &Body, id: &
         },
         Body::Participant(_) | Body::CatalogueItem(_) | Body::Department(_) => "listed".into(),
         Body::Escalation(_) => "sent".into(),
+        Body::OfficeProfile(_) => "described".into(),
         Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => Hash::from_hex(id)
             .ok()
             .and_then(|h| matters.get(&h).map(|m| m.status.name()))

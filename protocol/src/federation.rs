@@ -38,7 +38,8 @@ pub enum Standing {
 pub struct Member {
     /// Its verifier key; also verifies its checkpoints.
     pub key: VerifierKey,
-    /// Its name, as the charter gives it.
+    /// Its name: as its latest profile gives it, else as its charter does
+    /// (the district's: as pinned, until its profile is read).
     pub name: String,
     /// Its level.
     pub level: Level,
@@ -138,9 +139,19 @@ impl Federation {
     }
 
     /// Reads an entry of `log`; a charter in a member's log changes the
-    /// federation. Returns whether it did. Charters in logs that are not
+    /// federation, a profile renames the member. Returns whether the
+    /// membership changed. Charters in logs that are not
     /// members are ignored: only a chain from the district admits.
     pub fn observe(&mut self, log: &LogKey, body: &Body) -> bool {
+        if let Body::OfficeProfile(profile) = body {
+            // An office names itself; membership does not change.
+            if let Some(member) = self.members.get_mut(log)
+                && !profile.name.trim().is_empty()
+            {
+                member.name = profile.name.clone();
+            }
+            return false;
+        }
         let Body::Charter(charter) = body else {
             return false;
         };

@@ -11,7 +11,9 @@
 //! ([`TlogProof`]), each carrying an entry in its `extra` line: first the
 //! notice, then the charter that admitted its office (in the parent's
 //! ledger), then the charter that admitted the parent, up to the one
-//! signed by the district.
+//! signed by the district; then (since 0.2.0) the latest profile of each of
+//! those offices, in its own ledger, which names it. Links that are neither
+//! (a later release's) are skipped: they cannot complete a chain.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -205,13 +207,19 @@ pub struct Bundle {
     /// admits the notice's office and is in its parent's ledger, the last
     /// is signed by the district. Empty when the district published it.
     pub chain: Vec<TlogProof>,
+    /// The offices' profiles (办公室简介), each in its office's ledger: the
+    /// names the chain is shown with.
+    pub profiles: Vec<TlogProof>,
 }
 
 impl Bundle {
     /// The text form: the header, then each proof.
     pub fn to_text(&self) -> String {
         let mut text = format!("{BUNDLE_HEADER}\n");
-        for proof in std::iter::once(&self.notice).chain(&self.chain) {
+        for proof in std::iter::once(&self.notice)
+            .chain(&self.chain)
+            .chain(&self.profiles)
+        {
             text.push_str(&proof.to_text());
         }
         text
@@ -242,14 +250,18 @@ impl Bundle {
                     break;
                 }
             }
-            if proofs.len() > MAX_CHAIN + 1 {
+            if proofs.len() > 2 * (MAX_CHAIN + 1) {
                 return fail(Check::Format, "too many proofs");
             }
         }
         let notice = proofs.remove(0);
+        let (profiles, chain) = proofs
+            .into_iter()
+            .partition(|p| matches!(crate::entry::record(&p.extra), Some(Body::OfficeProfile(_))));
         Ok(Bundle {
             notice,
-            chain: proofs,
+            chain,
+            profiles,
         })
     }
 }
@@ -307,15 +319,15 @@ pub fn verify(
     }
     let mut below = author;
     let mut keys: Vec<(VerifierKey, String)> = Vec::new();
+    let mut links = Vec::new();
     for (i, link) in bundle.chain.iter().enumerate() {
         let charter = entry::verify(&link.extra)
             .or_else(|e| fail(Check::CharterChain, format!("charter {}: {e}", i + 1)))?;
         let Some(Body::Charter(c)) = &charter.entry.body else {
-            return fail(
-                Check::CharterChain,
-                format!("link {} is not a charter", i + 1),
-            );
+            // Not a link of the chain (a later release's, say): skipped.
+            continue;
         };
+        links.push(link);
         let admitted = match Action::try_from(c.action) {
             Ok(Action::Admit) => &c.verifier_key,
             Ok(Action::Rotate) => &c.new_verifier_key,
@@ -352,7 +364,7 @@ pub fn verify(
     }
     // Each link is in the ledger of the office that signed it: the key of
     // the office above is the next link's (the district's: the pinned one).
-    for (i, link) in bundle.chain.iter().enumerate() {
+    for (i, link) in links.iter().enumerate() {
         let signer = keys.get(i + 1).map_or(trust, |(k, _)| k);
         included(link, signer).map_err(|f| Failure {
             check: Check::CharterChain,
@@ -360,10 +372,12 @@ pub fn verify(
         })?;
     }
 
+    let mut district_name = trust.name().to_owned();
+    named_by_profiles(bundle, trust, &mut keys, &mut district_name)?;
     let (office, office_name) = keys
         .first()
         .cloned()
-        .unwrap_or_else(|| (trust.clone(), trust.name().to_owned()));
+        .unwrap_or_else(|| (trust.clone(), district_name.clone()));
     let (checkpoint, note) = included(&bundle.notice, &office)?;
     if bundle.notice.index != entry.sequence() {
         return fail(
@@ -408,7 +422,7 @@ pub fn verify(
         _ => None,
     };
     let mut chain: Vec<String> = keys.iter().map(|(_, name)| name.clone()).collect();
-    chain.push(trust.name().to_owned());
+    chain.push(district_name);
     Ok(Verified {
         entry,
         notice,
@@ -419,6 +433,50 @@ pub fn verify(
         cosigned_at,
         consistency_checked,
     })
+}
+
+/// Names the offices of the chain (`keys`, then the district's
+/// `district_name`) by the profiles in the bundle: each must be signed by
+/// one of them and proved in its ledger.
+fn named_by_profiles(
+    bundle: &Bundle,
+    trust: &VerifierKey,
+    keys: &mut [(VerifierKey, String)],
+    district_name: &mut String,
+) -> Result<(), Failure> {
+    for (i, proof) in bundle.profiles.iter().enumerate() {
+        let bad = |why: String| Failure {
+            check: Check::CharterChain,
+            reason: format!("profile {}: {why}", i + 1),
+        };
+        let profile = entry::verify(&proof.extra).map_err(|e| bad(e.to_string()))?;
+        let Some(Body::OfficeProfile(p)) = &profile.entry.body else {
+            return Err(bad("not an office profile".into()));
+        };
+        let name = match keys
+            .iter_mut()
+            .find(|(k, _)| k.public_bytes() == profile.author())
+        {
+            Some((key, name)) => {
+                included(proof, key).map_err(|f| bad(f.reason))?;
+                name
+            }
+            None if trust.public_bytes() == profile.author() => {
+                included(proof, trust).map_err(|f| bad(f.reason))?;
+                &mut *district_name
+            }
+            None => return Err(bad("by an office outside the chain".into())),
+        };
+        if proof.index != profile.sequence() {
+            return Err(bad(
+                "the proof's index is not the entry's sequence number".into(),
+            ));
+        }
+        if !p.name.trim().is_empty() {
+            *name = p.name.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Opens a proof's checkpoint with `key` and checks the entry's inclusion.

@@ -18,7 +18,8 @@ pub struct ApiState {
     pub office: Arc<Office>,
     /// The API token (hex).
     pub token: String,
-    /// The office's name, e.g. 甸柳新村街道第一社区.
+    /// The office's name as configured, e.g. 甸柳新村街道第一社区 (its profile
+    /// names it once written: [`ApiState::office_name`]).
     pub name: String,
     /// The office's level: district, street or community.
     pub level: Level,
@@ -33,4 +34,15 @@ pub struct ApiState {
     /// What the public may make the API do (shared with the accept loop's
     /// connection slots).
     pub limiter: Arc<limits::Limiter>,
+}
+
+impl ApiState {
+    /// The office's name: as its latest profile gives it, else as
+    /// configured.
+    pub async fn office_name(&self) -> String {
+        match self.office.profile().await {
+            Some((_, p)) if !p.name.is_empty() => p.name,
+            _ => self.name.clone(),
+        }
+    }
 }

@@ -84,13 +84,14 @@ const YiyiVerify = (() => {
     if (!author || author.length !== 32) fail(check, "no author key");
     const ok = await ed25519(author, sig, concat(te.encode("yiyi/entry/v1\n"), inner));
     if (!ok) fail(check, "the signature does not verify: the bytes were changed or not signed by the office");
-    const charter = first(e, 10), notice = first(e, 26);
+    const charter = first(e, 10), notice = first(e, 26), profile = first(e, 31);
     return {
       author, sequence: first(e, 2) || 0, time: first(e, 4) || 0, hash: await leafHash(bytes),
       charter: charter && (() => { const c = fields(charter); return {
         action: first(c, 1) || 0, key: text(first(c, 2)), name: text(first(c, 3)), newKey: text(first(c, 6)) }; })(),
       notice: notice && (() => { const n = fields(notice); return {
         kind: first(n, 1) || 0, topic: text(first(n, 2)), title: text(first(n, 3)), body: text(first(n, 4)) }; })(),
+      profile: profile && { name: text(first(fields(profile), 1)) },
     };
   }
 
@@ -208,20 +209,36 @@ const YiyiVerify = (() => {
     const trust = await parseKey(trustText);
     const notice = await entry(proofs[0].extra, "signature");
     let below = notice.author;
-    const keys = [];
+    const keys = [], links = [], profiles = [];
+    // After the notice: the charters up to the district, then the offices'
+    // profiles, which name them; anything else (a later release's) is
+    // skipped, as it cannot complete the chain.
     for (const [i, link] of proofs.slice(1).entries()) {
-      const c = (await entry(link.extra, "charter-chain")).charter;
-      if (!c) fail("charter-chain", "link " + (i + 1) + " is not a charter");
+      const e = await entry(link.extra, "charter-chain");
+      if (e.profile && !e.charter) { profiles.push({ link, e }); continue; }
+      const c = e.charter;
+      if (!c) continue;
       const admitted = c.action === 1 ? c.key : c.action === 3 ? c.newKey : null;
       if (!admitted) fail("charter-chain", "charter " + (i + 1) + " does not admit an office");
       const key = await parseKey(admitted);
       if (!equal(key.pub, below)) fail("charter-chain", "charter " + (i + 1) + " admits another office's key");
       keys.push({ key, name: c.name });
-      below = (await entry(link.extra, "charter-chain")).author;
+      links.push(link);
+      below = e.author;
     }
     if (!equal(below, trust.pub)) fail("charter-chain", "the chain does not end at the pinned district key");
-    for (const [i, link] of proofs.slice(1).entries()) {
+    for (const [i, link] of links.entries()) {
       await included(link, keys[i + 1] ? keys[i + 1].key : trust, "charter-chain");
+    }
+    let districtName = trust.name;
+    for (const [i, { link, e }] of profiles.entries()) {
+      const named = keys.find((k) => equal(k.key.pub, e.author));
+      if (!named && !equal(trust.pub, e.author)) fail("charter-chain", "profile " + (i + 1) + " is by an office outside the chain");
+      await included(link, named ? named.key : trust, "charter-chain");
+      if (link.index !== e.sequence) fail("charter-chain", "profile " + (i + 1) + ": the proof is for another entry");
+      if (e.profile.name.trim()) {
+        if (named) named.name = e.profile.name; else districtName = e.profile.name;
+      }
     }
     const office = keys[0] ? keys[0].key : trust;
     const note = await included(proofs[0], office);
@@ -241,8 +258,8 @@ const YiyiVerify = (() => {
     }
     return {
       notice: notice.notice, hash: hex(notice.hash), sequence: notice.sequence,
-      office: keys[0] ? keys[0].name : trust.name,
-      chain: keys.map((k) => k.name).concat([trust.name]), size: note.size, cosignedAt,
+      office: keys[0] ? keys[0].name : districtName,
+      chain: keys.map((k) => k.name).concat([districtName]), size: note.size, cosignedAt,
       log: hex(notice.author), root: note.root,
     };
   }

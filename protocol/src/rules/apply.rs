@@ -154,6 +154,7 @@ impl Consultation {
                     .insert((c.category, c.name.clone()), c.clone());
             }
             Body::Charter(c) => self.apply_charter(c),
+            Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
             _ => {}
         }
     }

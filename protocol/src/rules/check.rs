@@ -135,6 +135,14 @@ impl Consultation {
                 Ok(())
             }
             Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
+            Body::OfficeProfile(p) => {
+                require("an office profile", "the office's name", !p.name.trim().is_empty())?;
+                if !matches!(proto::Level::try_from(p.level), Ok(l) if l != proto::Level::Unspecified)
+                {
+                    return Err(RuleError::Unspecified("the profile's level"));
+                }
+                Ok(())
+            }
             Body::Charter(c) => self.check_charter(c),
             Body::Escalation(e) if e.forwards.is_none() => {
                 let topic = self.topic_in(

@@ -274,6 +274,8 @@ pub struct Consultation {
     pub catalogue: BTreeMap<(i32, String), proto::CatalogueItem>,
     /// The offices this one admitted by charter (章程), by their log key.
     pub charters: BTreeMap<crate::LogKey, CharteredOffice>,
+    /// The office's latest profile (办公室简介), with where it was recorded.
+    pub profile: Option<(Position, proto::OfficeProfile)>,
 }
 
 /// An office admitted by charter.
