@@ -111,6 +111,7 @@ fn scene() -> Scene {
             street.proof(community_charter, &street.checkpoint()),
             district.proof(street_charter, &district.checkpoint()),
         ],
+        profiles: Vec::new(),
     };
     Scene {
         district,
@@ -155,6 +156,7 @@ fn a_genuine_notice_verifies_and_round_trips_as_text() {
     let own = Bundle {
         notice: district.proof(index, &district.checkpoint()),
         chain: Vec::new(),
+        profiles: Vec::new(),
     };
     let verified = light::verify(&own, &district.key.verifier(), None).unwrap();
     assert_eq!(verified.cosigned_at, None);
@@ -312,4 +314,66 @@ fn malformed_bundles_fail_format() {
         let failure = Bundle::parse(bad).unwrap_err();
         assert_eq!(failure.check, Check::Format, "{bad:?}: {failure}");
     }
+}
+
+fn profile(name: &str) -> Body {
+    Body::OfficeProfile(proto::OfficeProfile {
+        name: name.into(),
+        level: proto::Level::District as i32,
+        ..Default::default()
+    })
+}
+
+/// The offices' profiles name the chain (the district by its own name, not
+/// its key's); they must be the chain's offices' own, in their ledgers; a
+/// link of a later release is skipped.
+#[test]
+fn profiles_name_the_chain_and_must_be_the_chain_s_own() {
+    let mut s = scene();
+    let at = s.district.append(profile("历下区"));
+    let district_profile = s.district.proof(at, &s.district.checkpoint());
+    let at = s.community.append(profile("舜玉路社区居委会"));
+    let community_profile = s.community.proof(at, &s.community.checkpoint());
+    let mut bundle = s.bundle.clone();
+    bundle.profiles = vec![community_profile.clone(), district_profile.clone()];
+    let verified = light::verify(&bundle, &trust(&s), None).unwrap();
+    assert_eq!(verified.office_name, "舜玉路社区居委会");
+    assert_eq!(verified.chain, ["舜玉路社区居委会", "泉城路街道", "历下区"]);
+    // As text: the profiles come after the chain and are read back apart.
+    assert_eq!(Bundle::parse(&bundle.to_text()).unwrap(), bundle);
+
+    // A profile in a checkpoint its office did not sign.
+    let mut wrong = bundle.clone();
+    wrong.profiles[1].checkpoint = s.street.checkpoint().to_string();
+    let reason = fails(&wrong, &trust(&s), None, Check::CharterChain);
+    assert!(reason.starts_with("profile 2"), "{reason}");
+    // A profile by an office outside the chain.
+    let mut stranger = Log::new("yiyi/lixia/other");
+    let at = stranger.append(profile("冒名的区"));
+    let mut outside = bundle.clone();
+    outside.profiles.push(stranger.proof(at, &stranger.checkpoint()));
+    let reason = fails(&outside, &trust(&s), None, Check::CharterChain);
+    assert!(reason.contains("outside the chain"), "{reason}");
+
+    // A link this release does not know is skipped, wherever it is.
+    let newer = {
+        use prost::Message;
+        let mut e = ChainHead::default().next_entry(&s.street.key.log_key(), 1, notice_body());
+        e.body = None;
+        let mut bytes = e.encode_to_vec();
+        bytes.extend_from_slice(&[0xc2, 0x02, 0x00]); // field 40, empty
+        entry::sign_encoded(bytes, &s.street.key).unwrap()
+    };
+    let mut later = bundle.clone();
+    later.chain.insert(
+        1,
+        TlogProof {
+            extra: newer.bytes,
+            index: 0,
+            hashes: Vec::new(),
+            checkpoint: s.street.checkpoint().to_string(),
+        },
+    );
+    let reparsed = Bundle::parse(&later.to_text()).unwrap();
+    assert_eq!(light::verify(&reparsed, &trust(&s), None).unwrap().chain, verified.chain);
 }
