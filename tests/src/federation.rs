@@ -75,16 +75,21 @@ fn active_members(node: &Node) -> usize {
         .count()
 }
 
-/// A node of `level` pinned to `district`'s key, dialling `peer` (its
-/// parent) only.
-fn pinned(district: &Node, name: &str, level: &str, peer: &Node) -> Node {
+/// A node of `level` called `name`, its ledger `yiyi/{origin}`, pinned to
+/// `district`'s key, dialling `peer` (its parent) only.
+fn pinned(district: &Node, origin: &str, name: &str, level: &str, peer: &Node) -> Node {
     Node::start_init(
         &format!(
-            "--level {level} --name '{name}' --district {}",
+            "--level {level} --name '{name}' --origin yiyi/{origin} --district {}",
             district.vkey
         ),
         &format!("--peer {}", peer.p2p),
     )
+}
+
+/// 历下区, ledger `yiyi/lixia`, at the top of its tree.
+fn district() -> Node {
+    Node::start_init("--level district --name 历下区 --origin yiyi/lixia", "")
 }
 
 /// One line of the federation: 历下区 → 泉城路街道 → 舜玉社区.
@@ -100,10 +105,10 @@ pub struct Chain {
 /// A district, one street and one community, admitted by charter, once
 /// each knows all three.
 pub fn chain() -> Chain {
-    let district = Node::start_level("lixia", "district", "");
-    let street = pinned(&district, "quancheng", "street", &district);
+    let district = district();
+    let street = pinned(&district, "quancheng", "泉城路街道", "street", &district);
     admit(&district, &street, "泉城路街道", "street");
-    let community = pinned(&district, "shunyu", "community", &street);
+    let community = pinned(&district, "shunyu", "舜玉社区", "community", &street);
     admit(&street, &community, "舜玉社区", "community");
     for node in [&district, &street, &community] {
         wait_for("every node to know all three offices", || {
@@ -120,17 +125,22 @@ pub fn chain() -> Chain {
 /// 历下区 with 泉城路街道 (社区一, 社区二) and 大明湖街道 (社区三, 社区四).
 /// Each child dials its parent only; everything else travels through them.
 pub fn federation() -> Federation {
-    let district = Node::start_level("lixia", "district", "");
-    let pinned = |name: &str, level: &str, peer: &Node| pinned(&district, name, level, peer);
-    let streets: Vec<Node> = ["quancheng", "daminghu"]
+    let district = district();
+    let pinned = |origin: &str, name: &str, level: &str, peer: &Node| {
+        pinned(&district, origin, name, level, peer)
+    };
+    let streets: Vec<Node> = [("quancheng", "泉城路街道"), ("daminghu", "大明湖街道")]
         .iter()
-        .map(|name| pinned(name, "street", &district))
+        .map(|(origin, name)| pinned(origin, name, "street", &district))
         .collect();
     admit(&district, &streets[0], "泉城路街道", "street");
     admit(&district, &streets[1], "大明湖街道", "street");
     let communities: Vec<Node> = [("shunyu", 0), ("quanhe", 0), ("daming", 1), ("beiyuan", 1)]
         .iter()
-        .map(|(name, street)| pinned(name, "community", &streets[*street]))
+        .enumerate()
+        .map(|(i, (origin, street))| {
+            pinned(origin, &format!("社区{}", i + 1), "community", &streets[*street])
+        })
         .collect();
     for (i, community) in communities.iter().enumerate() {
         admit(

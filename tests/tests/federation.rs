@@ -67,8 +67,8 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     assert_eq!(sync.u64_at("/behind"), 0, "{sync}");
     assert_eq!(sync.list_at("/logs").len(), 6, "{sync}");
 
-    // The district names itself as its configuration does; the others
-    // know it by its key's name (its ledger has no charter to name it).
+    // Every node names the district as its profile does (its ledger has no
+    // charter to name it), not by its key's name.
     let name_of_district = |node: &Node| {
         node.get("/api/v1/federation")
             .list_at("/members")
@@ -77,8 +77,8 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
             .map(|m| m.str_at("/name").to_owned())
             .expect("a member without a parent")
     };
-    assert_eq!(name_of_district(&f.district), "lixia");
-    assert_eq!(name_of_district(&f.communities[3]), "yiyi/lixia");
+    assert_eq!(name_of_district(&f.district), "历下区");
+    assert_eq!(name_of_district(&f.communities[3]), "历下区");
 
     // What an office sees of the federation, in Chinese by default.
     let peers = f.district.yiyi("peers");
@@ -89,7 +89,7 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
         .output()
         .unwrap();
     let table = String::from_utf8(out.stdout).unwrap();
-    for expected in ["机构", "泉城路街道", "大明湖街道", "社区4", "有效"] {
+    for expected in ["机构", "历下区", "泉城路街道", "大明湖街道", "社区4", "有效"] {
         assert!(
             table.contains(expected),
             "{expected} missing from:\n{table}"

@@ -5,6 +5,8 @@
 //! verify, store and forward them to the district; their inclusion proofs
 //! and the bundle of the notice after them verify; the board lists them as
 //! 较新版本的记录; the rules take nothing from them; nothing is refused.
+//! And the first record kind to use the rule, the office's profile, names
+//! each office everywhere.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -213,4 +215,71 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
     .unwrap();
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(status.contains("records of a later release: 2"), "{status}");
+}
+
+#[test]
+fn an_office_s_profile_names_it_everywhere() {
+    let Chain {
+        district,
+        street: _street,
+        community,
+    } = chain();
+    let hash = community.decline("T-park", "小区停车位划线");
+    district.yiyi(
+        "profile set --name 济南市历下区 --address '历下区龙洞路 1 号' --phone 0531-12345 \
+         --meeting-place 区政务服务中心三楼 --meeting-rhythm 每月11日",
+    );
+    let shown = district.yiyi("profile show");
+    assert_eq!(shown.str_at("/address"), "历下区龙洞路 1 号");
+    assert_eq!(shown.str_at("/level"), "district");
+    // Only the office's own level: the profile cannot say otherwise.
+    assert!(!district.yiyi_output(&["profile", "set", "--level", "street"]).status.success());
+
+    let district_log = log_of(&district.vkey);
+    let renamed = "济南市历下区";
+    wait_for("the community to know the district's new name", || {
+        member(&community, &district_log).str_at("/name") == renamed
+    });
+    let board = community.get_public("/api/v1/board");
+    assert_eq!(board.str_at("/district/name"), renamed);
+    let logs = command("yiyi", "logs")
+        .env("YIYI_NODE", &community.url)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&logs.stdout).contains(renamed));
+
+    // The bundle names the chain by the offices' profiles, checked against
+    // the district key: in `yiyi verify` and on the board.
+    let state = tempfile::tempdir().unwrap();
+    let verify = || {
+        let out = command(
+            "yiyi",
+            &format!(
+                "--json verify --node {} {hash} --trust {}",
+                community.url, district.vkey
+            ),
+        )
+        .env("YIYI_STATE", state.path())
+        .output()
+        .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    wait_for("the bundle to name the district by its new profile", || {
+        verify().pointer("/chain/2").and_then(|v| v.as_str()) == Some(renamed)
+    });
+    assert_eq!(verify().str_at("/chain/0"), "舜玉社区");
+    let browser = Browser::start();
+    browser.open(&format!("{}/", community.url));
+    browser.wait_for(
+        "the notice to be checked",
+        "return document.body.dataset.verified === 'done'",
+    );
+    let badge = browser.run("return document.querySelector('.badge').textContent");
+    assert!(
+        badge
+            .as_str()
+            .unwrap()
+            .contains("已核验：舜玉社区 ← 泉城路街道 ← 济南市历下区"),
+        "{badge}"
+    );
 }
