@@ -69,7 +69,11 @@ fn verified_as_the_bytes_say(bytes: &[u8], verified: &VerifiedEntry) {
     assert_eq!(verified.hash, merkle::leaf_hash(bytes));
     assert_eq!(verified.author().len(), 32);
     let envelope = proto::SignedEntry::decode(bytes).expect("a verified envelope decodes");
-    assert_eq!(envelope.encode_to_vec(), bytes, "a second envelope encoding verified");
+    assert_eq!(
+        envelope.encode_to_vec(),
+        bytes,
+        "a second envelope encoding verified"
+    );
     match &verified.reading {
         Reading::Known => {
             assert!(verified.entry.body.is_some());

@@ -321,7 +321,9 @@ async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
                 .collect::<Vec<_>>()
         })
         .await;
-    Ok(Json(json!({ "office": state.office_name().await, "notices": list })))
+    Ok(Json(
+        json!({ "office": state.office_name().await, "notices": list }),
+    ))
 }
 
 /// The notice's bundle (text): everything a resident needs to check it
@@ -346,8 +348,8 @@ async fn notice_bundle(
             .filter_map(|(log, r)| Some((*log, r.state.profile.as_ref()?.0.sequence)))
             .collect::<std::collections::HashMap<_, _>>()
     })?;
-    let bundle = crate::bundle::notice_bundle(store, &state.members, &hash, &profiles)
-        .map_err(|e| match e {
+    let bundle = crate::bundle::notice_bundle(store, &state.members, &hash, &profiles).map_err(
+        |e| match e {
             crate::bundle::BundleError::Unknown(_) => ApiError::not_found(e.to_string()),
             crate::bundle::BundleError::NotCheckpointed => {
                 ApiError::new(StatusCode::CONFLICT, "not-checkpointed", e.to_string())
@@ -356,7 +358,8 @@ async fn notice_bundle(
                 ApiError::new(StatusCode::CONFLICT, "no-charter", e.to_string())
             }
             crate::bundle::BundleError::Store(e) => ApiError::from(e),
-        })?;
+        },
+    )?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use yiyi_node::config::{DataDir, Init, NodeConfig, Settings, parse_level};
 use yiyi_node::LogKey;
+use yiyi_node::config::{DataDir, Init, NodeConfig, Settings, parse_level};
 use yiyi_node::node::Node;
 use yiyi_protocol::proto::Level;
 

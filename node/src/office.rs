@@ -17,8 +17,8 @@ use tokio::sync::Mutex;
 use yiyi_protocol::api;
 use yiyi_protocol::entry::VerifiedEntry;
 use yiyi_protocol::proto::{
-    Level, OfficeProfile, decision::Verdict as DecisionVerdict, entry::Body, gate_decision::Verdict,
-    meeting_step::Step,
+    Level, OfficeProfile, decision::Verdict as DecisionVerdict, entry::Body,
+    gate_decision::Verdict, meeting_step::Step,
 };
 use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
 

@@ -300,6 +300,7 @@ impl Store {
         if self.frozen(&log)?.is_some() {
             return Err(StoreError::Frozen);
         }
+        let entry = Box::new(entry);
         self.request(|reply| Request::Replica { log, entry, reply })
             .await
     }
@@ -354,6 +355,7 @@ impl Store {
         let mut outcomes = futures::future::join_all(
             ready
                 .into_iter()
+                .map(Box::new)
                 .map(|entry| self.request(move |reply| Request::Replica { log, entry, reply })),
         )
         .await;
@@ -371,6 +373,7 @@ impl Store {
         if self.frozen(&log)?.is_some() {
             return Err(StoreError::Frozen);
         }
+        let entry = Box::new(entry);
         self.request_blocking(|reply| Request::Replica { log, entry, reply })
     }
 

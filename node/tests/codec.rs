@@ -39,12 +39,15 @@ macro_rules! reads_with_more {
     ($codec:expr, $request:expr, $response:expr) => {{
         let mut codec = $codec;
         let request = $request;
-        let read = block_on(codec.read_request(&protocol(), &mut Cursor::new(framed_with_more(&request))))
-            .expect("a request with more fields is read");
+        let read =
+            block_on(codec.read_request(&protocol(), &mut Cursor::new(framed_with_more(&request))))
+                .expect("a request with more fields is read");
         assert_eq!(read, request);
         let response = $response;
-        let read = block_on(codec.read_response(&protocol(), &mut Cursor::new(framed_with_more(&response))))
-            .expect("a response with more fields is read");
+        let read = block_on(
+            codec.read_response(&protocol(), &mut Cursor::new(framed_with_more(&response))),
+        )
+        .expect("a response with more fields is read");
         assert_eq!(read, response);
     }};
 }

@@ -306,7 +306,12 @@ fn a_later_release_s_entries_are_stored_indexed_and_verified_like_any_other() {
         .collect();
     assert_eq!(listed, [(1, hashes[1], "0.3.0"), (3, hashes[3], "0.3.0")]);
     assert_eq!(store.newer_records(None).unwrap(), newer);
-    assert!(store.newer_records(Some(&store.own_log())).unwrap().is_empty());
+    assert!(
+        store
+            .newer_records(Some(&store.own_log()))
+            .unwrap()
+            .is_empty()
+    );
     // Walked, verified end to end and proved like every entry; the later
     // release's come without a body.
     let bodies: Vec<bool> = store

@@ -210,14 +210,15 @@ fn decode(bytes: &[u8]) -> Result<Decoded, EntryError> {
         return Err(EntryError::TooLarge(bytes.len()));
     }
     let envelope: proto::SignedEntry = decode_canonical(bytes)?;
-    let mut entry =
-        proto::Entry::decode(envelope.entry.as_slice()).map_err(|e| EntryError::Malformed(e.to_string()))?;
+    let mut entry = proto::Entry::decode(envelope.entry.as_slice())
+        .map_err(|e| EntryError::Malformed(e.to_string()))?;
     if entry.version != proto::SchemaVersion::V1 as i32 {
         return Err(EntryError::UnsupportedVersion(entry.version));
     }
     // What prost decoded, encoded again, is these bytes exactly when nothing
     // was skipped: no unknown kind, no unknown field, at any depth.
-    let known = entry.encoded_len() == envelope.entry.len() && entry.encode_to_vec() == envelope.entry;
+    let known =
+        entry.encoded_len() == envelope.entry.len() && entry.encode_to_vec() == envelope.entry;
     let reading = if known {
         if entry.body.is_none() {
             return Err(EntryError::MissingBody);

@@ -53,7 +53,7 @@ pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::Genera
 
 pub use checkpoint::Checkpoint;
 pub use entry::{ChainHead, EntryError, Reading, VerifiedEntry};
-pub use release::Release;
 pub use keys::{KeyError, LogKey, SecretKey, VerifierKey};
 pub use merkle::Hash;
 pub use note::{NoteError, SignedNote};
+pub use release::Release;

@@ -469,7 +469,7 @@ fn named_by_profiles(
         };
         if proof.index != profile.sequence() {
             return Err(bad(
-                "the proof's index is not the entry's sequence number".into(),
+                "the proof's index is not the entry's sequence number".into()
             ));
         }
         if !p.name.trim().is_empty() {

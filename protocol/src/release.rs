@@ -58,13 +58,11 @@ pub struct BadRelease(pub String);
 impl Release {
     /// This release.
     pub fn current() -> Release {
-        env!("CARGO_PKG_VERSION")
-            .parse()
-            .unwrap_or(Release {
-                major: 0,
-                minor: 0,
-                patch: 0,
-            })
+        env!("CARGO_PKG_VERSION").parse().unwrap_or(Release {
+            major: 0,
+            minor: 0,
+            patch: 0,
+        })
     }
 
     /// What a node of this release says in libp2p identify.

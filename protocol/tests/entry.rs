@@ -125,9 +125,15 @@ fn records_of_a_later_version_verify_as_newer_and_are_never_read() {
     notice_with_more.extend_from_slice(&len_field(40, "较新的字段".as_bytes()));
     let cases = [
         // A kind this version does not know (tag 99).
-        ("a new kind", later_entry("0.9.0", &len_field(99, b"\x0a\x02hi"))),
+        (
+            "a new kind",
+            later_entry("0.9.0", &len_field(99, b"\x0a\x02hi")),
+        ),
         // A known kind with a field added.
-        ("a known kind with a new field", later_entry("0.9.0", &len_field(26, &notice_with_more))),
+        (
+            "a known kind with a new field",
+            later_entry("0.9.0", &len_field(26, &notice_with_more)),
+        ),
         // A field added to the entry itself, beside a known body.
         ("a new entry field", {
             let mut b = later_entry("", &len_field(26, &notice_bytes));
@@ -173,7 +179,11 @@ fn malformed_entries_other_versions_and_rewrapped_envelopes_are_refused() {
     let truncated_body = later_entry("", &len_field(26, b"\x12\x40short"));
     for (what, bytes, field) in [
         ("sequence as bytes", wrong_header, "sequence"),
-        ("title as a varint", later_entry("", &title_as_varint), "title"),
+        (
+            "title as a varint",
+            later_entry("", &title_as_varint),
+            "title",
+        ),
         ("a truncated notice", truncated_body, "Notice"),
     ] {
         match entry::sign_encoded(bytes, &k) {

@@ -351,7 +351,9 @@ fn profiles_name_the_chain_and_must_be_the_chain_s_own() {
     let mut stranger = Log::new("yiyi/lixia/other");
     let at = stranger.append(profile("冒名的区"));
     let mut outside = bundle.clone();
-    outside.profiles.push(stranger.proof(at, &stranger.checkpoint()));
+    outside
+        .profiles
+        .push(stranger.proof(at, &stranger.checkpoint()));
     let reason = fails(&outside, &trust(&s), None, Check::CharterChain);
     assert!(reason.contains("outside the chain"), "{reason}");
 
@@ -375,5 +377,8 @@ fn profiles_name_the_chain_and_must_be_the_chain_s_own() {
         },
     );
     let reparsed = Bundle::parse(&later.to_text()).unwrap();
-    assert_eq!(light::verify(&reparsed, &trust(&s), None).unwrap().chain, verified.chain);
+    assert_eq!(
+        light::verify(&reparsed, &trust(&s), None).unwrap().chain,
+        verified.chain
+    );
 }

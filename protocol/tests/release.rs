@@ -10,7 +10,10 @@ fn releases_parse_print_and_order() {
     assert_eq!(r.to_string(), "0.2.0");
     assert!("0.10.0".parse::<Release>().unwrap() > "0.9.3".parse().unwrap());
     assert!("1.0.0".parse::<Release>().unwrap() > "0.99.99".parse().unwrap());
-    assert_eq!("0.3.0-rc.1".parse::<Release>().unwrap(), "0.3.0".parse().unwrap());
+    assert_eq!(
+        "0.3.0-rc.1".parse::<Release>().unwrap(),
+        "0.3.0".parse().unwrap()
+    );
     for bad in ["", "0.2", "0.2.0.1", "v0.2.0", "0.-1.0", "0.2.x", "0..1"] {
         assert!(bad.parse::<Release>().is_err(), "{bad:?}");
     }
@@ -31,7 +34,10 @@ fn the_listed_record_kinds_are_the_schemas() {
         let mut bytes = Vec::new();
         prost::encoding::encode_key(tag, prost::encoding::WireType::LengthDelimited, &mut bytes);
         bytes.push(0);
-        proto::Entry::decode(bytes.as_slice()).unwrap().body.is_some()
+        proto::Entry::decode(bytes.as_slice())
+            .unwrap()
+            .body
+            .is_some()
     };
     for (tag, name) in RECORD_KINDS {
         assert!(decodes(*tag), "{name} ({tag})");

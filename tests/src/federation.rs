@@ -55,14 +55,7 @@ pub fn admit(parent: &Node, child: &Node, name: &str, level: &str) {
 pub fn admit_key(parent: &Node, vkey: &str, name: &str, level: &str) {
     // Apart: `name` is the caller's, and may hold a space or a quote.
     parent.yiyi_args(&[
-        "charter",
-        "admit",
-        "--key",
-        vkey,
-        "--name",
-        name,
-        "--level",
-        level,
+        "charter", "admit", "--key", vkey, "--name", name, "--level", level,
     ]);
 }
 
@@ -139,7 +132,12 @@ pub fn federation() -> Federation {
         .iter()
         .enumerate()
         .map(|(i, (origin, street))| {
-            pinned(origin, &format!("社区{}", i + 1), "community", &streets[*street])
+            pinned(
+                origin,
+                &format!("社区{}", i + 1),
+                "community",
+                &streets[*street],
+            )
         })
         .collect();
     for (i, community) in communities.iter().enumerate() {

@@ -207,7 +207,10 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     assert!(shown.status.success(), "{text}");
     assert!(text.contains("派单") && text.contains("签名有效"), "{text}");
     // The district by its profile's name, not its key's.
-    assert!(text.contains("历下区") && !text.contains("yiyi/lixia"), "{text}");
+    assert!(
+        text.contains("历下区") && !text.contains("yiyi/lixia"),
+        "{text}"
+    );
 }
 
 #[test]

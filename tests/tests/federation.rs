@@ -89,7 +89,14 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
         .output()
         .unwrap();
     let table = String::from_utf8(out.stdout).unwrap();
-    for expected in ["机构", "历下区", "泉城路街道", "大明湖街道", "社区4", "有效"] {
+    for expected in [
+        "机构",
+        "历下区",
+        "泉城路街道",
+        "大明湖街道",
+        "社区4",
+        "有效",
+    ] {
         assert!(
             table.contains(expected),
             "{expected} missing from:\n{table}"

@@ -33,7 +33,10 @@ impl Newer {
             .expect("the newer office starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("a first line").unwrap();
-        let vkey = first.strip_prefix("key ").expect("key <verifier key>").to_owned();
+        let vkey = first
+            .strip_prefix("key ")
+            .expect("key <verifier key>")
+            .to_owned();
         Newer { child, lines, vkey }
     }
 
@@ -161,7 +164,9 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
         (out.status.success(), verdict)
     };
     // Once the street's cosignature has reached the district.
-    wait_for("the notice after the later records to verify", || verify().0);
+    wait_for("the notice after the later records to verify", || {
+        verify().0
+    });
     let (_, verdict) = verify();
     assert_eq!(verdict.str_at("/office"), "新版社区");
 
@@ -175,7 +180,10 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
         String::from_utf8(out.stdout).unwrap()
     };
     let logs = text("logs");
-    assert!(logs.contains("2 records were written by a later release"), "{logs}");
+    assert!(
+        logs.contains("2 records were written by a later release"),
+        "{logs}"
+    );
     let peers = text("peers");
     assert!(peers.contains("yiyi 0.3.0 (later release)"), "{peers}");
 
@@ -193,7 +201,10 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
     assert_eq!(listed.len(), 2);
     for item in listed {
         let text = item.as_str().unwrap();
-        assert!(text.contains("新版社区") && text.contains("需 0.3.0 或更高版本读取"), "{text}");
+        assert!(
+            text.contains("新版社区") && text.contains("需 0.3.0 或更高版本读取"),
+            "{text}"
+        );
     }
     assert!(
         browser
@@ -233,7 +244,12 @@ fn an_office_s_profile_names_it_everywhere() {
     assert_eq!(shown.str_at("/address"), "历下区龙洞路 1 号");
     assert_eq!(shown.str_at("/level"), "district");
     // Only the office's own level: the profile cannot say otherwise.
-    assert!(!district.yiyi_output(&["profile", "set", "--level", "street"]).status.success());
+    assert!(
+        !district
+            .yiyi_output(&["profile", "set", "--level", "street"])
+            .status
+            .success()
+    );
 
     let district_log = log_of(&district.vkey);
     let renamed = "济南市历下区";

@@ -41,7 +41,10 @@ pub(crate) fn peers(client: &Client, output: Output, lang: Lang) -> anyhow::Resu
         println!(
             "  {}  {}{}  {}",
             peer["peer"].as_str().unwrap_or(""),
-            release.map_or_else(|| lang.pick("版本未知", "version unknown").to_owned(), |r| format!("yiyi {r}")),
+            release.map_or_else(
+                || lang.pick("版本未知", "version unknown").to_owned(),
+                |r| format!("yiyi {r}")
+            ),
             if later {
                 lang.pick("（较新版本）", " (later release)")
             } else {

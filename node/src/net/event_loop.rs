@@ -553,8 +553,7 @@ impl EventLoop {
         // and forwarded but never read.
         let body = match entry::unverified(bytes) {
             Ok((_, Reading::Newer { reader_version })) => {
-                self.later
-                    .record(log, appended.sequence, &reader_version);
+                self.later.record(log, appended.sequence, &reader_version);
                 return;
             }
             Ok((entry, Reading::Known)) => entry.body,

@@ -45,10 +45,11 @@ pub(super) type Reply = oneshot::Sender<Result<Appended, StoreError>>;
 pub(super) enum Request {
     /// Append a body to the node's own ledger.
     Own { body: Body, reply: Reply },
-    /// Append an already verified entry to a replica.
+    /// Append an already verified entry to a replica (boxed: an entry is
+    /// far larger than a body waiting to be signed).
     Replica {
         log: LogKey,
-        entry: VerifiedEntry,
+        entry: Box<VerifiedEntry>,
         reply: Reply,
     },
 }
@@ -165,7 +166,7 @@ impl Sequencer {
                 Request::Replica { log, entry, reply } => {
                     let outcome = head(&mut self.heads, &self.tree, log).and_then(|head| {
                         head.check_next(&entry)?;
-                        Ok(entry)
+                        Ok(*entry)
                     });
                     (log, outcome, reply)
                 }

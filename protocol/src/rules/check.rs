@@ -136,7 +136,11 @@ impl Consultation {
             }
             Body::PrivateCommitment(c) => commitment("the commitment", &c.commitment, true),
             Body::OfficeProfile(p) => {
-                require("an office profile", "the office's name", !p.name.trim().is_empty())?;
+                require(
+                    "an office profile",
+                    "the office's name",
+                    !p.name.trim().is_empty(),
+                )?;
                 if !matches!(proto::Level::try_from(p.level), Ok(l) if l != proto::Level::Unspecified)
                 {
                     return Err(RuleError::Unspecified("the profile's level"));

@@ -124,7 +124,8 @@ fn cosign(street: &str, signed: &str) -> String {
     }
     .to_bytes();
     loop {
-        if let Ok(mut response) = ureq::post(format!("http://{street}/add-checkpoint")).send(&body[..])
+        if let Ok(mut response) =
+            ureq::post(format!("http://{street}/add-checkpoint")).send(&body[..])
             && let Ok(lines) = response.body_mut().read_to_string()
         {
             return merge_cosignatures(signed, &lines).expect("cosignature lines");
@@ -136,7 +137,9 @@ fn cosign(street: &str, signed: &str) -> String {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let street = args.next().expect("usage: newer <street api> <multiaddr>...");
+    let street = args
+        .next()
+        .expect("usage: newer <street api> <multiaddr>...");
     let targets: Vec<Multiaddr> = args.map(|a| a.parse().expect("a multiaddr")).collect();
     let key = SecretKey::generate("yiyi/lixia/quancheng/xinban").expect("a key");
     let entries = ledger(&key);
