@@ -259,7 +259,17 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         f.member(&log).map(|m| (log, m.key.clone(), m.name.clone()))
     });
     let newer = newer(&state).map_err(error)?;
-    let own = state.office.store().own_log();
+    // Where and when residents can find the office, as its profile says.
+    let profile = state.office.profile().await.map(|(_, p)| p).unwrap_or_default();
+    let office = json!({
+        "name": state.office_name().await,
+        "level": names::level_name(state.level as i32),
+        "log": state.office.store().own_log().to_string(),
+        "address": profile.address,
+        "phone": profile.phone,
+        "meeting_place": profile.meeting_place,
+        "meeting_rhythm": profile.meeting_rhythm,
+    });
     let notices: Vec<Value> = list
         .iter()
         .map(|n| {
@@ -278,7 +288,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         })
         .collect();
     Ok(axum::Json(json!({
-        "office": {"name": state.office_name().await, "level": yiyi_protocol::rules::names::level_name(state.level as i32), "log": own.to_string()},
+        "office": office,
         "district": district.map(|(log, key, name)| json!({
             "log": log.to_string(),
             "key": key.to_string(),

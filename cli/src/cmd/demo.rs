@@ -273,6 +273,12 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         "\n== 舜玉社区：居民提出“增开公交线路”，按七定程序协商",
         "\n== 舜玉社区: residents ask for a new bus line; a consultation in seven steps",
     );
+    // Where and when residents find it, on its board.
+    community.act(&Action::Profile(api::Profile {
+        meeting_place: Some("社区党群服务中心议事厅".into()),
+        meeting_rhythm: Some("每月11日".into()),
+        ..Default::default()
+    }))?;
     for (id, kind, name) in [
         ("P-party", "party-organisation", "舜玉社区党委"),
         ("P-committee", "residents-committee", "舜玉社区居委会"),

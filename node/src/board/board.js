@@ -194,6 +194,18 @@
       main.append(a);
     }
     renderNewer();
+    renderContact();
+  }
+
+  // Where and when residents find the office, as its profile says.
+  function renderContact() {
+    const o = board.office || {};
+    const parts = [
+      [o.address, "地址", "Address"], [o.phone, "电话", "Phone"],
+      [o.meeting_place, "议事地点", "Consultations at"], [o.meeting_rhythm, "议事时间", "When"],
+    ].filter(([value]) => value).map(([value, zh, en]) => `${lang === "zh" ? zh : en}：${value}`);
+    $("office-contact").textContent = parts.join(" · ");
+    $("office-contact").hidden = parts.length === 0;
   }
 
   // Records of a later version: listed by office, date and hash, with the
