@@ -260,7 +260,12 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
     });
     let newer = newer(&state).map_err(error)?;
     // Where and when residents can find the office, as its profile says.
-    let profile = state.office.profile().await.map(|(_, p)| p).unwrap_or_default();
+    let profile = state
+        .office
+        .profile()
+        .await
+        .map(|(_, p)| p)
+        .unwrap_or_default();
     let office = json!({
         "name": state.office_name().await,
         "level": names::level_name(state.level as i32),
