@@ -7,6 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use prost::Message;
 use yiyi_protocol::entry;
 use yiyi_protocol::merkle::{
     MemoryTree, consistency_proof, inclusion_proof, leaf_hash, verify_consistency, verify_inclusion,
@@ -44,6 +45,15 @@ fn signatures(c: &mut Criterion) {
     });
     g.bench_function("decode and verify", |b| {
         b.iter(|| entry::verify(black_box(&signed.bytes)).unwrap())
+    });
+    // The same notice as a later release might write it, with a field this
+    // release does not know: verified the same way, kept unread.
+    let mut later = unsigned.encode_to_vec();
+    later.extend_from_slice(&[0xc2, 0x02, 0x02, 0x08, 0x01]); // field 40: {1: 1}
+    let later = entry::sign_encoded(later, &key).unwrap();
+    assert!(later.is_newer());
+    g.bench_function("decode and verify, a later release's", |b| {
+        b.iter(|| entry::verify(black_box(&later.bytes)).unwrap())
     });
     g.finish();
 }

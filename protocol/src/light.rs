@@ -257,7 +257,7 @@ impl Bundle {
         let notice = proofs.remove(0);
         let (profiles, chain) = proofs
             .into_iter()
-            .partition(|p| matches!(crate::entry::record(&p.extra), Some(Body::OfficeProfile(_))));
+            .partition(|p| matches!(entry::record(&p.extra), Some(Body::OfficeProfile(_))));
         Ok(Bundle {
             notice,
             chain,

@@ -58,6 +58,26 @@ impl Drop for Newer {
     }
 }
 
+/// `yiyi --json verify` of the notice `hash` online at `node`, trusting
+/// `trust`, with its own state directory: whether it passed, and the
+/// verdict (null if there was none).
+fn verify_at(
+    node: &Node,
+    hash: &str,
+    trust: &str,
+    state: &std::path::Path,
+) -> (bool, serde_json::Value) {
+    let out = command(
+        "yiyi",
+        &format!("--json verify --node {} {hash} --trust {trust}", node.url),
+    )
+    .env("YIYI_STATE", state)
+    .output()
+    .unwrap();
+    let verdict = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    (out.status.success(), verdict)
+}
+
 /// The member `log` as `node` lists it at `/api/v1/federation`.
 fn member(node: &Node, log: &str) -> serde_json::Value {
     node.get("/api/v1/federation")
@@ -148,21 +168,7 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
         .map(|n| n.str_at("/hash").to_owned())
         .unwrap();
     let state = tempfile::tempdir().unwrap();
-    let verify = || {
-        let out = command(
-            "yiyi",
-            &format!(
-                "--json verify --node {} {after} --trust {}",
-                district.url, district.vkey
-            ),
-        )
-        .env("YIYI_STATE", state.path())
-        .output()
-        .unwrap();
-        let verdict: serde_json::Value =
-            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-        (out.status.success(), verdict)
-    };
+    let verify = || verify_at(&district, &after, &district.vkey, state.path());
     // Once the street's cosignature has reached the district.
     wait_for("the notice after the later records to verify", || {
         verify().0
@@ -267,19 +273,7 @@ fn an_office_s_profile_names_it_everywhere() {
     // The bundle names the chain by the offices' profiles, checked against
     // the district key: in `yiyi verify` and on the board.
     let state = tempfile::tempdir().unwrap();
-    let verify = || {
-        let out = command(
-            "yiyi",
-            &format!(
-                "--json verify --node {} {hash} --trust {}",
-                community.url, district.vkey
-            ),
-        )
-        .env("YIYI_STATE", state.path())
-        .output()
-        .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
-    };
+    let verify = || verify_at(&community, &hash, &district.vkey, state.path()).1;
     wait_for("the bundle to name the district by its new profile", || {
         verify().pointer("/chain/2").and_then(|v| v.as_str()) == Some(renamed)
     });

@@ -72,6 +72,11 @@ const YiyiVerify = (() => {
     return out;
   }
   const first = (fs, n) => (fs.find(([f]) => f === n) || [])[1];
+  // The field numbers this release reads (ledger.proto): an entry or record
+  // with any other was written by a later release, and is not read here,
+  // as yiyi_protocol::entry does not read it.
+  const ENTRY_FIELDS = (f) => (f >= 1 && f <= 6) || (f >= 10 && f <= 31);
+  const known = (fs, isKnown) => fs.every(([f]) => isKnown(f));
   const text = (v) => (v ? td.decode(v) : "");
 
   // A signed entry: checks the author's signature, returns what it says.
@@ -84,7 +89,10 @@ const YiyiVerify = (() => {
     if (!author || author.length !== 32) fail(check, "no author key");
     const ok = await ed25519(author, sig, concat(te.encode("yiyi/entry/v1\n"), inner));
     if (!ok) fail(check, "the signature does not verify: the bytes were changed or not signed by the office");
-    const charter = first(e, 10), notice = first(e, 26), profile = first(e, 31);
+    // A later release's record is not read: neither charter nor profile.
+    const readable = (value, max) => value && known(e, ENTRY_FIELDS) && known(fields(value), (f) => f >= 1 && f <= max);
+    const charter = readable(first(e, 10), 8) && first(e, 10), notice = first(e, 26);
+    const profile = readable(first(e, 31), 6) && first(e, 31);
     return {
       author, sequence: first(e, 2) || 0, time: first(e, 4) || 0, hash: await leafHash(bytes),
       charter: charter && (() => { const c = fields(charter); return {
