@@ -47,3 +47,29 @@ fn the_listed_record_kinds_are_the_schemas() {
     assert_eq!(RECORD_KINDS.len() as u32, last - RECORD_KINDS[0].0 + 1);
     assert!(Release::current().describe().contains("office-profile"));
 }
+
+/// Every record kind added after the first release (0.1.0 read kinds 10–30)
+/// names the release that reads it, so that older nodes can say so; the
+/// first release's kinds need none.
+#[test]
+fn every_kind_after_the_first_release_names_its_reader() {
+    for (tag, name) in RECORD_KINDS {
+        let mut bytes = Vec::new();
+        prost::encoding::encode_key(*tag, prost::encoding::WireType::LengthDelimited, &mut bytes);
+        bytes.push(0);
+        let body = proto::Entry::decode(bytes.as_slice())
+            .unwrap()
+            .body
+            .unwrap();
+        let reader = yiyi_protocol::entry::reader_version(&body);
+        if *tag <= 30 {
+            assert_eq!(reader, "", "{name}");
+        } else {
+            let release: Release = reader.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                release <= Release::current(),
+                "{name} is read from {release}"
+            );
+        }
+    }
+}

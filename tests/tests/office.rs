@@ -191,13 +191,21 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
             .str_at("/checkpoint")
             .starts_with("yiyi/甸柳新村街道第一社区\n")
     );
+    // The figures name the office as its latest profile does.
+    node.yiyi("profile set --name 甸柳新村第一社区居委会 --meeting-rhythm 每月11日");
+    assert_eq!(
+        node.get_public("/api/v1/stats").str_at("/office"),
+        "甸柳新村第一社区居委会"
+    );
     let csv = command("yiyi", "stats --csv")
         .env("YIYI_NODE", &node.url)
         .output()
         .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(
-        csv.contains("by_category,public-affairs,1") && csv.contains("# yiyi/甸柳新村街道第一社区"),
+        csv.contains("by_category,public-affairs,1")
+            && csv.contains("# office: 甸柳新村第一社区居委会")
+            && csv.contains("# yiyi/甸柳新村街道第一社区"),
         "{csv}"
     );
 

@@ -47,7 +47,12 @@ pub(crate) fn stats(client: &Client, output: Output, csv: bool) -> anyhow::Resul
             "median_days_to_completion,,{}",
             stats["median_days_to_completion"]
         );
-        // The checkpoint the figures were computed at, so they can be checked.
+        // Whose figures (by its profile's name), and the checkpoint they were
+        // computed at, so they can be checked.
+        println!(
+            "# office: {}",
+            answer["office"].as_str().unwrap_or_default()
+        );
         for line in answer["checkpoint"].as_str().unwrap_or_default().lines() {
             println!("# {line}");
         }
