@@ -23,6 +23,8 @@
 //! - [`bundle`]: notice bundles for residents' offline checks.
 //! - [`board`]: the notice board page (verifies in the browser) and feeds.
 //! - [`stats`]: the statistics offices report.
+//! - [`staff`]: staff accounts (Argon2id passwords, roles) for the office
+//!   console.
 //! - [`federation`]: which logs the node replicates, by charter chain from
 //!   its pinned district key.
 //! - [`witness`]: cosigning children's checkpoints (C2SP tlog-witness).
@@ -44,6 +46,7 @@ pub mod net;
 pub mod node;
 pub mod office;
 pub mod private;
+pub mod staff;
 pub mod stats;
 pub mod store;
 pub mod witness;

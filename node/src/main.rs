@@ -13,6 +13,7 @@ use yiyi_node::config::{DataDir, Init, NodeConfig, Settings, parse_level};
 use yiyi_node::node::Node;
 use yiyi_protocol::proto::Level;
 
+mod staff_cmd;
 mod up;
 
 /// `--version`: the release, the schema and the record kinds it reads.
@@ -65,6 +66,9 @@ enum Command {
     /// each finds the district's to pin, its parent's to dial and its
     /// children's to admit by charter.
     Up(up::Up),
+    /// Staff accounts for the office console: add, list, disable, reset.
+    #[command(subcommand)]
+    Staff(staff_cmd::StaffCommand),
     /// Show the node's key and the state of every ledger it holds.
     Status {
         /// The data directory.
@@ -221,6 +225,7 @@ fn main() -> ExitCode {
         Command::Up(up) => tokio::runtime::Runtime::new()
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(up.clone().run())),
+        Command::Staff(command) => staff_cmd::run(command),
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };
