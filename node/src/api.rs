@@ -82,6 +82,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/add-checkpoint", post(federation::add_checkpoint))
         .route("/metrics", get(federation::metrics))
         .merge(crate::board::router())
+        .merge(crate::console::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(
             state.limiter.limits().body_bytes,
         ))

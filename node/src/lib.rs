@@ -22,6 +22,8 @@
 //!   parses and answers, the office decides.
 //! - [`bundle`]: notice bundles for residents' offline checks.
 //! - [`board`]: the notice board page (verifies in the browser) and feeds.
+//! - [`console`]: the office console at `/office/`: staff sign in as
+//!   themselves and work the procedure.
 //! - [`stats`]: the statistics offices report.
 //! - [`staff`]: staff accounts (Argon2id passwords, roles) for the office
 //!   console.
@@ -38,6 +40,7 @@ pub mod api;
 pub mod board;
 pub mod bundle;
 pub mod config;
+pub mod console;
 pub mod escalation;
 pub mod federation;
 pub mod keyfile;

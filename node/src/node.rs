@@ -142,6 +142,9 @@ impl Node {
                     net: net_status.clone(),
                     courses: Default::default(),
                     limiter: Arc::new(api::limits::Limiter::new(Default::default())),
+                    sessions: Arc::new(crate::console::session::Sessions::new(
+                        crate::staff::Staff::new(config.data.path()),
+                    )),
                 });
                 let stopped = stop.clone();
                 tasks.push(tokio::spawn(async move {

@@ -5,6 +5,7 @@
 
 mod board;
 mod connections;
+mod console;
 mod crash;
 mod demo;
 mod escalation;

@@ -34,6 +34,8 @@ pub struct ApiState {
     /// What the public may make the API do (shared with the accept loop's
     /// connection slots).
     pub limiter: Arc<limits::Limiter>,
+    /// Who is signed in to the console.
+    pub sessions: Arc<crate::console::session::Sessions>,
 }
 
 impl ApiState {

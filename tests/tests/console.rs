@@ -1,0 +1,275 @@
+//! The office console: staff sign in as themselves, choose their own
+//! password, and are kept out by locks, CSRF tokens and closed accounts;
+//! every page carries a strict Content-Security-Policy, and what anyone
+//! typed is shown as text.
+
+use ureq::Agent;
+use yiyi_tests::webdriver::Browser;
+use yiyi_tests::{Node, run};
+
+/// A browser-less client that does not follow redirects and does not turn
+/// 4xx into errors: it sees what the node answers.
+fn client() -> Agent {
+    Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// An answer: status, the `set-cookie` and `location` headers, the body.
+struct Answer {
+    status: u16,
+    cookie: String,
+    location: String,
+    body: String,
+}
+
+fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (cookie, location) = (header("set-cookie"), header("location"));
+    Answer {
+        status: response.status().as_u16(),
+        cookie,
+        location,
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+/// Posts a form to `path`, with the session cookie if given.
+fn post(node: &Node, path: &str, session: &str, form: &[(&str, &str)]) -> Answer {
+    let mut request = client().post(format!("{}{path}", node.url));
+    if !session.is_empty() {
+        request = request.header("cookie", format!("yiyi_session={session}"));
+    }
+    answer(request.send_form(form.iter().copied()).unwrap())
+}
+
+fn get(node: &Node, path: &str, session: &str) -> Answer {
+    let mut request = client().get(format!("{}{path}", node.url));
+    if !session.is_empty() {
+        request = request.header("cookie", format!("yiyi_session={session}"));
+    }
+    answer(request.call().unwrap())
+}
+
+/// The session id a sign-in set.
+fn session_of(answer: &Answer) -> String {
+    answer
+        .cookie
+        .strip_prefix("yiyi_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {:?}", answer.cookie))
+        .to_owned()
+}
+
+/// `yiyi-node staff add`: the one-time password.
+fn add_staff(node: &Node, name: &str, role: &str) -> String {
+    let out = run(
+        "yiyi-node",
+        &format!(
+            "staff add --data {} --name {name} --role {role}",
+            node.data.display()
+        ),
+    );
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_in(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no CSRF token in {page}"))
+        .to_owned()
+}
+
+#[test]
+fn staff_sign_in_choose_a_password_and_see_today_in_the_browser() {
+    let node = Node::start("舜玉社区");
+    node.propose("T-1", "<script>alert(1)</script>楼道灯不亮 🏮");
+    let given = add_staff(&node, "张红", "secretary");
+
+    let browser = Browser::start();
+    browser.open(&format!("{}/office/", node.url));
+    browser.wait_for(
+        "the sign-in form",
+        "return document.getElementById('sign-in') !== null",
+    );
+    browser.run(&format!(
+        "document.getElementById('name').value = '张红';
+         document.getElementById('password').value = '{given}';
+         document.getElementById('sign-in').click();"
+    ));
+    // The given password works once: choose one's own first.
+    browser.wait_for(
+        "the password form",
+        "return document.getElementById('again') !== null",
+    );
+    browser.run(&format!(
+        "document.getElementById('old').value = '{given}';
+         document.getElementById('new').value = '议一议每月十一日';
+         document.getElementById('again').value = '议一议每月十一日';
+         document.getElementById('save').click();"
+    ));
+    browser.wait_for("Today", "return document.getElementById('gate') !== null");
+    let who = browser.run("return document.getElementById('who').textContent");
+    assert_eq!(who, "张红 · 书记/主任");
+    // What a resident typed is shown as text, and no script ran.
+    let listed = browser.run("return document.querySelector('#gate li').textContent");
+    assert!(
+        listed
+            .as_str()
+            .unwrap()
+            .contains("<script>alert(1)</script>楼道灯不亮 🏮"),
+        "{listed}"
+    );
+    assert_eq!(
+        browser.run("return document.querySelectorAll('#gate script').length"),
+        0
+    );
+    // English by the toggle.
+    browser.open(&format!("{}/office/?lang=en", node.url));
+    browser.wait_for(
+        "Today in English",
+        "return document.querySelector('h2').textContent === 'Today'",
+    );
+    // Signing out ends the session.
+    browser.run("document.getElementById('sign-out').click()");
+    browser.wait_for(
+        "the sign-in form again",
+        "return document.getElementById('sign-in') !== null",
+    );
+    browser.open(&format!("{}/office/", node.url));
+    browser.wait_for(
+        "the sign-in form, signed out",
+        "return document.getElementById('sign-in') !== null",
+    );
+}
+
+#[test]
+fn locks_csrf_closed_accounts_cookies_and_the_content_security_policy() {
+    let node = Node::start("舜玉社区");
+    let given = add_staff(&node, "王芳", "staff");
+
+    // Five wrong passwords lock the account: the sixth, right, is refused.
+    for _ in 0..5 {
+        let wrong = post(
+            &node,
+            "/office/login",
+            "",
+            &[("name", "王芳"), ("password", "guess-123")],
+        );
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.body.contains("用户名或密码错误"), "{}", wrong.body);
+    }
+    let locked = post(
+        &node,
+        "/office/login",
+        "",
+        &[("name", "王芳"), ("password", &given)],
+    );
+    assert_eq!(locked.status, 401);
+    assert!(locked.body.contains("已锁定"), "{}", locked.body);
+    assert!(locked.cookie.is_empty());
+
+    // Another account signs in; its cookie is HttpOnly and SameSite=Strict.
+    let other = add_staff(&node, "李明", "staff");
+    let signed = post(
+        &node,
+        "/office/login",
+        "",
+        &[("name", "李明"), ("password", &other)],
+    );
+    assert_eq!(
+        (signed.status, signed.location.as_str()),
+        (303, "/office/password")
+    );
+    assert!(signed.cookie.contains("HttpOnly"), "{}", signed.cookie);
+    assert!(
+        signed.cookie.contains("SameSite=Strict"),
+        "{}",
+        signed.cookie
+    );
+    let session = session_of(&signed);
+    let page = get(&node, "/office/password", &session);
+    assert_eq!(page.status, 200);
+    let csrf = csrf_in(&page.body);
+
+    // A form without the session's CSRF token, or with another session's,
+    // is refused and changes nothing.
+    let third = add_staff(&node, "赵监督", "viewer");
+    let other_session = session_of(&post(
+        &node,
+        "/office/login",
+        "",
+        &[("name", "赵监督"), ("password", &third)],
+    ));
+    let other_csrf = csrf_in(&get(&node, "/office/password", &other_session).body);
+    for bad in ["", other_csrf.as_str()] {
+        let form = [
+            ("csrf", bad),
+            ("old", other.as_str()),
+            ("new", "新的密码12345"),
+            ("again", "新的密码12345"),
+        ];
+        assert_eq!(post(&node, "/office/password", &session, &form).status, 403);
+        assert_eq!(
+            post(&node, "/office/logout", &session, &[("csrf", bad)]).status,
+            403
+        );
+    }
+    assert_eq!(
+        get(&node, "/office/password", &session).status,
+        200,
+        "still signed in"
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("old", other.as_str()),
+        ("new", "新的密码12345"),
+        ("again", "新的密码12345"),
+    ];
+    let changed = post(&node, "/office/password", &session, &form);
+    assert_eq!(
+        (changed.status, changed.location.as_str()),
+        (303, "/office/")
+    );
+    assert!(get(&node, "/office/", &session).body.contains("李明"));
+
+    // Every console page sends a policy that allows no script at all and
+    // nothing from elsewhere.
+    let today = client()
+        .get(format!("{}/office/", node.url))
+        .header("cookie", format!("yiyi_session={session}"))
+        .call()
+        .unwrap();
+    let csp = today.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+
+    // Closing the account ends its session at once.
+    let out = run(
+        "yiyi-node",
+        &format!("staff disable --data {} --name 李明", node.data.display()),
+    );
+    assert!(out.status.success());
+    let after = get(&node, "/office/", &session);
+    assert_eq!(
+        (after.status, after.location.as_str()),
+        (303, "/office/login")
+    );
+}
