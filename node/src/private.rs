@@ -5,6 +5,10 @@
 //! each with a random salt. The public ledger gets only the salted commitment
 //! (`yiyi_protocol::commitment`) and counts; nothing here is replicated or
 //! served by a public endpoint.
+//!
+//! The console's audit log (操作记录) is here too, in its own tree: which
+//! member of staff wrote which entry, and when. The public ledger does not
+//! name staff; the office's secretary can read who did what.
 
 use std::path::Path;
 
@@ -37,6 +41,26 @@ pub struct PrivateRecord {
     /// The data itself.
     pub data: serde_json::Value,
 }
+
+/// One write made through the console: who, when, what, which entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When (ms since the epoch).
+    pub time_ms: i64,
+    /// The member of staff, by account name.
+    pub staff: String,
+    /// Their role then.
+    pub role: String,
+    /// The action, as the HTTP contract names it (`topic`, `accept`, …).
+    pub action: String,
+    /// The record's id (a topic's, a meeting's, a matter's).
+    pub subject: String,
+    /// The entries written: the record's, then its notices' (sequence, hash).
+    pub entries: Vec<(u64, String)>,
+}
+
+/// The audit log's tree.
+const AUDIT: &[u8] = b"audit-v1";
 
 /// The private store of one node.
 #[derive(Clone)]
@@ -79,6 +103,28 @@ impl PrivateStore {
         self.db.insert(commitment, serde_json::to_vec(&record)?)?;
         self.db.flush()?;
         Ok(commitment)
+    }
+
+    /// Appends to the audit log; on disk before it returns.
+    pub fn audit(&self, record: &AuditRecord) -> Result<(), PrivateError> {
+        let log = self.db.open_tree(AUDIT)?;
+        // Keys in time order; the id breaks ties within a millisecond.
+        let mut key = record.time_ms.to_be_bytes().to_vec();
+        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
+        log.insert(key, serde_json::to_vec(record)?)?;
+        log.flush()?;
+        Ok(())
+    }
+
+    /// The audit log, newest first, at most `limit` records.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>, PrivateError> {
+        let log = self.db.open_tree(AUDIT)?;
+        let mut records = Vec::new();
+        for item in log.iter().rev().take(limit) {
+            let (_, value) = item?;
+            records.push(serde_json::from_slice(&value)?);
+        }
+        Ok(records)
     }
 
     /// The record behind a commitment.

@@ -5,7 +5,7 @@
 
 use ureq::Agent;
 use yiyi_tests::webdriver::Browser;
-use yiyi_tests::{Node, run};
+use yiyi_tests::{Json, Node, run};
 
 /// A browser-less client that does not follow redirects and does not turn
 /// 4xx into errors: it sees what the node answers.
@@ -136,6 +136,95 @@ fn staff_sign_in_choose_a_password_and_see_today_in_the_browser() {
         browser.run("return document.querySelectorAll('#gate script').length"),
         0
     );
+    // She takes in a resident's concern, as typed into the form; who raised
+    // it stays on the node.
+    browser.run("document.getElementById('new-topic').click()");
+    browser.wait_for(
+        "the intake form",
+        "return document.getElementById('raised_by') !== null",
+    );
+    let before = node.own_size();
+    browser.run(
+        "document.getElementById('id').value = 'T-canteen';
+         document.getElementById('title').value = '社区老年食堂';
+         document.getElementById('summary').value = '老人吃饭难';
+         document.getElementById('scale').value = 'major';
+         document.getElementById('raised_by').value = '王五 13700000000';
+         document.getElementById('save').click();",
+    );
+    browser.wait_for(
+        "the new topic on Today",
+        "return Array.from(document.querySelectorAll('#gate li')).some(li => li.textContent.includes('社区老年食堂'))",
+    );
+    assert_eq!(
+        node.get("/api/v1/topics/T-canteen").str_at("/title"),
+        "社区老年食堂"
+    );
+    assert!(
+        !node
+            .get_public_text("/api/v1/topics/T-canteen")
+            .contains("13700000000")
+    );
+    // The same id again: the rule's message, and nothing written.
+    browser.open(&format!("{}/office/topics/new", node.url));
+    browser.wait_for(
+        "the intake form",
+        "return document.getElementById('save') !== null",
+    );
+    let size = node.own_size();
+    browser.run(
+        "document.getElementById('id').value = 'T-canteen';
+         document.getElementById('title').value = '重复';
+         document.getElementById('save').click();",
+    );
+    let error = browser.wait_for(
+        "the refusal",
+        "return document.getElementById('error') && document.getElementById('error').textContent",
+    );
+    assert!(error.as_str().unwrap().contains("T-canteen"), "{error}");
+    assert_eq!(node.own_size(), size, "a refused form wrote something");
+    // Gate-keeping from Today: accepted, it leaves the list.
+    browser.open(&format!("{}/office/", node.url));
+    browser.wait_for("Today", "return document.getElementById('gate') !== null");
+    browser.run(
+        "Array.from(document.querySelectorAll('#gate li')).find(li => li.textContent.includes('社区老年食堂')).querySelector('button.accept').click()",
+    );
+    browser.wait_for(
+        "the accepted topic off the list",
+        "return document.getElementById('gate') !== null && !document.getElementById('gate').textContent.includes('社区老年食堂')",
+    );
+    assert_eq!(
+        node.get("/api/v1/topics/T-canteen").str_at("/status"),
+        "accepted"
+    );
+    // The audit log says who wrote each entry; the ledger does not.
+    browser.run("document.getElementById('audit-link').click()");
+    browser.wait_for(
+        "the audit log",
+        "return document.getElementById('audit') !== null",
+    );
+    let rows = browser.run(
+        "return Array.from(document.querySelectorAll('#audit tr')).slice(1).map(r => r.textContent)",
+    );
+    let rows: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].contains("张红") && rows[0].contains("accept"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].contains("张红")
+            && rows[1].contains("topic")
+            && rows[1].contains(&format!("#{before}")),
+        "{rows:?}"
+    );
+    assert!(!node.get_public_text("/api/v1/board").contains("张红"));
+
     // English by the toggle.
     browser.open(&format!("{}/office/?lang=en", node.url));
     browser.wait_for(
@@ -260,6 +349,39 @@ fn locks_csrf_closed_accounts_cookies_and_the_content_security_policy() {
         csp.contains("default-src 'none'") && !csp.contains("script-src"),
         "{csp}"
     );
+
+    // A viewer cannot write, and a member of staff cannot read the audit
+    // log; nothing is written.
+    node.propose("T-9", "楼道灯不亮");
+    let viewer_csrf = csrf_in(&get(&node, "/office/password", &other_session).body);
+    let size = node.own_size();
+    let refused = post(
+        &node,
+        "/office/topics/accept",
+        &other_session,
+        &[("csrf", &viewer_csrf), ("topic", "T-9")],
+    );
+    assert_eq!(refused.status, 303, "a viewer must choose a password first");
+    let viewer_password = [
+        ("csrf", viewer_csrf.as_str()),
+        ("old", third.as_str()),
+        ("new", "只看不写的新密码"),
+        ("again", "只看不写的新密码"),
+    ];
+    assert_eq!(
+        post(&node, "/office/password", &other_session, &viewer_password).status,
+        303
+    );
+    let refused = post(
+        &node,
+        "/office/topics/accept",
+        &other_session,
+        &[("csrf", &viewer_csrf), ("topic", "T-9")],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("不能做此操作"), "{}", refused.body);
+    assert_eq!(node.own_size(), size);
+    assert_eq!(get(&node, "/office/audit", &session).status, 403);
 
     // Closing the account ends its session at once.
     let out = run(

@@ -1,0 +1,84 @@
+//! Today (今日待办): the console's first page, what the rules say is due.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use yiyi_protocol::rules::TopicStatus;
+
+use super::page::{LangQuery, english, render, signed_in};
+use super::session::Session;
+use crate::api::state::ApiState;
+use crate::staff::Permission;
+
+#[derive(Template)]
+#[template(path = "console/today.html")]
+struct TodayPage {
+    en: bool,
+    office: String,
+    name: String,
+    role: &'static str,
+    csrf: String,
+    may_record: bool,
+    may_audit: bool,
+    /// Topics waiting for gate-keeping: id and title.
+    proposed: Vec<(String, String)>,
+    /// Why the last action was refused, if it was.
+    error: Option<String>,
+}
+
+pub(super) async fn today(
+    State(state): State<Arc<ApiState>>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match signed_in(&state, &headers, false) {
+        Ok(session) => session,
+        Err(to) => return to.into_response(),
+    };
+    let en = english(&headers, &query);
+    page(&state, session, en, None, &query).await
+}
+
+/// Today for `session`, with `error` if an action from it was refused.
+pub(super) async fn page(
+    state: &ApiState,
+    session: Session,
+    en: bool,
+    error: Option<String>,
+    query: &LangQuery,
+) -> Response {
+    let proposed = state
+        .office
+        .read(|s| {
+            s.topics
+                .values()
+                .filter(|t| t.status == TopicStatus::Proposed)
+                .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
+                .collect()
+        })
+        .await;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = TodayPage {
+        en,
+        office: state.office_name().await,
+        name: session.name,
+        role: if en {
+            session.role.name()
+        } else {
+            session.role.zh()
+        },
+        csrf: session.csrf,
+        may_record: session.role.may(Permission::Record),
+        may_audit: session.role.may(Permission::ManageStaff),
+        proposed,
+        error,
+    };
+    render(page, query, status)
+}

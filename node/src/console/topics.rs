@@ -1,0 +1,191 @@
+//! Topics (议题) at the console: taking in a resident's concern, and
+//! gate-keeping it.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use yiyi_protocol::api::{self, Action};
+
+use super::page::{LangQuery, english, forged, render, signed_in};
+use super::session::csrf_matches;
+use super::today;
+use super::write::write;
+use crate::api::state::ApiState;
+use crate::staff::Permission;
+
+/// A choice in a select: the value the API takes, its Chinese and English
+/// labels.
+type Choice = (&'static str, &'static str, &'static str);
+
+const CATEGORIES: &[Choice] = &[
+    ("daily-life", "日常生活及矛盾类", "Daily life and disputes"),
+    ("public-affairs", "公共事务类", "Public affairs"),
+    ("policy", "政策部署执行类", "Carrying out policy"),
+];
+const SCALES: &[Choice] = &[
+    ("minor", "小事小议", "Minor (小事小议)"),
+    ("major", "大事大议", "Major (大事大议)"),
+    ("urgent", "急事立议", "Urgent (急事立议)"),
+];
+const SOURCES: &[Choice] = &[
+    ("resident", "居民提出", "Raised by a resident"),
+    ("home-visit", "民情家访", "Home visit"),
+    ("building-chat", "楼院杂谈", "Building chat"),
+    ("online-group", "网络群组", "Online group"),
+    ("party-organisation", "党组织", "Party organisation"),
+    (
+        "street-joint-meeting",
+        "街道联席会议",
+        "Street joint meeting",
+    ),
+];
+
+/// The intake form, as typed.
+#[derive(Deserialize, Default)]
+pub(super) struct TopicForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    scale: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    raised_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/topic.html")]
+struct TopicPage {
+    en: bool,
+    office: String,
+    csrf: String,
+    form: TopicForm,
+    categories: &'static [Choice],
+    scales: &'static [Choice],
+    sources: &'static [Choice],
+    error: Option<String>,
+}
+
+async fn topic_page(
+    state: &ApiState,
+    en: bool,
+    csrf: String,
+    form: TopicForm,
+    error: Option<String>,
+    query: &LangQuery,
+) -> Response {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = TopicPage {
+        en,
+        office: state.office_name().await,
+        csrf,
+        form,
+        categories: CATEGORIES,
+        scales: SCALES,
+        sources: SOURCES,
+        error,
+    };
+    render(page, query, status)
+}
+
+pub(super) async fn new_topic(
+    State(state): State<Arc<ApiState>>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match signed_in(&state, &headers, false) {
+        Ok(session) => session,
+        Err(to) => return to.into_response(),
+    };
+    let form = TopicForm {
+        category: "public-affairs".into(),
+        scale: "minor".into(),
+        source: "resident".into(),
+        ..Default::default()
+    };
+    let en = english(&headers, &query);
+    topic_page(&state, en, session.csrf, form, None, &query).await
+}
+
+pub(super) async fn take_in(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Form(form): Form<TopicForm>,
+) -> Response {
+    let session = match signed_in(&state, &headers, false) {
+        Ok(session) => session,
+        Err(to) => return to.into_response(),
+    };
+    if !csrf_matches(&session, &form.csrf) {
+        return forged();
+    }
+    let raised_by = form.raised_by.trim();
+    let action = Action::Topic(api::Topic {
+        id: form.id.trim().to_owned(),
+        title: form.title.trim().to_owned(),
+        summary: form.summary.trim().to_owned(),
+        category: form.category.clone(),
+        sub_item: String::new(),
+        scale: form.scale.clone(),
+        source: form.source.clone(),
+        // Who raised it stays on this node; the ledger gets a commitment.
+        raised_by: (!raised_by.is_empty()).then(|| serde_json::json!(raised_by)),
+        reopens: String::new(),
+    });
+    match write(&state, &session, Permission::Record, action).await {
+        Ok(_) => Redirect::to("/office/").into_response(),
+        Err(e) => {
+            let query = LangQuery::default();
+            let en = english(&headers, &query);
+            let csrf = session.csrf.clone();
+            topic_page(&state, en, csrf, form, Some(e.to_string()), &query).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AcceptForm {
+    #[serde(default)]
+    csrf: String,
+    topic: String,
+}
+
+/// Gate-keeping: the topic is accepted for consultation.
+pub(super) async fn accept(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Form(form): Form<AcceptForm>,
+) -> Response {
+    let session = match signed_in(&state, &headers, false) {
+        Ok(session) => session,
+        Err(to) => return to.into_response(),
+    };
+    if !csrf_matches(&session, &form.csrf) {
+        return forged();
+    }
+    let action = Action::Accept(api::Accept { topic: form.topic });
+    match write(&state, &session, Permission::Record, action).await {
+        Ok(_) => Redirect::to("/office/").into_response(),
+        Err(e) => {
+            let query = LangQuery::default();
+            let en = english(&headers, &query);
+            today::page(&state, session, en, Some(e.to_string()), &query).await
+        }
+    }
+}
