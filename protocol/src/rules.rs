@@ -41,6 +41,7 @@ mod level;
 pub mod names;
 pub mod notices;
 mod state;
+mod zh;
 
 pub use calendar::{Date, DateError};
 pub use error::RuleError;

@@ -788,6 +788,23 @@ fn every_invalid_transition_is_refused_with_its_own_error() {
         let mut office = scene();
         let error = office.refused(body);
         assert!(expected(&error), "{name}: wrong error {error:?}");
+        // Staff read it in Chinese: every term of the rules is translated
+        // (English words left in would be a term missing from rules/zh.rs).
+        let zh = error.zh();
+        // Ids and dates are quoted (“M-open”) or numeric: not terms.
+        let unquoted: String = zh
+            .split('“')
+            .map(|part| part.split_once('”').map_or(part, |(_, rest)| rest))
+            .collect();
+        let english: Vec<&str> = unquoted
+            .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+            .filter(|w| w.len() > 3 && *w != "YYYY")
+            .filter(|w| !w.starts_with(|c: char| c.is_ascii_uppercase()))
+            .collect();
+        assert!(
+            english.is_empty(),
+            "{name}: {zh:?} leaves {english:?} in English"
+        );
     }
 }
 

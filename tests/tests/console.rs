@@ -181,7 +181,8 @@ fn staff_sign_in_choose_a_password_and_see_today_in_the_browser() {
         "the refusal",
         "return document.getElementById('error') && document.getElementById('error').textContent",
     );
-    assert!(error.as_str().unwrap().contains("T-canteen"), "{error}");
+    // In Chinese, as the rules say it.
+    assert_eq!(error, "已有编号为“T-canteen”的议题");
     assert_eq!(node.own_size(), size, "a refused form wrote something");
     // Gate-keeping from Today: accepted, it leaves the list.
     browser.open(&format!("{}/office/", node.url));

@@ -154,7 +154,7 @@ pub(super) async fn take_in(
             let query = LangQuery::default();
             let en = english(&headers, &query);
             let csrf = session.csrf.clone();
-            topic_page(&state, en, csrf, form, Some(e.to_string()), &query).await
+            topic_page(&state, en, csrf, form, Some(e.say(en)), &query).await
         }
     }
 }
@@ -185,7 +185,7 @@ pub(super) async fn accept(
         Err(e) => {
             let query = LangQuery::default();
             let en = english(&headers, &query);
-            today::page(&state, session, en, Some(e.to_string()), &query).await
+            today::page(&state, session, en, Some(e.say(en)), &query).await
         }
     }
 }

@@ -9,7 +9,7 @@ use yiyi_protocol::api::Action;
 use super::session::Session;
 use crate::actions::{self, ActionError};
 use crate::api::state::ApiState;
-use crate::office::Recorded;
+use crate::office::{OfficeError, Recorded};
 use crate::private::AuditRecord;
 use crate::staff::Permission;
 
@@ -22,6 +22,18 @@ pub(super) enum WriteError {
     /// The rules (or the office) refused it.
     #[error("{0}")]
     Refused(#[from] ActionError),
+}
+
+impl WriteError {
+    /// What the page says: a rule's refusal in Chinese (its own English
+    /// message with the English toggle), anything else as it is.
+    pub(super) fn say(&self, en: bool) -> String {
+        match self {
+            WriteError::Refused(ActionError::Office(OfficeError::Rule(rule))) if !en => rule.zh(),
+            WriteError::Role(_) if en => "your role may not do this".into(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Writes `action` for `session`, which needs `needs`; audits it.

@@ -1,0 +1,197 @@
+//! The rules' refusals in Chinese (中文提示), as the console shows them to
+//! staff next to what they typed. [`RuleError`]'s own messages stay English
+//! for logs, the CLI's `--lang en` and the tests; this is their Chinese
+//! reading, one place for every term the rules use.
+
+use super::error::RuleError;
+use super::state::TopicStatus;
+
+/// A term the rules use (a record, a field, an action, a state), in
+/// Chinese; a term not listed is shown as it is.
+fn term(en: &str) -> &str {
+    match en {
+        "a body" => "正文",
+        "a catalogue item" => "协商事项目录子项",
+        "a charter" => "章程",
+        "a cross-community meeting" => "跨社区协商会议",
+        "a deadline" => "办理期限",
+        "a follow-up" | "a follow-up visit" => "回访",
+        "a mediator" => "调解人",
+        "a meeting" | "meeting" => "协商会议",
+        "a meeting with other communities" => "有其他社区参加的会议",
+        "a name" => "名称",
+        "a notice" | "notice" => "公示",
+        "a notice period" => "进展公示周期",
+        "a participant" | "participant" => "协商主体",
+        "a progress report" | "progress" => "办理进展",
+        "a proposed solution" => "建议的解决方案",
+        "a resolution or return notice" => "办结或退回公示",
+        "a responsible party" => "责任主体",
+        "a title" => "标题",
+        "a topic" | "topic" => "议题",
+        "accepted" => "待协商",
+        "accepting" => "把关通过",
+        "admitted office" => "已接纳的机构",
+        "an escalation" => "上报",
+        "an evaluation" => "居民评议",
+        "an explanation for the residents" => "向居民的说明",
+        "an id" => "编号",
+        "an office profile" => "办公室简介",
+        "an outcome" => "分流分类",
+        "approving" | "approving a dispute for consultation" => "党组织审定纠纷进入协商",
+        "at least one topic" => "至少一个议题",
+        "being carried out or done" => "办理中或已办结",
+        "charter" => "章程",
+        "classified as a suggestion" => "已分类为建议件",
+        "declining" | "declining a topic" => "不予协商",
+        "done" => "已办结",
+        "escalated" => "已上报",
+        "escalation of topic" => "议题上报",
+        "form-result" => "形成结果",
+        "immediate or promised" => "即办件或承诺件",
+        "measures" => "办理措施",
+        "on a meeting's agenda (consulted on)" => "已列入会议议程",
+        "proposed" => "待把关",
+        "referred" => "调解中",
+        "referring" | "referring a dispute" => "转交调解",
+        "scheduling a meeting" => "安排协商会议",
+        "sign-in" => "签到",
+        "summary" => "情况说明",
+        "supervision" => "监督",
+        "supervisors or oversight bodies" => "监督人或监督机构",
+        "text" => "内容",
+        "the catalogue item's category" => "目录子项的类别",
+        "the charter's action" => "章程的操作",
+        "the commitment" => "承诺值",
+        "the cross-community level" => "跨社区层级",
+        "the dispute's details" => "纠纷详情",
+        "the law, regulation or decision that settles it (citation)" => {
+            "已有规定的法规或决定（依据）"
+        }
+        "the meeting's form" => "会议形式",
+        "the meeting's level" => "会议层级",
+        "the number of attendees" => "到会人数",
+        "the office's name" => "机构名称",
+        "the outcome class" => "分类",
+        "the participant's kind" => "协商主体类别",
+        "the party organisation meeting that approved it" => "审定的党组织会议",
+        "the procedure the street set" => "街道确定的议事程序",
+        "the profile's level" => "简介的层级",
+        "the result" => "协商结果",
+        "the sign-in sheet" => "签到表",
+        "the topic's category" => "议题类别",
+        "the topic's scale" => "三事类别",
+        "the topic's source" => "议题来源",
+        "the verdict" => "把关意见",
+        "who raised the topic" => "议题提出人",
+        other => other,
+    }
+}
+
+/// A topic's status in Chinese, as the board names it.
+fn status(s: TopicStatus) -> &'static str {
+    match s {
+        TopicStatus::Proposed => "待把关",
+        TopicStatus::Declined => "不予协商",
+        TopicStatus::Referred => "调解中",
+        TopicStatus::Accepted => "待协商",
+        TopicStatus::Scheduled => "协商中",
+        TopicStatus::Classified(_) => "办理中",
+        TopicStatus::Done => "已办结",
+        TopicStatus::Evaluated => "已评议",
+        TopicStatus::Reopened => "已重新协商",
+    }
+}
+
+/// A meeting step's name in Chinese (七定).
+fn step(en: &str) -> &str {
+    match en {
+        "sign-in" => "签到",
+        "explain-topic" => "说明议题",
+        "introduce-participants" => "介绍协商主体",
+        "read-rules" => "宣读议事规则",
+        "discuss" => "协商讨论",
+        "form-result" => "形成结果",
+        "publish-result" => "公开结果",
+        other if other.starts_with("none") => "无（七步已完成）",
+        other => other,
+    }
+}
+
+impl RuleError {
+    /// The refusal in Chinese.
+    pub fn zh(&self) -> String {
+        use RuleError::*;
+        match self {
+            Missing { record, field } => format!("{}缺少必填项：{}", term(record), term(field)),
+            Duplicate { kind, id } => format!("已有编号为“{id}”的{}", term(kind)),
+            Unknown { kind, id } => format!("没有编号为“{id}”的{}", term(kind)),
+            TopicStatus {
+                topic,
+                status: now,
+                action,
+                needs,
+            } => format!(
+                "议题“{topic}”目前为{}，{}要求议题处于{}",
+                status(*now),
+                term(action),
+                term(needs)
+            ),
+            DisputeNotApproved(topic) => {
+                format!("议题“{topic}”属个人纠纷，须经党组织审定后才能进入协商")
+            }
+            ParticipantWithdrawn(p) => format!("协商主体“{p}”已退出名单"),
+            MajorNeedsMeeting(topic) => {
+                format!("议题“{topic}”属大事大议，须召开协商会议，不能用卡片或线上协商")
+            }
+            MajorNeedsTwoKinds { topic, kinds } => {
+                format!("议题“{topic}”属大事大议，协商主体至少要有两类，本次会议只有 {kinds} 类")
+            }
+            UrgentNotAtOnce {
+                topic,
+                date,
+                latest,
+            } => format!("议题“{topic}”属急事立议，会议须在 {latest} 前召开，不能定在 {date}"),
+            StepOutOfOrder {
+                meeting,
+                expected,
+                got,
+            } => format!(
+                "会议“{meeting}”下一步应为“{}”，不是“{}”",
+                step(expected),
+                step(got)
+            ),
+            MeetingNotYet { meeting, date } => {
+                format!("会议“{meeting}”定于 {date}，当天之前不能记录会议步骤")
+            }
+            ResultNotFormed(meeting) => format!("会议“{meeting}”尚未形成协商结果"),
+            WrongMeeting {
+                topic,
+                scheduled,
+                given,
+            } => format!("议题“{topic}”在会议“{scheduled}”的议程上，不是“{given}”"),
+            NoFollowUp(topic) => format!("议题“{topic}”尚未回访"),
+            EmptyEvaluation(topic) => format!("议题“{topic}”的评议至少需要一票"),
+            NotShelved {
+                topic,
+                reopens,
+                status: then,
+            } => format!(
+                "议题“{topic}”只能重新协商搁置件；“{reopens}”目前为{}",
+                status(*then)
+            ),
+            NotInCatalogue { category, item } => {
+                format!("协商事项目录的“{category}”下没有子项“{item}”，请先添加")
+            }
+            BadKey(key) => format!("不是机构的公钥：{key}"),
+            CharterLevel(level) => format!("章程只能接纳街道或社区，不能接纳“{level}”"),
+            AdmitsBelow { office, child } => {
+                format!("{office}级机构不能接纳{child}级机构：区接纳街道，街道接纳社区")
+            }
+            DistrictOnly(level) => format!("部门目录由区维护；本机构为{level}级"),
+            Date(e) => format!("日期格式应为 YYYY-MM-DD：{}", e.0),
+            BadCommitment(what) => format!("{}须为 32 字节的加盐承诺值", term(what)),
+            Unspecified(what) => format!("{}未填写或无效", term(what)),
+        }
+    }
+}
