@@ -10,6 +10,7 @@
 //! elsewhere) and is never cached.
 
 mod audit;
+mod gate;
 mod page;
 pub mod session;
 mod sign_in;
@@ -40,7 +41,11 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             "/office/topics/new",
             get(topics::new_topic).post(topics::take_in),
         )
-        .route("/office/topics/accept", axum::routing::post(topics::accept))
+        .route("/office/topics/{id}", get(gate::topic))
+        .route("/office/topics/accept", axum::routing::post(gate::accept))
+        .route("/office/topics/decline", axum::routing::post(gate::decline))
+        .route("/office/topics/refer", axum::routing::post(gate::refer))
+        .route("/office/topics/approve", axum::routing::post(gate::approve))
         .route("/office/audit", get(audit::audit))
         .route(
             "/office/login",

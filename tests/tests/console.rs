@@ -396,3 +396,146 @@ fn locks_csrf_closed_accounts_cookies_and_the_content_security_policy() {
         (303, "/office/login")
     );
 }
+
+/// Signs `name` in at `node` in `browser` with the one-time password
+/// `given`, choosing `own`.
+fn sign_in(browser: &Browser, node: &Node, name: &str, given: &str, own: &str) {
+    browser.open(&format!("{}/office/login", node.url));
+    browser.wait_for(
+        "the sign-in form",
+        "return document.getElementById('sign-in') !== null",
+    );
+    browser.run(&format!(
+        "document.getElementById('name').value = '{name}';
+         document.getElementById('password').value = '{given}';
+         document.getElementById('sign-in').click();"
+    ));
+    browser.wait_for(
+        "the password form",
+        "return document.getElementById('again') !== null",
+    );
+    browser.run(&format!(
+        "document.getElementById('old').value = '{given}';
+         document.getElementById('new').value = '{own}';
+         document.getElementById('again').value = '{own}';
+         document.getElementById('save').click();"
+    ));
+    browser.wait_for("Today", "return document.getElementById('gate') !== null");
+}
+
+#[test]
+fn gate_keeping_declines_with_the_notice_shown_first_refers_and_the_secretary_approves() {
+    let node = Node::start("舜玉社区");
+    node.propose("T-park", "小区停车位划线");
+    node.propose("T-dispute", "邻里漏水纠纷");
+    let given = add_staff(&node, "张红", "secretary");
+    let browser = Browser::start();
+    sign_in(&browser, &node, "张红", &given, "议一议每月十一日");
+
+    // Decline: the notice residents will read is shown before it is signed.
+    browser.open(&format!("{}/office/topics/T-park", node.url));
+    browser.wait_for(
+        "the topic",
+        "return document.getElementById('citation') !== null",
+    );
+    let size = node.own_size();
+    browser.run(
+        "document.getElementById('citation').value = '《济南市停车场管理办法》';
+         document.getElementById('explanation').value = '道路停车位由交警部门划定';
+         document.getElementById('decline-preview').click();",
+    );
+    let preview = browser.wait_for(
+        "the notice preview",
+        "return document.getElementById('preview') && document.getElementById('preview').textContent",
+    );
+    let preview = preview.as_str().unwrap();
+    assert!(
+        preview.contains("关于“小区停车位划线”不予协商的说明")
+            && preview.contains("《济南市停车场管理办法》"),
+        "{preview}"
+    );
+    assert_eq!(node.own_size(), size, "a preview wrote something");
+    browser.run("document.getElementById('decline').click()");
+    browser.wait_for(
+        "the declined topic",
+        "return document.getElementById('status') && document.getElementById('status').textContent === '不予协商'",
+    );
+    assert!(
+        node.get_public_text("/api/v1/notices")
+            .contains("关于“小区停车位划线”不予协商的说明")
+    );
+
+    // Refer: the dispute's details stay on the node.
+    browser.open(&format!("{}/office/topics/T-dispute", node.url));
+    browser.wait_for(
+        "the topic",
+        "return document.getElementById('mediator') !== null",
+    );
+    browser.run(
+        "document.getElementById('mediator').value = '社区人民调解委员会';
+         document.getElementById('details').value = '302室与402室的漏水纠纷';
+         document.getElementById('refer').click();",
+    );
+    browser.wait_for(
+        "the referred topic",
+        "return document.getElementById('status') && document.getElementById('status').textContent === '调解中'",
+    );
+    for path in [
+        "/api/v1/topics/T-dispute",
+        "/api/v1/board",
+        "/api/v1/notices",
+    ] {
+        assert!(!node.get_public_text(path).contains("302室"), "{path}");
+    }
+
+    // Staff cannot approve a dispute: no button, and a forged form is refused.
+    let staff_given = add_staff(&node, "王芳", "staff");
+    let staff = session_of(&post(
+        &node,
+        "/office/login",
+        "",
+        &[("name", "王芳"), ("password", &staff_given)],
+    ));
+    let csrf = csrf_in(&get(&node, "/office/password", &staff).body);
+    let own = [
+        ("csrf", csrf.as_str()),
+        ("old", staff_given.as_str()),
+        ("new", "工作人员自己的密码"),
+        ("again", "工作人员自己的密码"),
+    ];
+    assert_eq!(post(&node, "/office/password", &staff, &own).status, 303);
+    assert!(
+        !get(&node, "/office/topics/T-dispute", &staff)
+            .body
+            .contains("id=\"approve\"")
+    );
+    let size = node.own_size();
+    let refused = post(
+        &node,
+        "/office/topics/approve",
+        &staff,
+        &[
+            ("csrf", &csrf),
+            ("topic", "T-dispute"),
+            ("approval", "党委会2026-12"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("不能做此操作"), "{}", refused.body);
+    assert_eq!(node.own_size(), size);
+
+    // The secretary approves it for consultation.
+    browser.open(&format!("{}/office/topics/T-dispute", node.url));
+    browser.wait_for(
+        "the approval form",
+        "return document.getElementById('approval') !== null",
+    );
+    browser.run(
+        "document.getElementById('approval').value = '社区党委会 2026年第12次会议';
+         document.getElementById('approve').click();",
+    );
+    browser.wait_for(
+        "the approved topic",
+        "return document.getElementById('status') && document.getElementById('status').textContent === '待协商'",
+    );
+}

@@ -1,5 +1,4 @@
-//! Topics (议题) at the console: taking in a resident's concern, and
-//! gate-keeping it.
+//! Taking in a resident's concern (受理) at the console.
 
 use std::sync::Arc;
 
@@ -12,7 +11,6 @@ use yiyi_protocol::api::{self, Action};
 
 use super::page::{LangQuery, english, forged, render, signed_in};
 use super::session::csrf_matches;
-use super::today;
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -155,37 +153,6 @@ pub(super) async fn take_in(
             let en = english(&headers, &query);
             let csrf = session.csrf.clone();
             topic_page(&state, en, csrf, form, Some(e.say(en)), &query).await
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub(super) struct AcceptForm {
-    #[serde(default)]
-    csrf: String,
-    topic: String,
-}
-
-/// Gate-keeping: the topic is accepted for consultation.
-pub(super) async fn accept(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<AcceptForm>,
-) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    if !csrf_matches(&session, &form.csrf) {
-        return forged();
-    }
-    let action = Action::Accept(api::Accept { topic: form.topic });
-    match write(&state, &session, Permission::Record, action).await {
-        Ok(_) => Redirect::to("/office/").into_response(),
-        Err(e) => {
-            let query = LangQuery::default();
-            let en = english(&headers, &query);
-            today::page(&state, session, en, Some(e.say(en)), &query).await
         }
     }
 }

@@ -88,7 +88,13 @@ fn term(en: &str) -> &str {
     }
 }
 
-/// A topic's status in Chinese, as the board names it.
+impl TopicStatus {
+    /// Where the topic stands, in Chinese, as the board names it.
+    pub fn zh(self) -> &'static str {
+        status(self)
+    }
+}
+
 fn status(s: TopicStatus) -> &'static str {
     match s {
         TopicStatus::Proposed => "待把关",
