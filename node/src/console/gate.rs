@@ -15,8 +15,8 @@ use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::proto;
 use yiyi_protocol::rules::{TopicStatus, notices};
 
-use super::page::{LangQuery, english, forged, render, signed_in};
-use super::session::{Session, csrf_matches};
+use super::page::{LangQuery, english, form_session, render, signed_in};
+use super::session::Session;
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -140,15 +140,6 @@ async fn gate(
     }
 }
 
-/// The session of a form, if its CSRF token is the session's.
-fn session_for(state: &ApiState, headers: &HeaderMap, csrf: &str) -> Result<Session, Response> {
-    let session = signed_in(state, headers, false).map_err(IntoResponse::into_response)?;
-    if !csrf_matches(&session, csrf) {
-        return Err(forged());
-    }
-    Ok(session)
-}
-
 #[derive(Deserialize)]
 pub(super) struct TopicForm {
     #[serde(default)]
@@ -164,9 +155,9 @@ pub(super) async fn accept(
     headers: HeaderMap,
     Form(form): Form<TopicForm>,
 ) -> Response {
-    let session = match session_for(&state, &headers, &form.csrf) {
+    let session = match form_session(&state, &headers, &form.csrf) {
         Ok(session) => session,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let action = Action::Accept(api::Accept {
         topic: form.topic.clone(),
@@ -197,9 +188,9 @@ pub(super) async fn decline(
     headers: HeaderMap,
     Form(form): Form<DeclineForm>,
 ) -> Response {
-    let session = match session_for(&state, &headers, &form.csrf) {
+    let session = match form_session(&state, &headers, &form.csrf) {
         Ok(session) => session,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let en = english(&headers, &LangQuery::default());
     if !form.preview.is_empty() {
@@ -255,9 +246,9 @@ pub(super) async fn refer(
     headers: HeaderMap,
     Form(form): Form<ReferForm>,
 ) -> Response {
-    let session = match session_for(&state, &headers, &form.csrf) {
+    let session = match form_session(&state, &headers, &form.csrf) {
         Ok(session) => session,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let details = form.details.trim();
     let action = Action::Refer(api::Refer {
@@ -293,9 +284,9 @@ pub(super) async fn approve(
     headers: HeaderMap,
     Form(form): Form<ApproveForm>,
 ) -> Response {
-    let session = match session_for(&state, &headers, &form.csrf) {
+    let session = match form_session(&state, &headers, &form.csrf) {
         Ok(session) => session,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let action = Action::Approve(api::Approve {
         topic: form.topic.clone(),

@@ -108,3 +108,32 @@ pub(super) fn forged() -> Response {
     )
         .into_response()
 }
+
+/// Why a form was not taken: no session (sign in first), or a CSRF token
+/// that is not the session's.
+pub(super) enum Refusal {
+    SignIn(Redirect),
+    Forged,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::SignIn(to) => to.into_response(),
+            Refusal::Forged => forged(),
+        }
+    }
+}
+
+/// The session a form was posted in, if its CSRF token is the session's.
+pub(super) fn form_session(
+    state: &ApiState,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, Refusal> {
+    let session = signed_in(state, headers, false).map_err(Refusal::SignIn)?;
+    if !session::csrf_matches(&session, csrf) {
+        return Err(Refusal::Forged);
+    }
+    Ok(session)
+}

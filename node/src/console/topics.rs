@@ -9,8 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 
-use super::page::{LangQuery, english, forged, render, signed_in};
-use super::session::csrf_matches;
+use super::page::{LangQuery, english, form_session, render, signed_in};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -126,13 +125,10 @@ pub(super) async fn take_in(
     headers: HeaderMap,
     Form(form): Form<TopicForm>,
 ) -> Response {
-    let session = match signed_in(&state, &headers, false) {
+    let session = match form_session(&state, &headers, &form.csrf) {
         Ok(session) => session,
-        Err(to) => return to.into_response(),
+        Err(refused) => return refused.into_response(),
     };
-    if !csrf_matches(&session, &form.csrf) {
-        return forged();
-    }
     let raised_by = form.raised_by.trim();
     let action = Action::Topic(api::Topic {
         id: form.id.trim().to_owned(),
