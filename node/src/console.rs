@@ -11,6 +11,7 @@
 
 mod audit;
 mod gate;
+mod meetings;
 mod page;
 pub mod session;
 mod sign_in;
@@ -46,6 +47,12 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route("/office/topics/decline", axum::routing::post(gate::decline))
         .route("/office/topics/refer", axum::routing::post(gate::refer))
         .route("/office/topics/approve", axum::routing::post(gate::approve))
+        .route(
+            "/office/meetings/new",
+            get(meetings::new_meeting).post(meetings::schedule),
+        )
+        .route("/office/meetings/step", axum::routing::post(meetings::step))
+        .route("/office/meetings/{id}", get(meetings::meeting))
         .route("/office/audit", get(audit::audit))
         .route(
             "/office/login",

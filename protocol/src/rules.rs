@@ -42,6 +42,7 @@ pub mod names;
 pub mod notices;
 mod state;
 mod zh;
+pub use zh::step_zh;
 
 pub use calendar::{Date, DateError};
 pub use error::RuleError;

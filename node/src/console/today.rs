@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use yiyi_protocol::rules::TopicStatus;
+use yiyi_protocol::rules::{TopicStatus, step_name, step_zh};
 
 use super::page::{LangQuery, english, render, signed_in};
 use super::session::Session;
@@ -25,6 +25,8 @@ struct TodayPage {
     may_audit: bool,
     /// Topics waiting for gate-keeping: id and title.
     proposed: Vec<(String, String)>,
+    /// Meetings with steps still to take: id, date, the next step.
+    meetings: Vec<(String, String, &'static str)>,
     /// Why the last action was refused, if it was.
     error: Option<String>,
 }
@@ -50,14 +52,25 @@ pub(super) async fn page(
     error: Option<String>,
     query: &LangQuery,
 ) -> Response {
-    let proposed = state
+    let (proposed, meetings) = state
         .office
         .read(|s| {
-            s.topics
+            let proposed = s
+                .topics
                 .values()
                 .filter(|t| t.status == TopicStatus::Proposed)
                 .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
-                .collect()
+                .collect();
+            let meetings = s
+                .meetings
+                .values()
+                .filter_map(|m| {
+                    let next = m.next_step()?;
+                    let label = if en { step_name(next) } else { step_zh(next) };
+                    Some((m.meeting.id.clone(), m.meeting.date.clone(), label))
+                })
+                .collect();
+            (proposed, meetings)
         })
         .await;
     let status = if error.is_some() {
@@ -78,6 +91,7 @@ pub(super) async fn page(
         may_record: session.role.may(Permission::Record),
         may_audit: session.role.may(Permission::ManageStaff),
         proposed,
+        meetings,
         error,
     };
     render(page, query, status)

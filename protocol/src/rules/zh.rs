@@ -109,7 +109,11 @@ fn status(s: TopicStatus) -> &'static str {
     }
 }
 
-/// A meeting step's name in Chinese (七定).
+/// A meeting step's name in Chinese (七定): 签到, 说明议题, …, 公开结果.
+pub fn step_zh(step_: crate::proto::meeting_step::Step) -> &'static str {
+    step(super::names::step_name(step_ as i32))
+}
+
 fn step(en: &str) -> &str {
     match en {
         "sign-in" => "签到",
