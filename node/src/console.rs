@@ -52,6 +52,10 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             get(meetings::new_meeting).post(meetings::schedule),
         )
         .route("/office/meetings/step", axum::routing::post(meetings::step))
+        .route(
+            "/office/meetings/outcome",
+            axum::routing::post(meetings::outcome),
+        )
         .route("/office/meetings/{id}", get(meetings::meeting))
         .route("/office/audit", get(audit::audit))
         .route(

@@ -1,7 +1,8 @@
 //! Meetings at the console: scheduling a consultation (议事协商), and
 //! running it as a checklist of the seven steps (七定) in their order, the
 //! sign-in sheet entered on the spot — names and phones stay on the node,
-//! the ledger gets the count and a commitment.
+//! the ledger gets the count and a commitment — and, once the result is
+//! formed, each topic classified (分流分类) with what its class needs.
 
 use std::sync::Arc;
 
@@ -152,6 +153,9 @@ struct MeetingPage {
     steps: Vec<(&'static str, &'static str, bool)>,
     /// The next step: its name and label.
     next: Option<(&'static str, &'static str)>,
+    /// Once the result is formed: the agenda's topics not classified yet
+    /// (id, title).
+    to_classify: Vec<(String, String)>,
     may_record: bool,
     error: Option<String>,
 }
@@ -163,7 +167,23 @@ async fn meeting_page(
     id: &str,
     error: Option<String>,
 ) -> Response {
-    let Some(meeting) = state.office.read(|s| s.meetings.get(id).cloned()).await else {
+    let found = state
+        .office
+        .read(|s| {
+            let meeting = s.meetings.get(id)?.clone();
+            let formed = meeting.steps.len() >= 6;
+            let to_classify = meeting
+                .meeting
+                .topic_ids
+                .iter()
+                .filter_map(|t| s.topics.get(t))
+                .filter(|t| formed && t.status == TopicStatus::Scheduled)
+                .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
+                .collect::<Vec<_>>();
+            Some((meeting, to_classify))
+        })
+        .await;
+    let Some((meeting, to_classify)) = found else {
         return (StatusCode::NOT_FOUND, "没有这个会议").into_response();
     };
     let label = |step| if en { step_name(step) } else { step_zh(step) };
@@ -187,6 +207,7 @@ async fn meeting_page(
             .map(|(i, step)| (step_name(*step), label(*step), i < done))
             .collect(),
         next: meeting.next_step().map(|s| (step_name(s), label(s))),
+        to_classify,
         may_record: session.role.may(Permission::Record),
         error,
     };
@@ -231,6 +252,39 @@ pub(super) async fn step(
         attendees: (!sheet.is_empty()).then_some(sheet),
         result: field(&form, "result"),
         notice_text: String::new(),
+    });
+    let en = english(&headers, &LangQuery::default());
+    match write(&state, &session, Permission::Record, action).await {
+        Ok(_) => Redirect::to(&format!("/office/meetings/{meeting}")).into_response(),
+        Err(e) => meeting_page(&state, &session, en, &meeting, Some(e.say(en))).await,
+    }
+}
+
+/// Classifies a topic of the meeting (分流分类): the class and what it
+/// needs, checked by the rules.
+pub(super) async fn outcome(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    RawForm(body): RawForm,
+) -> Response {
+    let form = fields(&body);
+    let session = match form_session(&state, &headers, &field(&form, "csrf")) {
+        Ok(session) => session,
+        Err(refused) => return refused.into_response(),
+    };
+    let meeting = field(&form, "meeting");
+    let action = Action::Outcome(api::Outcome {
+        topic: field(&form, "topic"),
+        meeting: meeting.clone(),
+        class: field(&form, "class"),
+        responsible_party: field(&form, "responsible_party"),
+        measures: field(&form, "measures"),
+        deadline: field(&form, "deadline"),
+        notice_period_days: field(&form, "notice_period_days").parse().unwrap_or(0),
+        explanation: field(&form, "explanation"),
+        proposed_solution: field(&form, "proposed_solution"),
+        supervisors: Vec::new(),
+        spends_money: !field(&form, "spends_money").is_empty(),
     });
     let en = english(&headers, &LangQuery::default());
     match write(&state, &session, Permission::Record, action).await {
