@@ -10,6 +10,7 @@
 //! elsewhere) and is never cached.
 
 mod audit;
+mod carry_out;
 mod gate;
 mod meetings;
 mod page;
@@ -47,6 +48,22 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route("/office/topics/decline", axum::routing::post(gate::decline))
         .route("/office/topics/refer", axum::routing::post(gate::refer))
         .route("/office/topics/approve", axum::routing::post(gate::approve))
+        .route(
+            "/office/topics/progress",
+            axum::routing::post(carry_out::progress),
+        )
+        .route(
+            "/office/topics/supervise",
+            axum::routing::post(carry_out::supervise),
+        )
+        .route(
+            "/office/topics/followup",
+            axum::routing::post(carry_out::followup),
+        )
+        .route(
+            "/office/topics/evaluate",
+            axum::routing::post(carry_out::evaluate),
+        )
         .route(
             "/office/meetings/new",
             get(meetings::new_meeting).post(meetings::schedule),

@@ -693,4 +693,47 @@ fn a_meeting_is_run_step_by_step_with_the_sign_in_sheet_kept_home() {
         refused.body
     );
     assert_eq!(node.own_size(), size);
+
+    // Carried out, followed up and evaluated from the topic's page.
+    browser.open(&format!("{}/office/topics/T-light", node.url));
+    browser.wait_for(
+        "the topic being carried out",
+        "return document.getElementById('progress') !== null",
+    );
+    browser.run(
+        "document.getElementById('progress-text').value = '楼道灯已全部更换';
+         document.getElementById('completed').click();
+         document.getElementById('progress').click();",
+    );
+    browser.wait_for(
+        "the topic done",
+        "return document.getElementById('status') && document.getElementById('status').textContent === '已办结'",
+    );
+    // The residents' evaluation before any follow-up visit: refused.
+    browser.run(
+        "document.getElementById('satisfied').value = '12';
+         document.getElementById('evaluate').click();",
+    );
+    let error = browser.wait_for(
+        "the refusal",
+        "return document.getElementById('error') && document.getElementById('error').textContent",
+    );
+    assert_eq!(error, "议题“T-light”尚未回访");
+    browser.run(
+        "document.getElementById('followup-summary').value = '回访楼内住户，灯已正常';
+         document.getElementById('households').value = '8';
+         document.getElementById('followup').click();",
+    );
+    browser.wait_for("the follow-up recorded", "return document.getElementById('evaluate') !== null && document.getElementById('error') === null");
+    browser.run(
+        "document.getElementById('satisfied').value = '7';
+         document.getElementById('basically').value = '1';
+         document.getElementById('evaluate').click();",
+    );
+    browser.wait_for(
+        "the topic evaluated",
+        "return document.getElementById('status') && document.getElementById('status').textContent === '已评议'",
+    );
+    let topic = node.get("/api/v1/topics/T-light");
+    assert_eq!(topic.str_at("/status"), "evaluated");
 }

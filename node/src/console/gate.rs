@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::proto;
-use yiyi_protocol::rules::{TopicStatus, notices};
+use yiyi_protocol::rules::{OutcomeClass, TopicStatus, notices};
 
 use super::page::{LangQuery, english, form_session, render, signed_in};
 use super::session::Session;
@@ -48,6 +48,10 @@ struct TopicShow {
     status: &'static str,
     proposed: bool,
     referred: bool,
+    /// An immediate or promised item being carried out.
+    carrying_out: bool,
+    /// Carried out: follow-up and evaluation.
+    done: bool,
     may_record: bool,
     may_approve: bool,
     decline: DeclineForm,
@@ -58,7 +62,7 @@ struct TopicShow {
 
 /// The topic page for `session`, with the decline form as typed, a notice
 /// preview, or an error.
-async fn show(
+pub(super) async fn show(
     state: &ApiState,
     session: &Session,
     en: bool,
@@ -90,6 +94,11 @@ async fn show(
         },
         proposed: topic.status == TopicStatus::Proposed,
         referred: topic.status == TopicStatus::Referred,
+        carrying_out: matches!(
+            topic.status,
+            TopicStatus::Classified(OutcomeClass::Immediate | OutcomeClass::Promised)
+        ),
+        done: topic.status == TopicStatus::Done,
         may_record: session.role.may(Permission::Record),
         may_approve: session.role.may(Permission::Approve),
         decline,
@@ -119,7 +128,7 @@ pub(super) async fn topic(
 
 /// Writes a gate-keeping `action` on `topic` from a form; back to the
 /// topic, or the topic with the refusal.
-async fn gate(
+pub(super) async fn gate(
     state: &ApiState,
     headers: &HeaderMap,
     session: Session,
