@@ -11,10 +11,12 @@
 
 mod audit;
 mod carry_out;
+mod choices;
 mod gate;
 mod meetings;
 mod page;
 pub mod session;
+mod setup;
 mod sign_in;
 mod today;
 mod topics;
@@ -74,6 +76,15 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             axum::routing::post(meetings::outcome),
         )
         .route("/office/meetings/{id}", get(meetings::meeting))
+        .route("/office/setup", get(setup::setup))
+        .route(
+            "/office/setup/participant",
+            axum::routing::post(setup::participant),
+        )
+        .route(
+            "/office/setup/catalogue",
+            axum::routing::post(setup::catalogue),
+        )
         .route("/office/audit", get(audit::audit))
         .route(
             "/office/login",

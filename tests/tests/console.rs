@@ -543,13 +543,53 @@ fn gate_keeping_declines_with_the_notice_shown_first_refers_and_the_secretary_ap
 #[test]
 fn a_meeting_is_run_step_by_step_with_the_sign_in_sheet_kept_home() {
     let node = Node::start("舜玉社区");
-    node.yiyi("participant add --id P-party --kind party-organisation --name 舜玉社区党委");
-    node.yiyi("participant add --id P-property --kind property-management --name 物业公司");
     node.propose("T-light", "楼道灯不亮");
     node.yiyi("topic accept T-light");
     let given = add_staff(&node, "王芳", "staff");
     let browser = Browser::start();
     sign_in(&browser, &node, "王芳", &given, "工作人员自己的密码");
+
+    // The participant list and the catalogue, from the console.
+    browser.run("document.getElementById('setup-link').click()");
+    for (id, kind, name) in [
+        ("P-party", "party-organisation", "舜玉社区党委"),
+        ("P-property", "property-management", "物业公司"),
+    ] {
+        browser.wait_for(
+            "the setup page",
+            "return document.getElementById('add-participant') !== null",
+        );
+        browser.run(&format!(
+            "document.getElementById('participant-id').value = '{id}';
+             document.getElementById('participant-kind').value = '{kind}';
+             document.getElementById('participant-name').value = '{name}';
+             document.getElementById('add-participant').click();"
+        ));
+        browser.wait_for(
+            "the participant listed",
+            &format!("return document.getElementById('participants') && document.getElementById('participants').textContent.includes('{name}')"),
+        );
+    }
+    browser.run(
+        "document.getElementById('catalogue-category').value = 'daily-life';
+         document.getElementById('catalogue-item').value = '楼道设施';
+         document.getElementById('add-item').click();",
+    );
+    browser.wait_for(
+        "the sub-item listed",
+        "return document.getElementById('catalogue') && document.getElementById('catalogue').textContent.includes('日常生活及矛盾类 · 楼道设施')",
+    );
+    assert_eq!(
+        node.get("/api/v1/participants")
+            .list_at("/participants")
+            .len(),
+        2
+    );
+    browser.open(&format!("{}/office/", node.url));
+    browser.wait_for(
+        "Today",
+        "return document.getElementById('new-meeting') !== null",
+    );
 
     // Scheduled for today, so that its steps can be recorded now.
     let today = yiyi_protocol::rules::Date::in_shanghai(

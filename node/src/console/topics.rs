@@ -9,37 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 
+use super::choices::{CATEGORIES, Choice, SCALES, SOURCES};
 use super::page::{LangQuery, english, form_session, render, signed_in};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
-
-/// A choice in a select: the value the API takes, its Chinese and English
-/// labels.
-type Choice = (&'static str, &'static str, &'static str);
-
-const CATEGORIES: &[Choice] = &[
-    ("daily-life", "日常生活及矛盾类", "Daily life and disputes"),
-    ("public-affairs", "公共事务类", "Public affairs"),
-    ("policy", "政策部署执行类", "Carrying out policy"),
-];
-const SCALES: &[Choice] = &[
-    ("minor", "小事小议", "Minor (小事小议)"),
-    ("major", "大事大议", "Major (大事大议)"),
-    ("urgent", "急事立议", "Urgent (急事立议)"),
-];
-const SOURCES: &[Choice] = &[
-    ("resident", "居民提出", "Raised by a resident"),
-    ("home-visit", "民情家访", "Home visit"),
-    ("building-chat", "楼院杂谈", "Building chat"),
-    ("online-group", "网络群组", "Online group"),
-    ("party-organisation", "党组织", "Party organisation"),
-    (
-        "street-joint-meeting",
-        "街道联席会议",
-        "Street joint meeting",
-    ),
-];
 
 /// The intake form, as typed.
 #[derive(Deserialize, Default)]
