@@ -136,6 +136,26 @@ fn the_demo_shows_every_board_and_sigterm_stops_its_nodes() {
         assert!(board.contains("<html"), "{url} serves the board");
     }
 
+    // The community's console, with the secretary's account the demo made:
+    // the password it printed signs in (and must be changed first).
+    let console = format!("http://127.0.0.1:{}/office/", base + 3);
+    let line = lines[look..]
+        .iter()
+        .find(|l| l.contains(&console))
+        .unwrap_or_else(|| panic!("the community's console is not shown: {lines:#?}"));
+    let password = line.split_whitespace().last().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let signed = agent
+        .post(format!("{console}login"))
+        .send_form([("name", "书记"), ("password", password)])
+        .unwrap();
+    assert_eq!(signed.status().as_u16(), 303);
+    assert_eq!(signed.headers()["location"], "/office/password");
+
     signal(&demo, "TERM");
     let status = exited(&mut demo, Duration::from_secs(15));
     assert!(!status.success(), "stopped by a signal: {status:?}");

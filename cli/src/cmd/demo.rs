@@ -450,6 +450,32 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
     for (office, node) in OFFICES.iter().zip(n) {
         println!("  {} {}/", pad(office.name, 12), node.api);
     }
+    // One secretary's account at the community, the street and the
+    // district, so that the story can be clicked through in the console.
+    println!(
+        "{}",
+        lang.pick(
+            "  办公台（工作人员，首次登录需修改密码）：",
+            "  The office consoles (staff; the first sign-in asks for a new password):"
+        )
+    );
+    for i in [3, 1, 0] {
+        let added = Command::new(&node_bin)
+            .args(["staff", "add", "--data"])
+            .arg(&n[i].data)
+            .args(["--name", "书记", "--role", "secretary"])
+            .output()?;
+        let password = String::from_utf8_lossy(&added.stdout).trim().to_owned();
+        if added.status.success() {
+            println!(
+                "  {} {}/office/  {} 书记  {} {password}",
+                pad(OFFICES[i].name, 12),
+                n[i].api,
+                lang.pick("账号", "name"),
+                lang.pick("密码", "password"),
+            );
+        }
+    }
     println!(
         "{}\n  yiyi --node {c} matter show {matter}\n  yiyi --node {c} notices\n  yiyi --node {} escalation list --all\n  yiyi --node {c} logs\n  curl {c}/api/v1/matters/{}\n{} {}",
         lang.pick("  命令行：", "  On the command line:"),
