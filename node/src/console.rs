@@ -13,6 +13,7 @@ mod audit;
 mod carry_out;
 mod choices;
 mod gate;
+mod matters;
 mod meetings;
 mod page;
 pub mod session;
@@ -84,6 +85,15 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route(
             "/office/setup/catalogue",
             axum::routing::post(setup::catalogue),
+        )
+        .route("/office/matters", get(matters::matters))
+        .route(
+            "/office/matters/decide",
+            axum::routing::post(matters::decide),
+        )
+        .route(
+            "/office/topics/escalate",
+            axum::routing::post(matters::escalate),
         )
         .route("/office/audit", get(audit::audit))
         .route(

@@ -777,3 +777,108 @@ fn a_meeting_is_run_step_by_step_with_the_sign_in_sheet_kept_home() {
     let topic = node.get("/api/v1/topics/T-light");
     assert_eq!(topic.str_at("/status"), "evaluated");
 }
+
+#[test]
+fn a_suggestion_goes_up_from_the_community_s_console_and_the_street_s_secretary_decides() {
+    let yiyi_tests::federation::Chain {
+        district: _district,
+        street,
+        community,
+    } = yiyi_tests::federation::chain();
+    community.consult_to_suggestion("T-wall", "修缮小区围墙", "请街道拨付维修资金");
+    let browser = Browser::start();
+    let given = add_staff(&community, "张红", "secretary");
+    sign_in(&browser, &community, "张红", &given, "议一议每月十一日");
+    browser.open(&format!("{}/office/topics/T-wall", community.url));
+    browser.wait_for(
+        "the suggestion",
+        "return document.getElementById('escalate') !== null",
+    );
+    browser.run(
+        "document.getElementById('priority').value = 'important';
+         document.getElementById('escalate').click();",
+    );
+    browser.wait_for("sent up", "return document.getElementById('topic-title') !== null && document.getElementById('escalate') === null");
+
+    // At the street: the matter waits for the secretary's decision.
+    let street_given = add_staff(&street, "李书记", "secretary");
+    sign_in(
+        &browser,
+        &street,
+        "李书记",
+        &street_given,
+        "街道书记自己的密码",
+    );
+    yiyi_tests::federation::wait_for("the matter at the street", || {
+        street
+            .get("/api/v1/matters")
+            .list_at("/matters")
+            .iter()
+            .any(|m| m.str_at("/escalation_id").ends_with("T-wall"))
+    });
+    browser.open(&format!("{}/office/matters", street.url));
+    browser.wait_for(
+        "the queue",
+        "return document.querySelector('article.matter') !== null",
+    );
+    let matter = browser.run("return document.querySelector('article.matter').textContent");
+    let matter = matter.as_str().unwrap();
+    assert!(
+        matter.contains("舜玉社区")
+            && matter.contains("请街道拨付维修资金")
+            && matter.contains("重要"),
+        "{matter}"
+    );
+
+    // A member of staff may not decide it.
+    let staff_given = add_staff(&street, "街道干事", "staff");
+    let staff = session_of(&post(
+        &street,
+        "/office/login",
+        "",
+        &[("name", "街道干事"), ("password", &staff_given)],
+    ));
+    let csrf = csrf_in(&get(&street, "/office/password", &staff).body);
+    let own = [
+        ("csrf", csrf.as_str()),
+        ("old", staff_given.as_str()),
+        ("new", "街道干事自己的密码"),
+        ("again", "街道干事自己的密码"),
+    ];
+    assert_eq!(post(&street, "/office/password", &staff, &own).status, 303);
+    let id = street.get("/api/v1/matters").list_at("/matters")[0]
+        .str_at("/id")
+        .to_owned();
+    let size = street.own_size();
+    let refused = post(
+        &street,
+        "/office/matters/decide",
+        &staff,
+        &[("csrf", &csrf), ("matter", &id), ("decision", "accept")],
+    );
+    assert_eq!(refused.status, 422);
+    assert_eq!(street.own_size(), size);
+
+    // The secretary returns it with a reason; the community publishes it.
+    browser.run(
+        "const f = document.querySelector('form.decide');
+         f.querySelector('[name=reason]').value = '属社区维修基金使用范围，请社区按程序申请';
+         f.querySelector('button.return').click();",
+    );
+    browser.wait_for(
+        "the matter decided",
+        "return document.getElementById('steps') === null && (document.getElementById('error') !== null || document.querySelector('article.matter form.decide') === null)",
+    );
+    assert_eq!(browser.run("return document.getElementById('error') && document.getElementById('error').textContent"), serde_json::Value::Null);
+    assert_eq!(
+        street
+            .get(&format!("/api/v1/matters/{id}"))
+            .str_at("/path/0/status"),
+        "returned"
+    );
+    yiyi_tests::federation::wait_for("the return notice at the community", || {
+        community
+            .get_public_text("/api/v1/notices")
+            .contains("社区维修基金")
+    });
+}

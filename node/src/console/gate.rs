@@ -52,6 +52,8 @@ struct TopicShow {
     carrying_out: bool,
     /// Carried out: follow-up and evaluation.
     done: bool,
+    /// A suggestion not sent up yet.
+    suggestion: bool,
     may_record: bool,
     may_approve: bool,
     decline: DeclineForm,
@@ -99,6 +101,8 @@ pub(super) async fn show(
             TopicStatus::Classified(OutcomeClass::Immediate | OutcomeClass::Promised)
         ),
         done: topic.status == TopicStatus::Done,
+        suggestion: topic.status == TopicStatus::Classified(OutcomeClass::Suggestion)
+            && topic.escalation.is_none(),
         may_record: session.role.may(Permission::Record),
         may_approve: session.role.may(Permission::Approve),
         decline,

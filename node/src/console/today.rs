@@ -27,6 +27,8 @@ struct TodayPage {
     proposed: Vec<(String, String)>,
     /// Meetings with steps still to take: id, date, the next step.
     meetings: Vec<(String, String, &'static str)>,
+    /// Matters addressed to this office and still open.
+    matters_due: usize,
     /// Why the last action was refused, if it was.
     error: Option<String>,
 }
@@ -92,6 +94,10 @@ pub(super) async fn page(
         may_audit: session.role.may(Permission::ManageStaff),
         proposed,
         meetings,
+        matters_due: super::matters::queue(state, en)
+            .iter()
+            .filter(|m| m.is_open())
+            .count(),
         error,
     };
     render(page, query, status)
