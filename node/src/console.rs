@@ -92,6 +92,14 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             axum::routing::post(matters::decide),
         )
         .route(
+            "/office/matters/dispatch",
+            axum::routing::post(matters::dispatch),
+        )
+        .route(
+            "/office/matters/resolve",
+            axum::routing::post(matters::resolve),
+        )
+        .route(
             "/office/topics/escalate",
             axum::routing::post(matters::escalate),
         )

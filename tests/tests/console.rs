@@ -882,3 +882,84 @@ fn a_suggestion_goes_up_from_the_community_s_console_and_the_street_s_secretary_
             .contains("社区维修基金")
     });
 }
+
+#[test]
+fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_records_their_results() {
+    let yiyi_tests::federation::Chain {
+        district,
+        street,
+        community,
+    } = yiyi_tests::federation::chain();
+    for (id, name) in [("jtj", "区交通运输局"), ("zjj", "区住房和城乡建设局")] {
+        district.yiyi(&format!("department add {id} --name {name} --handles 公交"));
+    }
+    community.consult_to_suggestion("T-bus", "增开公交线路", "请区交通局增开线路");
+    community.yiyi("escalation send T-bus --priority urgent");
+    let browser = Browser::start();
+
+    // The street's secretary forwards it to the district.
+    let given = add_staff(&street, "李书记", "secretary");
+    sign_in(&browser, &street, "李书记", &given, "街道书记自己的密码");
+    yiyi_tests::federation::wait_for("the matter at the street", || {
+        !street.get("/api/v1/matters").list_at("/matters").is_empty()
+    });
+    browser.open(&format!("{}/office/matters", street.url));
+    browser.wait_for(
+        "the queue",
+        "return document.querySelector('form.decide') !== null",
+    );
+    browser.run(
+        "const f = document.querySelector('form.decide');
+         f.querySelector('[name=reason]').value = '涉及公交线网调整，超出街道职权';
+         f.querySelector('button.forward').click();",
+    );
+    browser.wait_for(
+        "forwarded",
+        "return document.querySelector('form.decide') === null",
+    );
+
+    // The district's secretary dispatches it to a coordination group of two
+    // departments, then records each one's result.
+    let given = add_staff(&district, "区书记", "secretary");
+    sign_in(&browser, &district, "区书记", &given, "区协调小组的密码");
+    yiyi_tests::federation::wait_for("the matter at the district", || {
+        !district
+            .get("/api/v1/matters")
+            .list_at("/matters")
+            .is_empty()
+    });
+    browser.open(&format!("{}/office/matters", district.url));
+    browser.wait_for(
+        "the dispatch form",
+        "return document.querySelector('form.dispatch') !== null",
+    );
+    browser.run(
+        "const f = document.querySelector('form.dispatch');
+         f.querySelectorAll('input[name=department]').forEach(b => b.click());
+         f.querySelector('button.dispatch').click();",
+    );
+    let dispatched = browser.wait_for(
+        "dispatched",
+        "return document.querySelectorAll('form.resolve').length === 2 || (document.getElementById('error') && document.getElementById('error').textContent)",
+    );
+    assert_eq!(dispatched, true, "refused");
+    for (department, result) in [
+        ("jtj", "已调整102路走向，增设站点"),
+        ("zjj", "已建成港湾式站台"),
+    ] {
+        browser.run(&format!(
+            "const f = document.querySelector('form.resolve[data-department={department}]');
+             f.querySelector('[name=result]').value = '{result}';
+             f.querySelector('button.resolve').click();"
+        ));
+        browser.wait_for(
+            "the result recorded",
+            &format!("return document.querySelector('form.resolve[data-department={department}]') === null && document.getElementById('error') === null"),
+        );
+    }
+    // The resolution comes down to the community, which publishes it.
+    yiyi_tests::federation::wait_for("the resolution notice at the community", || {
+        let notices = community.get_public_text("/api/v1/notices");
+        notices.contains("已调整102路走向") && notices.contains("已建成港湾式站台")
+    });
+}

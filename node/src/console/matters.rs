@@ -1,7 +1,8 @@
 //! Escalated matters at the console (上报事项): the community sends a
 //! suggestion up from its topic's page; the street (or district) decides
 //! what reaches it — handle it, return it with a reason, or forward it up —
-//! the secretary's decision.
+//! the secretary's decision; the district dispatches to its departments
+//! (派单), and the results are recorded (办结).
 
 use std::sync::Arc;
 
@@ -33,6 +34,10 @@ pub(super) struct Queued {
     overdue: bool,
     /// Received and not yet decided.
     open: bool,
+    /// Accepted here: its result is this office's to record.
+    accepted: bool,
+    /// Dispatched: the departments that have not reported (id, name).
+    pending: Vec<(String, String)>,
 }
 
 impl Queued {
@@ -71,8 +76,13 @@ fn priority_zh(priority: i32, en: bool) -> &'static str {
 pub(super) fn queue(state: &ApiState, en: bool) -> Vec<Queued> {
     let own = state.office.store().own_log();
     let today = Date::in_shanghai(crate::now_ms());
-    state.office.matters().with(|m| {
-        m.queue(&own)
+    state.office.matters().with(|all| {
+        let department = |id: &str| {
+            all.departments(&own)
+                .find(|d| d.id == id)
+                .map_or_else(|| id.to_owned(), |d| d.name.clone())
+        };
+        all.queue(&own)
             .into_iter()
             .map(|m| Queued {
                 id: m.id.to_hex(),
@@ -83,7 +93,18 @@ pub(super) fn queue(state: &ApiState, en: bool) -> Vec<Queued> {
                 priority: priority_zh(m.priority, en),
                 status: status_zh(&m.status, en),
                 overdue: m.overdue(today),
-                open: matches!(m.status, Status::Received | Status::Sent),
+                // A matter replicated before its delivery is not signed for yet:
+                // it is decided once received.
+                open: m.status == Status::Received,
+                accepted: m.status == Status::Accepted,
+                pending: match &m.status {
+                    Status::Dispatched { departments } => departments
+                        .iter()
+                        .filter(|(_, done)| !**done)
+                        .map(|(id, _)| (id.clone(), department(id)))
+                        .collect(),
+                    _ => Vec::new(),
+                },
             })
             .collect()
     })
@@ -96,6 +117,9 @@ struct MattersPage {
     office: String,
     csrf: String,
     may_decide: bool,
+    may_record: bool,
+    /// The district's department directory (id, name): it dispatches.
+    departments: Vec<(String, String)>,
     queue: Vec<Queued>,
     error: Option<String>,
 }
@@ -111,6 +135,15 @@ async fn page(state: &ApiState, session: &Session, en: bool, error: Option<Strin
         office: state.office_name().await,
         csrf: session.csrf.clone(),
         may_decide: session.role.may(Permission::Decide),
+        may_record: session.role.may(Permission::Record),
+        departments: {
+            let own = state.office.store().own_log();
+            state.office.matters().with(|m| {
+                m.departments(&own)
+                    .map(|d| (d.id.clone(), d.name.clone()))
+                    .collect()
+            })
+        },
         queue: queue(state, en),
         error,
     };
@@ -158,13 +191,7 @@ pub(super) async fn decide(
         reason: form.reason.trim().to_owned(),
         deadline: form.deadline.trim().to_owned(),
     });
-    match write(&state, &session, Permission::Decide, action).await {
-        Ok(_) => Redirect::to("/office/matters").into_response(),
-        Err(e) => {
-            let en = english(&headers, &LangQuery::default());
-            page(&state, &session, en, Some(e.say(en))).await
-        }
-    }
+    back_to_queue(&state, &headers, &session, Permission::Decide, action).await
 }
 
 #[derive(Deserialize)]
@@ -199,4 +226,82 @@ pub(super) async fn escalate(
         action,
     )
     .await
+}
+
+/// The district dispatches a matter to one department or a coordination
+/// group of several (派单); the departments are the form's checked boxes.
+pub(super) async fn dispatch(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Response {
+    let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let session = match form_session(&state, &headers, &value("csrf")) {
+        Ok(session) => session,
+        Err(refused) => return refused.into_response(),
+    };
+    let departments = fields
+        .iter()
+        .filter(|(k, _)| k == "department")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let action = Action::Dispatch(api::Dispatch {
+        matter: value("matter"),
+        departments,
+        priority: None,
+    });
+    back_to_queue(&state, &headers, &session, Permission::Decide, action).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResolveForm {
+    #[serde(default)]
+    csrf: String,
+    matter: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    result: String,
+}
+
+/// The result a department (or this office itself) reports (办结).
+pub(super) async fn resolve(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Form(form): Form<ResolveForm>,
+) -> Response {
+    let session = match form_session(&state, &headers, &form.csrf) {
+        Ok(session) => session,
+        Err(refused) => return refused.into_response(),
+    };
+    let action = Action::Resolve(api::Resolve {
+        matter: form.matter,
+        result: form.result.trim().to_owned(),
+        department: form.department,
+    });
+    back_to_queue(&state, &headers, &session, Permission::Record, action).await
+}
+
+/// Writes `action` from the queue; back to it, or it with the refusal.
+async fn back_to_queue(
+    state: &ApiState,
+    headers: &HeaderMap,
+    session: &Session,
+    needs: Permission,
+    action: Action,
+) -> Response {
+    match write(state, session, needs, action).await {
+        Ok(_) => Redirect::to("/office/matters").into_response(),
+        Err(e) => {
+            let en = english(headers, &LangQuery::default());
+            page(state, session, en, Some(e.say(en))).await
+        }
+    }
 }
