@@ -814,7 +814,9 @@ fn a_suggestion_goes_up_from_the_community_s_console_and_the_street_s_secretary_
             .get("/api/v1/matters")
             .list_at("/matters")
             .iter()
-            .any(|m| m.str_at("/escalation_id").ends_with("T-wall"))
+            .any(|m| {
+                m.str_at("/escalation_id").ends_with("T-wall") && m.str_at("/status") == "received"
+            })
     });
     browser.open(&format!("{}/office/matters", street.url));
     browser.wait_for(
@@ -900,9 +902,14 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
     // The street's secretary forwards it to the district.
     let given = add_staff(&street, "李书记", "secretary");
     sign_in(&browser, &street, "李书记", &given, "街道书记自己的密码");
-    yiyi_tests::federation::wait_for("the matter at the street", || {
-        !street.get("/api/v1/matters").list_at("/matters").is_empty()
-    });
+    // Decided once received (signed for), not merely replicated.
+    let received = |node: &Node| {
+        node.get("/api/v1/matters")
+            .list_at("/matters")
+            .iter()
+            .any(|m| m.str_at("/status") == "received")
+    };
+    yiyi_tests::federation::wait_for("the matter received at the street", || received(&street));
     browser.open(&format!("{}/office/matters", street.url));
     browser.wait_for(
         "the queue",
@@ -922,11 +929,8 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
     // departments, then records each one's result.
     let given = add_staff(&district, "区书记", "secretary");
     sign_in(&browser, &district, "区书记", &given, "区协调小组的密码");
-    yiyi_tests::federation::wait_for("the matter at the district", || {
-        !district
-            .get("/api/v1/matters")
-            .list_at("/matters")
-            .is_empty()
+    yiyi_tests::federation::wait_for("the matter received at the district", || {
+        received(&district)
     });
     browser.open(&format!("{}/office/matters", district.url));
     browser.wait_for(
