@@ -967,3 +967,68 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
         notices.contains("已调整102路走向") && notices.contains("已建成港湾式站台")
     });
 }
+
+#[test]
+fn today_lists_an_overdue_promised_item_and_a_matter_past_its_deadline() {
+    let yiyi_tests::federation::Chain {
+        district: _district,
+        street,
+        community,
+    } = yiyi_tests::federation::chain();
+    // A promised item whose deadline has passed.
+    community.propose("T-road", "修补小区道路");
+    community.yiyi("topic accept T-road");
+    community.yiyi(&format!(
+        "meeting schedule --id M-road --topic T-road --form card --date {}",
+        yiyi_tests::today()
+    ));
+    community.yiyi("meeting step M-road sign-in --attendee 张三,13800000000");
+    for step in [
+        "explain-topic",
+        "introduce-participants",
+        "read-rules",
+        "discuss",
+    ] {
+        community.yiyi(&format!("meeting step M-road {step}"));
+    }
+    community.yiyi("meeting step M-road form-result --result 物业修补道路");
+    community.yiyi(
+        "outcome T-road --meeting M-road --class promised --responsible 物业公司 \
+         --measures 修补道路 --deadline 2020-01-31 --notice-period 30",
+    );
+    community.yiyi("meeting step M-road publish-result");
+    // A matter the street took on with a deadline that has passed.
+    community.consult_to_suggestion("T-wall", "修缮小区围墙", "请街道拨付维修资金");
+    community.yiyi("escalation send T-wall");
+    yiyi_tests::federation::wait_for("the matter received at the street", || {
+        street
+            .get("/api/v1/matters")
+            .list_at("/matters")
+            .iter()
+            .any(|m| m.str_at("/status") == "received")
+    });
+    street.yiyi("escalation accept shunyu/T-wall --deadline 2020-02-29");
+
+    let browser = Browser::start();
+    let given = add_staff(&community, "张红", "secretary");
+    sign_in(&browser, &community, "张红", &given, "议一议每月十一日");
+    let overdue = browser.run("return document.getElementById('overdue') && document.getElementById('overdue').textContent");
+    let overdue = overdue.as_str().unwrap_or_default();
+    assert!(
+        overdue.contains("修补小区道路") && overdue.contains("已过办理期限 2020-01-31"),
+        "{overdue}"
+    );
+    yiyi_tests::federation::wait_for("the street's decision at the community", || {
+        community
+            .get("/api/v1/matters")
+            .list_at("/matters")
+            .iter()
+            .any(|m| m.str_at("/status") == "accepted")
+    });
+    browser.open(&format!("{}/office/", community.url));
+    let overdue = browser.wait_for(
+        "the late matter on Today",
+        "return document.getElementById('overdue') && document.getElementById('overdue').textContent.includes('上报事项已过办理期限') && document.getElementById('overdue').textContent",
+    );
+    assert!(overdue.as_str().unwrap().contains("T-wall"), "{overdue}");
+}

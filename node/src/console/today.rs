@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use yiyi_protocol::rules::{TopicStatus, step_name, step_zh};
+use yiyi_protocol::rules::{Overdue, TopicStatus, step_name, step_zh};
 
 use super::page::{LangQuery, english, render, signed_in};
 use super::session::Session;
@@ -29,6 +29,11 @@ struct TodayPage {
     meetings: Vec<(String, String, &'static str)>,
     /// Matters addressed to this office and still open.
     matters_due: usize,
+    /// Promised items overdue: id, title, why.
+    overdue: Vec<(String, String, String)>,
+    /// Escalated matters (sent or to handle) past their deadline: id and
+    /// where they stand.
+    late_matters: Vec<(String, &'static str)>,
     /// Why the last action was refused, if it was.
     error: Option<String>,
 }
@@ -54,7 +59,7 @@ pub(super) async fn page(
     error: Option<String>,
     query: &LangQuery,
 ) -> Response {
-    let (proposed, meetings) = state
+    let (proposed, meetings, overdue) = state
         .office
         .read(|s| {
             let proposed = s
@@ -72,9 +77,33 @@ pub(super) async fn page(
                     Some((m.meeting.id.clone(), m.meeting.date.clone(), label))
                 })
                 .collect();
-            (proposed, meetings)
+            let now = crate::now_ms();
+            let overdue = s
+                .topics
+                .values()
+                .filter_map(|t| {
+                    let why = match t.overdue(now)? {
+                        Overdue::DeadlinePassed(d) if en => format!("deadline {d} passed"),
+                        Overdue::DeadlinePassed(d) => format!("已过办理期限 {d}"),
+                        Overdue::ProgressNoticeMissed(d) if en => {
+                            format!("no progress notice since {d}")
+                        }
+                        Overdue::ProgressNoticeMissed(d) => format!("自 {d} 起未按期公示进展"),
+                    };
+                    Some((t.topic.id.clone(), t.topic.title.clone(), why))
+                })
+                .collect();
+            (proposed, meetings, overdue)
         })
         .await;
+    let own = state.office.store().own_log();
+    let today = yiyi_protocol::rules::Date::in_shanghai(crate::now_ms());
+    let late_matters = state.office.matters().with(|m| {
+        m.all()
+            .filter(|x| (x.to == own || x.from == own) && x.overdue(today))
+            .map(|x| (x.escalation.id.clone(), x.status.name()))
+            .collect()
+    });
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -98,6 +127,8 @@ pub(super) async fn page(
             .iter()
             .filter(|m| m.is_open())
             .count(),
+        overdue,
+        late_matters,
         error,
     };
     render(page, query, status)
