@@ -350,6 +350,18 @@ fn locks_csrf_closed_accounts_cookies_and_the_content_security_policy() {
         csp.contains("default-src 'none'") && !csp.contains("script-src"),
         "{csp}"
     );
+    // The public board too: only its own scripts, styles and node.
+    let board = client().get(format!("{}/", node.url)).call().unwrap();
+    let csp = board.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe"),
+        "{csp}"
+    );
 
     // A viewer cannot write, and a member of staff cannot read the audit
     // log; nothing is written.
