@@ -15,7 +15,7 @@ use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::proto;
 use yiyi_protocol::rules::{OutcomeClass, TopicStatus, notices};
 
-use super::page::{LangQuery, english, form_session, render, signed_in};
+use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
 use super::session::Session;
 use super::write::write;
 use crate::api::state::ApiState;
@@ -77,11 +77,7 @@ pub(super) async fn show(
     let Some(topic) = topic else {
         return (StatusCode::NOT_FOUND, "没有这个议题").into_response();
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = TopicShow {
         en,
         office: state.office_name().await,

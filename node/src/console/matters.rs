@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
@@ -16,7 +16,7 @@ use yiyi_protocol::escalation::Status;
 use yiyi_protocol::rules::{Date, names};
 
 use super::gate::gate;
-use super::page::{LangQuery, english, form_session, render, signed_in};
+use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
 use super::session::Session;
 use super::write::write;
 use crate::api::state::ApiState;
@@ -125,11 +125,7 @@ struct MattersPage {
 }
 
 async fn page(state: &ApiState, session: &Session, en: bool, error: Option<String>) -> Response {
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = MattersPage {
         en,
         office: state.office_name().await,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::{SEVEN_STEPS, TopicStatus, step_name, step_zh};
 
-use super::page::{LangQuery, english, form_session, render, signed_in};
+use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
 use super::session::Session;
 use super::write::write;
 use crate::api::state::ApiState;
@@ -79,11 +79,7 @@ async fn new_page(
             (topics, participants)
         })
         .await;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = NewMeeting {
         en,
         office: state.office_name().await,
@@ -188,11 +184,7 @@ async fn meeting_page(
     };
     let label = |step| if en { step_name(step) } else { step_zh(step) };
     let done = meeting.steps.len();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = MeetingPage {
         en,
         office: state.office_name().await,

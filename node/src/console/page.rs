@@ -137,3 +137,13 @@ pub(super) fn form_session(
     }
     Ok(session)
 }
+
+/// The status a page is sent with: 422 when it shows why a form was
+/// refused, else 200.
+pub(super) fn status_for(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    }
+}

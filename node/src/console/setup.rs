@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
 
 use super::choices::{CATEGORIES, Choice, PARTICIPANT_KINDS, label};
-use super::page::{LangQuery, english, form_session, render, signed_in};
+use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
 use super::session::Session;
 use super::write::write;
 use crate::api::state::ApiState;
@@ -63,11 +63,7 @@ async fn page(state: &ApiState, session: &Session, en: bool, error: Option<Strin
             (participants, catalogue)
         })
         .await;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = SetupPage {
         en,
         office: state.office_name().await,

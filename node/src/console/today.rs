@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use yiyi_protocol::rules::{Overdue, TopicStatus, step_name, step_zh};
 
-use super::page::{LangQuery, english, render, signed_in};
+use super::page::{LangQuery, english, render, signed_in, status_for};
 use super::session::Session;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -104,11 +104,7 @@ pub(super) async fn page(
             .map(|x| (x.escalation.id.clone(), x.status.name()))
             .collect()
     });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = TodayPage {
         en,
         office: state.office_name().await,

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 
 use super::choices::{CATEGORIES, Choice, SCALES, SOURCES};
-use super::page::{LangQuery, english, form_session, render, signed_in};
+use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -57,11 +57,7 @@ async fn topic_page(
     error: Option<String>,
     query: &LangQuery,
 ) -> Response {
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     let page = TopicPage {
         en,
         office: state.office_name().await,
