@@ -15,6 +15,7 @@ mod choices;
 mod gate;
 mod matters;
 mod meetings;
+mod offices;
 mod page;
 pub mod session;
 mod setup;
@@ -102,6 +103,13 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route(
             "/office/topics/escalate",
             axum::routing::post(matters::escalate),
+        )
+        .route("/office/offices", get(offices::offices))
+        .route("/office/offices/admit", axum::routing::post(offices::admit))
+        .route("/office/offices/revoke", axum::routing::post(offices::revoke))
+        .route(
+            "/office/offices/department",
+            axum::routing::post(offices::department),
         )
         .route("/office/audit", get(audit::audit))
         .route(

@@ -42,7 +42,8 @@ pub struct PrivateRecord {
     pub data: serde_json::Value,
 }
 
-/// One write made through the console: who, when, what, which entries.
+/// One write made through the console, or refused: who, when, what, which
+/// entries (or why none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// When (ms since the epoch).
@@ -57,6 +58,10 @@ pub struct AuditRecord {
     pub subject: String,
     /// The entries written: the record's, then its notices' (sequence, hash).
     pub entries: Vec<(u64, String)>,
+    /// Why the rules refused it, in Chinese, when they did (nothing was
+    /// written): Today shows the recent ones.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub refused: String,
 }
 
 /// The audit log's tree.

@@ -167,12 +167,27 @@ fn staff_sign_in_choose_a_password_and_see_today_in_the_browser() {
         "the refusal",
         "return document.getElementById('error') && document.getElementById('error').textContent",
     );
-    // In Chinese, as the rules say it.
+    // In Chinese, as the rules say it, next to the field it concerns, and
+    // what was typed is still there.
     assert_eq!(error, "已有编号为“T-canteen”的议题");
+    assert_eq!(
+        browser.run(
+            "return document.getElementById('id').parentElement.nextElementSibling.id + ' ' + document.getElementById('title').value"
+        ),
+        "error 重复"
+    );
     assert_eq!(node.own_size(), size, "a refused form wrote something");
-    // Gate-keeping from Today: accepted, it leaves the list.
+    // Gate-keeping from Today: accepted, it leaves the list; the refusal
+    // is among the recent ones.
     browser.open(&format!("{}/office/", node.url));
     browser.wait_for("Today", "return document.getElementById('gate') !== null");
+    assert!(
+        browser
+            .run("return document.getElementById('refusals').textContent")
+            .as_str()
+            .unwrap()
+            .contains("张红 · T-canteen · 已有编号为“T-canteen”的议题")
+    );
     browser.run(
         "Array.from(document.querySelectorAll('#gate li')).find(li => li.textContent.includes('社区老年食堂')).querySelector('button.accept').click()",
     );
@@ -199,15 +214,19 @@ fn staff_sign_in_choose_a_password_and_see_today_in_the_browser() {
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(
         rows[0].contains("张红") && rows[0].contains("accept"),
         "{rows:?}"
     );
     assert!(
-        rows[1].contains("张红")
-            && rows[1].contains("topic")
-            && rows[1].contains(&format!("#{before}")),
+        rows[1].contains("张红") && rows[1].contains("未写入：已有编号为“T-canteen”的议题"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[2].contains("张红")
+            && rows[2].contains("topic")
+            && rows[2].contains(&format!("#{before}")),
         "{rows:?}"
     );
     assert!(!node.get_public_text("/api/v1/board").contains("张红"));

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use yiyi_protocol::rules::Date;
 
-use super::page::{LangQuery, english, render, signed_in};
+use super::page::{Desk, render};
 use crate::api::state::ApiState;
 use crate::private::AuditRecord;
 use crate::staff::Permission;
@@ -26,16 +26,8 @@ struct AuditPage {
     records: Vec<(String, AuditRecord)>,
 }
 
-pub(super) async fn audit(
-    State(state): State<Arc<ApiState>>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    if !session.role.may(Permission::ManageStaff) {
+pub(super) async fn audit(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
+    if !desk.session.role.may(Permission::ManageStaff) {
         return (StatusCode::FORBIDDEN, "只有书记/主任可以查看操作记录").into_response();
     }
     let records = match state.office.private().audit_log(SHOWN) {
@@ -46,12 +38,12 @@ pub(super) async fn audit(
         }
     };
     let page = AuditPage {
-        en: english(&headers, &query),
+        en: desk.en,
         office: state.office_name().await,
         records: records
             .into_iter()
             .map(|r| (Date::in_shanghai(r.time_ms).to_string(), r))
             .collect(),
     };
-    render(page, &query, StatusCode::OK)
+    render(page, &desk.lang, StatusCode::OK)
 }

@@ -7,34 +7,17 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::proto;
 use yiyi_protocol::rules::{OutcomeClass, TopicStatus, notices};
 
-use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
-use super::session::Session;
+use super::page::{Desk, Feedback, Posted, render};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
-
-/// What the decline form holds.
-#[derive(Deserialize, Default)]
-pub(super) struct DeclineForm {
-    #[serde(default)]
-    csrf: String,
-    topic: String,
-    #[serde(default)]
-    citation: String,
-    #[serde(default)]
-    explanation: String,
-    /// Set by the preview button: show the notice, write nothing.
-    #[serde(default)]
-    preview: String,
-}
 
 #[derive(Template)]
 #[template(path = "console/topic_show.html")]
@@ -56,28 +39,38 @@ struct TopicShow {
     suggestion: bool,
     may_record: bool,
     may_approve: bool,
-    decline: DeclineForm,
     /// The decline notice as residents will read it: title, body.
     preview: Option<(String, String)>,
-    error: Option<String>,
+    /// The topic's notices: title, and where it is on the public board.
+    notices: Vec<(String, String)>,
+    feedback: Feedback,
 }
 
-/// The topic page for `session`, with the decline form as typed, a notice
-/// preview, or an error.
+/// The topic page, with a decline notice's preview or a refusal.
 pub(super) async fn show(
     state: &ApiState,
-    session: &Session,
-    en: bool,
+    desk: &Desk,
     id: &str,
-    decline: DeclineForm,
     preview: Option<(String, String)>,
-    error: Option<String>,
+    feedback: Feedback,
 ) -> Response {
-    let topic = state.office.read(|s| s.topics.get(id).cloned()).await;
-    let Some(topic) = topic else {
+    let found = state
+        .office
+        .read(|s| {
+            let notices = s
+                .notices
+                .iter()
+                .filter(|(_, (_, n))| n.topic_id == id)
+                .map(|(hash, (_, n))| (n.title.clone(), format!("/#{}", hash.to_hex())))
+                .collect::<Vec<_>>();
+            s.topics.get(id).cloned().map(|t| (t, notices))
+        })
+        .await;
+    let Some((topic, notices)) = found else {
         return (StatusCode::NOT_FOUND, "没有这个议题").into_response();
     };
-    let status = status_for(&error);
+    let (en, session) = (desk.en, &desk.session);
+    let status = feedback.status();
     let page = TopicShow {
         en,
         office: state.office_name().await,
@@ -101,213 +94,113 @@ pub(super) async fn show(
             && topic.escalation.is_none(),
         may_record: session.role.may(Permission::Record),
         may_approve: session.role.may(Permission::Approve),
-        decline,
         preview,
-        error,
+        notices,
+        feedback,
     };
-    render(page, &LangQuery::default(), status)
+    render(page, &desk.lang, status)
+}
+
+/// `text` as a URL query value.
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 pub(super) async fn topic(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    desk: Desk,
 ) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    let en = english(&headers, &query);
-    let decline = DeclineForm {
-        topic: id.clone(),
-        ..Default::default()
-    };
-    show(&state, &session, en, &id, decline, None, None).await
+    show(&state, &desk, &id, None, Feedback::default()).await
 }
 
-/// Writes a gate-keeping `action` on `topic` from a form; back to the
-/// topic, or the topic with the refusal.
-pub(super) async fn gate(
+/// Writes an `action` on the posted form's topic; back to the topic, or the
+/// topic with the refusal next to what it concerns.
+pub(super) async fn on_topic(
     state: &ApiState,
-    headers: &HeaderMap,
-    session: Session,
-    topic: &str,
+    posted: Posted,
     needs: Permission,
     action: Action,
 ) -> Response {
-    match write(state, &session, needs, action).await {
-        Ok(_) => Redirect::to(&format!("/office/topics/{topic}")).into_response(),
+    let Posted { desk, form } = posted;
+    let topic = form.get("topic");
+    match write(state, &desk.session, needs, action).await {
+        Ok(_) => Redirect::to(&format!("/office/topics/{}", urlencode(&topic))).into_response(),
         Err(e) => {
-            let en = english(headers, &LangQuery::default());
-            let decline = DeclineForm {
-                topic: topic.to_owned(),
-                ..Default::default()
-            };
-            show(state, &session, en, topic, decline, None, Some(e.say(en))).await
+            let feedback = Feedback::refused(&e, desk.en, form);
+            show(state, &desk, &topic, None, feedback).await
         }
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct TopicForm {
-    #[serde(default)]
-    csrf: String,
-    topic: String,
-    /// `today`: sent from Today, and back there once written.
-    #[serde(default)]
-    back: String,
-}
-
-pub(super) async fn accept(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<TopicForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+/// Gate-keeping: accept. From Today (`back=today`) it goes back there.
+pub(super) async fn accept(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
     let action = Action::Accept(api::Accept {
-        topic: form.topic.clone(),
+        topic: posted.form.get("topic"),
     });
-    if form.back == "today" {
-        return match write(&state, &session, Permission::Record, action).await {
-            Ok(_) => Redirect::to("/office/").into_response(),
-            Err(e) => {
-                let en = english(&headers, &LangQuery::default());
-                super::today::page(&state, session, en, Some(e.say(en)), &LangQuery::default())
-                    .await
-            }
-        };
+    if posted.form.raw("back") != "today" {
+        return on_topic(&state, posted, Permission::Record, action).await;
     }
-    gate(
-        &state,
-        &headers,
-        session,
-        &form.topic,
-        Permission::Record,
-        action,
-    )
-    .await
+    let Posted { desk, form } = posted;
+    match write(&state, &desk.session, Permission::Record, action).await {
+        Ok(_) => Redirect::to("/office/").into_response(),
+        Err(e) => {
+            let feedback = Feedback::refused(&e, desk.en, form);
+            super::today::page(&state, &desk, feedback).await
+        }
+    }
 }
 
-pub(super) async fn decline(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<DeclineForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
-    let en = english(&headers, &LangQuery::default());
-    if !form.preview.is_empty() {
+pub(super) async fn decline(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
+    let topic = form.get("topic");
+    if form.checked("preview") {
         // The notice the rules will write, from the topic as it stands.
         let decision = proto::GateDecision {
-            topic_id: form.topic.clone(),
-            citation: form.citation.trim().to_owned(),
-            explanation: form.explanation.trim().to_owned(),
+            topic_id: topic.clone(),
+            citation: form.get("citation"),
+            explanation: form.get("explanation"),
             ..Default::default()
         };
         let notice = state
             .office
             .read(|s| {
                 s.topics
-                    .get(&form.topic)
+                    .get(&topic)
                     .map(|t| notices::decline(t, &decision, "", Vec::new()))
             })
             .await;
         let preview = notice.map(|n| (n.title, n.body));
-        let topic = form.topic.clone();
-        return show(&state, &session, en, &topic, form, preview, None).await;
+        let Posted { desk, form } = posted;
+        return show(&state, &desk, &topic, preview, Feedback::kept(form)).await;
     }
     let action = Action::Decline(api::Decline {
-        topic: form.topic.clone(),
-        citation: form.citation.trim().to_owned(),
-        explanation: form.explanation.trim().to_owned(),
+        topic,
+        citation: form.get("citation"),
+        explanation: form.get("explanation"),
         notice_text: String::new(),
     });
-    gate(
-        &state,
-        &headers,
-        session,
-        &form.topic,
-        Permission::Record,
-        action,
-    )
-    .await
+    on_topic(&state, posted, Permission::Record, action).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct ReferForm {
-    #[serde(default)]
-    csrf: String,
-    topic: String,
-    #[serde(default)]
-    mediator: String,
-    #[serde(default)]
-    details: String,
-}
-
-pub(super) async fn refer(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<ReferForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
-    let details = form.details.trim();
+pub(super) async fn refer(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Refer(api::Refer {
-        topic: form.topic.clone(),
-        mediator: form.mediator.trim().to_owned(),
+        topic: form.get("topic"),
+        mediator: form.get("mediator"),
         // The dispute's details stay on this node; the ledger gets a
         // commitment.
-        details: (!details.is_empty()).then(|| serde_json::json!(details)),
+        details: form.given("details").map(serde_json::Value::String),
     });
-    gate(
-        &state,
-        &headers,
-        session,
-        &form.topic,
-        Permission::Record,
-        action,
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-pub(super) struct ApproveForm {
-    #[serde(default)]
-    csrf: String,
-    topic: String,
-    #[serde(default)]
-    approval: String,
+    on_topic(&state, posted, Permission::Record, action).await
 }
 
 /// The party organisation's approval: the secretary's to record.
-pub(super) async fn approve(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<ApproveForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+pub(super) async fn approve(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Approve(api::Approve {
-        topic: form.topic.clone(),
-        approval: form.approval.trim().to_owned(),
+        topic: form.get("topic"),
+        approval: form.get("approval"),
     });
-    gate(
-        &state,
-        &headers,
-        session,
-        &form.topic,
-        Permission::Approve,
-        action,
-    )
-    .await
+    on_topic(&state, posted, Permission::Approve, action).await
 }

@@ -7,17 +7,14 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::escalation::Status;
 use yiyi_protocol::rules::{Date, names};
 
-use super::gate::gate;
-use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
-use super::session::Session;
+use super::gate::on_topic;
+use super::page::{Desk, Feedback, Posted, render};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -31,7 +28,11 @@ pub(super) struct Queued {
     proposed: String,
     priority: &'static str,
     status: &'static str,
+    /// The deadline set when it was decided, if any.
+    deadline: String,
     overdue: bool,
+    /// The offices it came through, the first where it was consulted on.
+    path: Vec<String>,
     /// Received and not yet decided.
     open: bool,
     /// Accepted here: its result is this office's to record.
@@ -45,9 +46,14 @@ impl Queued {
     pub(super) fn is_open(&self) -> bool {
         self.open
     }
+
+    /// What Today lists of it: its id, where it came from, its deadline.
+    pub(super) fn summary(self) -> (String, String, String) {
+        (self.escalation_id, self.from, self.deadline)
+    }
 }
 
-fn status_zh(status: &Status, en: bool) -> &'static str {
+pub(super) fn status_zh(status: &Status, en: bool) -> &'static str {
     let (zh, en_name) = match status {
         Status::Sent => ("已上报", "sent"),
         Status::Received => ("已签收，待决定", "received"),
@@ -92,7 +98,20 @@ pub(super) fn queue(state: &ApiState, en: bool) -> Vec<Queued> {
                 proposed: m.escalation.proposed_solution.clone(),
                 priority: priority_zh(m.priority, en),
                 status: status_zh(&m.status, en),
+                deadline: m.deadline.map(|d| d.to_string()).unwrap_or_default(),
                 overdue: m.overdue(today),
+                path: {
+                    // Back along the forwards to the office that consulted.
+                    let mut path = vec![state.office.name_of(&m.from)];
+                    let mut at = m.forwards;
+                    while let Some(earlier) = at.and_then(|h| all.all().find(|x| x.id == h))
+                        && path.len() < 8
+                    {
+                        path.insert(0, state.office.name_of(&earlier.from));
+                        at = earlier.forwards;
+                    }
+                    path
+                },
                 // A matter replicated before its delivery is not signed for yet:
                 // it is decided once received.
                 open: m.status == Status::Received,
@@ -121,183 +140,94 @@ struct MattersPage {
     /// The district's department directory (id, name): it dispatches.
     departments: Vec<(String, String)>,
     queue: Vec<Queued>,
-    error: Option<String>,
+    feedback: Feedback,
 }
 
-async fn page(state: &ApiState, session: &Session, en: bool, error: Option<String>) -> Response {
-    let status = status_for(&error);
+async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
+    let status = feedback.status();
+    let session = &desk.session;
     let page = MattersPage {
-        en,
+        en: desk.en,
         office: state.office_name().await,
         csrf: session.csrf.clone(),
         may_decide: session.role.may(Permission::Decide),
         may_record: session.role.may(Permission::Record),
-        departments: {
-            let own = state.office.store().own_log();
-            state.office.matters().with(|m| {
-                m.departments(&own)
-                    .map(|d| (d.id.clone(), d.name.clone()))
-                    .collect()
-            })
-        },
-        queue: queue(state, en),
-        error,
+        departments: departments(state),
+        queue: queue(state, desk.en),
+        feedback,
     };
-    render(page, &LangQuery::default(), status)
+    render(page, &desk.lang, status)
 }
 
-pub(super) async fn matters(
-    State(state): State<Arc<ApiState>>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    page(&state, &session, english(&headers, &query), None).await
+/// The district's department directory: id, name.
+pub(super) fn departments(state: &ApiState) -> Vec<(String, String)> {
+    let own = state.office.store().own_log();
+    state.office.matters().with(|m| {
+        m.departments(&own)
+            .map(|d| (d.id.clone(), d.name.clone()))
+            .collect()
+    })
 }
 
-#[derive(Deserialize)]
-pub(super) struct DecideForm {
-    #[serde(default)]
-    csrf: String,
-    matter: String,
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    deadline: String,
+pub(super) async fn matters(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
+    page(&state, &desk, Feedback::default()).await
 }
 
 /// The secretary's decision on a matter that reached this office.
-pub(super) async fn decide(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<DecideForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+pub(super) async fn decide(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Decide(api::Decide {
-        matter: form.matter,
-        decision: form.decision,
-        reason: form.reason.trim().to_owned(),
-        deadline: form.deadline.trim().to_owned(),
+        matter: form.get("matter"),
+        decision: form.get("decision"),
+        reason: form.get("reason"),
+        deadline: form.get("deadline"),
     });
-    back_to_queue(&state, &headers, &session, Permission::Decide, action).await
-}
-
-#[derive(Deserialize)]
-pub(super) struct EscalateForm {
-    #[serde(default)]
-    csrf: String,
-    topic: String,
-    #[serde(default)]
-    priority: String,
+    back_to_queue(&state, posted, Permission::Decide, action).await
 }
 
 /// A suggestion sent up to the parent office (上报), from its topic's page.
-pub(super) async fn escalate(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<EscalateForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+pub(super) async fn escalate(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Escalate(api::Escalate {
-        topic: form.topic.clone(),
-        priority: (!form.priority.is_empty()).then_some(form.priority),
+        topic: form.get("topic"),
+        priority: form.given("priority"),
     });
-    gate(
-        &state,
-        &headers,
-        session,
-        &form.topic,
-        Permission::Record,
-        action,
-    )
-    .await
+    on_topic(&state, posted, Permission::Record, action).await
 }
 
 /// The district dispatches a matter to one department or a coordination
 /// group of several (派单); the departments are the form's checked boxes.
-pub(super) async fn dispatch(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    axum::extract::RawForm(body): axum::extract::RawForm,
-) -> Response {
-    let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let session = match form_session(&state, &headers, &value("csrf")) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
-    let departments = fields
-        .iter()
-        .filter(|(k, _)| k == "department")
-        .map(|(_, v)| v.clone())
-        .collect();
+pub(super) async fn dispatch(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Dispatch(api::Dispatch {
-        matter: value("matter"),
-        departments,
+        matter: form.get("matter"),
+        departments: form.all("department"),
         priority: None,
     });
-    back_to_queue(&state, &headers, &session, Permission::Decide, action).await
-}
-
-#[derive(Deserialize)]
-pub(super) struct ResolveForm {
-    #[serde(default)]
-    csrf: String,
-    matter: String,
-    #[serde(default)]
-    department: String,
-    #[serde(default)]
-    result: String,
+    back_to_queue(&state, posted, Permission::Decide, action).await
 }
 
 /// The result a department (or this office itself) reports (办结).
-pub(super) async fn resolve(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<ResolveForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+pub(super) async fn resolve(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Resolve(api::Resolve {
-        matter: form.matter,
-        result: form.result.trim().to_owned(),
-        department: form.department,
+        matter: form.get("matter"),
+        result: form.get("result"),
+        department: form.get("department"),
     });
-    back_to_queue(&state, &headers, &session, Permission::Record, action).await
+    back_to_queue(&state, posted, Permission::Record, action).await
 }
 
 /// Writes `action` from the queue; back to it, or it with the refusal.
 async fn back_to_queue(
     state: &ApiState,
-    headers: &HeaderMap,
-    session: &Session,
+    posted: Posted,
     needs: Permission,
     action: Action,
 ) -> Response {
-    match write(state, session, needs, action).await {
+    let Posted { desk, form } = posted;
+    match write(state, &desk.session, needs, action).await {
         Ok(_) => Redirect::to("/office/matters").into_response(),
-        Err(e) => {
-            let en = english(headers, &LangQuery::default());
-            page(state, session, en, Some(e.say(en))).await
-        }
+        Err(e) => page(state, &desk, Feedback::refused(&e, desk.en, form)).await,
     }
 }

@@ -1,46 +1,25 @@
-//! Meetings at the console: scheduling a consultation (议事协商), and
-//! running it as a checklist of the seven steps (七定) in their order, the
-//! sign-in sheet entered on the spot — names and phones stay on the node,
-//! the ledger gets the count and a commitment — and, once the result is
-//! formed, each topic classified (分流分类) with what its class needs.
+//! Meetings at the console: scheduling a consultation (议事协商) — at a
+//! street, also a cross-community one (跨社区协商) with the communities it
+//! admitted and the procedure it sets —, and running it as a checklist of
+//! the seven steps (七定) in their order, the sign-in sheet entered on the
+//! spot — names and phones stay on the node, the ledger gets the count and
+//! a commitment — and, once the result is formed, each topic classified
+//! (分流分类) with what its class needs.
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, Query, RawForm, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use yiyi_protocol::api::{self, Action};
+use yiyi_protocol::proto::Level;
 use yiyi_protocol::rules::{SEVEN_STEPS, TopicStatus, step_name, step_zh};
 
-use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
-use super::session::Session;
+use super::page::{Desk, Feedback, Posted, render};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
-
-/// A form's fields in order, repeated names kept (checkboxes).
-fn fields(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// The first value of `name`, trimmed ("" if absent).
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// Every value of `name`.
-fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
 
 #[derive(Template)]
 #[template(path = "console/meeting_new.html")]
@@ -52,16 +31,15 @@ struct NewMeeting {
     topics: Vec<(String, String)>,
     /// The participant list: id, name.
     participants: Vec<(String, String)>,
-    error: Option<String>,
+    /// At a street: the communities it admitted (verifier key, name), any
+    /// of which may join a cross-community consultation.
+    communities: Vec<(String, String)>,
+    feedback: Feedback,
 }
 
-async fn new_page(
-    state: &ApiState,
-    session: &Session,
-    en: bool,
-    error: Option<String>,
-) -> Response {
-    let (topics, participants) = state
+async fn new_page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
+    let street = state.level == Level::Street;
+    let (topics, participants, communities) = state
         .office
         .read(|s| {
             let topics = s
@@ -76,62 +54,51 @@ async fn new_page(
                 .filter(|p| !p.record.withdrawn)
                 .map(|p| (p.record.id.clone(), p.record.name.clone()))
                 .collect();
-            (topics, participants)
+            let communities = s
+                .charters
+                .values()
+                .filter(|c| street && !c.revoked)
+                .map(|c| (c.verifier_key.clone(), c.name.clone()))
+                .collect();
+            (topics, participants, communities)
         })
         .await;
-    let status = status_for(&error);
+    let status = feedback.status();
     let page = NewMeeting {
-        en,
+        en: desk.en,
         office: state.office_name().await,
-        csrf: session.csrf.clone(),
+        csrf: desk.session.csrf.clone(),
         topics,
         participants,
-        error,
+        communities,
+        feedback,
     };
-    render(page, &LangQuery::default(), status)
+    render(page, &desk.lang, status)
 }
 
-pub(super) async fn new_meeting(
-    State(state): State<Arc<ApiState>>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    new_page(&state, &session, english(&headers, &query), None).await
+pub(super) async fn new_meeting(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
+    new_page(&state, &desk, Feedback::default()).await
 }
 
-pub(super) async fn schedule(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    RawForm(body): RawForm,
-) -> Response {
-    let form = fields(&body);
-    let session = match form_session(&state, &headers, &field(&form, "csrf")) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
-    let id = field(&form, "id");
-    let date = field(&form, "date");
+pub(super) async fn schedule(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let Posted { desk, form } = posted;
+    let id = form.get("id");
+    let communities = form.all("community");
     let action = Action::Meeting(api::Meeting {
         id: id.clone(),
-        topics: all(&form, "topic"),
-        level: None,
-        form: field(&form, "form"),
-        date: (!date.is_empty()).then_some(date),
-        participants: all(&form, "participant"),
-        place: field(&form, "place"),
-        procedure: String::new(),
-        communities: Vec::new(),
+        topics: form.all("topic"),
+        // Communities taking part make it a cross-community consultation.
+        level: (!communities.is_empty()).then(|| "cross-community".to_owned()),
+        form: form.get("form"),
+        date: form.given("date"),
+        participants: form.all("participant"),
+        place: form.get("place"),
+        procedure: form.get("procedure"),
+        communities,
     });
-    match write(&state, &session, Permission::Record, action).await {
+    match write(&state, &desk.session, Permission::Record, action).await {
         Ok(_) => Redirect::to(&format!("/office/meetings/{id}")).into_response(),
-        Err(e) => {
-            let en = english(&headers, &LangQuery::default());
-            new_page(&state, &session, en, Some(e.say(en))).await
-        }
+        Err(e) => new_page(&state, &desk, Feedback::refused(&e, desk.en, form)).await,
     }
 }
 
@@ -152,17 +119,13 @@ struct MeetingPage {
     /// Once the result is formed: the agenda's topics not classified yet
     /// (id, title).
     to_classify: Vec<(String, String)>,
+    /// The participants on the list (name), offered as supervisors.
+    participants: Vec<String>,
     may_record: bool,
-    error: Option<String>,
+    feedback: Feedback,
 }
 
-async fn meeting_page(
-    state: &ApiState,
-    session: &Session,
-    en: bool,
-    id: &str,
-    error: Option<String>,
-) -> Response {
+async fn meeting_page(state: &ApiState, desk: &Desk, id: &str, feedback: Feedback) -> Response {
     let found = state
         .office
         .read(|s| {
@@ -176,19 +139,27 @@ async fn meeting_page(
                 .filter(|t| formed && t.status == TopicStatus::Scheduled)
                 .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
                 .collect::<Vec<_>>();
-            Some((meeting, to_classify))
+            let participants = meeting
+                .meeting
+                .participant_ids
+                .iter()
+                .filter_map(|p| s.participants.get(p))
+                .map(|p| p.record.name.clone())
+                .collect::<Vec<_>>();
+            Some((meeting, to_classify, participants))
         })
         .await;
-    let Some((meeting, to_classify)) = found else {
+    let Some((meeting, to_classify, participants)) = found else {
         return (StatusCode::NOT_FOUND, "没有这个会议").into_response();
     };
+    let en = desk.en;
     let label = |step| if en { step_name(step) } else { step_zh(step) };
     let done = meeting.steps.len();
-    let status = status_for(&error);
+    let status = feedback.status();
     let page = MeetingPage {
         en,
         office: state.office_name().await,
-        csrf: session.csrf.clone(),
+        csrf: desk.session.csrf.clone(),
         id: id.to_owned(),
         date: meeting.meeting.date.clone(),
         place: meeting.meeting.place.clone(),
@@ -200,87 +171,70 @@ async fn meeting_page(
             .collect(),
         next: meeting.next_step().map(|s| (step_name(s), label(s))),
         to_classify,
-        may_record: session.role.may(Permission::Record),
-        error,
+        participants,
+        may_record: desk.session.role.may(Permission::Record),
+        feedback,
     };
-    render(page, &LangQuery::default(), status)
+    render(page, &desk.lang, status)
 }
 
 pub(super) async fn meeting(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    desk: Desk,
 ) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    meeting_page(&state, &session, english(&headers, &query), &id, None).await
+    meeting_page(&state, &desk, &id, Feedback::default()).await
 }
 
-pub(super) async fn step(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    RawForm(body): RawForm,
-) -> Response {
-    let form = fields(&body);
-    let session = match form_session(&state, &headers, &field(&form, "csrf")) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
-    let meeting = field(&form, "meeting");
+/// Writes `action` from a meeting's page; back to it, or it with the
+/// refusal next to what it concerns.
+async fn at_meeting(state: &ApiState, posted: Posted, action: Action) -> Response {
+    let Posted { desk, form } = posted;
+    let meeting = form.get("meeting");
+    match write(state, &desk.session, Permission::Record, action).await {
+        Ok(_) => Redirect::to(&format!("/office/meetings/{meeting}")).into_response(),
+        Err(e) => {
+            let feedback = Feedback::refused(&e, desk.en, form);
+            meeting_page(state, &desk, &meeting, feedback).await
+        }
+    }
+}
+
+pub(super) async fn step(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     // One attendee a line; the sheet stays on the node.
-    let sheet: Vec<serde_json::Value> = field(&form, "attendees")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::json!(l))
+    let sheet: Vec<serde_json::Value> = form
+        .lines("attendees")
+        .into_iter()
+        .map(serde_json::Value::String)
         .collect();
     let action = Action::Step(api::Step {
-        meeting: meeting.clone(),
-        step: field(&form, "step"),
-        summary: field(&form, "summary"),
+        meeting: form.get("meeting"),
+        step: form.get("step"),
+        summary: form.get("summary"),
         attendees: (!sheet.is_empty()).then_some(sheet),
-        result: field(&form, "result"),
+        result: form.get("result"),
         notice_text: String::new(),
     });
-    let en = english(&headers, &LangQuery::default());
-    match write(&state, &session, Permission::Record, action).await {
-        Ok(_) => Redirect::to(&format!("/office/meetings/{meeting}")).into_response(),
-        Err(e) => meeting_page(&state, &session, en, &meeting, Some(e.say(en))).await,
-    }
+    at_meeting(&state, posted, action).await
 }
 
 /// Classifies a topic of the meeting (分流分类): the class and what it
 /// needs, checked by the rules.
-pub(super) async fn outcome(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    RawForm(body): RawForm,
-) -> Response {
-    let form = fields(&body);
-    let session = match form_session(&state, &headers, &field(&form, "csrf")) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
-    let meeting = field(&form, "meeting");
+pub(super) async fn outcome(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Outcome(api::Outcome {
-        topic: field(&form, "topic"),
-        meeting: meeting.clone(),
-        class: field(&form, "class"),
-        responsible_party: field(&form, "responsible_party"),
-        measures: field(&form, "measures"),
-        deadline: field(&form, "deadline"),
-        notice_period_days: field(&form, "notice_period_days").parse().unwrap_or(0),
-        explanation: field(&form, "explanation"),
-        proposed_solution: field(&form, "proposed_solution"),
-        supervisors: Vec::new(),
-        spends_money: !field(&form, "spends_money").is_empty(),
+        topic: form.get("topic"),
+        meeting: form.get("meeting"),
+        class: form.get("class"),
+        responsible_party: form.get("responsible_party"),
+        measures: form.get("measures"),
+        deadline: form.get("deadline"),
+        notice_period_days: form.number("notice_period_days"),
+        explanation: form.get("explanation"),
+        proposed_solution: form.get("proposed_solution"),
+        supervisors: form.all("supervisor"),
+        spends_money: form.checked("spends_money"),
     });
-    let en = english(&headers, &LangQuery::default());
-    match write(&state, &session, Permission::Record, action).await {
-        Ok(_) => Redirect::to(&format!("/office/meetings/{meeting}")).into_response(),
-        Err(e) => meeting_page(&state, &session, en, &meeting, Some(e.say(en))).await,
-    }
+    at_meeting(&state, posted, action).await
 }

@@ -4,16 +4,13 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
 
 use super::choices::{CATEGORIES, Choice, PARTICIPANT_KINDS, label};
-use super::page::{LangQuery, english, form_session, render, signed_in, status_for};
-use super::session::Session;
+use super::page::{Desk, Feedback, Posted, render};
 use super::write::write;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -31,10 +28,11 @@ struct SetupPage {
     catalogue: Vec<(String, String)>,
     kinds: &'static [Choice],
     categories: &'static [Choice],
-    error: Option<String>,
+    feedback: Feedback,
 }
 
-async fn page(state: &ApiState, session: &Session, en: bool, error: Option<String>) -> Response {
+async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
+    let en = desk.en;
     let (participants, catalogue) = state
         .office
         .read(|s| {
@@ -63,102 +61,51 @@ async fn page(state: &ApiState, session: &Session, en: bool, error: Option<Strin
             (participants, catalogue)
         })
         .await;
-    let status = status_for(&error);
+    let status = feedback.status();
     let page = SetupPage {
         en,
         office: state.office_name().await,
-        csrf: session.csrf.clone(),
-        may_record: session.role.may(Permission::Record),
+        csrf: desk.session.csrf.clone(),
+        may_record: desk.session.role.may(Permission::Record),
         participants,
         catalogue,
         kinds: PARTICIPANT_KINDS,
         categories: CATEGORIES,
-        error,
+        feedback,
     };
-    render(page, &LangQuery::default(), status)
+    render(page, &desk.lang, status)
 }
 
-pub(super) async fn setup(
-    State(state): State<Arc<ApiState>>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    page(&state, &session, english(&headers, &query), None).await
+pub(super) async fn setup(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
+    page(&state, &desk, Feedback::default()).await
 }
 
 /// Writes `action` from the setup page; back to it, or it with the refusal.
-async fn record(
-    state: &ApiState,
-    headers: &HeaderMap,
-    session: Session,
-    action: Action,
-) -> Response {
-    match write(state, &session, Permission::Record, action).await {
+async fn record(state: &ApiState, posted: Posted, action: Action) -> Response {
+    let Posted { desk, form } = posted;
+    match write(state, &desk.session, Permission::Record, action).await {
         Ok(_) => Redirect::to("/office/setup").into_response(),
-        Err(e) => {
-            let en = english(headers, &LangQuery::default());
-            page(state, &session, en, Some(e.say(en))).await
-        }
+        Err(e) => page(state, &desk, Feedback::refused(&e, desk.en, form)).await,
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct ParticipantForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    name: String,
-}
-
-pub(super) async fn participant(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<ParticipantForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+pub(super) async fn participant(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Participant(api::Participant {
-        id: form.id.trim().to_owned(),
-        kind: form.kind,
-        name: form.name.trim().to_owned(),
+        id: form.get("id"),
+        kind: form.get("kind"),
+        name: form.get("name"),
         withdrawn: false,
     });
-    record(&state, &headers, session, action).await
+    record(&state, posted, action).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct CatalogueForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    item: String,
-}
-
-pub(super) async fn catalogue(
-    State(state): State<Arc<ApiState>>,
-    headers: HeaderMap,
-    Form(form): Form<CatalogueForm>,
-) -> Response {
-    let session = match form_session(&state, &headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refused) => return refused.into_response(),
-    };
+pub(super) async fn catalogue(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
     let action = Action::Catalogue(api::Catalogue {
-        category: form.category,
-        item: form.item.trim().to_owned(),
+        category: form.get("category"),
+        item: form.get("item"),
         withdrawn: false,
     });
-    record(&state, &headers, session, action).await
+    record(&state, posted, action).await
 }

@@ -1,17 +1,44 @@
-//! Today (今日待办): the console's first page, what the rules say is due.
+//! Today (今日待办): the console's first page, what the rules say is due —
+//! overdue items first, then progress notices due within three days,
+//! meetings (those on today's date marked) and the next regular
+//! consultation day, topics to gate-keep, matters to decide and matters
+//! sent up without a decision, and the forms refused lately.
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use yiyi_protocol::rules::{Overdue, TopicStatus, step_name, step_zh};
+use axum::extract::State;
+use axum::response::Response;
+use yiyi_protocol::escalation::Status;
+use yiyi_protocol::rules::{Date, Overdue, TopicStatus, step_name, step_zh};
 
-use super::page::{LangQuery, english, render, signed_in, status_for};
-use super::session::Session;
+use super::page::{Desk, Feedback, render};
 use crate::api::state::ApiState;
 use crate::staff::Permission;
+
+/// How many days ahead a progress notice counts as due.
+const DUE_WITHIN_DAYS: i64 = 3;
+/// How far back a refusal is shown, and how many at most.
+const REFUSALS_SHOWN_DAYS: i64 = 7;
+const REFUSALS_SHOWN: usize = 5;
+
+/// A meeting with steps still to take.
+struct Upcoming {
+    id: String,
+    date: String,
+    /// The next step's label.
+    next: &'static str,
+    /// It is on today's date: its steps are to be taken now.
+    today: bool,
+}
+
+/// A form refused lately.
+struct Refused {
+    date: String,
+    staff: String,
+    subject: String,
+    why: String,
+}
 
 #[derive(Template)]
 #[template(path = "console/today.html")]
@@ -23,61 +50,54 @@ struct TodayPage {
     csrf: String,
     may_record: bool,
     may_audit: bool,
+    /// Whether this office admits offices or keeps departments.
+    has_offices: bool,
     /// Topics waiting for gate-keeping: id and title.
     proposed: Vec<(String, String)>,
-    /// Meetings with steps still to take: id, date, the next step.
-    meetings: Vec<(String, String, &'static str)>,
-    /// Matters addressed to this office and still open.
-    matters_due: usize,
+    /// Referred disputes waiting for the party organisation's approval.
+    referred: Vec<(String, String)>,
+    meetings: Vec<Upcoming>,
+    /// The next regular consultation day (the 11th).
+    next_eleventh: String,
+    /// Matters addressed to this office and still open: id, from, deadline.
+    to_decide: Vec<(String, String, String)>,
+    /// Matters this office sent up with no decision yet: id, status.
+    sent: Vec<(String, &'static str)>,
     /// Promised items overdue: id, title, why.
     overdue: Vec<(String, String, String)>,
+    /// Progress notices due within three days: id, title, the last day.
+    due_soon: Vec<(String, String, String)>,
     /// Escalated matters (sent or to handle) past their deadline: id and
     /// where they stand.
     late_matters: Vec<(String, &'static str)>,
-    /// Why the last action was refused, if it was.
-    error: Option<String>,
+    refusals: Vec<Refused>,
+    feedback: Feedback,
 }
 
-pub(super) async fn today(
-    State(state): State<Arc<ApiState>>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match signed_in(&state, &headers, false) {
-        Ok(session) => session,
-        Err(to) => return to.into_response(),
-    };
-    let en = english(&headers, &query);
-    page(&state, session, en, None, &query).await
+pub(super) async fn today(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
+    page(&state, &desk, Feedback::default()).await
 }
 
-/// Today for `session`, with `error` if an action from it was refused.
-pub(super) async fn page(
-    state: &ApiState,
-    session: Session,
-    en: bool,
-    error: Option<String>,
-    query: &LangQuery,
-) -> Response {
-    let (proposed, meetings, overdue) = state
+/// The topics part of Today: to gate-keep, to approve, overdue, due soon.
+type TopicLists = (
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String, String)>,
+    Vec<(String, String, String)>,
+);
+
+async fn topic_lists(state: &ApiState, en: bool, now: i64) -> TopicLists {
+    let today = Date::in_shanghai(now);
+    state
         .office
         .read(|s| {
-            let proposed = s
-                .topics
-                .values()
-                .filter(|t| t.status == TopicStatus::Proposed)
-                .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
-                .collect();
-            let meetings = s
-                .meetings
-                .values()
-                .filter_map(|m| {
-                    let next = m.next_step()?;
-                    let label = if en { step_name(next) } else { step_zh(next) };
-                    Some((m.meeting.id.clone(), m.meeting.date.clone(), label))
-                })
-                .collect();
-            let now = crate::now_ms();
+            let titled = |status: TopicStatus| {
+                s.topics
+                    .values()
+                    .filter(|t| t.status == status)
+                    .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
+                    .collect::<Vec<_>>()
+            };
             let overdue = s
                 .topics
                 .values()
@@ -93,39 +113,116 @@ pub(super) async fn page(
                     Some((t.topic.id.clone(), t.topic.title.clone(), why))
                 })
                 .collect();
-            (proposed, meetings, overdue)
+            let due_soon = s
+                .topics
+                .values()
+                .filter(|t| t.overdue(now).is_none())
+                .filter_map(|t| {
+                    let due = t.progress_notice_due()?;
+                    (due <= today.plus_days(DUE_WITHIN_DAYS)).then(|| {
+                        (t.topic.id.clone(), t.topic.title.clone(), due.to_string())
+                    })
+                })
+                .collect();
+            (
+                titled(TopicStatus::Proposed),
+                titled(TopicStatus::Referred),
+                overdue,
+                due_soon,
+            )
         })
-        .await;
+        .await
+}
+
+async fn upcoming(state: &ApiState, en: bool, today: Date) -> Vec<Upcoming> {
+    state
+        .office
+        .read(|s| {
+            s.meetings
+                .values()
+                .filter_map(|m| {
+                    let next = m.next_step()?;
+                    Some(Upcoming {
+                        id: m.meeting.id.clone(),
+                        date: m.meeting.date.clone(),
+                        next: if en { step_name(next) } else { step_zh(next) },
+                        today: Date::parse(&m.meeting.date).is_ok_and(|d| d == today),
+                    })
+                })
+                .collect()
+        })
+        .await
+}
+
+/// The forms refused in the last week, newest first.
+fn refusals(state: &ApiState, now: i64) -> Vec<Refused> {
+    let since = now - REFUSALS_SHOWN_DAYS * 24 * 3600 * 1000;
+    let log = state.office.private().audit_log(200).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "reading the audit log");
+        Vec::new()
+    });
+    log.into_iter()
+        .filter(|r| !r.refused.is_empty() && r.time_ms >= since)
+        .take(REFUSALS_SHOWN)
+        .map(|r| Refused {
+            date: Date::in_shanghai(r.time_ms).to_string(),
+            staff: r.staff,
+            subject: r.subject,
+            why: r.refused,
+        })
+        .collect()
+}
+
+/// Today for `desk`, with `feedback` if an action from it was refused.
+pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
+    let (en, session) = (desk.en, &desk.session);
+    let now = crate::now_ms();
+    let today = Date::in_shanghai(now);
+    let (proposed, referred, overdue, due_soon) = topic_lists(state, en, now).await;
     let own = state.office.store().own_log();
-    let today = yiyi_protocol::rules::Date::in_shanghai(crate::now_ms());
-    let late_matters = state.office.matters().with(|m| {
-        m.all()
+    let (late_matters, sent) = state.office.matters().with(|m| {
+        let late = m
+            .all()
             .filter(|x| (x.to == own || x.from == own) && x.overdue(today))
             .map(|x| (x.escalation.id.clone(), x.status.name()))
-            .collect()
+            .collect();
+        let sent = m
+            .all()
+            .filter(|x| x.from == own && matches!(x.status, Status::Sent | Status::Received))
+            .map(|x| (x.escalation.id.clone(), super::matters::status_zh(&x.status, en)))
+            .collect();
+        (late, sent)
     });
-    let status = status_for(&error);
+    let to_decide = super::matters::queue(state, en)
+        .into_iter()
+        .filter(|m| m.is_open())
+        .map(|m| m.summary())
+        .collect();
+    let status = feedback.status();
     let page = TodayPage {
         en,
         office: state.office_name().await,
-        name: session.name,
+        name: session.name.clone(),
         role: if en {
             session.role.name()
         } else {
             session.role.zh()
         },
-        csrf: session.csrf,
+        csrf: session.csrf.clone(),
         may_record: session.role.may(Permission::Record),
         may_audit: session.role.may(Permission::ManageStaff),
+        has_offices: state.level != yiyi_protocol::proto::Level::Community,
         proposed,
-        meetings,
-        matters_due: super::matters::queue(state, en)
-            .iter()
-            .filter(|m| m.is_open())
-            .count(),
+        referred,
+        meetings: upcoming(state, en, today).await,
+        next_eleventh: today.next_regular_consultation().to_string(),
+        to_decide,
+        sent,
         overdue,
+        due_soon,
         late_matters,
-        error,
+        refusals: refusals(state, now),
+        feedback,
     };
-    render(page, query, status)
+    render(page, &desk.lang, status)
 }

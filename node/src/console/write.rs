@@ -5,6 +5,7 @@
 //! made it.
 
 use yiyi_protocol::api::Action;
+use yiyi_protocol::rules::RuleError;
 
 use super::session::Session;
 use crate::actions::{self, ActionError};
@@ -25,18 +26,76 @@ pub(super) enum WriteError {
 }
 
 impl WriteError {
-    /// What the page says: a rule's refusal in Chinese (its own English
-    /// message with the English toggle), anything else as it is.
+    /// What the page says: the refusal in Chinese (its own English message
+    /// with the English toggle).
     pub(super) fn say(&self, en: bool) -> String {
+        if en {
+            return match self {
+                WriteError::Role(_) => "your role may not do this".into(),
+                WriteError::Refused(e) => e.to_string(),
+            };
+        }
         match self {
-            WriteError::Refused(ActionError::Office(OfficeError::Rule(rule))) if !en => rule.zh(),
-            WriteError::Role(_) if en => "your role may not do this".into(),
-            other => other.to_string(),
+            WriteError::Refused(refused) => zh(refused),
+            WriteError::Role(_) => self.to_string(),
+        }
+    }
+
+    /// The form field the refusal concerns, as the console's forms name
+    /// it; `None` when it concerns the form as a whole.
+    pub(super) fn field(&self) -> Option<&'static str> {
+        let WriteError::Refused(ActionError::Office(OfficeError::Rule(rule))) = self else {
+            return None;
+        };
+        match rule {
+            RuleError::Missing { field, .. } => match *field {
+                "a responsible party" => Some("responsible_party"),
+                "measures" => Some("measures"),
+                "a deadline" => Some("deadline"),
+                "a notice period" => Some("notice_period_days"),
+                "an explanation for the residents" => Some("explanation"),
+                "a proposed solution" => Some("proposed_solution"),
+                "the law, regulation or decision that settles it (citation)" => Some("citation"),
+                "a mediator" => Some("mediator"),
+                "the party organisation meeting that approved it" => Some("approval"),
+                "a title" => Some("title"),
+                "an id" => Some("id"),
+                "a name" => Some("name"),
+                "text" => Some("text"),
+                "the result" => Some("result"),
+                "at least one topic" => Some("topic"),
+                "supervisors or oversight bodies" => Some("supervisors"),
+                "the number of attendees" => Some("attendees"),
+                "the procedure the street set" => Some("procedure"),
+                _ => None,
+            },
+            RuleError::Duplicate { .. } => Some("id"),
+            RuleError::NotInCatalogue { .. } => Some("sub_item"),
+            RuleError::EmptyEvaluation(_) => Some("satisfied"),
+            _ => None,
         }
     }
 }
 
-/// Writes `action` for `session`, which needs `needs`; audits it.
+/// A refusal in Chinese.
+fn zh(refused: &ActionError) -> String {
+    use crate::escalation::DeskError;
+    match refused {
+        ActionError::Name(e) => e.zh(),
+        ActionError::Date(e) => e.zh(),
+        ActionError::NoMatter(e) => e.zh(),
+        ActionError::Key(_) => "不是机构的公钥（应为 64 位十六进制）".into(),
+        ActionError::Office(OfficeError::Rule(rule)) => rule.zh(),
+        ActionError::Office(OfficeError::Desk(DeskError::Matter(e))) => e.zh(),
+        ActionError::Office(OfficeError::Desk(DeskError::NoParent)) => {
+            "本机构没有上级机构可上报：区为最高一级；街道或社区须由上级的章程接纳".into()
+        }
+        other => format!("未能写入：{other}"),
+    }
+}
+
+/// Writes `action` for `session`, which needs `needs`; audits it, and the
+/// rules' refusal if they refuse it.
 pub(super) async fn write(
     state: &ApiState,
     session: &Session,
@@ -46,26 +105,39 @@ pub(super) async fn write(
     if !session.role.may(needs) {
         return Err(WriteError::Role(session.role.zh()));
     }
-    let name = serde_json::to_value(&action)
-        .ok()
-        .and_then(|v| v["action"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let recorded = actions::act(&state.office, action).await?;
-    let record = AuditRecord {
+    let described = serde_json::to_value(&action).unwrap_or_default();
+    let text = |name: &str| described[name].as_str().unwrap_or_default().to_owned();
+    let mut record = AuditRecord {
         time_ms: crate::now_ms(),
         staff: session.name.clone(),
         role: session.role.name().to_owned(),
-        action: name,
-        subject: recorded.id.clone(),
-        entries: std::iter::once(&recorded.entry)
-            .chain(&recorded.notices)
-            .map(|at| (at.sequence, at.hash.to_hex()))
-            .collect(),
+        action: text("action"),
+        subject: String::new(),
+        entries: Vec::new(),
+        refused: String::new(),
     };
-    // The entry is written; an audit log that fails is reported, not
-    // allowed to make the write look refused.
+    let written = actions::act(&state.office, action).await;
+    match &written {
+        Ok(recorded) => {
+            record.subject = recorded.id.clone();
+            record.entries = std::iter::once(&recorded.entry)
+                .chain(&recorded.notices)
+                .map(|at| (at.sequence, at.hash.to_hex()))
+                .collect();
+        }
+        Err(e) => {
+            record.subject = ["topic", "meeting", "matter", "id", "key"]
+                .iter()
+                .map(|name| text(name))
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+            record.refused = zh(e);
+        }
+    }
+    // An audit log that fails is reported, not allowed to change what the
+    // form says happened.
     if let Err(e) = state.office.private().audit(&record) {
         tracing::error!(error = %e, staff = session.name, "the audit log could not be written");
     }
-    Ok(recorded)
+    Ok(written?)
 }

@@ -183,14 +183,26 @@ impl TopicState {
         {
             return Some(Overdue::DeadlinePassed(deadline));
         }
+        let due = self.progress_notice_due()?;
+        let last = due.plus_days(-i64::from(outcome.notice_period_days.max(1)));
+        (today > due).then_some(Overdue::ProgressNoticeMissed(last))
+    }
+
+    /// For a promised item being carried out: the last day its next
+    /// progress notice is due (the last notice, or the classification, plus
+    /// the notice period).
+    pub fn progress_notice_due(&self) -> Option<Date> {
+        let outcome = self.outcome.as_ref()?;
+        if self.status != TopicStatus::Classified(OutcomeClass::Promised) {
+            return None;
+        }
         let last = self
             .progress
             .last()
             .map(|(t, _)| *t)
             .or(self.classified_ms)?;
-        let last = Date::in_shanghai(last);
         let period = i64::from(outcome.notice_period_days.max(1));
-        (today > last.plus_days(period)).then_some(Overdue::ProgressNoticeMissed(last))
+        Some(Date::in_shanghai(last).plus_days(period))
     }
 }
 

@@ -205,3 +205,84 @@ impl RuleError {
         }
     }
 }
+
+impl super::calendar::DateError {
+    /// The refusal in Chinese.
+    pub fn zh(&self) -> String {
+        format!("日期格式应为 YYYY-MM-DD，且须是存在的日期：“{}”", self.0)
+    }
+}
+
+impl super::names::UnknownName {
+    /// The refusal in Chinese (the choices stay as the names the API takes).
+    pub fn zh(&self) -> String {
+        let what = match self.what {
+            "category" => "议题类别",
+            "scale" => "三事类别",
+            "source" => "议题来源",
+            "participant kind" => "协商主体类别",
+            "meeting level" => "会议层级",
+            "meeting form" => "会议形式",
+            "meeting step" => "会议步骤",
+            "outcome class" => "分类",
+            "level" => "层级",
+            "charter action" => "章程的操作",
+            "priority" => "紧急程度",
+            "decision" => "决定",
+            other => other,
+        };
+        format!("{what}“{}”无效，应为：{}", self.given, self.choices)
+    }
+}
+
+impl crate::escalation::MatterError {
+    /// The refusal in Chinese.
+    pub fn zh(&self) -> String {
+        use crate::escalation::MatterError::*;
+        match self {
+            Unknown(m) => format!("没有上报事项 {m}"),
+            NotAddressee(m) => format!("上报事项 {m} 不是报给本机构的"),
+            OutOfOrder {
+                matter,
+                status,
+                action,
+            } => {
+                let status = match *status {
+                    "sent" => "已上报、未签收",
+                    "received" => "已签收",
+                    "accepted" => "自行办理中",
+                    "returned" => "已退回",
+                    "forwarded" => "已转报",
+                    "dispatched" => "已派单",
+                    "resolved" => "已办结",
+                    other => other,
+                };
+                let action = match *action {
+                    "received" => "签收",
+                    "decided on" => "再作决定",
+                    "dispatched" => "派单",
+                    "resolved again" => "再次办结",
+                    "resolved" => "办结",
+                    "forwarded twice" => "再次转报",
+                    other => other,
+                };
+                format!("上报事项 {matter} 目前{status}，不能{action}")
+            }
+            Invalid(why) => match why.as_str() {
+                "a department needs an id and a name" => "部门须有编号和名称".into(),
+                "a returned matter needs a reason" => "退回须写明理由".into(),
+                "the decision's verdict" => "请选择决定：自行办理、退回或转报".into(),
+                "a dispatch names at least one department" => "派单至少选择一个部门".into(),
+                "only a forwarded matter is dispatched to departments" => {
+                    "只有已转报到本级的事项才能派单".into()
+                }
+                "a resolution needs its result" => "办结须写明办理结果".into(),
+                "an escalation needs an id and the consultation's result" => {
+                    "上报须有编号和协商结果".into()
+                }
+                other => other.to_owned(),
+            },
+            NoDepartment(d) => format!("区部门目录中没有部门“{d}”"),
+        }
+    }
+}
