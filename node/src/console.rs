@@ -106,7 +106,10 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         )
         .route("/office/offices", get(offices::offices))
         .route("/office/offices/admit", axum::routing::post(offices::admit))
-        .route("/office/offices/revoke", axum::routing::post(offices::revoke))
+        .route(
+            "/office/offices/revoke",
+            axum::routing::post(offices::revoke),
+        )
         .route(
             "/office/offices/department",
             axum::routing::post(offices::department),

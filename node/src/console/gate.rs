@@ -57,11 +57,16 @@ pub(super) async fn show(
     let found = state
         .office
         .read(|s| {
-            let notices = s
+            // In the order they were published.
+            let mut notices = s
                 .notices
-                .iter()
-                .filter(|(_, (_, n))| n.topic_id == id)
-                .map(|(hash, (_, n))| (n.title.clone(), format!("/#{}", hash.to_hex())))
+                .values()
+                .filter(|(_, n)| n.topic_id == id)
+                .collect::<Vec<_>>();
+            notices.sort_by_key(|(at, _)| at.sequence);
+            let notices = notices
+                .into_iter()
+                .map(|(at, n)| (n.title.clone(), format!("/#{}", at.hash.to_hex())))
                 .collect::<Vec<_>>();
             s.topics.get(id).cloned().map(|t| (t, notices))
         })

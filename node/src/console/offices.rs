@@ -101,7 +101,9 @@ pub(super) async fn admit(State(state): State<Arc<ApiState>>, posted: Posted) ->
         charter: "admit".into(),
         key: form.get("key"),
         name: form.get("name"),
-        level: admits(state.level).map_or("", |(level, _)| level).to_owned(),
+        level: admits(state.level)
+            .map_or("", |(level, _)| level)
+            .to_owned(),
         origin: form.get("origin"),
         new_key: String::new(),
         addresses: form.lines("addresses"),

@@ -119,9 +119,8 @@ async fn topic_lists(state: &ApiState, en: bool, now: i64) -> TopicLists {
                 .filter(|t| t.overdue(now).is_none())
                 .filter_map(|t| {
                     let due = t.progress_notice_due()?;
-                    (due <= today.plus_days(DUE_WITHIN_DAYS)).then(|| {
-                        (t.topic.id.clone(), t.topic.title.clone(), due.to_string())
-                    })
+                    (due <= today.plus_days(DUE_WITHIN_DAYS))
+                        .then(|| (t.topic.id.clone(), t.topic.title.clone(), due.to_string()))
                 })
                 .collect();
             (
@@ -189,7 +188,12 @@ pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> R
         let sent = m
             .all()
             .filter(|x| x.from == own && matches!(x.status, Status::Sent | Status::Received))
-            .map(|x| (x.escalation.id.clone(), super::matters::status_zh(&x.status, en)))
+            .map(|x| {
+                (
+                    x.escalation.id.clone(),
+                    super::matters::status_zh(&x.status, en),
+                )
+            })
             .collect();
         (late, sent)
     });
