@@ -48,27 +48,10 @@ impl WriteError {
             return None;
         };
         match rule {
-            RuleError::Missing { field, .. } => match *field {
-                "a responsible party" => Some("responsible_party"),
-                "measures" => Some("measures"),
-                "a deadline" => Some("deadline"),
-                "a notice period" => Some("notice_period_days"),
-                "an explanation for the residents" => Some("explanation"),
-                "a proposed solution" => Some("proposed_solution"),
-                "the law, regulation or decision that settles it (citation)" => Some("citation"),
-                "a mediator" => Some("mediator"),
-                "the party organisation meeting that approved it" => Some("approval"),
-                "a title" => Some("title"),
-                "an id" => Some("id"),
-                "a name" => Some("name"),
-                "text" => Some("text"),
-                "the result" => Some("result"),
-                "at least one topic" => Some("topic"),
-                "supervisors or oversight bodies" => Some("supervisors"),
-                "the number of attendees" => Some("attendees"),
-                "the procedure the street set" => Some("procedure"),
-                _ => None,
-            },
+            RuleError::Missing { field, .. } => FIELDS
+                .iter()
+                .find(|(term, _)| term == field)
+                .map(|(_, name)| *name),
             RuleError::Duplicate { .. } => Some("id"),
             RuleError::NotInCatalogue { .. } => Some("sub_item"),
             RuleError::EmptyEvaluation(_) => Some("satisfied"),
@@ -76,6 +59,32 @@ impl WriteError {
         }
     }
 }
+
+/// The rules' terms for a missing field, and the form field each is.
+const FIELDS: &[(&str, &str)] = &[
+    ("a responsible party", "responsible_party"),
+    ("measures", "measures"),
+    ("a deadline", "deadline"),
+    ("a notice period", "notice_period_days"),
+    ("an explanation for the residents", "explanation"),
+    ("a proposed solution", "proposed_solution"),
+    (
+        "the law, regulation or decision that settles it (citation)",
+        "citation",
+    ),
+    ("a mediator", "mediator"),
+    ("the party organisation meeting that approved it", "approval"),
+    ("a title", "title"),
+    ("an id", "id"),
+    ("a name", "name"),
+    ("the office's name", "name"),
+    ("text", "text"),
+    ("the result", "result"),
+    ("at least one topic", "topic"),
+    ("supervisors or oversight bodies", "supervisors"),
+    ("the number of attendees", "attendees"),
+    ("the procedure the street set", "procedure"),
+];
 
 /// A refusal in Chinese.
 fn zh(refused: &ActionError) -> String {
@@ -140,4 +149,34 @@ pub(super) async fn write(
         tracing::error!(error = %e, staff = session.name, "the audit log could not be written");
     }
     Ok(written?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FIELDS;
+
+    /// Every console template that shows a refusal next to its field.
+    const PAGES: &[&str] = &[
+        include_str!("../../templates/console/topic.html"),
+        include_str!("../../templates/console/topic_show.html"),
+        include_str!("../../templates/console/meeting.html"),
+        include_str!("../../templates/console/meeting_new.html"),
+        include_str!("../../templates/console/setup.html"),
+        include_str!("../../templates/console/offices.html"),
+    ];
+
+    #[test]
+    fn every_field_a_refusal_names_has_a_place_next_to_it_on_some_page() {
+        let names = FIELDS
+            .iter()
+            .map(|(_, name)| *name)
+            .chain(["id", "sub_item", "satisfied"]);
+        for name in names {
+            let slot = format!("feedback.at(\"{name}\"");
+            assert!(
+                PAGES.iter().any(|page| page.contains(&slot)),
+                "no page shows a refusal next to {name}"
+            );
+        }
+    }
 }

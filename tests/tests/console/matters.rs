@@ -118,9 +118,6 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
         street,
         community,
     } = yiyi_tests::federation::chain();
-    for (id, name) in [("jtj", "区交通运输局"), ("zjj", "区住房和城乡建设局")] {
-        district.yiyi(&format!("department add {id} --name {name} --handles 公交"));
-    }
     community.consult_to_suggestion("T-bus", "增开公交线路", "请区交通局增开线路");
     community.yiyi("escalation send T-bus --priority urgent");
     let browser = Browser::start();
@@ -141,6 +138,10 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
         "the queue",
         "return document.querySelector('form.decide') !== null",
     );
+    assert_eq!(
+        browser.run("return document.querySelector('.path').textContent"),
+        "舜玉社区 → 本机构"
+    );
     browser.run(
         "const f = document.querySelector('form.decide');
          f.querySelector('[name=reason]').value = '涉及公交线网调整，超出街道职权';
@@ -155,6 +156,26 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
     // departments, then records each one's result.
     let given = add_staff(&district, "区书记", "secretary");
     sign_in(&browser, &district, "区书记", &given, "区协调小组的密码");
+    // Its department directory, typed in from the console.
+    browser.run("document.getElementById('offices-link').click()");
+    for (id, name) in [("jtj", "区交通运输局"), ("zjj", "区住房和城乡建设局")] {
+        browser.wait_for(
+            "the directory",
+            "return document.getElementById('add-department') !== null",
+        );
+        browser.run(&format!(
+            "document.getElementById('department-id').value = '{id}';
+             document.getElementById('department-name').value = '{name}';
+             document.getElementById('department-handles').value = '公交\\n道路';
+             document.getElementById('add-department').click();"
+        ));
+        browser.wait_for(
+            "the department listed",
+            &format!(
+                "return document.getElementById('department-list').textContent.includes('{name}')"
+            ),
+        );
+    }
     yiyi_tests::federation::wait_for("the matter received at the district", || {
         received(&district)
     });
@@ -162,6 +183,10 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
     browser.wait_for(
         "the dispatch form",
         "return document.querySelector('form.dispatch') !== null",
+    );
+    assert_eq!(
+        browser.run("return document.querySelector('.path').textContent"),
+        "舜玉社区 → 泉城路街道 → 本机构"
     );
     browser.run(
         "const f = document.querySelector('form.dispatch');

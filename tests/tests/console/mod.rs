@@ -1,13 +1,15 @@
 //! The office console, tested in a real headless browser against real
 //! nodes: signing in and the locks that keep people out (`security`),
 //! gate-keeping and meetings at a community (`community`), the canteen case
-//! from intake to evaluation (`canteen`), and escalated matters at the
-//! street and district (`matters`). This file holds what they share.
+//! from intake to evaluation (`canteen`), escalated matters at the street
+//! and district (`matters`), and the street's charters and cross-community
+//! consultations (`street`). This file holds what they share.
 
 mod canteen;
 mod community;
 mod matters;
 mod security;
+mod street;
 
 use ureq::Agent;
 use yiyi_tests::webdriver::Browser;
