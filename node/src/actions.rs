@@ -42,6 +42,21 @@ pub async fn act(office: &Office, action: Action) -> Result<Recorded, ActionErro
     Ok(office.record(body, &notice_text).await?)
 }
 
+/// The notices `action` would publish, as residents would read them,
+/// refused as [`act`] would refuse it; nothing is written. Only the actions
+/// that publish a notice are previewed (a decline, a meeting's
+/// publish-result, progress or completion): none of them carries private
+/// data, so nothing is kept either.
+pub async fn preview(office: &Office, action: Action) -> Result<Vec<proto::Notice>, ActionError> {
+    match &action {
+        Action::Decline(_) | Action::Progress(_) => {}
+        Action::Step(s) if s.attendees.is_none() => {}
+        _ => return Ok(Vec::new()),
+    }
+    let (body, notice_text) = into_record(office, action).await?;
+    Ok(office.preview(body, &notice_text).await?)
+}
+
 fn gate(topic: String, verdict: Verdict) -> proto::GateDecision {
     proto::GateDecision {
         topic_id: topic,

@@ -17,8 +17,7 @@ use tokio::sync::Mutex;
 use yiyi_protocol::api;
 use yiyi_protocol::entry::VerifiedEntry;
 use yiyi_protocol::proto::{
-    Level, OfficeProfile, decision::Verdict as DecisionVerdict, entry::Body,
-    gate_decision::Verdict, meeting_step::Step,
+    self, Level, OfficeProfile, decision::Verdict as DecisionVerdict, entry::Body,
 };
 use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
 
@@ -242,37 +241,7 @@ impl Office {
         };
 
         let source = vec![entry.entry_ref(&seat.own)];
-        let mut published = Vec::new();
-        match &body {
-            Body::GateDecision(g) if g.verdict == Verdict::DeclineRegulated as i32 => {
-                published.push(notices::decline(
-                    &state.topics[&g.topic_id],
-                    g,
-                    notice_text,
-                    source,
-                ));
-            }
-            Body::MeetingStep(s) if s.step == Step::PublishResult as i32 => {
-                let meeting = &state.meetings[&s.meeting_id];
-                for topic in &meeting.meeting.topic_ids {
-                    published.extend(notices::result(
-                        &state.topics[topic],
-                        meeting,
-                        notice_text,
-                        source.clone(),
-                    ));
-                }
-            }
-            Body::Progress(p) => {
-                published.push(notices::progress(
-                    &state.topics[&p.topic_id],
-                    p,
-                    notice_text,
-                    source,
-                ));
-            }
-            _ => {}
-        }
+        let published = notices::published(&state, &body, notice_text, source);
         let mut notices = Vec::with_capacity(published.len());
         for notice in published {
             let body = Body::Notice(notice);
@@ -293,6 +262,33 @@ impl Office {
             notices,
             forwarded,
         })
+    }
+
+    /// The notices `body` would publish if it were recorded now, as
+    /// residents would read them; refused as [`Office::record`] would
+    /// refuse it. Nothing is written.
+    pub async fn preview(
+        &self,
+        body: Body,
+        notice_text: &str,
+    ) -> Result<Vec<proto::Notice>, OfficeError> {
+        let state = self.state.lock().await;
+        let name_of = |log: &LogKey| self.name_of(log);
+        let seat = self.seat(&name_of);
+        let now = crate::now_ms();
+        state.check(&body, now)?;
+        rules::check_level(self.level, &body)?;
+        self.desk.check(&seat, &body)?;
+        let mut after = state.clone();
+        drop(state);
+        // Where it would be: only its time is read by what a notice says.
+        let at = Position {
+            sequence: 0,
+            hash: yiyi_protocol::Hash::default(),
+            time_ms: now,
+        };
+        after.apply(&body, at);
+        Ok(notices::published(&after, &body, notice_text, Vec::new()))
     }
 
     /// What the desk is told of this office.

@@ -1,5 +1,6 @@
 //! Carrying a topic out at the console (落实与评价): progress and
-//! completion (each a notice residents read), supervision, the follow-up
+//! completion (each a notice residents read, previewed before it is
+//! signed), supervision, the follow-up
 //! visit and the residents' evaluation — the fourth and fifth of the five
 //! steps.
 
@@ -9,7 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use yiyi_protocol::api::{self, Action};
 
-use super::gate::on_topic;
+use super::gate::{on_topic, signed_after_preview};
 use super::page::Posted;
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -22,7 +23,7 @@ pub(super) async fn progress(State(state): State<Arc<ApiState>>, posted: Posted)
         completed: form.checked("completed"),
         notice_text: String::new(),
     });
-    on_topic(&state, posted, Permission::Record, action).await
+    signed_after_preview(&state, posted, "progress", action).await
 }
 
 pub(super) async fn supervise(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {

@@ -11,11 +11,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use yiyi_protocol::api::{self, Action};
-use yiyi_protocol::proto;
-use yiyi_protocol::rules::{OutcomeClass, TopicStatus, notices};
+use yiyi_protocol::rules::{OutcomeClass, TopicStatus};
 
-use super::page::{Desk, Feedback, Posted, render};
-use super::write::write;
+use super::page::{Desk, Feedback, Posted, Preview, render};
+use super::write::{preview, write};
 use crate::api::state::ApiState;
 use crate::staff::Permission;
 
@@ -39,19 +38,19 @@ struct TopicShow {
     suggestion: bool,
     may_record: bool,
     may_approve: bool,
-    /// The decline notice as residents will read it: title, body.
-    preview: Option<(String, String)>,
+    /// A notice as residents will read it, before it is signed.
+    preview: Preview,
     /// The topic's notices: title, and where it is on the public board.
     notices: Vec<(String, String)>,
     feedback: Feedback,
 }
 
-/// The topic page, with a decline notice's preview or a refusal.
+/// The topic page, with a notice's preview or a refusal.
 pub(super) async fn show(
     state: &ApiState,
     desk: &Desk,
     id: &str,
-    preview: Option<(String, String)>,
+    preview: Preview,
     feedback: Feedback,
 ) -> Response {
     let found = state
@@ -116,7 +115,7 @@ pub(super) async fn topic(
     Path(id): Path<String>,
     desk: Desk,
 ) -> Response {
-    show(&state, &desk, &id, None, Feedback::default()).await
+    show(&state, &desk, &id, Preview::default(), Feedback::default()).await
 }
 
 /// Writes an `action` on the posted form's topic; back to the topic, or the
@@ -133,9 +132,31 @@ pub(super) async fn on_topic(
         Ok(_) => Redirect::to(&format!("/office/topics/{}", urlencode(&topic))).into_response(),
         Err(e) => {
             let feedback = Feedback::refused(&e, desk.en, form);
-            show(state, &desk, &topic, None, feedback).await
+            show(state, &desk, &topic, Preview::default(), feedback).await
         }
     }
+}
+
+/// With the form's preview button: the notice `action` would publish, in
+/// the form `name`, nothing written. Else the action is written as
+/// [`on_topic`] writes it.
+pub(super) async fn signed_after_preview(
+    state: &ApiState,
+    posted: Posted,
+    name: &'static str,
+    action: Action,
+) -> Response {
+    if !posted.form.checked("preview") {
+        return on_topic(state, posted, Permission::Record, action).await;
+    }
+    let Posted { desk, form } = posted;
+    let topic = form.get("topic");
+    let (preview, feedback) = match preview(state, &desk.session, Permission::Record, action).await
+    {
+        Ok(notices) => (Preview::new(name, notices), Feedback::kept(form)),
+        Err(e) => (Preview::default(), Feedback::refused(&e, desk.en, form)),
+    };
+    show(state, &desk, &topic, preview, feedback).await
 }
 
 /// Gate-keeping: accept. From Today (`back=today`) it goes back there.
@@ -156,36 +177,16 @@ pub(super) async fn accept(State(state): State<Arc<ApiState>>, posted: Posted) -
     }
 }
 
+/// Declines a topic as already settled; the notice is previewed first.
 pub(super) async fn decline(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
     let form = &posted.form;
-    let topic = form.get("topic");
-    if form.checked("preview") {
-        // The notice the rules will write, from the topic as it stands.
-        let decision = proto::GateDecision {
-            topic_id: topic.clone(),
-            citation: form.get("citation"),
-            explanation: form.get("explanation"),
-            ..Default::default()
-        };
-        let notice = state
-            .office
-            .read(|s| {
-                s.topics
-                    .get(&topic)
-                    .map(|t| notices::decline(t, &decision, "", Vec::new()))
-            })
-            .await;
-        let preview = notice.map(|n| (n.title, n.body));
-        let Posted { desk, form } = posted;
-        return show(&state, &desk, &topic, preview, Feedback::kept(form)).await;
-    }
     let action = Action::Decline(api::Decline {
-        topic,
+        topic: form.get("topic"),
         citation: form.get("citation"),
         explanation: form.get("explanation"),
         notice_text: String::new(),
     });
-    on_topic(&state, posted, Permission::Record, action).await
+    signed_after_preview(&state, posted, "decline", action).await
 }
 
 pub(super) async fn refer(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {

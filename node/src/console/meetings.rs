@@ -16,8 +16,8 @@ use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::proto::Level;
 use yiyi_protocol::rules::{SEVEN_STEPS, TopicStatus, step_name, step_zh};
 
-use super::page::{Desk, Feedback, Posted, render};
-use super::write::write;
+use super::page::{Desk, Feedback, Posted, Preview, render};
+use super::write::{preview, write};
 use crate::api::state::ApiState;
 use crate::staff::Permission;
 
@@ -122,10 +122,18 @@ struct MeetingPage {
     /// The participants on the list (name), offered as supervisors.
     participants: Vec<String>,
     may_record: bool,
+    /// The result notices, before publish-result signs them.
+    preview: Preview,
     feedback: Feedback,
 }
 
-async fn meeting_page(state: &ApiState, desk: &Desk, id: &str, feedback: Feedback) -> Response {
+async fn meeting_page(
+    state: &ApiState,
+    desk: &Desk,
+    id: &str,
+    preview: Preview,
+    feedback: Feedback,
+) -> Response {
     let found = state
         .office
         .read(|s| {
@@ -173,6 +181,7 @@ async fn meeting_page(state: &ApiState, desk: &Desk, id: &str, feedback: Feedbac
         to_classify,
         participants,
         may_record: desk.session.role.may(Permission::Record),
+        preview,
         feedback,
     };
     render(page, &desk.lang, status)
@@ -183,7 +192,7 @@ pub(super) async fn meeting(
     Path(id): Path<String>,
     desk: Desk,
 ) -> Response {
-    meeting_page(&state, &desk, &id, Feedback::default()).await
+    meeting_page(&state, &desk, &id, Preview::default(), Feedback::default()).await
 }
 
 /// Writes `action` from a meeting's page; back to it, or it with the
@@ -195,7 +204,7 @@ async fn at_meeting(state: &ApiState, posted: Posted, action: Action) -> Respons
         Ok(_) => Redirect::to(&format!("/office/meetings/{meeting}")).into_response(),
         Err(e) => {
             let feedback = Feedback::refused(&e, desk.en, form);
-            meeting_page(state, &desk, &meeting, feedback).await
+            meeting_page(state, &desk, &meeting, Preview::default(), feedback).await
         }
     }
 }
@@ -216,7 +225,18 @@ pub(super) async fn step(State(state): State<Arc<ApiState>>, posted: Posted) -> 
         result: form.get("result"),
         notice_text: String::new(),
     });
-    at_meeting(&state, posted, action).await
+    if !posted.form.checked("preview") {
+        return at_meeting(&state, posted, action).await;
+    }
+    // publish-result: the result notices, shown before they are signed.
+    let Posted { desk, form } = posted;
+    let meeting = form.get("meeting");
+    let (preview, feedback) = match preview(&state, &desk.session, Permission::Record, action).await
+    {
+        Ok(notices) => (Preview::new("publish", notices), Feedback::kept(form)),
+        Err(e) => (Preview::default(), Feedback::refused(&e, desk.en, form)),
+    };
+    meeting_page(&state, &desk, &meeting, preview, feedback).await
 }
 
 /// Classifies a topic of the meeting (分流分类): the class and what it

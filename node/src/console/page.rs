@@ -332,3 +332,23 @@ impl Feedback {
         }
     }
 }
+
+/// Notices shown before they are signed (title, body), and the form that
+/// asked for them: the page shows them in that form, with the button that
+/// signs.
+#[derive(Default)]
+pub(super) struct Preview {
+    form: &'static str,
+    pub(super) notices: Vec<(String, String)>,
+}
+
+impl Preview {
+    pub(super) fn new(form: &'static str, notices: Vec<(String, String)>) -> Self {
+        Preview { form, notices }
+    }
+
+    /// Whether `form` asked for this preview.
+    pub(super) fn of(&self, form: &str) -> bool {
+        !self.form.is_empty() && self.form == form
+    }
+}

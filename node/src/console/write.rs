@@ -60,6 +60,21 @@ impl WriteError {
     }
 }
 
+/// The notices `action` would publish (title, body), shown before it is
+/// signed; refused as [`write`] would refuse it, and nothing written.
+pub(super) async fn preview(
+    state: &ApiState,
+    session: &Session,
+    needs: Permission,
+    action: Action,
+) -> Result<Vec<(String, String)>, WriteError> {
+    if !session.role.may(needs) {
+        return Err(WriteError::Role(session.role.zh()));
+    }
+    let notices = actions::preview(&state.office, action).await?;
+    Ok(notices.into_iter().map(|n| (n.title, n.body)).collect())
+}
+
 /// The rules' terms for a missing field, and the form field each is.
 const FIELDS: &[(&str, &str)] = &[
     ("a responsible party", "responsible_party"),
@@ -73,7 +88,10 @@ const FIELDS: &[(&str, &str)] = &[
         "citation",
     ),
     ("a mediator", "mediator"),
-    ("the party organisation meeting that approved it", "approval"),
+    (
+        "the party organisation meeting that approved it",
+        "approval",
+    ),
     ("a title", "title"),
     ("an id", "id"),
     ("a name", "name"),

@@ -6,9 +6,50 @@
 //! was decided. The office may add its own text, which follows the generated
 //! text.
 
-use crate::proto::{self, meeting::Form, notice::Kind, outcome::Class};
+use crate::proto::{self, entry::Body, meeting::Form, notice::Kind, outcome::Class};
+use crate::proto::{gate_decision::Verdict, meeting_step::Step};
 
-use super::{MeetingState, TopicState};
+use super::{Consultation, MeetingState, TopicState};
+
+/// The notices `body` publishes, composed from `state` once `body` is
+/// applied to it: a decline's explanation, a meeting's results at
+/// publish-result, a progress report or completion. One function for the
+/// office that writes them and the console that shows them before they are
+/// signed.
+pub fn published(
+    state: &Consultation,
+    body: &Body,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> Vec<proto::Notice> {
+    match body {
+        Body::GateDecision(g) if g.verdict == Verdict::DeclineRegulated as i32 => state
+            .topics
+            .get(&g.topic_id)
+            .map(|t| decline(t, g, extra, sources))
+            .into_iter()
+            .collect(),
+        Body::MeetingStep(s) if s.step == Step::PublishResult as i32 => {
+            let Some(meeting) = state.meetings.get(&s.meeting_id) else {
+                return Vec::new();
+            };
+            meeting
+                .meeting
+                .topic_ids
+                .iter()
+                .filter_map(|t| state.topics.get(t))
+                .filter_map(|t| result(t, meeting, extra, sources.clone()))
+                .collect()
+        }
+        Body::Progress(p) => state
+            .topics
+            .get(&p.topic_id)
+            .map(|t| progress(t, p, extra, sources))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 fn notice(
     kind: Kind,

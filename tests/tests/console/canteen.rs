@@ -48,8 +48,9 @@ fn schedule(browser: &Browser, node: &Node, id: &str, form: &str, participants: 
 }
 
 /// Records the meeting's steps from the one the page offers next up to and
-/// including `last`, typing what each needs.
-fn steps_through(browser: &Browser, last: &str, result: &str) {
+/// including `last`, typing what each needs; publish-result's notices are
+/// previewed first, and their text returned.
+fn steps_through(browser: &Browser, last: &str, result: &str) -> String {
     loop {
         let next = browser.wait_for(
             "the next step's form",
@@ -66,9 +67,14 @@ fn steps_through(browser: &Browser, last: &str, result: &str) {
             _ => "document.getElementById('summary').value = '按议事规则发言，逐一记录';".to_owned(),
         };
         let done = browser.run("return document.querySelectorAll('#steps li.done').length");
-        browser.run(&format!(
-            "{fill} document.getElementById('record-step').click();"
-        ));
+        let mut previewed = String::new();
+        if next == "publish-result" {
+            previewed = preview_then_sign(browser, "preview-result", "record-step");
+        } else {
+            browser.run(&format!(
+                "{fill} document.getElementById('record-step').click();"
+            ));
+        }
         browser.wait_for(
             "the step ticked",
             &format!(
@@ -77,7 +83,7 @@ fn steps_through(browser: &Browser, last: &str, result: &str) {
             ),
         );
         if next == last {
-            return;
+            return previewed;
         }
     }
 }
@@ -193,7 +199,11 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
         "议题“T-canteen”属大事大议，须召开协商会议，不能用卡片或线上协商"
     );
     assert_eq!(node.own_size(), size, "a refused outcome wrote something");
-    steps_through(&browser, "publish-result", "");
+    let previewed = steps_through(&browser, "publish-result", "");
+    assert!(
+        previewed.contains("本次会议没有完成分类的议题"),
+        "{previewed}"
+    );
     browser.wait_for(
         "the card round complete",
         "return document.getElementById('complete') !== null",
@@ -244,7 +254,14 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
         "classified",
         "return document.getElementById('steps') !== null && document.querySelector('section.outcome') === null",
     );
-    steps_through(&browser, "publish-result", "");
+    // The result notice, read before it is signed.
+    let previewed = steps_through(&browser, "publish-result", "");
+    assert!(
+        previewed.contains("关于“社区老年食堂”的协商结果公示")
+            && previewed.contains("承诺件")
+            && previewed.contains("2027-03-31"),
+        "{previewed}"
+    );
     let topic = node.get("/api/v1/topics/T-canteen");
     assert_eq!(topic.str_at("/status"), "promised");
     assert_eq!(topic.str_at("/outcome/deadline"), "2027-03-31");
@@ -258,7 +275,7 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
     browser.open(&format!("{}/office/topics/T-canteen", node.url));
     browser.wait_for(
         "carrying out",
-        "return document.getElementById('progress') !== null",
+        "return document.getElementById('progress-preview') !== null",
     );
     browser.run(
         "document.getElementById('oversight').value = '社区监委会';
@@ -266,14 +283,15 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
     );
     browser.wait_for(
         "supervision recorded",
-        "return document.getElementById('progress') !== null",
+        "return document.getElementById('progress-preview') !== null",
     );
     for (text, completed) in [("施工队已进场", false), ("老年食堂正式开业", true)] {
         browser.run(&format!(
             "document.getElementById('progress-text').value = '{text}';
-             if ({completed}) document.getElementById('completed').click();
-             document.getElementById('progress').click();"
+             if ({completed}) document.getElementById('completed').click();"
         ));
+        let previewed = preview_then_sign(&browser, "progress-preview", "progress");
+        assert!(previewed.contains(text), "{previewed}");
         browser.wait_for(
             "the progress notice",
             &format!("return document.getElementById('notices') && document.getElementById('notices').textContent.includes('{}')",

@@ -251,9 +251,14 @@ fn a_meeting_is_run_step_by_step_with_the_sign_in_sheet_kept_home() {
                 "immediate"
             );
         }
-        browser.run(&format!(
-            "{fill} document.getElementById('record-step').click();"
-        ));
+        if *step == "publish-result" {
+            let previewed = preview_then_sign(&browser, "preview-result", "record-step");
+            assert!(previewed.contains("物业三日内更换楼道灯"), "{previewed}");
+        } else {
+            browser.run(&format!(
+                "{fill} document.getElementById('record-step').click();"
+            ));
+        }
         browser.wait_for(
             "the step ticked",
             &format!(
@@ -318,13 +323,14 @@ fn a_meeting_is_run_step_by_step_with_the_sign_in_sheet_kept_home() {
     browser.open(&format!("{}/office/topics/T-light", node.url));
     browser.wait_for(
         "the topic being carried out",
-        "return document.getElementById('progress') !== null",
+        "return document.getElementById('progress-preview') !== null",
     );
     browser.run(
         "document.getElementById('progress-text').value = '楼道灯已全部更换';
-         document.getElementById('completed').click();
-         document.getElementById('progress').click();",
+         document.getElementById('completed').click();",
     );
+    let previewed = preview_then_sign(&browser, "progress-preview", "progress");
+    assert!(previewed.contains("“楼道灯不亮”办结公示"), "{previewed}");
     browser.wait_for(
         "the topic done",
         "return document.getElementById('status') && document.getElementById('status').textContent === '已办结'",

@@ -125,3 +125,17 @@ fn sign_in(browser: &Browser, node: &Node, name: &str, given: &str, own: &str) {
     ));
     browser.wait_for("Today", "return document.getElementById('gate') !== null");
 }
+
+/// Asks for the notice's preview with button `preview`, then signs it with
+/// button `sign` (which appears only with the preview); the preview's text.
+fn preview_then_sign(browser: &Browser, preview: &str, sign: &str) -> String {
+    browser.run(&format!("document.getElementById('{preview}').click()"));
+    let text = browser.wait_for(
+        "the notice's preview",
+        &format!(
+            "return document.getElementById('preview') && document.getElementById('{sign}') && document.getElementById('preview').parentElement.textContent"
+        ),
+    );
+    browser.run(&format!("document.getElementById('{sign}').click()"));
+    text.as_str().unwrap_or_default().to_owned()
+}
