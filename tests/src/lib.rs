@@ -107,11 +107,18 @@ impl Json for Value {
 
 /// Today's date in Asia/Shanghai, as meetings are dated.
 pub fn today() -> String {
+    today_plus(0)
+}
+
+/// The date `days` after today in Asia/Shanghai.
+pub fn today_plus(days: i64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("a clock after 1970")
         .as_millis() as i64;
-    yiyi_protocol::rules::Date::in_shanghai(now).to_string()
+    yiyi_protocol::rules::Date::in_shanghai(now)
+        .plus_days(days)
+        .to_string()
 }
 
 /// A running `yiyi-node` process on loopback, killed when dropped.

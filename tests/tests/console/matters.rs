@@ -220,17 +220,20 @@ fn the_street_forwards_and_the_district_dispatches_to_two_departments_and_record
 }
 
 #[test]
-fn today_lists_an_overdue_promised_item_and_a_matter_past_its_deadline() {
+fn today_lists_what_is_overdue_due_soon_on_today_s_date_and_sent_without_decision() {
     let yiyi_tests::federation::Chain {
         district: _district,
         street,
         community,
     } = yiyi_tests::federation::chain();
-    // A promised item whose deadline has passed.
-    community.propose("T-road", "修补小区道路");
-    community.yiyi("topic accept T-road");
+    // A promised item whose deadline has passed, and one whose progress
+    // notice is due within two days.
+    for (id, title) in [("T-road", "修补小区道路"), ("T-lamp", "更换路灯")] {
+        community.propose(id, title);
+        community.yiyi(&format!("topic accept {id}"));
+    }
     community.yiyi(&format!(
-        "meeting schedule --id M-road --topic T-road --form card --date {}",
+        "meeting schedule --id M-road --topic T-road --topic T-lamp --form card --date {}",
         yiyi_tests::today()
     ));
     community.yiyi("meeting step M-road sign-in --attendee 张三,13800000000");
@@ -247,7 +250,21 @@ fn today_lists_an_overdue_promised_item_and_a_matter_past_its_deadline() {
         "outcome T-road --meeting M-road --class promised --responsible 物业公司 \
          --measures 修补道路 --deadline 2020-01-31 --notice-period 30",
     );
+    community.yiyi(
+        "outcome T-lamp --meeting M-road --class promised --responsible 物业公司 \
+         --measures 更换路灯 --deadline 2099-12-31 --notice-period 2",
+    );
     community.yiyi("meeting step M-road publish-result");
+    // A meeting today with all its steps still to take.
+    community.propose("T-bench", "增设座椅");
+    community.yiyi("topic accept T-bench");
+    community.yiyi(&format!(
+        "meeting schedule --id M-today --topic T-bench --form card --date {}",
+        yiyi_tests::today()
+    ));
+    // A suggestion sent up that the street has not decided.
+    community.consult_to_suggestion("T-gate", "小区大门改造", "请街道协调改造资金");
+    community.yiyi("escalation send T-gate");
     // A matter the street took on with a deadline that has passed.
     community.consult_to_suggestion("T-wall", "修缮小区围墙", "请街道拨付维修资金");
     community.yiyi("escalation send T-wall");
@@ -259,6 +276,9 @@ fn today_lists_an_overdue_promised_item_and_a_matter_past_its_deadline() {
             .any(|m| m.str_at("/status") == "received")
     });
     street.yiyi("escalation accept shunyu/T-wall --deadline 2020-02-29");
+    yiyi_tests::federation::wait_for("both matters received at the street", || {
+        street.get("/api/v1/matters").list_at("/matters").len() == 2
+    });
 
     let browser = Browser::start();
     let given = add_staff(&community, "张红", "secretary");
@@ -269,6 +289,27 @@ fn today_lists_an_overdue_promised_item_and_a_matter_past_its_deadline() {
         overdue.contains("修补小区道路") && overdue.contains("已过办理期限 2020-01-31"),
         "{overdue}"
     );
+    let text = |id: &str| {
+        browser
+            .run(&format!(
+                "return document.getElementById('{id}') && document.getElementById('{id}').textContent"
+            ))
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let in_two_days = yiyi_tests::today_plus(2);
+    assert!(
+        text("due-soon").contains(&format!("T-lamp 更换路灯 · 最迟 {in_two_days}")),
+        "{}",
+        text("due-soon")
+    );
+    assert!(text("meetings").contains("M-today"), "{}", text("meetings"));
+    assert_eq!(
+        browser.run("return document.querySelector('#meetings li.today code').textContent"),
+        "M-today"
+    );
+    assert!(text("sent").contains("T-gate"), "{}", text("sent"));
     yiyi_tests::federation::wait_for("the street's decision at the community", || {
         community
             .get("/api/v1/matters")
