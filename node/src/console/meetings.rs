@@ -111,7 +111,8 @@ struct MeetingPage {
     id: String,
     date: String,
     place: String,
-    topics: Vec<String>,
+    /// The agenda: id, title.
+    topics: Vec<(String, String)>,
     /// Each of the seven steps: its name, its label, whether it is done.
     steps: Vec<(&'static str, &'static str, bool)>,
     /// The next step: its name and label.
@@ -154,10 +155,19 @@ async fn meeting_page(
                 .filter_map(|p| s.participants.get(p))
                 .map(|p| p.record.name.clone())
                 .collect::<Vec<_>>();
-            Some((meeting, to_classify, participants))
+            let agenda = meeting
+                .meeting
+                .topic_ids
+                .iter()
+                .map(|t| {
+                    let title = s.topics.get(t).map(|t| t.topic.title.clone());
+                    (t.clone(), title.unwrap_or_default())
+                })
+                .collect::<Vec<_>>();
+            Some((meeting, to_classify, participants, agenda))
         })
         .await;
-    let Some((meeting, to_classify, participants)) = found else {
+    let Some((meeting, to_classify, participants, agenda)) = found else {
         return (StatusCode::NOT_FOUND, "没有这个会议").into_response();
     };
     let en = desk.en;
@@ -171,7 +181,7 @@ async fn meeting_page(
         id: id.to_owned(),
         date: meeting.meeting.date.clone(),
         place: meeting.meeting.place.clone(),
-        topics: meeting.meeting.topic_ids.clone(),
+        topics: agenda,
         steps: SEVEN_STEPS
             .iter()
             .enumerate()
