@@ -221,9 +221,7 @@ impl Office {
         let name_of = |log: &LogKey| self.name_of(log);
         let seat = self.seat(&name_of);
         let now = crate::now_ms();
-        state.check(&body, now)?;
-        rules::check_level(self.level, &body)?;
-        self.desk.check(&seat, &body)?;
+        self.check(&state, &seat, &body, now)?;
         let entry = self.append(&mut state, body.clone()).await?;
         let forwarded = match &body {
             Body::Escalation(e) => {
@@ -274,11 +272,8 @@ impl Office {
     ) -> Result<Vec<proto::Notice>, OfficeError> {
         let state = self.state.lock().await;
         let name_of = |log: &LogKey| self.name_of(log);
-        let seat = self.seat(&name_of);
         let now = crate::now_ms();
-        state.check(&body, now)?;
-        rules::check_level(self.level, &body)?;
-        self.desk.check(&seat, &body)?;
+        self.check(&state, &self.seat(&name_of), &body, now)?;
         let mut after = state.clone();
         drop(state);
         // Where it would be: only its time is read by what a notice says.
@@ -289,6 +284,21 @@ impl Office {
         };
         after.apply(&body, at);
         Ok(notices::published(&after, &body, notice_text, Vec::new()))
+    }
+
+    /// Whether `body` may come next: the rules, the office's level, the
+    /// escalation desk.
+    fn check(
+        &self,
+        state: &Consultation,
+        seat: &Seat<'_>,
+        body: &Body,
+        now: i64,
+    ) -> Result<(), OfficeError> {
+        state.check(body, now)?;
+        rules::check_level(self.level, body)?;
+        self.desk.check(seat, body)?;
+        Ok(())
     }
 
     /// What the desk is told of this office.

@@ -113,38 +113,15 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
     let first = node.own_size();
 
     // The participant list and the catalogue.
-    browser.run("document.getElementById('setup-link').click()");
-    for (id, kind, name) in [
-        ("P-party", "party-organisation", "甸柳新村第一社区党委"),
-        ("P-committee", "residents-committee", "社区居委会"),
-        ("P-reps", "resident-representative", "居民代表"),
-        ("P-property", "property-management", "物业公司"),
-    ] {
-        browser.wait_for(
-            "the setup page",
-            "return document.getElementById('add-participant') !== null",
-        );
-        browser.run(&format!(
-            "document.getElementById('participant-id').value = '{id}';
-             document.getElementById('participant-kind').value = '{kind}';
-             document.getElementById('participant-name').value = '{name}';
-             document.getElementById('add-participant').click();"
-        ));
-        browser.wait_for(
-            "the participant listed",
-            &format!(
-                "return document.getElementById('participants').textContent.includes('{name}')"
-            ),
-        );
-    }
-    browser.run(
-        "document.getElementById('catalogue-category').value = 'public-affairs';
-         document.getElementById('catalogue-item').value = '为老服务';
-         document.getElementById('add-item').click();",
-    );
-    browser.wait_for(
-        "the sub-item listed",
-        "return document.getElementById('catalogue').textContent.includes('公共事务类 · 为老服务')",
+    set_up_lists(
+        &browser,
+        &[
+            ("P-party", "party-organisation", "甸柳新村第一社区党委"),
+            ("P-committee", "residents-committee", "社区居委会"),
+            ("P-reps", "resident-representative", "居民代表"),
+            ("P-property", "property-management", "物业公司"),
+        ],
+        ("public-affairs", "公共事务类", "为老服务"),
     );
 
     // A resident's concern, taken in from the catalogue; who raised it

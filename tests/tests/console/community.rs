@@ -130,34 +130,13 @@ fn a_meeting_is_run_step_by_step_with_the_sign_in_sheet_kept_home() {
     sign_in(&browser, &node, "王芳", &given, "工作人员自己的密码");
 
     // The participant list and the catalogue, from the console.
-    browser.run("document.getElementById('setup-link').click()");
-    for (id, kind, name) in [
-        ("P-party", "party-organisation", "舜玉社区党委"),
-        ("P-property", "property-management", "物业公司"),
-    ] {
-        browser.wait_for(
-            "the setup page",
-            "return document.getElementById('add-participant') !== null",
-        );
-        browser.run(&format!(
-            "document.getElementById('participant-id').value = '{id}';
-             document.getElementById('participant-kind').value = '{kind}';
-             document.getElementById('participant-name').value = '{name}';
-             document.getElementById('add-participant').click();"
-        ));
-        browser.wait_for(
-            "the participant listed",
-            &format!("return document.getElementById('participants') && document.getElementById('participants').textContent.includes('{name}')"),
-        );
-    }
-    browser.run(
-        "document.getElementById('catalogue-category').value = 'daily-life';
-         document.getElementById('catalogue-item').value = '楼道设施';
-         document.getElementById('add-item').click();",
-    );
-    browser.wait_for(
-        "the sub-item listed",
-        "return document.getElementById('catalogue') && document.getElementById('catalogue').textContent.includes('日常生活及矛盾类 · 楼道设施')",
+    set_up_lists(
+        &browser,
+        &[
+            ("P-party", "party-organisation", "舜玉社区党委"),
+            ("P-property", "property-management", "物业公司"),
+        ],
+        ("daily-life", "日常生活及矛盾类", "楼道设施"),
     );
     assert_eq!(
         node.get("/api/v1/participants")

@@ -139,3 +139,39 @@ fn preview_then_sign(browser: &Browser, preview: &str, sign: &str) -> String {
     browser.run(&format!("document.getElementById('{sign}').click()"));
     text.as_str().unwrap_or_default().to_owned()
 }
+
+/// From Today's setup link: adds `participants` (id, kind, name) to the
+/// list and the catalogue sub-item `item` under `category` (whose Chinese
+/// label is `label`), by typing into the setup page's forms.
+fn set_up_lists(
+    browser: &Browser,
+    participants: &[(&str, &str, &str)],
+    (category, label, item): (&str, &str, &str),
+) {
+    browser.run("document.getElementById('setup-link').click()");
+    for (id, kind, name) in participants {
+        browser.wait_for(
+            "the setup page",
+            "return document.getElementById('add-participant') !== null",
+        );
+        browser.run(&format!(
+            "document.getElementById('participant-id').value = '{id}';
+             document.getElementById('participant-kind').value = '{kind}';
+             document.getElementById('participant-name').value = '{name}';
+             document.getElementById('add-participant').click();"
+        ));
+        browser.wait_for(
+            "the participant listed",
+            &format!("return document.getElementById('participants') && document.getElementById('participants').textContent.includes('{name}')"),
+        );
+    }
+    browser.run(&format!(
+        "document.getElementById('catalogue-category').value = '{category}';
+         document.getElementById('catalogue-item').value = '{item}';
+         document.getElementById('add-item').click();"
+    ));
+    browser.wait_for(
+        "the sub-item listed",
+        &format!("return document.getElementById('catalogue') && document.getElementById('catalogue').textContent.includes('{label} · {item}')"),
+    );
+}
