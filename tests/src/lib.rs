@@ -15,11 +15,14 @@ use serde_json::Value;
 /// The path of a workspace binary, next to the test executable's directory.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    // target/<profile>/deps/<test> -> target/<profile>/<name>
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("tests run from target/<profile>/deps");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>; a benchmark
+    // binary runs from target/<profile> itself.
+    let parent = exe.parent().expect("a binary's directory");
+    let dir = if parent.ends_with("deps") {
+        parent.parent().expect("target/<profile>")
+    } else {
+        parent
+    };
     let path = dir.join(name);
     assert!(
         path.exists(),
