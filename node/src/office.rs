@@ -513,4 +513,68 @@ mod tests {
         let receipt = entry::verify(&first).unwrap();
         assert!(matches!(receipt.entry.body, Some(Body::Receipt(_))));
     }
+
+    #[tokio::test]
+    async fn a_preview_is_refused_as_the_write_would_be_and_shows_what_it_publishes() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::generate("yiyi/lixia/quancheng").unwrap();
+        let office = open(dir.path(), &key);
+        office
+            .record(
+                Body::Topic(proto::Topic {
+                    id: "T-park".into(),
+                    title: "小区停车位划线".into(),
+                    category: proto::Category::DailyLife as i32,
+                    scale: proto::Scale::Minor as i32,
+                    source: proto::topic::Source::Resident as i32,
+                    ..Default::default()
+                }),
+                "",
+            )
+            .await
+            .unwrap();
+        let own = office.store().own_log();
+        let size = || office.store().state(&own).unwrap().head.size;
+        let decline = |citation: &str| {
+            Body::GateDecision(proto::GateDecision {
+                topic_id: "T-park".into(),
+                verdict: proto::gate_decision::Verdict::DeclineRegulated as i32,
+                citation: citation.into(),
+                explanation: "按规定由物业划线".into(),
+                ..Default::default()
+            })
+        };
+        let before = size();
+        // Refused as the write would be, with nothing written.
+        let refused = office.preview(decline(""), "").await.unwrap_err();
+        assert!(matches!(
+            refused,
+            OfficeError::Rule(RuleError::Missing { .. })
+        ));
+        let previewed = office
+            .preview(decline("《物业管理条例》"), "附：咨询电话")
+            .await
+            .unwrap();
+        assert_eq!(size(), before);
+        // What the write then publishes is what was previewed.
+        let recorded = office
+            .record(decline("《物业管理条例》"), "附：咨询电话")
+            .await
+            .unwrap();
+        let published = office
+            .read(|s| {
+                recorded
+                    .notices
+                    .iter()
+                    .map(|at| s.notices[&at.hash].1.clone())
+                    .collect::<Vec<_>>()
+            })
+            .await;
+        assert_eq!(previewed.len(), 1);
+        assert_eq!(
+            (&previewed[0].title, &previewed[0].body),
+            (&published[0].title, &published[0].body)
+        );
+        assert!(previewed[0].body.contains("附：咨询电话"));
+    }
 }

@@ -111,7 +111,7 @@ fn zh(refused: &ActionError) -> String {
         ActionError::Name(e) => e.zh(),
         ActionError::Date(e) => e.zh(),
         ActionError::NoMatter(e) => e.zh(),
-        ActionError::Key(_) => "不是机构的公钥（应为 64 位十六进制）".into(),
+        ActionError::Key(_) => "不是机构的公钥：应为其节点 yiyi-node init 时打印的验证公钥".into(),
         ActionError::Office(OfficeError::Rule(rule)) => rule.zh(),
         ActionError::Office(OfficeError::Desk(DeskError::Matter(e))) => e.zh(),
         ActionError::Office(OfficeError::Desk(DeskError::NoParent)) => {
@@ -121,17 +121,14 @@ fn zh(refused: &ActionError) -> String {
     }
 }
 
-/// Writes `action` for `session`, which needs `needs`; audits it, and the
-/// rules' refusal if they refuse it.
+/// Writes `action` for `session`, which needs `needs`; audits it — or why
+/// it was refused, by the role or the rules.
 pub(super) async fn write(
     state: &ApiState,
     session: &Session,
     needs: Permission,
     action: Action,
 ) -> Result<Recorded, WriteError> {
-    if !session.role.may(needs) {
-        return Err(WriteError::Role(session.role.zh()));
-    }
     let described = serde_json::to_value(&action).unwrap_or_default();
     let text = |name: &str| described[name].as_str().unwrap_or_default().to_owned();
     let mut record = AuditRecord {
@@ -139,34 +136,40 @@ pub(super) async fn write(
         staff: session.name.clone(),
         role: session.role.name().to_owned(),
         action: text("action"),
-        subject: String::new(),
+        // What a refused action was about; a written one names its record.
+        subject: ["topic", "meeting", "matter", "id", "key"]
+            .iter()
+            .map(|name| text(name))
+            .find(|v| !v.is_empty())
+            .unwrap_or_default(),
         entries: Vec::new(),
         refused: String::new(),
     };
-    let written = actions::act(&state.office, action).await;
+    let written = if session.role.may(needs) {
+        actions::act(&state.office, action)
+            .await
+            .map_err(WriteError::Refused)
+    } else {
+        Err(WriteError::Role(session.role.zh()))
+    };
     match &written {
         Ok(recorded) => {
             record.subject = recorded.id.clone();
+            // The record, its notices, and the escalation a forward sends.
             record.entries = std::iter::once(&recorded.entry)
                 .chain(&recorded.notices)
+                .chain(&recorded.forwarded)
                 .map(|at| (at.sequence, at.hash.to_hex()))
                 .collect();
         }
-        Err(e) => {
-            record.subject = ["topic", "meeting", "matter", "id", "key"]
-                .iter()
-                .map(|name| text(name))
-                .find(|v| !v.is_empty())
-                .unwrap_or_default();
-            record.refused = zh(e);
-        }
+        Err(e) => record.refused = e.say(false),
     }
     // An audit log that fails is reported, not allowed to change what the
     // form says happened.
     if let Err(e) = state.office.private().audit(&record) {
         tracing::error!(error = %e, staff = session.name, "the audit log could not be written");
     }
-    Ok(written?)
+    written
 }
 
 #[cfg(test)]

@@ -104,6 +104,21 @@ fn the_street_admits_and_revokes_by_charter_and_convenes_a_cross_community_consu
         ),
     );
 
+    // The audit log has both charters under the secretary's name, and the
+    // staff member's refused attempt.
+    browser.open(&format!("{}/office/audit", street.url));
+    let audit = browser.wait_for(
+        "the audit log",
+        "return document.getElementById('audit') && document.getElementById('audit').textContent",
+    );
+    let audit = audit.as_str().unwrap();
+    assert!(
+        audit.contains("李书记charter")
+            && audit.contains("小王charter")
+            && audit.contains("未写入：您的角色（工作人员）不能做此操作"),
+        "{audit}"
+    );
+
     // A cross-community consultation: only the communities still admitted
     // are offered; the one ticked publishes it.
     street.propose("S-river", "护城河沿线环境整治");
