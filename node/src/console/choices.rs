@@ -48,6 +48,15 @@ pub(super) const PARTICIPANT_KINDS: &[Choice] = &[
     ("expert", "专家、第三方", "Expert, third party"),
 ];
 
+/// The levels a meeting is held at (a cross-community one is chosen by
+/// ticking the communities taking part).
+pub(super) const MEETING_LEVELS: &[Choice] = &[
+    ("community", "社区", "Community"),
+    ("grid", "网格", "Grid"),
+    ("unit", "单元（楼栋）", "Unit (building)"),
+    ("street", "街道", "Street"),
+];
+
 /// The label of `value` in `table`, in the page's language.
 pub(super) fn label(table: &[Choice], value: &str, en: bool) -> String {
     table

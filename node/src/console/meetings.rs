@@ -16,7 +16,8 @@ use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::proto::Level;
 use yiyi_protocol::rules::{SEVEN_STEPS, TopicStatus, step_name, step_zh};
 
-use super::page::{Desk, Feedback, Posted, Preview, render};
+use super::choices::{Choice, MEETING_LEVELS};
+use super::page::{Desk, Feedback, Fields, Posted, Preview, render};
 use super::write::{preview, write};
 use crate::api::state::ApiState;
 use crate::staff::Permission;
@@ -31,6 +32,7 @@ struct NewMeeting {
     topics: Vec<(String, String)>,
     /// The participant list: id, name.
     participants: Vec<(String, String)>,
+    levels: &'static [Choice],
     /// At a street: the communities it admitted (verifier key, name), any
     /// of which may join a cross-community consultation.
     communities: Vec<(String, String)>,
@@ -70,6 +72,7 @@ async fn new_page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response
         csrf: desk.session.csrf.clone(),
         topics,
         participants,
+        levels: MEETING_LEVELS,
         communities,
         feedback,
     };
@@ -77,7 +80,14 @@ async fn new_page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response
 }
 
 pub(super) async fn new_meeting(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
-    new_page(&state, &desk, Feedback::default()).await
+    // A street meets at its own level; every other office at a community's.
+    let level = if state.level == Level::Street {
+        "street"
+    } else {
+        "community"
+    };
+    let defaults = Fields::from([("level", level), ("form", "meeting")]);
+    new_page(&state, &desk, Feedback::kept(defaults)).await
 }
 
 pub(super) async fn schedule(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
@@ -88,7 +98,11 @@ pub(super) async fn schedule(State(state): State<Arc<ApiState>>, posted: Posted)
         id: id.clone(),
         topics: form.all("topic"),
         // Communities taking part make it a cross-community consultation.
-        level: (!communities.is_empty()).then(|| "cross-community".to_owned()),
+        level: if communities.is_empty() {
+            form.given("level")
+        } else {
+            Some("cross-community".to_owned())
+        },
         form: form.get("form"),
         date: form.given("date"),
         participants: form.all("participant"),

@@ -21,7 +21,7 @@ fn gate_keeping_declines_with_the_notice_shown_first_refers_and_the_secretary_ap
     let size = node.own_size();
     browser.run(
         "document.getElementById('citation').value = '《济南市停车场管理办法》';
-         document.getElementById('explanation').value = '道路停车位由交警部门划定';
+         document.getElementById('explanation').value = '道路停车位由交警部门划定<script>document.title=1</script><img src=x>';
          document.getElementById('decline-preview').click();",
     );
     let preview = browser.wait_for(
@@ -44,6 +44,18 @@ fn gate_keeping_declines_with_the_notice_shown_first_refers_and_the_secretary_ap
         node.get_public_text("/api/v1/notices")
             .contains("关于“小区停车位划线”不予协商的说明")
     );
+    // What staff typed, markup included, is text on the console and on the
+    // public board.
+    assert_eq!(
+        browser.run("return document.querySelectorAll('main script, main img').length"),
+        0
+    );
+    browser.open(&format!("{}/", node.url));
+    let shown = browser.wait_for(
+        "the notice on the board",
+        "const b = document.body.textContent; return b.includes('道路停车位由交警部门划定') && [b.includes('<script>document.title=1</script><img src=x>'), document.querySelectorAll('main script, main img, #notices script, #notices img').length]",
+    );
+    assert_eq!(shown, serde_json::json!([true, 0]));
 
     // Refer: the dispute's details stay on the node.
     browser.open(&format!("{}/office/topics/T-dispute", node.url));
