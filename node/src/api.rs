@@ -35,15 +35,41 @@ pub use error::ApiError;
 pub use state::ApiState;
 use yiyi_protocol::api::Action;
 
-/// Serves the API on `listener` until `shutdown` resolves, then lets open
-/// connections finish their requests (for at most 10 s). The accept loop
-/// sets the connection limits `axum::serve` does not (see `serve`).
+pub use serve::Https;
+
+/// Serves the API on `listener` — over HTTPS with `tls` — until `shutdown`
+/// resolves, then lets open connections finish their requests (for at
+/// most 10 s). The accept loop sets the connection limits `axum::serve`
+/// does not (see `serve`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<ApiState>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    serve::run(listener, router(state.clone()), state, shutdown).await
+    serve::run(listener, router(state.clone()), state, tls, shutdown).await
+}
+
+/// Serves, on `listener`, plain HTTP that only sends browsers to the same
+/// address over HTTPS at `port`, with the same connection limits.
+pub async fn serve_redirect(
+    listener: tokio::net::TcpListener,
+    state: Arc<ApiState>,
+    port: u16,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let redirect = move |headers: axum::http::HeaderMap, uri: axum::http::Uri| async move {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+            .map(|a| a.host().to_owned())
+            .unwrap_or_else(|| "localhost".into());
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        axum::response::Redirect::permanent(&format!("https://{host}:{port}{path}"))
+    };
+    let router = Router::new().fallback(redirect);
+    serve::run(listener, router, state, None, shutdown).await
 }
 
 /// The API's routes, behind the public limits ([`limits`]). [`serve`]

@@ -257,7 +257,7 @@ impl DataDir {
 }
 
 /// Writes a new file readable only by its owner.
-fn write_private(path: &Path, text: &str) -> Result<(), ConfigError> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<(), ConfigError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let io = |source| ConfigError::Io {
@@ -338,6 +338,23 @@ pub struct Settings {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requests_per_second: Option<u32>,
+    /// Serve HTTPS with this certificate (PEM, the chain after it); needs --tls-key.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// With HTTPS: also listen here for plain HTTP that only redirects to HTTPS.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_redirect: Option<SocketAddr>,
+    /// Let staff sign in over plain HTTP from other machines: only for a
+    /// closed network, where nobody can read the traffic.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_insecure_login: bool,
 }
 
 impl Settings {
@@ -354,6 +371,10 @@ impl Settings {
             follow: pick(self.follow, file.follow),
             archive: self.archive || file.archive,
             requests_per_second: self.requests_per_second.or(file.requests_per_second),
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
+            http_redirect: self.http_redirect.or(file.http_redirect),
+            allow_insecure_login: self.allow_insecure_login || file.allow_insecure_login,
         }
     }
 }
@@ -381,13 +402,31 @@ pub struct NodeConfig {
     pub archive: bool,
     /// sled's page cache, in bytes (`None`: sled's default).
     pub cache_bytes: Option<u64>,
+    /// How the API is served: HTTPS or plain, and who may sign in.
+    pub http: HttpConfig,
+}
+
+/// How the API, the board and the console are served.
+#[derive(Clone, Debug, Default)]
+pub struct HttpConfig {
+    /// HTTPS with these files; `None`: plain HTTP.
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// With HTTPS, a plain-HTTP listener that only redirects to it.
+    pub redirect: Option<SocketAddr>,
+    /// Staff may sign in over plain HTTP from other machines.
+    pub allow_insecure_login: bool,
 }
 
 impl NodeConfig {
     /// The configuration of the node in `data`: `config.toml`, with
     /// `flags` taking precedence.
     pub fn read(data: DataDir, flags: Settings) -> Result<NodeConfig, ConfigError> {
-        let office = data.read_config()?;
+        let mut office = data.read_config()?;
+        // Paths in config.toml are the data directory's; on the command
+        // line, the working directory's.
+        for path in [&mut office.settings.tls_cert, &mut office.settings.tls_key] {
+            *path = path.take().map(|p| data.path().join(p));
+        }
         let settings = flags.or(office.settings);
         let district = settings
             .district
@@ -408,6 +447,20 @@ impl NodeConfig {
                     .map_err(|e| ConfigError::Invalid(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let tls = match (settings.tls_cert, settings.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "HTTPS needs both --tls-cert and --tls-key".into(),
+                ));
+            }
+        };
+        if settings.http_redirect.is_some() && tls.is_none() {
+            return Err(ConfigError::Invalid(
+                "--http-redirect redirects to HTTPS: it needs --tls-cert and --tls-key".into(),
+            ));
+        }
         let listen = if settings.listen.is_empty() {
             vec!["/ip4/0.0.0.0/tcp/4111".parse().expect("a valid multiaddr")]
         } else {
@@ -432,6 +485,11 @@ impl NodeConfig {
             follow,
             archive: settings.archive,
             cache_bytes: None,
+            http: HttpConfig {
+                tls,
+                redirect: settings.http_redirect,
+                allow_insecure_login: settings.allow_insecure_login,
+            },
         })
     }
 }

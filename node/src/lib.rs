@@ -52,6 +52,7 @@ pub mod private;
 pub mod staff;
 pub mod stats;
 pub mod store;
+pub mod tls;
 pub mod witness;
 
 pub use store::{Appended, LogKey, LogState, Store, StoreError};

@@ -14,6 +14,7 @@ use yiyi_node::node::Node;
 use yiyi_protocol::proto::Level;
 
 mod staff_cmd;
+mod tls_cmd;
 mod up;
 
 /// `--version`: the release, the schema and the record kinds it reads.
@@ -69,6 +70,9 @@ enum Command {
     /// Staff accounts for the office console: add, list, disable, reset.
     #[command(subcommand)]
     Staff(staff_cmd::StaffCommand),
+    /// Certificates for HTTPS: a self-signed one to try it on a closed network.
+    #[command(subcommand)]
+    Tls(tls_cmd::TlsCommand),
     /// Show the node's key and the state of every ledger it holds.
     Status {
         /// The data directory.
@@ -98,7 +102,8 @@ async fn run(data: &Path, flags: Settings) -> anyhow::Result<()> {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         if let Some(api) = node.api() {
-            let _ = writeln!(out, "api http://{api}");
+            let scheme = if node.https() { "https" } else { "http" };
+            let _ = writeln!(out, "api {scheme}://{api}");
         }
         for address in node.dial_addresses() {
             let _ = writeln!(out, "p2p {address}");
@@ -226,6 +231,7 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(up.clone().run())),
         Command::Staff(command) => staff_cmd::run(command),
+        Command::Tls(command) => tls_cmd::run(command),
         Command::Status { data } => status(data),
         Command::Verify { data } => verify(data),
     };

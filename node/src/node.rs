@@ -49,6 +49,9 @@ pub enum NodeError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The HTTPS certificate or key will not do.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// One of the node's tasks panicked.
     #[error("a task of the node failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -63,6 +66,7 @@ pub struct Node {
     peer_id: PeerId,
     listening: Vec<Multiaddr>,
     api: Option<SocketAddr>,
+    https: bool,
     stop: CancellationToken,
     tasks: Vec<JoinHandle<Result<(), NodeError>>>,
 }
@@ -94,6 +98,14 @@ impl Node {
             Office::open(store.clone(), private, config.level)?.follow_charters(members.clone()),
         );
         office.describe_first(&config.name).await?;
+        // A certificate that will not do stops the node before it starts.
+        let certs = match &config.http.tls {
+            Some(files) => Some((
+                files.clone(),
+                crate::tls::certs(crate::tls::load(files, std::time::SystemTime::now())?),
+            )),
+            None => None,
+        };
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
 
@@ -145,10 +157,39 @@ impl Node {
                     sessions: Arc::new(crate::console::session::Sessions::new(
                         crate::staff::Staff::new(config.data.path()),
                     )),
+                    allow_insecure_login: config.http.allow_insecure_login,
                 });
+                let acceptor = match &certs {
+                    Some((files, certs)) => {
+                        let watched = (files.clone(), certs.clone(), stop.clone());
+                        tasks.push(tokio::spawn(async move {
+                            let (files, certs, stop) = watched;
+                            crate::tls::watch(files, certs, stop.cancelled_owned()).await;
+                            Ok(())
+                        }));
+                        Some(crate::tls::acceptor(certs.clone())?)
+                    }
+                    None => None,
+                };
+                if let Some(address) = config.http.redirect {
+                    let listener = tokio::net::TcpListener::bind(address)
+                        .await
+                        .map_err(|source| NodeError::Api { address, source })?;
+                    let (state, stopped) = (state.clone(), stop.clone());
+                    tasks.push(tokio::spawn(async move {
+                        api::serve_redirect(
+                            listener,
+                            state,
+                            local.port(),
+                            stopped.cancelled_owned(),
+                        )
+                        .await
+                        .map_err(|source| NodeError::Api { address, source })
+                    }));
+                }
                 let stopped = stop.clone();
                 tasks.push(tokio::spawn(async move {
-                    api::serve(listener, state, stopped.cancelled_owned())
+                    api::serve(listener, state, acceptor, stopped.cancelled_owned())
                         .await
                         .map_err(|source| NodeError::Api {
                             address: local,
@@ -173,6 +214,7 @@ impl Node {
             peer_id,
             listening,
             api,
+            https: certs.is_some(),
             stop,
             tasks,
         })
@@ -181,6 +223,11 @@ impl Node {
     /// Where the HTTP API listens (`None`: started without one).
     pub fn api(&self) -> Option<SocketAddr> {
         self.api
+    }
+
+    /// Whether the API is served over HTTPS.
+    pub fn https(&self) -> bool {
+        self.https
     }
 
     /// The node's libp2p peer id (derived from its ledger key).

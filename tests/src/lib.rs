@@ -4,6 +4,7 @@
 
 pub mod federation;
 pub mod hostile;
+pub mod https;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
@@ -492,6 +493,11 @@ impl Node {
             .nth(1)
             .expect("a tcp port in the p2p address")
             .to_owned()
+    }
+
+    /// The running process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the node runs").id()
     }
 
     /// Kills the process (SIGKILL), keeping the data directory.

@@ -29,6 +29,12 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium (flags from
     /// `shared/notes/browser.md`: no sandbox as root, no network chatter).
     pub fn start() -> Browser {
+        Browser::start_with(&[])
+    }
+
+    /// As [`Browser::start`], with more Chromium flags (a host resolver
+    /// rule, a certificate's public key to trust).
+    pub fn start_with(extra: &[String]) -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -50,18 +56,26 @@ impl Browser {
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
             .expect("chromium is installed");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1000,900",
+        ]
+        .map(str::to_owned)
+        .into();
+        // Chromium honours --ignore-certificate-errors-spki-list only with a
+        // profile directory of the test's own.
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend_from_slice(extra);
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1000,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
+            "goog:chromeOptions": { "binary": chromium, "args": args },
         }}});
         let mut browser = Browser {
             driver,
@@ -123,6 +137,16 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// The cookies the browser holds for the page's site, as WebDriver
+    /// gives them (`name`, `value`, `secure`, `httpOnly`, …).
+    pub fn cookies(&self) -> Vec<Value> {
+        let mut response = ureq::get(format!("{}/session/{}/cookie", self.base, self.session))
+            .call()
+            .expect("the cookies");
+        let value: Value = response.body_mut().read_json().expect("JSON");
+        value.at("/value").as_array().cloned().unwrap_or_default()
     }
 
     /// A PNG screenshot of the page.

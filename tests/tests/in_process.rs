@@ -44,6 +44,7 @@ async fn spawn(
         follow: Vec::new(),
         archive: false,
         cache_bytes: None,
+        http: Default::default(),
     };
     (Node::spawn(config.clone()).await.expect("spawn"), config)
 }

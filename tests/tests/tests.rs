@@ -11,6 +11,7 @@ mod demo;
 mod escalation;
 mod federation;
 mod flood;
+mod https;
 mod in_process;
 mod node_init;
 mod office;

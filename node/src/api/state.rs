@@ -36,6 +36,9 @@ pub struct ApiState {
     pub limiter: Arc<limits::Limiter>,
     /// Who is signed in to the console.
     pub sessions: Arc<crate::console::session::Sessions>,
+    /// Staff may sign in over plain HTTP from other machines (a closed
+    /// network's choice, `--allow-insecure-login`).
+    pub allow_insecure_login: bool,
 }
 
 impl ApiState {

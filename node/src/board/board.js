@@ -103,9 +103,21 @@
     });
   }
 
+  // Without a secure context the browser has no WebCrypto: each notice
+  // says how to check it on the command line instead.
+  const secure = window.isSecureContext && !!(window.crypto && crypto.subtle);
+
   function badge(n) {
     const r = results.get(n.hash);
     const span = document.createElement("span");
+    if (!secure) {
+      span.className = "badge cli";
+      const command = document.createElement("code");
+      command.textContent = `yiyi --node ${location.origin} verify ${n.hash} --trust ${trust}`;
+      span.append(lang === "zh" ? "在命令行核验：" : "Check it on the command line: ", command);
+      span.dataset.state = "cli";
+      return span;
+    }
     if (!r) {
       span.className = "badge pending";
       span.textContent = lang === "zh" ? "核验中…" : "verifying…";
@@ -273,6 +285,10 @@
   }
 
   async function verifyAll() {
+    if (!secure) {
+      document.body.dataset.verified = "done";
+      return;
+    }
     for (const n of board.notices) {
       try {
         const response = await fetchPolitely(`/api/v1/notices/${n.hash}/bundle`);
@@ -293,7 +309,7 @@
   }
 
   async function load() {
-    if (!window.isSecureContext || !crypto.subtle) $("insecure").hidden = false;
+    if (!secure) $("insecure").hidden = false;
     board = await (await fetchPolitely("/api/v1/board")).json();
     $("office").textContent = board.office.name;
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("trust");

@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::page::{CsrfForm, LangQuery, english, forged, render, session_cookie, signed_in};
+use super::page::{
+    CsrfForm, LangQuery, Transport, english, forged, render, session_cookie, signed_in,
+};
 use super::session::{SignInError, csrf_matches};
 use crate::api::state::ApiState;
 
@@ -20,19 +22,34 @@ struct LoginPage {
     en: bool,
     office: String,
     name: String,
+    /// Staff may not sign in this way (plain HTTP from another machine).
+    insecure: bool,
     error: Option<String>,
+}
+
+/// Why a sign-in over plain HTTP from another machine is refused.
+fn insecure(en: bool) -> String {
+    if en {
+        "Signing in here would send the password in clear over the network: open the console over HTTPS (the node's --tls-cert), or on the node's own machine. On a closed network the operator may allow it with --allow-insecure-login.".into()
+    } else {
+        "在此登录会让密码以明文经过网络：请通过 HTTPS 打开办公台（节点的 --tls-cert），或在节点本机上登录。封闭的内部网络中，管理员可用 --allow-insecure-login 允许。".into()
+    }
 }
 
 pub(super) async fn login_page(
     State(state): State<Arc<ApiState>>,
     Query(query): Query<LangQuery>,
+    transport: Transport,
     headers: HeaderMap,
 ) -> Response {
+    let en = english(&headers, &query);
+    let refused = !transport.may_sign_in(&state);
     let page = LoginPage {
-        en: english(&headers, &query),
+        en,
         office: state.office_name().await,
         name: String::new(),
-        error: None,
+        insecure: refused,
+        error: refused.then(|| insecure(en)),
     };
     render(page, &query, StatusCode::OK)
 }
@@ -46,9 +63,22 @@ pub(super) struct LoginForm {
 pub(super) async fn login(
     State(state): State<Arc<ApiState>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    transport: Transport,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    if !transport.may_sign_in(&state) {
+        // Refused before the password is even looked at.
+        let en = english(&headers, &LangQuery::default());
+        let page = LoginPage {
+            en,
+            office: state.office_name().await,
+            name: form.name.trim().to_owned(),
+            insecure: true,
+            error: Some(insecure(en)),
+        };
+        return render(page, &LangQuery::default(), StatusCode::FORBIDDEN);
+    }
     let pause = state.sessions.pause_for(client.ip());
     if !pause.is_zero() {
         tokio::time::sleep(pause).await;
@@ -70,7 +100,7 @@ pub(super) async fn login(
             let mut response = Redirect::to(to).into_response();
             response
                 .headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&headers, &session.id));
+                .append(header::SET_COOKIE, session_cookie(transport, &session.id));
             response
         }
         outcome => {
@@ -86,6 +116,7 @@ pub(super) async fn login(
                 en: english(&headers, &query),
                 office: state.office_name().await,
                 name,
+                insecure: false,
                 error: Some(error.to_string()),
             };
             render(page, &query, StatusCode::UNAUTHORIZED)
@@ -95,6 +126,7 @@ pub(super) async fn login(
 
 pub(super) async fn logout(
     State(state): State<Arc<ApiState>>,
+    transport: Transport,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
@@ -109,7 +141,7 @@ pub(super) async fn logout(
     let mut response = Redirect::to("/office/login").into_response();
     response
         .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&headers, ""));
+        .append(header::SET_COOKIE, session_cookie(transport, ""));
     response
 }
 

@@ -100,6 +100,7 @@ impl BenchNode {
             archive: false,
             // A small page cache: 111 nodes share this machine.
             cache_bytes: Some(2 * 1024 * 1024),
+            http: Default::default(),
         };
         let node = Node::spawn(config.clone()).await.expect("node");
         BenchNode {

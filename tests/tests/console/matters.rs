@@ -268,12 +268,15 @@ fn today_lists_what_is_overdue_due_soon_on_today_s_date_and_sent_without_decisio
     // A matter the street took on with a deadline that has passed.
     community.consult_to_suggestion("T-wall", "修缮小区围墙", "请街道拨付维修资金");
     community.yiyi("escalation send T-wall");
+    // That one received (signed for): T-gate went up first.
     yiyi_tests::federation::wait_for("the matter received at the street", || {
         street
             .get("/api/v1/matters")
             .list_at("/matters")
             .iter()
-            .any(|m| m.str_at("/status") == "received")
+            .any(|m| {
+                m.str_at("/escalation_id") == "shunyu/T-wall" && m.str_at("/status") == "received"
+            })
     });
     street.yiyi("escalation accept shunyu/T-wall --deadline 2020-02-29");
     yiyi_tests::federation::wait_for("both matters received at the street", || {
