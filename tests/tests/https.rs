@@ -187,8 +187,10 @@ fn the_board_verifies_over_https_at_a_host_name_and_over_plain_http_says_how_to_
         "return document.body.dataset.verified === 'done'",
     );
     let shown = browser.run(
-        "return [window.isSecureContext, document.getElementById('insecure').hidden, document.getElementById('insecure').textContent, Array.from(document.querySelectorAll('.badge')).map(b => [b.dataset.state, b.textContent])]",
+        "return [window.isSecureContext, document.getElementById('insecure').hidden, document.getElementById('insecure').textContent, Array.from(document.querySelectorAll('.badge')).map(b => [b.dataset.state, b.textContent]), document.getElementById('checked-here').hidden]",
     );
+    // The footer does not claim the browser checked anything.
+    assert_eq!(shown[4], true);
     assert_eq!(shown[0], false);
     assert_eq!(shown[1], false);
     assert!(shown[2].as_str().unwrap().contains("HTTPS"), "{}", shown[2]);

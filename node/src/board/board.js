@@ -309,7 +309,11 @@
   }
 
   async function load() {
-    if (!secure) $("insecure").hidden = false;
+    if (!secure) {
+      $("insecure").hidden = false;
+      // Nothing is checked here then: the footer must not say it is.
+      $("checked-here").hidden = true;
+    }
     board = await (await fetchPolitely("/api/v1/board")).json();
     $("office").textContent = board.office.name;
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("trust");
