@@ -7,20 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag="${1:-yiyi:latest}"
-target=x86_64-unknown-linux-gnu
-
-# Static glibc: getrandom through libc's own call (dlsym finds nothing in
-# a static binary); --target keeps these flags off build scripts and
-# proc-macros.
-echo "== building static yiyi-node and yiyi (release, $target)"
-RUSTFLAGS='-C target-feature=+crt-static --cfg getrandom_backend="linux_getrandom"' \
-  cargo build --release --locked --target "$target" -p yiyi-node -p yiyi-cli --bins
+bin=$(scripts/build-static)
 
 context="target/docker-context"
 rm -rf "$context"
 mkdir -p "$context"/{etc,bin,data,shared}
 for binary in yiyi-node yiyi; do
-  cp "target/$target/release/$binary" "$context/bin/"
+  cp "$bin/$binary" "$context/bin/"
   strip "$context/bin/$binary" 2>/dev/null || true
   # A dynamically linked binary names its loader; a scratch image has none.
   if readelf -l "$context/bin/$binary" | grep -q "program interpreter"; then

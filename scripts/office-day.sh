@@ -6,8 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --quiet -p yiyi-node -p yiyi-cli
-bin=$PWD/target/release
+# YIYI_BIN names a directory of already built binaries (CI's static ones).
+if [ -n "${YIYI_BIN:-}" ]; then
+  bin=$YIYI_BIN
+else
+  cargo build --release --quiet -p yiyi-node -p yiyi-cli
+  bin=$PWD/target/release
+fi
 work=$(mktemp -d)
 trap 'kill "${node_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 

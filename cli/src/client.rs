@@ -1,17 +1,28 @@
 //! Talking to a node's HTTP API: where the node is, the office's token, and
 //! requests whose refusals come back as readable errors.
+//!
+//! An `https://` node is checked against the public certificate authorities
+//! (Mozilla's list, built in), or against `--cacert FILE` instead: the
+//! certificate `yiyi-node tls self-signed` wrote, or the office IT's own
+//! authority. Verification is never switched off: a resident's check is
+//! only as good as the connection it trusts for nothing but availability,
+//! yet a staff token must not go to whoever answers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde_json::Value;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use yiyi_protocol::api::{Action, Answer};
+
+use crate::lang::Lang;
 
 /// Where to send requests and with what token.
 pub(crate) struct Client {
     base: String,
     token: Option<String>,
     agent: ureq::Agent,
+    lang: Lang,
 }
 
 /// The node and token options every office command takes.
@@ -26,11 +37,16 @@ pub(crate) struct NodeArgs {
     /// The node's data directory, to read the token from.
     #[arg(long, env = "YIYI_DATA", global = true)]
     data: Option<PathBuf>,
+    /// For an https:// node: trust this PEM certificate (the node's
+    /// self-signed one, or the authority that issued it) instead of the
+    /// public authorities.
+    #[arg(long, env = "YIYI_CACERT", global = true)]
+    cacert: Option<PathBuf>,
 }
 
 impl Client {
     /// A client for the node these options name.
-    pub(crate) fn new(args: &NodeArgs) -> anyhow::Result<Client> {
+    pub(crate) fn new(args: &NodeArgs, lang: Lang) -> anyhow::Result<Client> {
         let base = args
             .node
             .clone()
@@ -50,29 +66,88 @@ impl Client {
             }
             (None, None) => None,
         };
+        let roots = match &args.cacert {
+            Some(path) => RootCerts::from(trusted(path, lang)?),
+            None => RootCerts::WebPki,
+        };
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build()
             .into();
-        Ok(Client { base, token, agent })
+        Ok(Client {
+            base,
+            token,
+            agent,
+            lang,
+        })
     }
 
     /// A client for the node at `base`, acting with `token`.
-    pub(crate) fn at(base: &str, token: Option<String>) -> Client {
-        Client::new(&NodeArgs {
-            node: Some(base.to_owned()),
-            token,
-            data: None,
-        })
-        .expect("no file is read without --data")
+    pub(crate) fn at(base: &str, token: Option<String>, lang: Lang) -> Client {
+        Client::new(
+            &NodeArgs {
+                node: Some(base.to_owned()),
+                token,
+                data: None,
+                cacert: None,
+            },
+            lang,
+        )
+        .expect("no file is read without --data or --cacert")
+    }
+
+    /// Why a request got no answer, said so that the reader can act: a
+    /// certificate that is not trusted names `--cacert`.
+    fn unreachable(&self, error: ureq::Error) -> anyhow::Error {
+        let base = &self.base;
+        let lang = self.lang;
+        if let Some(e) = untrusted_certificate(&error) {
+            use rustls::{CertificateError, Error::InvalidCertificate};
+            let wrong_name = matches!(
+                e,
+                InvalidCertificate(
+                    CertificateError::NotValidForName
+                        | CertificateError::NotValidForNameContext { .. }
+                )
+            );
+            let message = if wrong_name {
+                lang.pick(
+                        &format!(
+                            "节点 {base} 的证书不是为这个地址签发的（{e}），未连接。请用证书上的名称访问该节点"
+                        ),
+                        &format!(
+                            "the certificate of {base} is not for this name ({e}): not connected. Open the node by a name its certificate holds"
+                        ),
+                    )
+                    .to_owned()
+            } else {
+                lang.pick(
+                        &format!(
+                            "节点 {base} 的证书未通过检查（{e}），未连接。若该证书是自签的或由本单位自己的机构签发，请用 --cacert 文件 给出它，并先与节点办公室提供的指纹核对"
+                        ),
+                        &format!(
+                            "the certificate of {base} did not check out ({e}): not connected. If it is self-signed or issued by the office's own authority, give it with --cacert FILE, having compared its fingerprint with the one the office gives"
+                        ),
+                    )
+                    .to_owned()
+            };
+            return anyhow::Error::msg(message);
+        }
+        anyhow::Error::new(error).context(
+            lang.pick(
+                &format!("无法连接节点 {base}"),
+                &format!("cannot reach the node at {base}"),
+            )
+            .to_owned(),
+        )
     }
 
     fn answer(
         &self,
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> anyhow::Result<Value> {
-        let mut response =
-            response.with_context(|| format!("cannot reach the node at {}", self.base))?;
+        let mut response = response.map_err(|e| self.unreachable(e))?;
         let status = response.status();
         let body: Value = response
             .body_mut()
@@ -101,7 +176,7 @@ impl Client {
             .agent
             .get(format!("{}{path}", self.base))
             .call()
-            .with_context(|| format!("cannot reach the node at {}", self.base))?;
+            .map_err(|e| self.unreachable(e))?;
         let status = response.status();
         let text = response.body_mut().read_to_string()?;
         if status.is_success() {
@@ -129,4 +204,41 @@ impl Client {
         )?;
         serde_json::from_value(answer).context("the node's answer is not an action's answer")
     }
+}
+
+/// The certificates in the PEM file at `path`, to trust as roots.
+fn trusted(path: &Path, lang: Lang) -> anyhow::Result<Vec<Certificate<'static>>> {
+    let shown = path.display();
+    let pem = std::fs::read(path)
+        .with_context(|| lang.pick("读取", "reading").to_owned() + &format!(" {shown}"))?;
+    let certificates = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(Ok(c)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{shown}: {}", lang.pick("不是 PEM 格式", "not PEM")))?;
+    if certificates.is_empty() {
+        bail!(
+            "{shown}: {}",
+            lang.pick("其中没有证书", "holds no certificate")
+        );
+    }
+    Ok(certificates)
+}
+
+/// The certificate error under `error`, if the node's certificate is what
+/// failed (ureq reports TLS errors of the handshake as I/O errors).
+fn untrusted_certificate(error: &ureq::Error) -> Option<&rustls::Error> {
+    let tls = match error {
+        ureq::Error::Rustls(e) => e,
+        ureq::Error::Io(e) => e.get_ref()?.downcast_ref::<rustls::Error>()?,
+        _ => return None,
+    };
+    matches!(
+        tls,
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+    )
+    .then_some(tls)
 }

@@ -281,7 +281,7 @@ enum TlogCommand {
 
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     let output = cli.output;
-    let client = || client::Client::new(&cli.node);
+    let client = || client::Client::new(&cli.node, lang);
     let report = |r: Report| cmd::report::run(r, &client()?, output, lang);
     match cli.command {
         Command::Participant(c) => cmd::participant::run(c, &client()?, output, lang),

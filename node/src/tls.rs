@@ -260,12 +260,20 @@ pub fn fingerprints(certified: &CertifiedKey) -> Fingerprints {
     }
 }
 
-/// A self-signed certificate for `name`, valid for `days` from today,
-/// written to `files` (the key readable by its owner only); its
-/// fingerprints.
-pub fn self_signed(name: &str, days: u32, files: &TlsFiles) -> Result<Fingerprints, TlsError> {
+/// A self-signed certificate for `names` (host names or IP addresses; the
+/// first is its common name), valid for `days` from today, written to
+/// `files` (the key readable by its owner only); its fingerprints.
+pub fn self_signed(
+    names: &[String],
+    days: u32,
+    files: &TlsFiles,
+) -> Result<Fingerprints, TlsError> {
     let make = |e: &dyn std::fmt::Display| TlsError::Make(e.to_string());
-    let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).map_err(|e| make(&e))?;
+    let Some(name) = names.first() else {
+        return Err(make(&"no name to make a certificate for"));
+    };
+    // Each name an IP address or a DNS name, as rcgen tells them apart.
+    let mut params = rcgen::CertificateParams::new(names.to_vec()).map_err(|e| make(&e))?;
     // Dates in UTC, as certificates have them: `days` 0 makes one that
     // ended at today's start (for trying the refusal of an expired one).
     let today = Date::from_days_since_epoch(crate::now_ms().div_euclid(86_400_000));
@@ -274,7 +282,7 @@ pub fn self_signed(name: &str, days: u32, files: &TlsFiles) -> Result<Fingerprin
         - Duration::from_secs(24 * 3600);
     params.not_after = rcgen::date_time_ymd(end.year, end.month as u8, end.day as u8);
     let mut distinguished = rcgen::DistinguishedName::new();
-    distinguished.push(rcgen::DnType::CommonName, name);
+    distinguished.push(rcgen::DnType::CommonName, name.as_str());
     params.distinguished_name = distinguished;
     let key = rcgen::KeyPair::generate().map_err(|e| make(&e))?;
     let cert = params.self_signed(&key).map_err(|e| make(&e))?;
@@ -366,7 +374,7 @@ mod tests {
     fn a_self_signed_certificate_loads_and_its_validity_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let files = files(dir.path(), "board");
-        let printed = self_signed("board.shunyu.example", 30, &files).unwrap();
+        let printed = self_signed(&["board.shunyu.example".into()], 30, &files).unwrap();
         let loaded = load(&files, SystemTime::now()).unwrap();
         assert_eq!(fingerprints(&loaded), printed);
         assert_eq!(printed.certificate.len(), 32 * 3 - 1);
@@ -383,8 +391,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let one = files(dir.path(), "one");
         let two = files(dir.path(), "two");
-        self_signed("one.example", 30, &one).unwrap();
-        self_signed("two.example", 30, &two).unwrap();
+        self_signed(&["one.example".into()], 30, &one).unwrap();
+        self_signed(&["two.example".into()], 30, &two).unwrap();
         let crossed = TlsFiles {
             cert: one.cert.clone(),
             key: two.key.clone(),

@@ -12,9 +12,10 @@ use yiyi_node::tls::{self, TlsFiles};
 pub(crate) enum TlsCommand {
     /// Make a self-signed certificate and its key, and print its fingerprints.
     SelfSigned {
-        /// The host name browsers will open, e.g. board.shunyu.example.
-        #[arg(long)]
-        name: String,
+        /// A host name browsers will open (board.shunyu.example) or an IP
+        /// address (192.168.1.20); repeat for each name the node answers to.
+        #[arg(long = "name", required = true)]
+        names: Vec<String>,
         /// Where to write the certificate (PEM).
         #[arg(long, default_value = "yiyi.crt")]
         cert: PathBuf,
@@ -30,7 +31,7 @@ pub(crate) enum TlsCommand {
 pub(crate) fn run(command: &TlsCommand) -> anyhow::Result<()> {
     match command {
         TlsCommand::SelfSigned {
-            name,
+            names,
             cert,
             key,
             days,
@@ -39,7 +40,7 @@ pub(crate) fn run(command: &TlsCommand) -> anyhow::Result<()> {
                 cert: cert.clone(),
                 key: key.clone(),
             };
-            let printed = tls::self_signed(name, *days, &files)?;
+            let printed = tls::self_signed(names, *days, &files)?;
             println!("certificate {}", cert.display());
             println!("key {}", key.display());
             println!("sha256 {}", printed.certificate);

@@ -90,9 +90,28 @@ pub struct Answer {
     pub response: String,
 }
 
-/// `GET path` over HTTPS from `address` (`127.0.0.1:port`), naming `host`
-/// in SNI and the Host header.
-pub fn get(address: &str, host: &str, path: &str) -> Result<Answer, String> {
+/// Roots for a ureq agent that trust the PEM certificate at `path`: an
+/// HTTPS node's self-signed certificate, as `yiyi --cacert` does.
+pub fn roots(path: &std::path::Path) -> ureq::tls::RootCerts {
+    let pem = std::fs::read(path).expect("the certificate to trust");
+    let certificates: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert!(!certificates.is_empty(), "no certificate in {path:?}");
+    ureq::tls::RootCerts::from(certificates)
+}
+
+/// A TLS connection from this client.
+pub type Stream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// Starts TLS over `socket`, naming `host` in SNI, accepting whatever
+/// certificate is served; the handshake happens with the first read or
+/// write (or [`handshake`]). Returns the stream and the verifier that
+/// remembers the certificate.
+fn start(socket: TcpStream, host: &str) -> Result<(Stream, Arc<Recording>), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(Recording {
         provider: provider.clone(),
@@ -107,11 +126,30 @@ pub fn get(address: &str, host: &str, path: &str) -> Result<Answer, String> {
     let name = ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?;
     let connection =
         rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
+    Ok((rustls::StreamOwned::new(connection, socket), verifier))
+}
+
+/// TLS over `socket` (naming `host`), the handshake done: what an attacker
+/// holds once the node has let it in.
+pub fn handshake(socket: TcpStream, host: &str) -> Result<Stream, String> {
+    let (mut stream, _) = start(socket, host)?;
+    while stream.conn.is_handshaking() {
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(stream)
+}
+
+/// `GET path` over HTTPS from `address` (`127.0.0.1:port`), naming `host`
+/// in SNI and the Host header.
+pub fn get(address: &str, host: &str, path: &str) -> Result<Answer, String> {
     let socket = TcpStream::connect(address).map_err(|e| e.to_string())?;
     socket
         .set_read_timeout(Some(Duration::from_secs(15)))
         .map_err(|e| e.to_string())?;
-    let mut tls = rustls::StreamOwned::new(connection, socket);
+    let (mut tls, verifier) = start(socket, host)?;
     write!(
         tls,
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"

@@ -138,6 +138,11 @@ pub struct Node {
     pub vkey: String,
     /// Where the process's log (stderr) goes.
     pub log: PathBuf,
+    /// The certificate an HTTPS node serves, which this harness's requests
+    /// and `yiyi` commands trust ([`Node::serve_https`]).
+    pub cacert: Option<PathBuf>,
+    /// What this harness's requests go through.
+    agent: ureq::Agent,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -185,6 +190,8 @@ impl Node {
             log: dir.path().join("node.log"),
             data,
             vkey,
+            cacert: None,
+            agent: ureq::agent(),
             _dir: dir,
         };
         node.run(run);
@@ -231,6 +238,42 @@ impl Node {
             .expect("a p2p line")
             .to_owned();
         self.child = Some(child);
+    }
+
+    /// Restarts the node serving HTTPS with a certificate for 127.0.0.1 and
+    /// localhost made by `yiyi-node tls self-signed`, which this harness's
+    /// requests and `yiyi` commands trust from then on; `run` as for
+    /// [`Node::run`].
+    pub fn serve_https(&mut self, run: &str) {
+        let (cert, key) = (
+            self._dir.path().join("node.crt"),
+            self._dir.path().join("node.key"),
+        );
+        let made = self::run(
+            "yiyi-node",
+            &format!(
+                "tls self-signed --name 127.0.0.1 --name localhost --cert {} --key {}",
+                cert.display(),
+                key.display()
+            ),
+        );
+        assert!(made.status.success(), "{made:?}");
+        self.agent = ureq::Agent::config_builder()
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(https::roots(&cert))
+                    .build(),
+            )
+            .build()
+            .into();
+        self.kill();
+        self.run(&format!(
+            "{run} --tls-cert {} --tls-key {}",
+            cert.display(),
+            key.display()
+        ));
+        assert!(self.url.starts_with("https://"), "{}", self.url);
+        self.cacert = Some(cert);
     }
 
     /// Asks the process to stop (SIGTERM) and waits for it to exit
@@ -296,7 +339,7 @@ impl Node {
     /// `GET path` from the node's API, as its office (with the token) or as
     /// a resident (without); the body as text, or why there is none.
     fn fetch(&self, path: &str, as_office: bool) -> Result<String, String> {
-        let mut request = ureq::get(format!("{}{path}", self.url));
+        let mut request = self.agent.get(format!("{}{path}", self.url));
         if as_office {
             request = request.header("authorization", format!("Bearer {}", self.token()));
         }
@@ -396,8 +439,11 @@ impl Node {
     /// Runs `yiyi --json ARGS` as this node's office and returns what it
     /// did, whether it succeeded or not.
     pub fn yiyi_output<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
-        command("yiyi", "--json")
-            .args(args)
+        let mut yiyi = command("yiyi", "--json");
+        if let Some(cacert) = &self.cacert {
+            yiyi.env("YIYI_CACERT", cacert);
+        }
+        yiyi.args(args)
             .env("YIYI_NODE", &self.url)
             .env("YIYI_DATA", &self.data)
             .stdin(Stdio::null())

@@ -4,7 +4,9 @@
 //! 429 past the per-address rate, oversized bodies 413, and nothing the
 //! flood sent was written. The same over libp2p: a hostile peer flooding
 //! sync requests and forged gossip is limited, its gossip is refused and
-//! not forwarded, and replication goes on.
+//! not forwarded, and replication goes on. The HTTP flood is tried over
+//! the node's own HTTPS too, where each new connection costs the node a
+//! handshake.
 
 use std::process::Stdio;
 
@@ -13,16 +15,37 @@ use yiyi_tests::{Json, command};
 
 #[test]
 fn a_flooded_node_keeps_serving_its_office_and_its_peers() {
+    flood(false);
+}
+
+#[test]
+fn a_node_flooded_over_https_keeps_serving_its_office_and_its_peers() {
+    flood(true);
+}
+
+/// Floods the community's API (over its own HTTPS when `https`) while its
+/// office works.
+fn flood(https: bool) {
     let Chain {
         district: _district,
         street,
-        community,
+        mut community,
     } = chain();
+    if https {
+        community.serve_https(&format!("--peer {}", street.p2p));
+    }
     let size_before = community.own_size();
-    let flood = command("flooder", &format!("{} 8 16 200000", community.url))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let cacert = community
+        .cacert
+        .as_ref()
+        .map_or(String::new(), |c| c.display().to_string());
+    let flood = command(
+        "flooder",
+        &format!("{} 8 16 200000 {cacert}", community.url),
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
 
     // Meanwhile the office works, and its street replicates what it writes.

@@ -346,3 +346,40 @@ fn a_tls_hello_trickled_a_byte_at_a_time_is_cut_at_the_header_timeout() {
     .unwrap();
     assert!(answer.response.starts_with("HTTP/1.1 200"));
 }
+
+#[test]
+fn the_cli_reaches_an_https_node_through_the_certificate_it_is_given_and_no_other() {
+    let mut node = Node::start("舜玉社区");
+    node.serve_https("");
+    // The office works over HTTPS (the harness gives `yiyi` --cacert by
+    // YIYI_CACERT), and a resident lists the notices with the certificate.
+    let notice = node.decline("T-park", "小区停车位划线");
+    let cacert = node.cacert.clone().unwrap().display().to_string();
+    let listed = run(
+        "yiyi",
+        &format!("--json --node {} --cacert {cacert} notices", node.url),
+    );
+    assert!(listed.status.success(), "{listed:?}");
+    assert!(stdout(&listed).contains(&notice), "{}", stdout(&listed));
+
+    // Without it, or with another certificate, the connection is not made,
+    // and the message says what to do, in Chinese by default.
+    let dir = tempfile::tempdir().unwrap();
+    let (other, _, _, _) = certificate(dir.path(), "other", 30);
+    for (line, says) in [
+        (format!("--lang en --node {} notices", node.url), "--cacert"),
+        (
+            format!("--lang en --node {} --cacert {other} notices", node.url),
+            "--cacert",
+        ),
+        (format!("--lang zh --node {} notices", node.url), "指纹"),
+    ] {
+        let refused = command("yiyi", &line)
+            .env_remove("YIYI_CACERT")
+            .output()
+            .unwrap();
+        assert!(!refused.status.success(), "{line}");
+        let error = String::from_utf8_lossy(&refused.stderr);
+        assert!(error.contains(says), "{line}: {error}");
+    }
+}

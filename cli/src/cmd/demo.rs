@@ -90,10 +90,10 @@ struct Node {
 }
 
 impl Node {
-    fn client(&self) -> anyhow::Result<Client> {
+    fn client(&self, lang: Lang) -> anyhow::Result<Client> {
         let token = std::fs::read_to_string(self.data.join("api.token"))
             .with_context(|| format!("reading the token in {}", self.data.display()))?;
-        Ok(Client::at(&self.api, Some(token.trim().to_owned())))
+        Ok(Client::at(&self.api, Some(token.trim().to_owned()), lang))
     }
 }
 
@@ -247,7 +247,7 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
     let n = &nodes.0;
     for (i, office) in OFFICES.iter().enumerate() {
         if let Some(parent) = office.parent {
-            n[parent].client()?.act(&Action::Charter(api::Charter {
+            n[parent].client(lang)?.act(&Action::Charter(api::Charter {
                 charter: "admit".into(),
                 key: n[i].vkey.clone(),
                 name: office.name.into(),
@@ -258,7 +258,7 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
     }
     for node in n {
         wait("the federation to form", || {
-            Ok(node.client()?.get("/api/v1/federation")?["members"]
+            Ok(node.client(lang)?.get("/api/v1/federation")?["members"]
                 .as_array()
                 .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7))
         })?;
@@ -268,7 +268,8 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         "  Each office admitted its children by charter; every node checked the tree back to the district's key.",
     );
 
-    let (district, street, community) = (n[0].client()?, n[1].client()?, n[3].client()?);
+    let (district, street, community) =
+        (n[0].client(lang)?, n[1].client(lang)?, n[3].client(lang)?);
     say(
         "\n== 舜玉社区：居民提出“增开公交线路”，按七定程序协商",
         "\n== 舜玉社区: residents ask for a new bus line; a consultation in seven steps",

@@ -1,8 +1,11 @@
-//! `flooder URL SECONDS THREADS MAX`: floods a node's public HTTP API from a
-//! process of its own, as an abuser on the internet would, for at most
-//! SECONDS and MAX requests: heavy reads (the board, proofs), missing
-//! entries, unknown paths, unauthenticated actions and oversized bodies.
-//! Prints the answers it got by status, as JSON.
+//! `flooder URL SECONDS THREADS MAX [CACERT]`: floods a node's public HTTP
+//! API from a process of its own, as an abuser on the internet would, for
+//! at most SECONDS and MAX requests: heavy reads (the board, proofs),
+//! missing entries, unknown paths, unauthenticated actions and oversized
+//! bodies. For an `https://` URL, CACERT is the certificate to trust; each
+//! thread keeps its connection alive where the node lets it, and opens
+//! (and handshakes) a new one where it does not. Prints the answers it got
+//! by status, as JSON.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,9 +14,17 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, seconds, threads, max] = args.as_slice() else {
-        eprintln!("usage: flooder URL SECONDS THREADS MAX");
-        std::process::exit(2);
+    let (url, seconds, threads, max, cacert) = match args.as_slice() {
+        [_, url, seconds, threads, max] => (url, seconds, threads, max, None),
+        [_, url, seconds, threads, max, cacert] => (url, seconds, threads, max, Some(cacert)),
+        _ => {
+            eprintln!("usage: flooder URL SECONDS THREADS MAX [CACERT]");
+            std::process::exit(2);
+        }
+    };
+    let roots = match cacert {
+        Some(path) => yiyi_tests::https::roots(path.as_ref()),
+        None => ureq::tls::RootCerts::WebPki,
     };
     let until = Instant::now() + Duration::from_secs(seconds.parse().unwrap());
     let max: u64 = max.parse().unwrap();
@@ -22,12 +33,18 @@ fn main() {
     let big = "x".repeat(1 << 20);
     let workers: Vec<_> = (0..threads.parse::<usize>().unwrap())
         .map(|worker| {
-            let (url, sent, statuses, big) =
-                (url.clone(), sent.clone(), statuses.clone(), big.clone());
+            let (url, sent, statuses, big, roots) = (
+                url.clone(),
+                sent.clone(),
+                statuses.clone(),
+                big.clone(),
+                roots.clone(),
+            );
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .timeout_global(Some(Duration::from_secs(5)))
                     .http_status_as_error(false)
+                    .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
                     .build()
                     .into();
                 let mut n = worker;

@@ -1,8 +1,11 @@
-//! `slowloris HOST:PORT FROM SECONDS CONNECTIONS`: holds CONNECTIONS
+//! `slowloris HOST:PORT FROM SECONDS CONNECTIONS [tls]`: holds CONNECTIONS
 //! connections to a node's HTTP API from the local address FROM (say
 //! 127.0.0.2) for SECONDS, as a slowloris client does: three in four send a
 //! request line and then one header line every half second, never ending
-//! the headers; the fourth sends nothing at all. A connection the node
+//! the headers; the fourth sends nothing at all. With `tls` the three
+//! complete a TLS handshake first and trickle inside it (the fourth does
+//! not even say hello): the node's header timeout counts from the
+//! connection, handshake included. A connection the node
 //! closes is opened again a moment later. Prints, as JSON, how many
 //! connections were opened, how many the node closed at once (before the
 //! first trickled line), how many it closed later and after how long at
@@ -29,9 +32,15 @@ struct Report {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, node, from, seconds, connections] = args.as_slice() else {
-        eprintln!("usage: slowloris HOST:PORT FROM SECONDS CONNECTIONS");
-        std::process::exit(2);
+    let (node, from, seconds, connections, tls) = match args.as_slice() {
+        [_, node, from, seconds, connections] => (node, from, seconds, connections, false),
+        [_, node, from, seconds, connections, tls] if tls == "tls" => {
+            (node, from, seconds, connections, true)
+        }
+        _ => {
+            eprintln!("usage: slowloris HOST:PORT FROM SECONDS CONNECTIONS [tls]");
+            std::process::exit(2);
+        }
     };
     let node: SocketAddr = node.parse().expect("HOST:PORT");
     let from: IpAddr = from.parse().expect("an IP address to send from");
@@ -49,7 +58,16 @@ fn main() {
                     };
                     report.lock().unwrap().opened += 1;
                     let opened = Instant::now();
-                    let (closed, lines) = trickle(stream, n % 4 != 0, until);
+                    let talk = n % 4 != 0;
+                    let (closed, lines) = if tls && talk {
+                        match yiyi_tests::https::handshake(stream, "localhost") {
+                            Ok(stream) => trickle(stream, talk, until),
+                            // Refused at once, or cut mid-handshake.
+                            Err(_) => (true, 0),
+                        }
+                    } else {
+                        trickle(stream, talk, until)
+                    };
                     let held = opened.elapsed().as_secs_f64();
                     let mut report = report.lock().unwrap();
                     if !closed {
@@ -86,22 +104,22 @@ fn main() {
     );
 }
 
-/// A connection to `node` from the address `from`.
+/// A connection to `node` from the address `from`, its reads waiting at
+/// most half a second.
 fn connect(from: IpAddr, node: SocketAddr) -> std::io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(node), Type::STREAM, None)?;
     socket.bind(&SocketAddr::new(from, 0).into())?;
     socket.connect_timeout(&node.into(), Duration::from_secs(5))?;
-    Ok(socket.into())
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(Duration::from_millis(500)))?;
+    Ok(stream)
 }
 
 /// Sends (when `talk`) a request line and then a header line every half
 /// second until `until`, never ending the headers, and watches for the
 /// node closing the connection. Returns whether it was closed and how many
 /// lines had been sent by then.
-fn trickle(mut stream: TcpStream, talk: bool, until: Instant) -> (bool, u32) {
-    stream
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
+fn trickle(mut stream: impl Read + Write, talk: bool, until: Instant) -> (bool, u32) {
     let mut lines = 0;
     let mut buf = [0; 1024];
     while Instant::now() < until {
@@ -111,7 +129,11 @@ fn trickle(mut stream: TcpStream, talk: bool, until: Instant) -> (bool, u32) {
             } else {
                 format!("X-Slow-{lines}: y\r\n")
             };
-            if stream.write_all(line.as_bytes()).is_err() {
+            if stream
+                .write_all(line.as_bytes())
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
                 return (true, lines);
             }
             lines += 1;
