@@ -383,3 +383,36 @@ fn the_cli_reaches_an_https_node_through_the_certificate_it_is_given_and_no_othe
         assert!(error.contains(says), "{line}: {error}");
     }
 }
+
+#[test]
+fn the_redirect_listener_sends_plain_http_to_https_and_serves_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _, _) = certificate(dir.path(), "redirect", 30);
+    let plain = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let node = Node::start_with(
+        "舜玉社区",
+        &format!("--tls-cert {cert} --tls-key {key} --http-redirect {plain}"),
+    );
+    let mut socket = TcpStream::connect(plain).unwrap();
+    write!(
+        socket,
+        "GET /office/login?next=%2F HTTP/1.1\r\nHost: {HOST}:{}\r\nConnection: close\r\n\r\n",
+        plain.port()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 308"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains(&format!(
+            "location: https://{HOST}:{}/office/login?next=%2f",
+            port(&node)
+        )),
+        "{answer}"
+    );
+    // Nothing of the API or the board is served in the clear there.
+    assert!(!answer.contains("<html"), "{answer}");
+}
