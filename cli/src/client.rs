@@ -4,9 +4,9 @@
 //! An `https://` node is checked against the public certificate authorities
 //! (Mozilla's list, built in), or against `--cacert FILE` instead: the
 //! certificate `yiyi-node tls self-signed` wrote, or the office IT's own
-//! authority. Verification is never switched off: a resident's check is
-//! only as good as the connection it trusts for nothing but availability,
-//! yet a staff token must not go to whoever answers.
+//! authority. Verification is never switched off: a resident's `verify`
+//! needs the connection only to fetch what it checks itself, but an
+//! office's token must not go to whoever answers.
 
 use std::path::{Path, PathBuf};
 
@@ -209,8 +209,8 @@ impl Client {
 /// The certificates in the PEM file at `path`, to trust as roots.
 fn trusted(path: &Path, lang: Lang) -> anyhow::Result<Vec<Certificate<'static>>> {
     let shown = path.display();
-    let pem = std::fs::read(path)
-        .with_context(|| lang.pick("读取", "reading").to_owned() + &format!(" {shown}"))?;
+    let pem =
+        std::fs::read(path).with_context(|| format!("{} {shown}", lang.pick("读取", "reading")))?;
     let certificates = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(PemItem::Certificate(c)) => Some(Ok(c)),

@@ -143,7 +143,9 @@ pub struct Node {
     pub cacert: Option<PathBuf>,
     /// What this harness's requests go through.
     agent: ureq::Agent,
-    _dir: std::sync::Arc<tempfile::TempDir>,
+    /// The temporary directory holding the data directory, the log and any
+    /// certificate; removed when the last clone of it goes.
+    dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Node {
@@ -192,7 +194,7 @@ impl Node {
             vkey,
             cacert: None,
             agent: ureq::agent(),
-            _dir: dir,
+            dir,
         };
         node.run(run);
         node
@@ -246,8 +248,8 @@ impl Node {
     /// [`Node::run`].
     pub fn serve_https(&mut self, run: &str) {
         let (cert, key) = (
-            self._dir.path().join("node.crt"),
-            self._dir.path().join("node.key"),
+            self.dir.path().join("node.crt"),
+            self.dir.path().join("node.key"),
         );
         let made = self::run(
             "yiyi-node",
