@@ -9,5 +9,6 @@ mod merkle;
 mod notes;
 mod release;
 mod rules;
+mod tally;
 mod vectors;
 mod witness;
