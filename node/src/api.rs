@@ -15,6 +15,7 @@ pub mod limits;
 mod matters;
 mod serve;
 pub mod state;
+pub(crate) mod transport;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 //! The notice board (公示栏) every node serves at `/`: a page, its script
 //! and style embedded in the binary (no external assets: the machines it
-//! runs on may be offline), the notices of every ledger held as JSON, and
-//! Atom feeds per office and per topic. The page verifies each notice in
+//! runs on may be offline), the notices of every ledger held as JSON, Atom
+//! feeds per office and per topic, and each office's meetings as a
+//! calendar. The page verifies each notice in
 //! the browser; this module only serves bytes.
 
 use std::collections::HashMap;
@@ -20,8 +21,10 @@ use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::rules::{Date, names};
 
 use crate::api::state::ApiState;
+use crate::api::transport::Transport;
 use crate::store::LogKey;
 
+mod calendar;
 pub(crate) mod course;
 pub use course::Courses;
 
@@ -329,8 +332,39 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
 async fn office_feed(
     State(state): State<Arc<ApiState>>,
     Path(log): Path<String>,
+    transport: Transport,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, StatusCode> {
+    if let Some(log) = log.strip_suffix(".ics") {
+        // The Host a client sent, if it is one: it goes into a URI.
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+            .map_or_else(|| "localhost".to_owned(), |a| a.to_string());
+        let scheme = if transport.secure { "https" } else { "http" };
+        return meetings(&state, log, &format!("{scheme}://{host}/"));
+    }
     feed(&state, log.strip_suffix(".atom").unwrap_or(&log), None)
+}
+
+/// The calendar of one office's meetings, from its replayed ledger.
+fn meetings(state: &ApiState, log: &str, board: &str) -> Result<Response, StatusCode> {
+    let log: LogKey = log.parse().map_err(|_| StatusCode::NOT_FOUND)?;
+    let office = state.office.name_of(&log);
+    let ics = state
+        .courses
+        .with(state.office.store(), |logs| {
+            logs.get(&log)
+                .map(|replayed| calendar::calendar(&office, replayed, board))
+        })
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+        .ok_or(StatusCode::NOT_FOUND)?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        ics,
+    )
+        .into_response())
 }
 
 async fn topic_feed(

@@ -4,6 +4,7 @@
 //! integration office::` runs one topic.
 
 mod board;
+mod calendar;
 mod connections;
 mod console;
 mod crash;

@@ -326,6 +326,9 @@
     for (const [log, name] of offices) $("office-filter").append(new Option(name, log));
     fillFilters();
     $("feed").href = `/feeds/${board.office.log}.atom`;
+    // Opened, a phone offers to add the meetings; the address pasted into
+    // a calendar app's "subscribe by URL" keeps them up to date.
+    $("calendar").href = `/feeds/${board.office.log}.ics`;
     applyLang();
     await verifyAll();
     const target = location.hash && document.getElementById("n-" + location.hash.slice(1));

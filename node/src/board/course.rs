@@ -41,6 +41,8 @@ pub struct Replayed {
     pub state: Consultation,
     /// Each topic's course, by topic id, in ledger order.
     pub courses: HashMap<String, Vec<Event>>,
+    /// Where each meeting was scheduled, by meeting id (its calendar UID).
+    pub scheduled: HashMap<String, Position>,
 }
 
 impl Replayed {
@@ -73,6 +75,7 @@ impl Replayed {
                 add(&g.topic_id, event(what, detail));
             }
             Body::Meeting(m) => {
+                self.scheduled.insert(m.id.clone(), at);
                 let detail = [m.date.as_str(), m.place.as_str()]
                     .into_iter()
                     .filter(|s| !s.is_empty())

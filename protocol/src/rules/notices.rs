@@ -74,7 +74,8 @@ fn notice(
     }
 }
 
-fn form_name(form: i32) -> &'static str {
+/// A meeting form's name in Chinese, as notices and calendars say it.
+pub fn form_zh(form: i32) -> &'static str {
     match Form::try_from(form) {
         Ok(Form::Card) => "卡片协商",
         Ok(Form::Online) => "网上微协商",
@@ -116,7 +117,7 @@ pub fn result(
     let held = format!(
         "{}，社区以{}方式对“{}”进行了协商。\n协商结果：{}",
         meeting.meeting.date,
-        form_name(meeting.meeting.form),
+        form_zh(meeting.meeting.form),
         title,
         result
     );
@@ -275,7 +276,7 @@ pub fn joint_consultation(
     let mut body = format!(
         "{street}定于{}以{}方式召开跨社区协商会议，本社区参加。\n议题：{}",
         meeting.date,
-        form_name(meeting.form),
+        form_zh(meeting.form),
         topics.join("；"),
     );
     if !meeting.place.trim().is_empty() {
