@@ -3,12 +3,15 @@
 //! Office actions (`POST`) need the API token made at `yiyi-node init`
 //! (`Authorization: Bearer <token>`), compared in constant time; a request
 //! without it changes nothing. Reads (`GET`) are public and never show
-//! private data: the private store has no endpoint at all.
+//! private data; the one read of the private store is a resident's own
+//! concern, shown to whoever holds its receipt code. Residents raise
+//! concerns without a token (`POST /api/v1/concerns`, bounded per address).
 //!
 //! Every action answers with the record's `id`, the topic's (or meeting's)
 //! `status`, its ledger entry and the notices it published; a refusal answers
 //! 422 with the rule that refused it, and nothing is written.
 
+mod concerns;
 mod error;
 mod federation;
 pub mod limits;
@@ -79,6 +82,11 @@ pub async fn serve_redirect(
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/api/v1/actions", post(act))
+        .route(
+            "/api/v1/concerns",
+            post(concerns::raise).layer(axum::extract::DefaultBodyLimit::max(concerns::BODY_BYTES)),
+        )
+        .route("/api/v1/concerns/{receipt}", get(concerns::status))
         .route("/api/v1/topics", get(topics))
         .route("/api/v1/topics/{id}", get(topic))
         .route("/api/v1/meetings/{id}", get(meeting))

@@ -39,6 +39,7 @@ pub mod actions;
 pub mod api;
 pub mod board;
 pub mod bundle;
+pub mod concerns;
 pub mod config;
 pub mod console;
 pub mod escalation;

@@ -158,6 +158,9 @@ impl Node {
                         crate::staff::Staff::new(config.data.path()),
                     )),
                     allow_insecure_login: config.http.allow_insecure_login,
+                    concerns: crate::concerns::Concerns::open(office.private())?,
+                    concern_quota: api::limits::Quota::new(10.0, 10.0),
+                    receipt_misses: api::limits::Quota::new(20.0, 20.0),
                 });
                 let acceptor = match &certs {
                     Some((files, certs)) => {

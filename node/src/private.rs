@@ -8,7 +8,8 @@
 //!
 //! The console's audit log (操作记录) is here too, in its own tree: which
 //! member of staff wrote which entry, and when. The public ledger does not
-//! name staff; the office's secretary can read who did what.
+//! name staff; the office's secretary can read who did what. So are the
+//! residents' concerns (`crate::concerns`), in trees of their own.
 
 use std::path::Path;
 
@@ -130,6 +131,17 @@ impl PrivateStore {
             records.push(serde_json::from_slice(&value)?);
         }
         Ok(records)
+    }
+
+    /// The tree `name` of this store, for a service that keeps its own
+    /// kind of private data (`crate::concerns`).
+    pub(crate) fn tree(&self, name: &[u8]) -> Result<sled::Tree, PrivateError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
+    /// A fresh id, unique in this store.
+    pub(crate) fn next_id(&self) -> Result<u64, PrivateError> {
+        Ok(self.db.generate_id()?)
     }
 
     /// The record behind a commitment.

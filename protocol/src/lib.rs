@@ -14,6 +14,7 @@
 //! - [`escalation`]: escalated matters across levels, step by signed step.
 //! - [`federation`]: charter chains from a pinned district key; equivocation proofs.
 //! - [`commitment`]: salted commitments to private data kept off the ledger.
+//! - [`concern`]: a resident's concern as raised from the board, checked.
 //! - [`witness`]: C2SP tlog-witness `add-checkpoint`, checked and cosigned.
 //! - [`tally`]: residents' participation codes, receipts and verifiable
 //!   tallies of their rounds.
@@ -28,6 +29,7 @@
 pub mod api;
 pub mod checkpoint;
 pub mod commitment;
+pub mod concern;
 pub mod entry;
 pub mod escalation;
 pub mod federation;

@@ -5,6 +5,7 @@
 
 mod board;
 mod calendar;
+mod concerns;
 mod connections;
 mod console;
 mod crash;

@@ -16,6 +16,10 @@ pub struct ApiError {
     status: StatusCode,
     kind: &'static str,
     message: String,
+    /// The message in Chinese, for a page that shows it to a resident.
+    zh: Option<String>,
+    /// The form's field it is about, for a page to show it next to.
+    field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -28,7 +32,21 @@ impl ApiError {
             status,
             kind,
             message: message.into(),
+            zh: None,
+            field: None,
         }
+    }
+
+    /// The same, naming the form's field it is about (`"field"`).
+    pub(super) fn at(mut self, field: &'static str) -> ApiError {
+        self.field = Some(field);
+        self
+    }
+
+    /// The same, saying it in Chinese too (`"zh"` in the body).
+    pub(super) fn in_chinese(mut self, zh: impl Into<String>) -> ApiError {
+        self.zh = Some(zh.into());
+        self
     }
 
     pub(super) fn not_found(what: impl Into<String>) -> ApiError {
@@ -91,11 +109,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": self.kind, "message": self.message })),
-        )
-            .into_response()
+        let mut body = json!({ "error": self.kind, "message": self.message });
+        if let Some(zh) = self.zh {
+            body["zh"] = zh.into();
+        }
+        if let Some(field) = self.field {
+            body["field"] = field.into();
+        }
+        (self.status, Json(body)).into_response()
     }
 }
 

@@ -120,29 +120,12 @@ impl Limiter {
 
     /// Takes one request from `ip`'s bucket; false when it is empty.
     fn admit(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_ADDRESSES && !buckets.contains_key(&ip) {
-            let idle =
-                Duration::from_secs_f64(self.limits.per_ip_burst / self.limits.per_ip_per_second);
-            buckets.retain(|_, b| now.duration_since(b.at) < idle);
-            if buckets.len() >= MAX_ADDRESSES {
-                buckets.clear();
-            }
-        }
-        let bucket = buckets.entry(ip).or_insert(Bucket {
-            tokens: self.limits.per_ip_burst,
-            at: now,
-        });
-        let refill = now.duration_since(bucket.at).as_secs_f64() * self.limits.per_ip_per_second;
-        bucket.tokens = (bucket.tokens + refill).min(self.limits.per_ip_burst);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        take(
+            &self.buckets,
+            ip,
+            self.limits.per_ip_per_second,
+            self.limits.per_ip_burst,
+        )
     }
 
     /// Answers a public request with `answer` if the limits allow it: the
@@ -175,6 +158,58 @@ impl Limiter {
                 "the request took too long and was stopped",
             ),
         }
+    }
+}
+
+/// Takes one token from `ip`'s bucket in `buckets` (refilled at `rate` a
+/// second up to `burst`); false when it is empty. Past [`MAX_ADDRESSES`]
+/// the idlest addresses are forgotten.
+fn take(buckets: &Mutex<HashMap<IpAddr, Bucket>>, ip: IpAddr, rate: f64, burst: f64) -> bool {
+    let now = Instant::now();
+    let mut buckets = buckets.lock().unwrap_or_else(|e| e.into_inner());
+    if buckets.len() >= MAX_ADDRESSES && !buckets.contains_key(&ip) {
+        let idle = Duration::from_secs_f64(burst / rate);
+        buckets.retain(|_, b| now.duration_since(b.at) < idle);
+        if buckets.len() >= MAX_ADDRESSES {
+            buckets.clear();
+        }
+    }
+    let bucket = buckets.entry(ip).or_insert(Bucket {
+        tokens: burst,
+        at: now,
+    });
+    let refill = now.duration_since(bucket.at).as_secs_f64() * rate;
+    bucket.tokens = (bucket.tokens + refill).min(burst);
+    bucket.at = now;
+    if bucket.tokens >= 1.0 {
+        bucket.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+/// A small allowance per address over a long time, for what the public
+/// may do only now and then: raise a concern, miss a receipt code.
+pub struct Quota {
+    per_hour: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+impl Quota {
+    /// `burst` at once, then `per_hour` an hour, per address.
+    pub fn new(per_hour: f64, burst: f64) -> Quota {
+        Quota {
+            per_hour,
+            burst,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes one from `ip`'s allowance; false when it is spent.
+    pub fn take(&self, ip: IpAddr) -> bool {
+        take(&self.buckets, ip, self.per_hour / 3600.0, self.burst)
     }
 }
 

@@ -39,6 +39,12 @@ pub struct ApiState {
     /// Staff may sign in over plain HTTP from other machines (a closed
     /// network's choice, `--allow-insecure-login`).
     pub allow_insecure_login: bool,
+    /// Residents' concerns, kept in the private store.
+    pub concerns: crate::concerns::Concerns,
+    /// Concerns each address may raise (a few an hour).
+    pub concern_quota: limits::Quota,
+    /// Unknown receipt codes each address may look up (a few an hour).
+    pub receipt_misses: limits::Quota,
 }
 
 impl ApiState {

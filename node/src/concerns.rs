@@ -1,0 +1,155 @@
+//! Residents' concerns (居民反映) taken in from the board: kept in the
+//! node's private store, never replicated and never in a public list. The
+//! resident gets a receipt code (回执码) that lets whoever holds it read
+//! where her concern stands; the node keeps only the code's hash, so its
+//! store does not give receipts away.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use yiyi_protocol::concern::{Concern, ConcernStatus};
+use yiyi_protocol::tally::Code;
+
+use crate::private::{PrivateError, PrivateStore};
+
+/// Concerns by id (big-endian, so in the order received).
+const CONCERNS: &[u8] = b"concerns-v1";
+/// Concern ids by the hash of their receipt code.
+const RECEIPTS: &[u8] = b"concern-receipts-v1";
+
+/// Concerns waiting at most: past it the board is asked to wait (503), so
+/// that a flood from many addresses cannot fill the disk.
+pub const MAX_WAITING: usize = 5000;
+
+/// A concern as the node keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptConcern {
+    /// Its id in this store.
+    pub id: u64,
+    /// When it came (ms since the epoch).
+    pub received_ms: i64,
+    /// What the resident sent.
+    pub concern: Concern,
+    /// The topic it was taken up in, once it was.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// The office's reply, once it answered.
+    #[serde(default)]
+    pub reply: Option<String>,
+}
+
+impl KeptConcern {
+    /// Where it stands, for the receipt's holder.
+    pub fn status(&self) -> ConcernStatus {
+        let status = if self.topic.is_some() {
+            "topic"
+        } else if self.reply.is_some() {
+            "answered"
+        } else {
+            "received"
+        };
+        ConcernStatus {
+            status: status.into(),
+            received_ms: self.received_ms,
+            what: self.concern.what.clone(),
+            topic: self.topic.clone(),
+            reply: self.reply.clone(),
+        }
+    }
+}
+
+/// Why a concern was not taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum ConcernsError {
+    /// The private store failed.
+    #[error(transparent)]
+    Private(#[from] PrivateError),
+    /// No randomness for the receipt.
+    #[error("no randomness for a receipt: {0}")]
+    Randomness(String),
+    /// Too many concerns wait already.
+    #[error("{MAX_WAITING} concerns are waiting for the office")]
+    Full,
+}
+
+/// The concerns of one office.
+#[derive(Clone)]
+pub struct Concerns {
+    private: PrivateStore,
+    concerns: sled::Tree,
+    receipts: sled::Tree,
+}
+
+/// The key a receipt is found by: its code's hash.
+fn receipt_key(code: &Code) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"yiyi/concern-receipt/v1\n");
+    h.update(code.as_bytes());
+    h.finalize().into()
+}
+
+fn from_sled(e: sled::Error) -> ConcernsError {
+    ConcernsError::Private(PrivateError::Database(e))
+}
+
+impl Concerns {
+    /// The concerns kept in `private`.
+    pub fn open(private: &PrivateStore) -> Result<Concerns, PrivateError> {
+        Ok(Concerns {
+            private: private.clone(),
+            concerns: private.tree(CONCERNS)?,
+            receipts: private.tree(RECEIPTS)?,
+        })
+    }
+
+    /// Takes a checked concern in at `now_ms`; on disk before it returns.
+    /// Returns the receipt code, which is shown to the resident once.
+    pub fn take(&self, concern: Concern, now_ms: i64) -> Result<Code, ConcernsError> {
+        if self.waiting()? >= MAX_WAITING {
+            return Err(ConcernsError::Full);
+        }
+        let code = Code::generate().map_err(|e| ConcernsError::Randomness(e.to_string()))?;
+        let id = self.private.next_id()?;
+        let kept = KeptConcern {
+            id,
+            received_ms: now_ms,
+            concern,
+            topic: None,
+            reply: None,
+        };
+        let value = serde_json::to_vec(&kept).map_err(PrivateError::Corrupt)?;
+        self.concerns
+            .insert(id.to_be_bytes(), value)
+            .map_err(from_sled)?;
+        self.receipts
+            .insert(receipt_key(&code), &id.to_be_bytes())
+            .map_err(from_sled)?;
+        self.concerns.flush().map_err(from_sled)?;
+        self.receipts.flush().map_err(from_sled)?;
+        Ok(code)
+    }
+
+    /// The concern a receipt code names, if any.
+    pub fn by_receipt(&self, code: &Code) -> Result<Option<KeptConcern>, PrivateError> {
+        let Some(id) = self.receipts.get(receipt_key(code))? else {
+            return Ok(None);
+        };
+        match self.concerns.get(id)? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// How many concerns wait for the office (neither taken up nor
+    /// answered).
+    pub fn waiting(&self) -> Result<usize, PrivateError> {
+        let mut waiting = 0;
+        for item in self.concerns.iter() {
+            let (_, bytes) = item?;
+            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
+            if kept.topic.is_none() && kept.reply.is_none() {
+                waiting += 1;
+            }
+        }
+        Ok(waiting)
+    }
+}
