@@ -1,6 +1,7 @@
 //! The notice board (公示栏) every node serves at `/`: a page, its script
 //! and style embedded in the binary (no external assets: the machines it
-//! runs on may be offline), the notices of every ledger held as JSON, Atom
+//! runs on may be offline), the notices of every ledger held as JSON, the
+//! residents' form to raise a concern (`/concern`), Atom
 //! feeds per office and per topic, and each office's meetings as a
 //! calendar. The page verifies each notice in
 //! the browser; this module only serves bytes.
@@ -32,6 +33,8 @@ const INDEX: &str = include_str!("board/index.html");
 const SCRIPT: &str = include_str!("board/board.js");
 const VERIFY: &str = include_str!("board/verify.js");
 const STYLE: &str = include_str!("board/board.css");
+const CONCERN: &str = include_str!("board/concern.html");
+const CONCERN_SCRIPT: &str = include_str!("board/concern.js");
 
 /// Most notices listed (newest first).
 const MAX_NOTICES: usize = 2000;
@@ -54,6 +57,14 @@ pub fn router() -> Router<Arc<ApiState>> {
         .route(
             "/board.css",
             get(|| async { asset("text/css; charset=utf-8", STYLE) }),
+        )
+        .route(
+            "/concern",
+            get(|| async { asset("text/html; charset=utf-8", CONCERN) }),
+        )
+        .route(
+            "/concern.js",
+            get(|| async { asset("text/javascript; charset=utf-8", CONCERN_SCRIPT) }),
         )
         .route("/api/v1/board", get(notices))
         .route("/feeds/{log}", get(office_feed))

@@ -1,0 +1,145 @@
+// 我要反映: a resident raises a concern with the office and reads where it
+// stands by its receipt code. Everything typed goes into text nodes (never
+// markup); the page talks only to its own node (the board's CSP).
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  let lang = localStorage.getItem("yiyi-lang") || "zh";
+  const t = (zh, en) => (lang === "zh" ? zh : en);
+  const CATEGORIES = [
+    ["daily-life", "日常生活及矛盾类", "Daily life and disputes"],
+    ["public-affairs", "公共事务类", "Public affairs"],
+    ["policy", "政策部署执行类", "Carrying out policy"],
+  ];
+  const STATUS = {
+    received: ["已收到，等待社区把关", "Received, waiting for the office"],
+    topic: ["已转为议题", "Taken up as a topic"],
+    answered: ["社区已答复", "The office has answered"],
+  };
+  let catalogue = [];
+
+  function applyLang() {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    $("lang").textContent = lang === "zh" ? "English" : "中文";
+    for (const el of document.querySelectorAll("[data-zh]")) el.textContent = el.dataset[lang];
+    for (const el of document.querySelectorAll("[data-zh-placeholder]"))
+      el.placeholder = el.dataset[lang + "Placeholder"];
+    fillCategories();
+  }
+
+  function fillCategories() {
+    const chosen = $("category").value;
+    $("category").replaceChildren(
+      ...CATEGORIES.map(([value, zh, en]) => new Option(t(zh, en), value)),
+    );
+    if (chosen) $("category").value = chosen;
+    fillItems();
+  }
+
+  function fillItems() {
+    const category = $("category").value;
+    const chosen = $("sub-item").value;
+    $("sub-item").replaceChildren(
+      new Option(t("（不选）", "(none)"), ""),
+      ...catalogue.filter((c) => c.category === category).map((c) => new Option(c.item, c.item)),
+    );
+    if (chosen) $("sub-item").value = chosen;
+  }
+
+  function clearErrors() {
+    for (const el of document.querySelectorAll("#raise .bad")) {
+      el.hidden = true;
+      el.textContent = "";
+    }
+  }
+
+  // A refusal next to its field, in Chinese when the node says it so.
+  function refused(answer, status) {
+    const message = (lang === "zh" && answer.zh) || answer.message || String(status);
+    const slot = (answer.field && $(answer.field + "-error")) || $("error");
+    slot.textContent = message;
+    slot.hidden = false;
+  }
+
+  async function raise(event) {
+    event.preventDefault();
+    clearErrors();
+    $("send").disabled = true;
+    try {
+      const response = await fetch("/api/v1/concerns", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          what: $("what").value,
+          where: $("where").value,
+          category: $("category").value,
+          sub_item: $("sub-item").value,
+          contact: $("contact").value,
+        }),
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (response.status !== 201) return refused(answer, response.status);
+      $("receipt").textContent = answer.receipt;
+      $("received").hidden = false;
+      $("raise").hidden = true;
+      $("code").value = answer.receipt;
+      $("received").scrollIntoView();
+    } catch (e) {
+      refused({ message: String(e) }, 0);
+    } finally {
+      $("send").disabled = false;
+    }
+  }
+
+  async function lookUp(event) {
+    if (event) event.preventDefault();
+    $("look-error").hidden = true;
+    $("status").hidden = true;
+    const code = $("code").value.trim();
+    if (!code) return;
+    const response = await fetch(`/api/v1/concerns/${encodeURIComponent(code)}`);
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      $("look-error").textContent = (lang === "zh" && answer.zh) || answer.message || String(response.status);
+      $("look-error").hidden = false;
+      return;
+    }
+    const [zh, en] = STATUS[answer.status] || [answer.status, answer.status];
+    $("status-text").textContent = t(zh, en);
+    $("status-what").textContent = answer.what;
+    const more = [];
+    if (answer.topic) more.push(t(`议题编号：${answer.topic}（可在公示栏查看进程）`, `Topic ${answer.topic} (its course is on the board)`));
+    if (answer.reply) more.push(t(`答复：${answer.reply}`, `Reply: ${answer.reply}`));
+    $("status-more").textContent = more.join("\n");
+    $("status").hidden = false;
+  }
+
+  $("lang").addEventListener("click", () => {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem("yiyi-lang", lang);
+    applyLang();
+  });
+  $("category").addEventListener("change", fillItems);
+  $("raise").addEventListener("submit", raise);
+  $("look").addEventListener("submit", lookUp);
+
+  applyLang();
+  fetch("/api/v1/catalogue")
+    .then((r) => r.json())
+    .then((c) => {
+      catalogue = c.catalogue || [];
+      fillItems();
+    })
+    .catch(() => {});
+  // Opened from a saved link: /concern#r=CODE looks it up at once.
+  function fromLink() {
+    const saved = new URLSearchParams(location.hash.slice(1)).get("r");
+    if (saved) {
+      $("code").value = saved;
+      $("lookup").scrollIntoView();
+      lookUp();
+    }
+  }
+  window.addEventListener("hashchange", fromLink);
+  fromLink();
+})();
