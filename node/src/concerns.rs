@@ -139,6 +139,51 @@ impl Concerns {
         }
     }
 
+    /// The concern with `id`, if there is one.
+    pub fn get(&self, id: u64) -> Result<Option<KeptConcern>, PrivateError> {
+        match self.concerns.get(id.to_be_bytes())? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The concerns waiting for the office, newest first.
+    pub fn list_waiting(&self) -> Result<Vec<KeptConcern>, PrivateError> {
+        let mut list = Vec::new();
+        for item in self.concerns.iter().rev() {
+            let (_, bytes) = item?;
+            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
+            if kept.topic.is_none() && kept.reply.is_none() {
+                list.push(kept);
+            }
+        }
+        Ok(list)
+    }
+
+    /// Changes the concern `id` with `change`; on disk before it returns.
+    /// False when there is no such concern.
+    fn update(&self, id: u64, change: impl FnOnce(&mut KeptConcern)) -> Result<bool, PrivateError> {
+        let Some(mut kept) = self.get(id)? else {
+            return Ok(false);
+        };
+        change(&mut kept);
+        self.concerns
+            .insert(id.to_be_bytes(), serde_json::to_vec(&kept)?)?;
+        self.concerns.flush()?;
+        Ok(true)
+    }
+
+    /// Records the office's reply to concern `id`, which its resident reads
+    /// by her receipt.
+    pub fn answer(&self, id: u64, reply: &str) -> Result<bool, PrivateError> {
+        self.update(id, |kept| kept.reply = Some(reply.to_owned()))
+    }
+
+    /// Records that concern `id` was taken up as `topic`.
+    pub fn take_up(&self, id: u64, topic: &str) -> Result<bool, PrivateError> {
+        self.update(id, |kept| kept.topic = Some(topic.to_owned()))
+    }
+
     /// How many concerns wait for the office (neither taken up nor
     /// answered).
     pub fn waiting(&self) -> Result<usize, PrivateError> {

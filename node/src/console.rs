@@ -12,6 +12,7 @@
 mod audit;
 mod carry_out;
 mod choices;
+mod concerns;
 mod gate;
 mod matters;
 mod meetings;
@@ -115,6 +116,11 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             axum::routing::post(offices::department),
         )
         .route("/office/audit", get(audit::audit))
+        .route("/office/concerns", get(concerns::concerns))
+        .route(
+            "/office/concerns/answer",
+            axum::routing::post(concerns::answer),
+        )
         .route(
             "/office/login",
             get(sign_in::login_page).post(sign_in::login),

@@ -1,8 +1,9 @@
 //! Today (今日待办): the console's first page, what the rules say is due —
 //! overdue items first, then progress notices due within three days,
 //! meetings (those on today's date marked) and the next regular
-//! consultation day, topics to gate-keep, matters to decide and matters
-//! sent up without a decision, and the forms refused lately.
+//! consultation day, residents' concerns and topics to gate-keep, matters
+//! to decide and matters sent up without a decision, and the forms refused
+//! lately.
 
 use std::sync::Arc;
 
@@ -52,6 +53,9 @@ struct TodayPage {
     may_audit: bool,
     /// Whether this office admits offices or keeps departments.
     has_offices: bool,
+    /// Residents' concerns from the board waiting to be taken up or
+    /// answered.
+    concerns: usize,
     /// Topics waiting for gate-keeping: id and title.
     proposed: Vec<(String, String)>,
     /// Referred disputes waiting for the party organisation's approval.
@@ -216,6 +220,10 @@ pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> R
         may_record: session.role.may(Permission::Record),
         may_audit: session.role.may(Permission::ManageStaff),
         has_offices: state.level != yiyi_protocol::proto::Level::Community,
+        concerns: state.concerns.waiting().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "counting the concerns");
+            0
+        }),
         proposed,
         referred,
         meetings: upcoming(state, en, today).await,

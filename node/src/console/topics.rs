@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use yiyi_protocol::api::{self, Action};
 use yiyi_protocol::rules::names;
@@ -63,12 +63,60 @@ async fn topic_page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Respon
     render(page, &desk.lang, status)
 }
 
-pub(super) async fn new_topic(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
-    let defaults = Fields::from([
-        ("category", "public-affairs"),
-        ("scale", "minor"),
-        ("source", "resident"),
-    ]);
+/// `?concern=ID`: the intake form filled in from a resident's concern.
+#[derive(serde::Deserialize)]
+pub(super) struct FromConcern {
+    concern: Option<u64>,
+}
+
+pub(super) async fn new_topic(
+    State(state): State<Arc<ApiState>>,
+    desk: Desk,
+    Query(from): Query<FromConcern>,
+) -> Response {
+    let concern = from
+        .concern
+        .and_then(|id| state.concerns.get(id).ok().flatten());
+    let defaults = match concern {
+        Some(kept) => {
+            let c = &kept.concern;
+            let category = names::category_name(c.category);
+            // A title to start from: the concern's first words.
+            let title: String = c
+                .what
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(30)
+                .collect();
+            let sub_item = if c.sub_item.is_empty() {
+                String::new()
+            } else {
+                format!("{category}:{}", c.sub_item)
+            };
+            let summary = if c.place.is_empty() {
+                c.what.clone()
+            } else {
+                format!("{}（{}）", c.what, c.place)
+            };
+            Fields::from([
+                ("concern", kept.id.to_string().as_str()),
+                ("title", title.as_str()),
+                ("summary", summary.as_str()),
+                ("category", category),
+                ("sub_item", sub_item.as_str()),
+                ("scale", "minor"),
+                ("source", "resident"),
+                ("raised_by", c.contact.as_str()),
+            ])
+        }
+        None => Fields::from([
+            ("category", "public-affairs"),
+            ("scale", "minor"),
+            ("source", "resident"),
+        ]),
+    };
     topic_page(&state, &desk, Feedback::kept(defaults)).await
 }
 
@@ -92,7 +140,16 @@ pub(super) async fn take_in(State(state): State<Arc<ApiState>>, posted: Posted) 
         reopens: String::new(),
     });
     match write(&state, &desk.session, Permission::Record, action).await {
-        Ok(_) => Redirect::to("/office/").into_response(),
+        Ok(recorded) => match form.raw("concern").parse::<u64>() {
+            // From a resident's concern: its receipt now names the topic.
+            Ok(concern) => {
+                if let Err(e) = state.concerns.take_up(concern, &recorded.id) {
+                    tracing::error!(error = %e, concern, "marking a concern taken up");
+                }
+                Redirect::to("/office/concerns").into_response()
+            }
+            Err(_) => Redirect::to("/office/").into_response(),
+        },
         Err(e) => topic_page(&state, &desk, Feedback::refused(&e, desk.en, form)).await,
     }
 }

@@ -1,0 +1,139 @@
+//! The intake queue of residents' concerns (居民反映) raised from the board:
+//! staff read each (with the contact the resident left, kept on this node
+//! only), answer it — the resident reads the answer by her receipt — or
+//! take it up as a topic through the intake form, which it fills in.
+//! Viewers see no contacts: the queue needs the right to record.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use yiyi_protocol::rules::{Date, names};
+
+use super::choices::{CATEGORIES, label};
+use super::page::{Desk, Posted, render};
+use crate::api::state::ApiState;
+use crate::concerns::KeptConcern;
+use crate::private::AuditRecord;
+use crate::staff::Permission;
+
+/// Characters a reply may have at most.
+const MAX_REPLY: usize = 2000;
+
+/// A concern as the queue shows it.
+struct Shown {
+    id: u64,
+    date: String,
+    category: String,
+    concern: KeptConcern,
+}
+
+#[derive(Template)]
+#[template(path = "console/concerns.html")]
+struct ConcernsPage {
+    en: bool,
+    office: String,
+    csrf: String,
+    waiting: Vec<Shown>,
+    error: String,
+}
+
+/// The queue.
+pub(super) async fn concerns(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
+    queue(&state, &desk, String::new(), StatusCode::OK).await
+}
+
+async fn queue(state: &ApiState, desk: &Desk, error: String, status: StatusCode) -> Response {
+    if !desk.session.role.may(Permission::Record) {
+        return (StatusCode::FORBIDDEN, "查看居民反映需要记录权限").into_response();
+    }
+    let waiting = match state.concerns.list_waiting() {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the concerns");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let en = desk.en;
+    let page = ConcernsPage {
+        en,
+        office: state.office_name().await,
+        csrf: desk.session.csrf.clone(),
+        waiting: waiting
+            .into_iter()
+            .map(|concern| Shown {
+                id: concern.id,
+                date: Date::in_shanghai(concern.received_ms).to_string(),
+                category: label(
+                    CATEGORIES,
+                    names::category_name(concern.concern.category),
+                    en,
+                )
+                .to_owned(),
+                concern,
+            })
+            .collect(),
+        error,
+    };
+    render(page, &desk.lang, status)
+}
+
+/// Answers a concern: the reply is kept with it, for its resident.
+pub(super) async fn answer(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let Posted { desk, form } = posted;
+    let refuse = |why: &str| why.to_owned();
+    let reply = form.get("reply");
+    let id: u64 = form.raw("concern").parse().unwrap_or(u64::MAX);
+    let error = if !desk.session.role.may(Permission::Record) {
+        refuse(if desk.en {
+            "your role may not answer concerns"
+        } else {
+            "您的角色不能答复居民反映"
+        })
+    } else if reply.is_empty() {
+        refuse(if desk.en {
+            "write the reply"
+        } else {
+            "请填写答复内容"
+        })
+    } else if reply.chars().count() > MAX_REPLY {
+        refuse(if desk.en {
+            "a reply has at most 2,000 characters"
+        } else {
+            "答复最多 2000 字"
+        })
+    } else {
+        match state.concerns.answer(id, &reply) {
+            Ok(true) => String::new(),
+            Ok(false) => refuse(if desk.en {
+                "no such concern"
+            } else {
+                "没有这条反映"
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "answering a concern");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
+    };
+    let written = error.is_empty();
+    let record = AuditRecord {
+        time_ms: crate::now_ms(),
+        staff: desk.session.name.clone(),
+        role: desk.session.role.name().to_owned(),
+        action: "answer-concern".into(),
+        subject: format!("C-{id}"),
+        entries: Vec::new(),
+        refused: error.clone(),
+    };
+    if let Err(e) = state.office.private().audit(&record) {
+        tracing::error!(error = %e, "the audit log could not be written");
+    }
+    if written {
+        Redirect::to("/office/concerns").into_response()
+    } else {
+        queue(&state, &desk, error, StatusCode::UNPROCESSABLE_ENTITY).await
+    }
+}
