@@ -32,6 +32,10 @@ pub struct KeptConcern {
     /// The topic it was taken up in, once it was.
     #[serde(default)]
     pub topic: Option<String>,
+    /// Whether it joined a topic taken up before (from other residents'
+    /// concerns, or by the office).
+    #[serde(default)]
+    pub merged: bool,
     /// The office's reply, once it answered.
     #[serde(default)]
     pub reply: Option<String>,
@@ -40,7 +44,9 @@ pub struct KeptConcern {
 impl KeptConcern {
     /// Where it stands, for the receipt's holder.
     pub fn status(&self) -> ConcernStatus {
-        let status = if self.topic.is_some() {
+        let status = if self.topic.is_some() && self.merged {
+            "merged"
+        } else if self.topic.is_some() {
             "topic"
         } else if self.reply.is_some() {
             "answered"
@@ -114,6 +120,7 @@ impl Concerns {
             received_ms: now_ms,
             concern,
             topic: None,
+            merged: false,
             reply: None,
         };
         let value = serde_json::to_vec(&kept).map_err(PrivateError::Corrupt)?;
@@ -179,9 +186,13 @@ impl Concerns {
         self.update(id, |kept| kept.reply = Some(reply.to_owned()))
     }
 
-    /// Records that concern `id` was taken up as `topic`.
-    pub fn take_up(&self, id: u64, topic: &str) -> Result<bool, PrivateError> {
-        self.update(id, |kept| kept.topic = Some(topic.to_owned()))
+    /// Records that concern `id` was taken up as `topic`: a topic made
+    /// from it, or (`merged`) one it joined.
+    pub fn take_up(&self, id: u64, topic: &str, merged: bool) -> Result<bool, PrivateError> {
+        self.update(id, |kept| {
+            kept.topic = Some(topic.to_owned());
+            kept.merged = merged;
+        })
     }
 
     /// How many concerns wait for the office (neither taken up nor

@@ -121,6 +121,7 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             "/office/concerns/answer",
             axum::routing::post(concerns::answer),
         )
+        .route("/office/concerns/join", axum::routing::post(concerns::join))
         .route(
             "/office/login",
             get(sign_in::login_page).post(sign_in::login),

@@ -167,7 +167,8 @@ impl ConcernForm {
 /// whoever holds the receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConcernStatus {
-    /// `received`, `topic` (taken up as a topic) or `answered`.
+    /// `received`, `topic` (taken up as a topic), `merged` (joined a topic
+    /// taken up before, with other residents' concerns) or `answered`.
     pub status: String,
     /// When it was received (ms since the epoch).
     pub received_ms: i64,

@@ -14,6 +14,7 @@
   const STATUS = {
     received: ["已收到，等待社区把关", "Received, waiting for the office"],
     topic: ["已转为议题", "Taken up as a topic"],
+    merged: ["已与其他居民的反映一并转为议题", "Taken up with other residents' concerns as one topic"],
     answered: ["社区已答复", "The office has answered"],
   };
   let catalogue = [];

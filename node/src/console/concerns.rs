@@ -1,7 +1,8 @@
 //! The intake queue of residents' concerns (居民反映) raised from the board:
 //! staff read each (with the contact the resident left, kept on this node
 //! only), answer it — the resident reads the answer by her receipt — or
-//! take it up as a topic through the intake form, which it fills in.
+//! take it up as a topic through the intake form, which it fills in, or
+//! join it to a topic taken up before (several residents, one topic).
 //! Viewers see no contacts: the queue needs the right to record.
 
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use yiyi_protocol::rules::{Date, names};
+use yiyi_protocol::rules::{Date, TopicStatus, names};
 
 use super::choices::{CATEGORIES, label};
 use super::page::{Desk, Posted, render};
@@ -37,6 +38,8 @@ struct ConcernsPage {
     office: String,
     csrf: String,
     waiting: Vec<Shown>,
+    /// Topics a concern may join: id and title.
+    topics: Vec<(String, String)>,
     error: String,
 }
 
@@ -57,6 +60,16 @@ async fn queue(state: &ApiState, desk: &Desk, error: String, status: StatusCode)
         }
     };
     let en = desk.en;
+    let topics = state
+        .office
+        .read(|s| {
+            s.topics
+                .values()
+                .filter(|t| joinable(&t.status))
+                .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
+                .collect()
+        })
+        .await;
     let page = ConcernsPage {
         en,
         office: state.office_name().await,
@@ -75,6 +88,7 @@ async fn queue(state: &ApiState, desk: &Desk, error: String, status: StatusCode)
                 concern,
             })
             .collect(),
+        topics,
         error,
     };
     render(page, &desk.lang, status)
@@ -118,22 +132,85 @@ pub(super) async fn answer(State(state): State<Arc<ApiState>>, posted: Posted) -
             }
         }
     };
-    let written = error.is_empty();
+    audit(&state, &desk, "answer-concern", id, &error);
+    if error.is_empty() {
+        Redirect::to("/office/concerns").into_response()
+    } else {
+        queue(&state, &desk, error, StatusCode::UNPROCESSABLE_ENTITY).await
+    }
+}
+
+/// Joins a concern to a topic already taken up: its resident's receipt
+/// then names that topic (合并).
+pub(super) async fn join(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let Posted { desk, form } = posted;
+    let id: u64 = form.raw("concern").parse().unwrap_or(u64::MAX);
+    let topic = form.get("topic");
+    let open = state
+        .office
+        .read(|s| s.topics.get(&topic).is_some_and(|t| joinable(&t.status)))
+        .await;
+    let error = if !desk.session.role.may(Permission::Record) {
+        if desk.en {
+            "your role may not take up concerns"
+        } else {
+            "您的角色不能处理居民反映"
+        }
+        .to_owned()
+    } else if !open {
+        if desk.en {
+            format!("no topic {topic} is open to join")
+        } else {
+            format!("没有可并入的议题 {topic}")
+        }
+    } else {
+        match state.concerns.take_up(id, &topic, true) {
+            Ok(true) => String::new(),
+            Ok(false) => if desk.en {
+                "no such concern"
+            } else {
+                "没有这条反映"
+            }
+            .to_owned(),
+            Err(e) => {
+                tracing::error!(error = %e, "joining a concern to a topic");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
+    };
+    audit(&state, &desk, "join-concern", id, &error);
+    if error.is_empty() {
+        Redirect::to("/office/concerns").into_response()
+    } else {
+        queue(&state, &desk, error, StatusCode::UNPROCESSABLE_ENTITY).await
+    }
+}
+
+/// Whether a concern may still join a topic in this state: not one
+/// declined, referred, evaluated or reopened.
+fn joinable(status: &TopicStatus) -> bool {
+    !matches!(
+        status,
+        TopicStatus::Declined
+            | TopicStatus::Referred
+            | TopicStatus::Evaluated
+            | TopicStatus::Reopened
+    )
+}
+
+/// Writes what staff did with a concern (or why it was refused) to the
+/// audit log.
+fn audit(state: &ApiState, desk: &Desk, action: &str, id: u64, refused: &str) {
     let record = AuditRecord {
         time_ms: crate::now_ms(),
         staff: desk.session.name.clone(),
         role: desk.session.role.name().to_owned(),
-        action: "answer-concern".into(),
+        action: action.into(),
         subject: format!("C-{id}"),
         entries: Vec::new(),
-        refused: error.clone(),
+        refused: refused.to_owned(),
     };
     if let Err(e) = state.office.private().audit(&record) {
         tracing::error!(error = %e, "the audit log could not be written");
-    }
-    if written {
-        Redirect::to("/office/concerns").into_response()
-    } else {
-        queue(&state, &desk, error, StatusCode::UNPROCESSABLE_ENTITY).await
     }
 }

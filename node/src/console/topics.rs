@@ -143,7 +143,7 @@ pub(super) async fn take_in(State(state): State<Arc<ApiState>>, posted: Posted) 
         Ok(recorded) => match form.raw("concern").parse::<u64>() {
             // From a resident's concern: its receipt now names the topic.
             Ok(concern) => {
-                if let Err(e) = state.concerns.take_up(concern, &recorded.id) {
+                if let Err(e) = state.concerns.take_up(concern, &recorded.id, false) {
                     tracing::error!(error = %e, concern, "marking a concern taken up");
                 }
                 Redirect::to("/office/concerns").into_response()

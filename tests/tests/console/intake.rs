@@ -2,8 +2,8 @@
 //! listed on the console (markup as text, the contact shown to staff
 //! only), one taken up as a topic through the intake form it fills in —
 //! its resident's receipt then names the topic, and the contact stays off
-//! the public record — and one answered, which its resident reads by her
-//! receipt.
+//! the public record — another joined to that topic (several residents,
+//! one topic), and one answered, which its resident reads by her receipt.
 
 use serde_json::json;
 use yiyi_tests::webdriver::Browser;
@@ -34,17 +34,21 @@ fn staff_take_up_one_concern_as_a_topic_and_answer_another() {
         &node,
         json!({"what": "小区门口下雨积水", "category": "daily-life"}),
     );
+    let also = raise(
+        &node,
+        json!({"what": "社区能不能给独居老人送饭", "category": "public-affairs"}),
+    );
     let status = |receipt: &str| node.get_public(&format!("/api/v1/concerns/{receipt}"));
 
     let browser = Browser::start();
     let given = add_staff(&node, "张红", "secretary");
     sign_in(&browser, &node, "张红", &given, "张红自己选的新密码");
     let link = browser.run("return document.getElementById('concerns-link').textContent");
-    assert!(link.as_str().unwrap().contains("2"), "{link}");
+    assert!(link.as_str().unwrap().contains("3"), "{link}");
     browser.run("document.getElementById('concerns-link').click()");
     browser.wait_for(
         "the queue",
-        "return document.querySelectorAll('#concerns li').length === 2",
+        "return document.querySelectorAll('#concerns li').length === 3",
     );
     // Markup is text; the contact is there for staff.
     let shown = browser.run(
@@ -83,8 +87,8 @@ fn staff_take_up_one_concern_as_a_topic_and_answer_another() {
          document.getElementById('save').click();",
     );
     browser.wait_for(
-        "the queue again, one left",
-        "return location.pathname === '/office/concerns' && document.querySelectorAll('#concerns li').length === 1",
+        "the queue again, two left",
+        "return location.pathname === '/office/concerns' && document.querySelectorAll('#concerns li').length === 2",
     );
     let taken = status(&canteen);
     assert_eq!(
@@ -94,6 +98,22 @@ fn staff_take_up_one_concern_as_a_topic_and_answer_another() {
     let topic = node.get_public_text("/api/v1/topics/T-canteen");
     assert!(topic.contains("社区老年食堂"), "{topic}");
     assert!(!topic.contains("13700000000"), "{topic}");
+
+    // Another resident's concern about the same joins that topic.
+    browser.run(
+        "const li = document.querySelector('#concerns li:first-child');
+         li.querySelector('form.join select').value = 'T-canteen';
+         li.querySelector('form.join button').click();",
+    );
+    browser.wait_for(
+        "the queue, one left",
+        "return document.querySelectorAll('#concerns li').length === 1",
+    );
+    let merged = status(&also);
+    assert_eq!(
+        (merged.str_at("/status"), merged.str_at("/topic")),
+        ("merged", "T-canteen")
+    );
 
     // Answered: the resident reads the reply by her receipt.
     browser.run(
