@@ -16,6 +16,7 @@ mod error;
 mod federation;
 pub mod limits;
 mod matters;
+mod open311;
 mod serve;
 pub mod state;
 pub(crate) mod transport;
@@ -87,6 +88,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
             post(concerns::raise).layer(axum::extract::DefaultBodyLimit::max(concerns::BODY_BYTES)),
         )
         .route("/api/v1/concerns/{receipt}", get(concerns::status))
+        .route("/open311/v2/services.json", get(open311::services_json))
+        .route("/open311/v2/services.xml", get(open311::services_xml))
         .route("/api/v1/topics", get(topics))
         .route("/api/v1/topics/{id}", get(topic))
         .route("/api/v1/meetings/{id}", get(meeting))

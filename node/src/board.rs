@@ -429,7 +429,8 @@ fn feed(state: &ApiState, log: &str, topic: Option<&str>) -> Result<Response, St
         .into_response())
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe inside XML (the Atom feed, Open311's XML).
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

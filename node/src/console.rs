@@ -11,7 +11,7 @@
 
 mod audit;
 mod carry_out;
-mod choices;
+pub(crate) mod choices;
 mod concerns;
 mod gate;
 mod matters;

@@ -17,6 +17,7 @@ mod https;
 mod in_process;
 mod node_init;
 mod office;
+mod open311;
 mod replication;
 mod secrets;
 mod slowloris;

@@ -4,9 +4,9 @@
 
 /// A choice in a select: the value the API takes, its Chinese and English
 /// labels.
-pub(super) type Choice = (&'static str, &'static str, &'static str);
+pub(crate) type Choice = (&'static str, &'static str, &'static str);
 
-pub(super) const CATEGORIES: &[Choice] = &[
+pub(crate) const CATEGORIES: &[Choice] = &[
     ("daily-life", "日常生活及矛盾类", "Daily life and disputes"),
     ("public-affairs", "公共事务类", "Public affairs"),
     ("policy", "政策部署执行类", "Carrying out policy"),
@@ -58,7 +58,7 @@ pub(super) const MEETING_LEVELS: &[Choice] = &[
 ];
 
 /// The label of `value` in `table`, in the page's language.
-pub(super) fn label(table: &[Choice], value: &str, en: bool) -> String {
+pub(crate) fn label(table: &[Choice], value: &str, en: bool) -> String {
     table
         .iter()
         .find(|(v, _, _)| *v == value)
