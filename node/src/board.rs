@@ -438,7 +438,7 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// UTC time in RFC 3339, as Atom wants it.
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let date = Date::in_shanghai((secs - 8 * 3600) * 1000);
     let s = secs.rem_euclid(86_400);

@@ -34,28 +34,32 @@ async fn services(state: &ApiState) -> Vec<Value> {
                 .collect()
         })
         .await;
-    let category = |name: &str| {
+    let service = |code: String, name: String, description: String, group: String| {
         json!({
-            "service_code": name,
-            "service_name": category_zh(name),
-            "description": format!("{}（其他事项）", category_zh(name)),
+            "service_code": code,
+            "service_name": name,
+            "description": description,
             "metadata": false,
             "type": "realtime",
             "keywords": "",
-            "group": category_zh(name),
+            "group": group,
         })
     };
-    let mut list: Vec<Value> = names::category_names().into_iter().map(category).collect();
-    list.extend(items.into_iter().map(|(category, item)| {
-        json!({
-            "service_code": format!("{category}:{item}"),
-            "service_name": item,
-            "description": format!("{} · {item}", category_zh(&category)),
-            "metadata": false,
-            "type": "realtime",
-            "keywords": "",
-            "group": category_zh(&category),
+    let mut list: Vec<Value> = names::category_names()
+        .into_iter()
+        .map(|name| {
+            let zh = category_zh(name);
+            service(name.into(), zh.clone(), format!("{zh}（其他事项）"), zh)
         })
+        .collect();
+    list.extend(items.into_iter().map(|(category, item)| {
+        let zh = category_zh(&category);
+        service(
+            format!("{category}:{item}"),
+            item.clone(),
+            format!("{zh} · {item}"),
+            zh,
+        )
     }));
     list
 }

@@ -90,19 +90,9 @@ fn compact(date: Date) -> String {
     format!("{:04}{:02}{:02}", date.year, date.month, date.day)
 }
 
-/// A UTC date-time, `YYYYMMDDTHHMMSSZ`.
+/// A UTC date-time, `YYYYMMDDTHHMMSSZ`: RFC 3339's, without separators.
 fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    // `Date::in_shanghai` of eight hours earlier is the UTC date.
-    let date = Date::in_shanghai((secs - 8 * 3600) * 1000);
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{}T{:02}{:02}{:02}Z",
-        compact(date),
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+    super::rfc3339(ms).replace(['-', ':'], "")
 }
 
 /// A TEXT value escaped (RFC 5545 3.3.11): backslash, semicolon, comma
