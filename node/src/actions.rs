@@ -158,6 +158,9 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                         .to_string()
                 }
             };
+            if !m.policies.trim().is_empty() {
+                notice_text = format!("政策宣讲：{}", m.policies.trim());
+            }
             Body::Meeting(proto::Meeting {
                 id: m.id,
                 topic_ids: m.topics,

@@ -247,6 +247,10 @@ pub struct Meeting {
     /// (verifier keys or hex log keys).
     #[serde(default)]
     pub communities: Vec<String>,
+    /// The policies to be explained at it (政策宣讲), said in its
+    /// announcement (议前公示).
+    #[serde(default)]
+    pub policies: String,
 }
 
 /// Record one of the seven steps.
@@ -492,6 +496,8 @@ pub fn record_id(body: &Body) -> String {
         Body::Escalation(e) => e.id.clone(),
         Body::Department(d) => d.id.clone(),
         Body::OfficeProfile(p) => p.name.clone(),
+        Body::Round(r) => r.id.clone(),
+        Body::Tally(t) => t.round_id.clone(),
         Body::Decision(proto::Decision { escalation, .. })
         | Body::Dispatch(proto::Dispatch { escalation, .. })
         | Body::Resolution(proto::Resolution { escalation, .. }) => escalation
@@ -514,6 +520,11 @@ pub fn record_status(state: &Consultation, matters: &Matters, body: &Body, id: &
         Body::Participant(_) | Body::CatalogueItem(_) | Body::Department(_) => "listed".into(),
         Body::Escalation(_) => "sent".into(),
         Body::OfficeProfile(_) => "described".into(),
+        Body::Round(_) | Body::Tally(_) => match state.rounds.get(id) {
+            Some(r) if r.tally.is_some() => "tallied".into(),
+            Some(_) => "open".into(),
+            None => String::new(),
+        },
         Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => Hash::from_hex(id)
             .ok()
             .and_then(|h| matters.get(&h).map(|m| m.status.name()))

@@ -48,6 +48,8 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (29, "department"),
     (30, "catalogue-item"),
     (31, "office-profile"),
+    (32, "round"),
+    (33, "tally"),
 ];
 
 /// Not a release number.

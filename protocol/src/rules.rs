@@ -40,6 +40,7 @@ mod error;
 mod level;
 pub mod names;
 pub mod notices;
+pub mod rounds;
 mod state;
 mod zh;
 pub use zh::step_zh;
@@ -49,7 +50,7 @@ pub use error::RuleError;
 pub use level::check_level;
 pub use state::{
     CharteredOffice, Consultation, FiveStep, MeetingState, OutcomeClass, Overdue, ParticipantState,
-    Position, SEVEN_STEPS, TopicState, TopicStatus, step_name,
+    Position, RoundState, SEVEN_STEPS, TopicState, TopicStatus, step_name,
 };
 
 use crate::proto::entry::Body;

@@ -15,14 +15,14 @@ const START_MS: i64 = 1_793_581_200_000;
 const DAY_MS: i64 = 86_400_000;
 
 /// A ledger's rules state with a clock, as an office would fill it.
-struct Office {
-    state: Consultation,
+pub(crate) struct Office {
+    pub(crate) state: Consultation,
     sequence: u64,
-    now_ms: i64,
+    pub(crate) now_ms: i64,
 }
 
 impl Office {
-    fn new() -> Office {
+    pub(crate) fn new() -> Office {
         let mut office = Office {
             state: Consultation::new(),
             sequence: 0,
@@ -77,7 +77,7 @@ impl Office {
         }
     }
 
-    fn try_record(&mut self, body: Body) -> Result<(), RuleError> {
+    pub(crate) fn try_record(&mut self, body: Body) -> Result<(), RuleError> {
         let at = self.position();
         self.state.accept(&body, at)?;
         self.sequence += 1;
@@ -85,7 +85,7 @@ impl Office {
     }
 
     #[track_caller]
-    fn ok(&mut self, body: Body) {
+    pub(crate) fn ok(&mut self, body: Body) {
         if let Err(e) = self.try_record(body.clone()) {
             panic!("refused {body:?}: {e}");
         }
@@ -93,7 +93,7 @@ impl Office {
 
     /// Tries a record that must be refused; checks that nothing changed.
     #[track_caller]
-    fn refused(&mut self, body: Body) -> RuleError {
+    pub(crate) fn refused(&mut self, body: Body) -> RuleError {
         let before = self.state.clone();
         let error = self
             .try_record(body.clone())
@@ -102,20 +102,20 @@ impl Office {
         error
     }
 
-    fn days_pass(&mut self, days: i64) {
+    pub(crate) fn days_pass(&mut self, days: i64) {
         self.now_ms += days * DAY_MS;
     }
 
-    fn today(&self) -> String {
+    pub(crate) fn today(&self) -> String {
         Date::in_shanghai(self.now_ms).to_string()
     }
 
-    fn status(&self, topic: &str) -> TopicStatus {
+    pub(crate) fn status(&self, topic: &str) -> TopicStatus {
         self.state.topics[topic].status
     }
 }
 
-fn topic(id: &str, scale: proto::Scale) -> Body {
+pub(crate) fn topic(id: &str, scale: proto::Scale) -> Body {
     Body::Topic(proto::Topic {
         id: id.into(),
         title: "社区老年食堂".into(),
@@ -129,7 +129,7 @@ fn topic(id: &str, scale: proto::Scale) -> Body {
     })
 }
 
-fn gate(topic: &str, verdict: Verdict) -> Body {
+pub(crate) fn gate(topic: &str, verdict: Verdict) -> Body {
     Body::GateDecision(proto::GateDecision {
         topic_id: topic.into(),
         verdict: verdict as i32,
@@ -141,7 +141,13 @@ fn gate(topic: &str, verdict: Verdict) -> Body {
     })
 }
 
-fn meeting(id: &str, topics: &[&str], form: Form, participants: &[&str], date: &str) -> Body {
+pub(crate) fn meeting(
+    id: &str,
+    topics: &[&str],
+    form: Form,
+    participants: &[&str],
+    date: &str,
+) -> Body {
     Body::Meeting(proto::Meeting {
         id: id.into(),
         topic_ids: topics.iter().map(|t| t.to_string()).collect(),
@@ -155,7 +161,7 @@ fn meeting(id: &str, topics: &[&str], form: Form, participants: &[&str], date: &
     })
 }
 
-fn step(meeting: &str, step: Step) -> Body {
+pub(crate) fn step(meeting: &str, step: Step) -> Body {
     Body::MeetingStep(proto::MeetingStep {
         meeting_id: meeting.into(),
         step: step as i32,
@@ -174,7 +180,7 @@ fn step(meeting: &str, step: Step) -> Body {
     })
 }
 
-fn outcome(topic: &str, meeting: &str, class: proto::outcome::Class) -> Body {
+pub(crate) fn outcome(topic: &str, meeting: &str, class: proto::outcome::Class) -> Body {
     Body::Outcome(proto::Outcome {
         topic_id: topic.into(),
         meeting_id: meeting.into(),
@@ -190,7 +196,7 @@ fn outcome(topic: &str, meeting: &str, class: proto::outcome::Class) -> Body {
     })
 }
 
-fn progress(topic: &str, completed: bool) -> Body {
+pub(crate) fn progress(topic: &str, completed: bool) -> Body {
     Body::Progress(proto::Progress {
         topic_id: topic.into(),
         text: if completed {
@@ -202,7 +208,7 @@ fn progress(topic: &str, completed: bool) -> Body {
     })
 }
 
-fn follow_up(topic: &str) -> Body {
+pub(crate) fn follow_up(topic: &str) -> Body {
     Body::FollowUp(proto::FollowUp {
         topic_id: topic.into(),
         summary: "回访老人 30 户".into(),
@@ -210,7 +216,7 @@ fn follow_up(topic: &str) -> Body {
     })
 }
 
-fn evaluation(topic: &str, votes: (u32, u32, u32)) -> Body {
+pub(crate) fn evaluation(topic: &str, votes: (u32, u32, u32)) -> Body {
     Body::Evaluation(proto::Evaluation {
         topic_id: topic.into(),
         satisfied: votes.0,
@@ -222,7 +228,7 @@ fn evaluation(topic: &str, votes: (u32, u32, u32)) -> Body {
 const FULL: &[&str] = &["P-party", "P-committee", "P-reps", "P-property"];
 
 /// Runs the seven steps up to (not including) `until`.
-fn steps_until(office: &mut Office, meeting: &str, until: Option<Step>) {
+pub(crate) fn steps_until(office: &mut Office, meeting: &str, until: Option<Step>) {
     for s in yiyi_protocol::rules::SEVEN_STEPS {
         if Some(s) == until {
             return;
@@ -266,6 +272,7 @@ fn the_elderly_canteen_goes_through_all_five_steps() {
     let published = notices::result(
         &office.state.topics["T-canteen"],
         &office.state.meetings["M-1111"],
+        &[],
         "欢迎居民监督。",
         vec![],
     )

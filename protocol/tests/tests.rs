@@ -8,6 +8,7 @@ mod light;
 mod merkle;
 mod notes;
 mod release;
+mod rounds;
 mod rules;
 mod tally;
 mod vectors;

@@ -56,6 +56,10 @@ pub(crate) struct ScheduleArgs {
     /// verifier key); repeat. Each one notices the meeting.
     #[arg(long = "community")]
     communities: Vec<String>,
+    /// The policies to be explained at it (政策宣讲): said in the
+    /// meeting's announcement (议前公示).
+    #[arg(long, default_value = "")]
+    policies: String,
 }
 
 impl From<ScheduleArgs> for api::Meeting {
@@ -70,6 +74,7 @@ impl From<ScheduleArgs> for api::Meeting {
             place: a.place,
             procedure: a.procedure,
             communities: a.communities,
+            policies: a.policies,
         }
     }
 }

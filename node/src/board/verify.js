@@ -75,7 +75,7 @@ const YiyiVerify = (() => {
   // The field numbers this release reads (ledger.proto): an entry or record
   // with any other was written by a later release, and is not read here,
   // as yiyi_protocol::entry does not read it.
-  const ENTRY_FIELDS = (f) => (f >= 1 && f <= 6) || (f >= 10 && f <= 31);
+  const ENTRY_FIELDS = (f) => (f >= 1 && f <= 6) || (f >= 10 && f <= 33);
   const known = (fs, isKnown) => fs.every(([f]) => isKnown(f));
   const text = (v) => (v ? td.decode(v) : "");
 

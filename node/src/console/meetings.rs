@@ -109,6 +109,7 @@ pub(super) async fn schedule(State(state): State<Arc<ApiState>>, posted: Posted)
         place: form.get("place"),
         procedure: form.get("procedure"),
         communities,
+        policies: form.get("policies"),
     });
     match write(&state, &desk.session, Permission::Record, action).await {
         Ok(_) => Redirect::to(&format!("/office/meetings/{id}")).into_response(),

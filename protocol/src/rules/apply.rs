@@ -155,6 +155,8 @@ impl Consultation {
             }
             Body::Charter(c) => self.apply_charter(c),
             Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
+            Body::Round(r) => self.apply_round(r, at),
+            Body::Tally(t) => self.apply_tally(t, at),
             _ => {}
         }
     }

@@ -114,6 +114,7 @@ impl Consultation {
                 .map(drop)
             }
             Body::Evaluation(e) => {
+                self.check_no_evaluation_round(&e.topic_id)?;
                 let topic = self.topic_in(&e.topic_id, "an evaluation", "done", |s| {
                     s == TopicStatus::Done
                 })?;
@@ -148,6 +149,8 @@ impl Consultation {
                 Ok(())
             }
             Body::Charter(c) => self.check_charter(c),
+            Body::Round(r) => self.check_round(r, time_ms),
+            Body::Tally(t) => self.check_tally(t, time_ms),
             Body::Escalation(e) if e.forwards.is_none() => {
                 let topic = self.topic_in(
                     &e.topic_id,
@@ -440,7 +443,10 @@ impl Consultation {
                 require("sign-in", "the number of attendees", s.attendee_count > 0)?;
                 commitment("the sign-in sheet", &s.attendees_commitment, true)
             }
-            Step::FormResult => require("form-result", "the result", !s.result.trim().is_empty()),
+            Step::FormResult => {
+                self.check_rounds_closed(&s.meeting_id)?;
+                require("form-result", "the result", !s.result.trim().is_empty())
+            }
             _ => Ok(()),
         }
     }

@@ -162,4 +162,38 @@ pub enum RuleError {
     /// An enum left unspecified or out of range.
     #[error("{0} is not set to a known value")]
     Unspecified(&'static str),
+    /// A consultation round on a meeting that is not held online or by card.
+    #[error(
+        "round {round:?}: meeting {meeting:?} is a full meeting; a round gathers views for a meeting held online or by card"
+    )]
+    RoundNeedsOnlineOrCard {
+        /// The round.
+        round: String,
+        /// Its meeting.
+        meeting: String,
+    },
+    /// A round that does not hold together (its options, codes, salt,
+    /// closing time, or a tally's figures against it).
+    #[error("round {round:?}: {why}")]
+    Round {
+        /// The round.
+        round: String,
+        /// What is wrong, in words.
+        why: &'static str,
+    },
+    /// The meeting's result is formed while one of its rounds still takes
+    /// ballots.
+    #[error("meeting {meeting:?} has round {round:?} still open: close it (its tally) first")]
+    RoundStillOpen {
+        /// The meeting.
+        meeting: String,
+        /// The open round.
+        round: String,
+    },
+    /// A tally before the round's closing time, with codes unused and no
+    /// reason given.
+    #[error(
+        "round {0:?} is still open and not every code was used: a tally before it closes needs the reason"
+    )]
+    TallyEarly(String),
 }

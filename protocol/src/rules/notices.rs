@@ -9,7 +9,7 @@
 use crate::proto::{self, entry::Body, meeting::Form, notice::Kind, outcome::Class};
 use crate::proto::{gate_decision::Verdict, meeting_step::Step};
 
-use super::{Consultation, MeetingState, TopicState};
+use super::{Consultation, MeetingState, RoundState, TopicState};
 
 /// The notices `body` publishes, composed from `state` once `body` is
 /// applied to it: a decline's explanation, a meeting's results at
@@ -38,9 +38,28 @@ pub fn published(
                 .topic_ids
                 .iter()
                 .filter_map(|t| state.topics.get(t))
-                .filter_map(|t| result(t, meeting, extra, sources.clone()))
+                .filter_map(|t| {
+                    // The result cites the tallies of the rounds that
+                    // gathered residents' views on it.
+                    let rounds: Vec<&RoundState> = state
+                        .tallied_rounds(&meeting.meeting.id, &t.topic.id)
+                        .collect();
+                    let mut sources = sources.clone();
+                    if let Some(log) = sources.first().map(|s| s.log.clone()) {
+                        sources.extend(rounds.iter().filter_map(|r| {
+                            r.tally.as_ref().map(|(at, _)| proto::EntryRef {
+                                log: log.clone(),
+                                sequence: at.sequence,
+                                hash: at.hash.0.to_vec(),
+                            })
+                        }));
+                    }
+                    result(t, meeting, &rounds, extra, sources)
+                })
                 .collect()
         }
+        Body::Meeting(m) => vec![announcement(state, m, extra, sources)],
+        Body::Tally(t) => tally(state, t, extra, sources).into_iter().collect(),
         Body::Progress(p) => state
             .topics
             .get(&p.topic_id)
@@ -103,6 +122,7 @@ pub fn decline(
 pub fn result(
     topic: &TopicState,
     meeting: &MeetingState,
+    rounds: &[&RoundState],
     extra: &str,
     sources: Vec<proto::EntryRef>,
 ) -> Option<proto::Notice> {
@@ -160,6 +180,16 @@ pub fn result(
         Class::Unspecified => return None,
     };
     let mut body = format!("{held}\n{class_text}");
+    for round in rounds {
+        if let Some((_, t)) = &round.tally {
+            body.push_str(&format!(
+                "\n{}征询“{}”：{}",
+                form_zh(meeting.meeting.form),
+                round.round.question,
+                counts_zh(round, t)
+            ));
+        }
+    }
     if !outcome.supervisors.is_empty() {
         body.push_str(&format!("\n监督人：{}", outcome.supervisors.join("、")));
     }
@@ -292,4 +322,104 @@ pub fn joint_consultation(
         lang: "zh-CN".into(),
         supersedes: None,
     }
+}
+
+/// A meeting announced ahead (议前公示): its day, form, place and agenda,
+/// so that residents can come, or give their views before it; `extra` is
+/// what the office adds (the policies to be explained, 政策宣讲).
+pub fn announcement(
+    state: &Consultation,
+    meeting: &proto::Meeting,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let form = form_zh(meeting.form);
+    let mut body = format!(
+        "社区定于{}以{form}方式协商以下议题，欢迎居民参加或提前反映意见：",
+        meeting.date
+    );
+    for (i, id) in meeting.topic_ids.iter().enumerate() {
+        let title = state.topics.get(id).map_or(id.as_str(), |t| &t.topic.title);
+        body.push_str(&format!("\n{}. {title}", i + 1));
+    }
+    if !meeting.place.trim().is_empty() {
+        body.push_str(&format!("\n地点：{}", meeting.place.trim()));
+    }
+    if !extra.trim().is_empty() {
+        body.push_str(&format!("\n{}", extra.trim()));
+    }
+    proto::Notice {
+        kind: Kind::Other as i32,
+        topic_id: match meeting.topic_ids.as_slice() {
+            [only] => only.clone(),
+            _ => String::new(),
+        },
+        title: format!("议前公示：{} {form}", meeting.date),
+        body,
+        sources,
+        lang: "zh-CN".into(),
+        supersedes: None,
+    }
+}
+
+/// A round's counts in words: `同意 9，不同意 4，弃权 2` after the codes
+/// issued and the ballots received.
+pub fn counts_zh(round: &RoundState, tally: &proto::Tally) -> String {
+    let counts: Vec<String> = round
+        .round
+        .options
+        .iter()
+        .zip(&tally.counts)
+        .map(|(option, n)| format!("{option} {n}"))
+        .collect();
+    format!(
+        "发放参与码 {} 个，收到 {} 份：{}",
+        round.round.codes_issued,
+        tally.ballots,
+        counts.join("，")
+    )
+}
+
+/// A round's tally (计票公示): its counts, and how each resident checks her
+/// receipt; an evaluation's is the residents' evaluation of the topic.
+pub fn tally(
+    state: &Consultation,
+    t: &proto::Tally,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> Option<proto::Notice> {
+    let round = state.rounds.get(&t.round_id)?;
+    let topic = state.topics.get(&round.round.topic_id)?;
+    let title = &topic.topic.title;
+    let evaluation = round.purpose() == proto::round::Purpose::Evaluation;
+    let (heading, opening) = if evaluation {
+        (
+            format!("关于“{title}”的居民评议结果公示"),
+            format!("居民凭参与码对“{title}”的办理情况进行了评议。"),
+        )
+    } else {
+        let form = state
+            .meetings
+            .get(&round.round.meeting_id)
+            .map_or("网上微协商", |m| form_zh(m.meeting.form));
+        (
+            format!("关于“{title}”的{form}计票公示"),
+            format!("{form}征询：{}", round.round.question),
+        )
+    };
+    let mut body = format!("{opening}\n{}", counts_zh(round, t));
+    if t.comments > 0 {
+        body.push_str(&format!(
+            "\n居民留言 {} 条，由社区归纳后纳入协商记录。",
+            t.comments
+        ));
+    }
+    if !t.early_reason.trim().is_empty() {
+        body.push_str(&format!("\n提前结束征询：{}", t.early_reason.trim()));
+    }
+    body.push_str(&format!(
+        "\n每位参与的居民可凭回执在公示栏（/r/{}）核验自己的意见已按所选计入。",
+        t.round_id
+    ));
+    Some(notice(Kind::Other, topic, heading, body, extra, sources))
 }

@@ -248,6 +248,17 @@ impl MeetingState {
     }
 }
 
+/// A residents' round (征询) and its tally (计票), once recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundState {
+    /// The round as opened.
+    pub round: proto::Round,
+    /// Where it was opened.
+    pub opened: Position,
+    /// Its tally, with where it was recorded.
+    pub tally: Option<(Position, proto::Tally)>,
+}
+
 /// Where a record sits in the ledger: needed to refer to notices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
@@ -288,6 +299,8 @@ pub struct Consultation {
     pub charters: BTreeMap<crate::LogKey, CharteredOffice>,
     /// The office's latest profile (办公室简介), with where it was recorded.
     pub profile: Option<(Position, proto::OfficeProfile)>,
+    /// Residents' rounds (征询), by id.
+    pub rounds: BTreeMap<String, RoundState>,
 }
 
 /// An office admitted by charter.

@@ -11,6 +11,27 @@ use super::state::TopicStatus;
 fn term(en: &str) -> &str {
     match en {
         "a body" => "正文",
+        "a round" | "round" => "征询",
+        "a question" => "征询的问题",
+        "a tally" => "计票",
+        "the round's purpose" => "征询的用途",
+        "it needs two to ten options, each named once" => "须有 2 至 10 个选项，名称不重复",
+        "it issues between 1 and 10,000 codes" => "参与码须为 1 至 10000 个",
+        "its salt and codes root are 32 bytes each" => "盐值和参与码根须各为 32 字节",
+        "it closes before it opens" => "截止时间早于开始时间",
+        "its topic is not on the meeting's agenda" => "议题不在该会议的议程上",
+        "the meeting has already formed its result" => "会议已形成结果，不能再开征询",
+        "it is already tallied" => "已经计票",
+        "the counts are not one per option" => "票数须与选项一一对应",
+        "the counts do not add up to the ballots" => "各选项票数之和不等于总票数",
+        "more ballots than codes issued" => "票数多于发放的参与码",
+        "more comments than ballots" => "留言数多于票数",
+        "the ballots' root is not 32 bytes" => "选票根须为 32 字节",
+        "residents are still evaluating by code: its tally records the evaluation" => {
+            "居民正在凭参与码评议：评议结果由计票记录"
+        }
+        "open evaluation round of topic" => "进行中的评议",
+        "an evaluation round needs the three answers" => "评议须用“满意、基本满意、不满意”三个选项",
         "a catalogue item" => "协商事项目录子项",
         "a charter" => "章程",
         "a cross-community meeting" => "跨社区协商会议",
@@ -202,6 +223,16 @@ impl RuleError {
             Date(e) => format!("日期格式应为 YYYY-MM-DD：{}", e.0),
             BadCommitment(what) => format!("{}须为 32 字节的加盐承诺值", term(what)),
             Unspecified(what) => format!("{}未填写或无效", term(what)),
+            RoundNeedsOnlineOrCard { round, meeting } => {
+                format!("征询“{round}”：会议“{meeting}”是现场会议；征询只用于网上微协商或卡片协商")
+            }
+            Round { round, why } => format!("征询“{round}”：{}", term(why)),
+            RoundStillOpen { meeting, round } => {
+                format!("会议“{meeting}”的征询“{round}”尚未结束，请先结束征询、完成计票")
+            }
+            TallyEarly(round) => {
+                format!("征询“{round}”尚未到截止时间，参与码也未用完：提前计票须写明理由")
+            }
         }
     }
 }
