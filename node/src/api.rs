@@ -17,6 +17,7 @@ mod federation;
 pub mod limits;
 mod matters;
 mod open311;
+mod rounds;
 mod serve;
 pub mod state;
 pub(crate) mod transport;
@@ -88,6 +89,20 @@ pub fn router(state: Arc<ApiState>) -> Router {
             post(concerns::raise).layer(axum::extract::DefaultBodyLimit::max(concerns::BODY_BYTES)),
         )
         .route("/api/v1/concerns/{receipt}", get(concerns::status))
+        .route("/api/v1/rounds", get(rounds::list).post(rounds::open))
+        .route("/api/v1/rounds/{id}", get(rounds::show))
+        .route(
+            "/api/v1/rounds/{id}/ballots",
+            get(rounds::ballots)
+                .post(rounds::cast)
+                .layer(axum::extract::DefaultBodyLimit::max(rounds::BODY_BYTES)),
+        )
+        .route(
+            "/api/v1/rounds/{id}/receipts/{receipt}",
+            get(rounds::receipt),
+        )
+        .route("/api/v1/rounds/{id}/close", post(rounds::close))
+        .route("/api/v1/rounds/{id}/codes", get(rounds::codes))
         .route("/open311/v2/services.json", get(open311::services_json))
         .route("/open311/v2/services.xml", get(open311::services_xml))
         .route("/api/v1/topics", get(topics))

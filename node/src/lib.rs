@@ -50,6 +50,7 @@ pub mod net;
 pub mod node;
 pub mod office;
 pub mod private;
+pub mod rounds;
 pub mod staff;
 pub mod stats;
 pub mod store;

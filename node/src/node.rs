@@ -161,6 +161,8 @@ impl Node {
                     concerns: crate::concerns::Concerns::open(office.private())?,
                     concern_quota: api::limits::Quota::new(10.0, 10.0),
                     receipt_misses: api::limits::Quota::new(20.0, 20.0),
+                    rounds: Arc::new(crate::rounds::Rounds::open(office.private())?),
+                    ballot_misses: api::limits::Quota::new(20.0, 20.0),
                 });
                 let acceptor = match &certs {
                     Some((files, certs)) => {

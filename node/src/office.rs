@@ -218,11 +218,53 @@ impl Office {
     /// and the notices it publishes (with `notice_text` added to them).
     pub async fn record(&self, body: Body, notice_text: &str) -> Result<Recorded, OfficeError> {
         let mut state = self.state.lock().await;
+        self.record_locked(&mut state, body, notice_text).await
+    }
+
+    /// Records several bodies one after the other under one lock (a
+    /// tally and the evaluation it gives): each is checked as if the ones
+    /// before it were in, and if any is refused none is written.
+    pub async fn record_all(&self, bodies: Vec<Body>) -> Result<Vec<Recorded>, OfficeError> {
+        let mut state = self.state.lock().await;
         let name_of = |log: &LogKey| self.name_of(log);
         let seat = self.seat(&name_of);
         let now = crate::now_ms();
-        self.check(&state, &seat, &body, now)?;
-        let entry = self.append(&mut state, body.clone()).await?;
+        let mut after = state.clone();
+        for body in &bodies {
+            self.check(&after, &seat, body, now)?;
+            let at = Position {
+                sequence: 0,
+                hash: yiyi_protocol::Hash::default(),
+                time_ms: now,
+            };
+            after.apply(body, at);
+        }
+        drop(after);
+        let mut recorded = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            recorded.push(self.record_locked(&mut state, body, "").await?);
+        }
+        Ok(recorded)
+    }
+
+    /// Whether `body` may be recorded now; nothing is written.
+    pub async fn check_next(&self, body: &Body) -> Result<(), OfficeError> {
+        let state = self.state.lock().await;
+        let name_of = |log: &LogKey| self.name_of(log);
+        self.check(&state, &self.seat(&name_of), body, crate::now_ms())
+    }
+
+    async fn record_locked(
+        &self,
+        state: &mut Consultation,
+        body: Body,
+        notice_text: &str,
+    ) -> Result<Recorded, OfficeError> {
+        let name_of = |log: &LogKey| self.name_of(log);
+        let seat = self.seat(&name_of);
+        let now = crate::now_ms();
+        self.check(state, &seat, &body, now)?;
+        let entry = self.append(state, body.clone()).await?;
         let forwarded = match &body {
             Body::Escalation(e) => {
                 self.desk.sent(&entry, e)?;
@@ -230,29 +272,26 @@ impl Office {
             }
             Body::Decision(d) if d.verdict == DecisionVerdict::Forward as i32 => {
                 let escalation = self.desk.forwarding(&seat, d, &entry)?;
-                Some(
-                    self.append_escalation(&mut state, &seat, escalation)
-                        .await?,
-                )
+                Some(self.append_escalation(state, &seat, escalation).await?)
             }
             _ => None,
         };
 
         let source = vec![entry.entry_ref(&seat.own)];
-        let published = notices::published(&state, &body, notice_text, source);
+        let published = notices::published(state, &body, notice_text, source);
         let mut notices = Vec::with_capacity(published.len());
         for notice in published {
             let body = Body::Notice(notice);
             // Written from records the rules just accepted; a refusal here
             // is a bug, and the record itself is already in.
             state.check(&body, now)?;
-            notices.push(self.append(&mut state, body).await?);
+            notices.push(self.append(state, body).await?);
         }
         let id = api::record_id(&body);
         let status = self
             .desk
             .matters()
-            .with(|m| api::record_status(&state, m, &body, &id));
+            .with(|m| api::record_status(state, m, &body, &id));
         Ok(Recorded {
             id,
             status,

@@ -38,6 +38,7 @@ pub mod light;
 pub mod merkle;
 pub mod note;
 pub mod release;
+pub mod round;
 pub mod rules;
 pub mod tally;
 pub mod witness;

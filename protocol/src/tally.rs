@@ -68,6 +68,11 @@ impl Code {
         Ok(Code(bytes))
     }
 
+    /// The code with these bytes (as kept by the node that issued it).
+    pub fn from_bytes(bytes: [u8; Code::LEN]) -> Code {
+        Code(bytes)
+    }
+
     /// The code's bytes.
     pub fn as_bytes(&self) -> &[u8; Code::LEN] {
         &self.0

@@ -211,6 +211,15 @@ impl Quota {
     pub fn take(&self, ip: IpAddr) -> bool {
         take(&self.buckets, ip, self.per_hour / 3600.0, self.burst)
     }
+
+    /// Whether `ip` has any allowance left, without taking from it.
+    pub fn peek(&self, ip: IpAddr) -> bool {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets.get(&ip).is_none_or(|b| {
+            let refill = b.at.elapsed().as_secs_f64() * self.per_hour / 3600.0;
+            (b.tokens + refill).min(self.burst) >= 1.0
+        })
+    }
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {

@@ -45,6 +45,11 @@ pub struct ApiState {
     pub concern_quota: limits::Quota,
     /// Unknown receipt codes each address may look up (a few an hour).
     pub receipt_misses: limits::Quota,
+    /// Residents' rounds: their codes and ballots, in the private store.
+    pub rounds: Arc<crate::rounds::Rounds>,
+    /// Participation codes not issued that each address may try (a few an
+    /// hour): guessing is slowed.
+    pub ballot_misses: limits::Quota,
 }
 
 impl ApiState {
