@@ -189,6 +189,39 @@ impl Client {
         bail!("{message} ({status})")
     }
 
+    /// `GET path` with the office's token (what only staff may read).
+    pub(crate) fn get_office(&self, path: &str) -> anyhow::Result<Value> {
+        let Some(token) = &self.token else {
+            bail!("this needs the API token: --token, YIYI_TOKEN, or --data DIR of the node");
+        };
+        self.answer(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call(),
+        )
+    }
+
+    /// `POST path` with a JSON body, with the token when `office` (an
+    /// office's request) and without (a resident's).
+    pub(crate) fn post(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+        office: bool,
+    ) -> anyhow::Result<Value> {
+        let mut request = self.agent.post(format!("{}{path}", self.base));
+        if office {
+            let Some(token) = &self.token else {
+                bail!(
+                    "office actions need the API token: --token, YIYI_TOKEN, or --data DIR of the node"
+                );
+            };
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        self.answer(request.send_json(body))
+    }
+
     /// Posts an office action (needs the token); the node's answer.
     pub(crate) fn act(&self, action: &Action) -> anyhow::Result<Answer> {
         let Some(token) = &self.token else {

@@ -79,6 +79,9 @@ enum Command {
     /// Meetings and their seven steps (七定).
     #[command(subcommand)]
     Meeting(cmd::meeting::MeetingCommand),
+    /// Residents' rounds (征询): open one with its codes, give a view with a code, close it with its tally.
+    #[command(subcommand)]
+    Round(cmd::round::RoundCommand),
     /// Classify a topic's outcome (分流分类).
     Outcome(cmd::report::OutcomeArgs),
     /// Record supervisors and oversight bodies of an item (监督).
@@ -131,6 +134,15 @@ enum Command {
         /// A file holding the district's verifier key.
         #[arg(long)]
         trust_file: Option<PathBuf>,
+        /// Check a residents' round receipt (回执) instead: that its ballot is in the tally --tally HASH, which is recounted too.
+        #[arg(long, requires = "tally", conflicts_with_all = ["hash", "bundle"])]
+        receipt: Option<String>,
+        /// The tally's entry hash (on the round's page and in its notice).
+        #[arg(long, requires = "receipt")]
+        tally: Option<String>,
+        /// The option you gave (its name or number), to check it is the one counted.
+        #[arg(long, requires = "receipt")]
+        choice: Option<String>,
     },
     /// A notice's bundle, to keep or print.
     #[command(subcommand)]
@@ -290,6 +302,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Profile(c) => cmd::profile::run(c, &client()?, output, lang),
         Command::Topic(c) => cmd::topic::run(c, &client()?, output, lang),
         Command::Meeting(c) => cmd::meeting::run(c, &client()?, output, lang),
+        Command::Round(c) => cmd::round::run(c, &client()?, output, lang),
         Command::Outcome(a) => report(Report::Outcome(a)),
         Command::Supervise(a) => report(Report::Supervise(a)),
         Command::Progress(a) => report(Report::Progress(a)),
@@ -306,10 +319,29 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             exit,
         } => cmd::demo::run(&dir, base_port, exit, lang),
         Command::Verify {
+            trust,
+            trust_file,
+            receipt: Some(receipt),
+            tally: Some(tally),
+            choice,
+            ..
+        } => {
+            let trust = cmd::verify::trust_key(trust, trust_file)?;
+            cmd::round::verify_receipt(
+                &client()?,
+                &receipt,
+                &tally,
+                choice.as_deref(),
+                &trust,
+                lang,
+            )
+        }
+        Command::Verify {
             hash,
             bundle,
             trust,
             trust_file,
+            ..
         } => {
             let trust = cmd::verify::trust_key(trust, trust_file)?;
             let online = match &bundle {

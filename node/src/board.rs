@@ -35,6 +35,8 @@ const VERIFY: &str = include_str!("board/verify.js");
 const STYLE: &str = include_str!("board/board.css");
 const CONCERN: &str = include_str!("board/concern.html");
 const CONCERN_SCRIPT: &str = include_str!("board/concern.js");
+const ROUND: &str = include_str!("board/round.html");
+const ROUND_SCRIPT: &str = include_str!("board/round.js");
 
 /// Most notices listed (newest first).
 const MAX_NOTICES: usize = 2000;
@@ -65,6 +67,14 @@ pub fn router() -> Router<Arc<ApiState>> {
         .route(
             "/concern.js",
             get(|| async { asset("text/javascript; charset=utf-8", CONCERN_SCRIPT) }),
+        )
+        .route(
+            "/r/{id}",
+            get(|| async { asset("text/html; charset=utf-8", ROUND) }),
+        )
+        .route(
+            "/round.js",
+            get(|| async { asset("text/javascript; charset=utf-8", ROUND_SCRIPT) }),
         )
         .route("/api/v1/board", get(notices))
         .route("/feeds/{log}", get(office_feed))

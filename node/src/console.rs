@@ -18,6 +18,7 @@ mod matters;
 mod meetings;
 mod offices;
 mod page;
+mod rounds;
 pub mod session;
 mod setup;
 mod sign_in;
@@ -122,6 +123,11 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             axum::routing::post(concerns::answer),
         )
         .route("/office/concerns/join", axum::routing::post(concerns::join))
+        .route("/office/rounds", get(rounds::rounds))
+        .route("/office/rounds/open", axum::routing::post(rounds::open))
+        .route("/office/rounds/close", axum::routing::post(rounds::close))
+        .route("/office/rounds/{id}", get(rounds::round))
+        .route("/office/rounds/{id}/cards", get(rounds::cards))
         .route(
             "/office/login",
             get(sign_in::login_page).post(sign_in::login),

@@ -6,7 +6,7 @@
 const YiyiVerify = (() => {
   const te = new TextEncoder();
   const td = new TextDecoder();
-  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature", "consistency"];
+  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature", "consistency", "receipt", "recount"];
 
   class Failure extends Error {
     constructor(check, reason) { super(reason); this.check = check; }
@@ -22,6 +22,7 @@ const YiyiVerify = (() => {
   };
   const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const fromHex = (h) => Uint8Array.from(String(h).match(/../g) || [], (x) => parseInt(x, 16));
   const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
   const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
@@ -71,6 +72,18 @@ const YiyiVerify = (() => {
     }
     return out;
   }
+  // A packed run of varints.
+  function packed(bytes) {
+    const out = [];
+    let v = 0, shift = 1;
+    for (const b of bytes) {
+      v += (b & 0x7f) * shift;
+      shift *= 128;
+      if (b < 0x80) { out.push(v); v = 0; shift = 1; }
+    }
+    if (shift !== 1) fail("format", "truncated protobuf");
+    return out;
+  }
   const first = (fs, n) => (fs.find(([f]) => f === n) || [])[1];
   // The field numbers this release reads (ledger.proto): an entry or record
   // with any other was written by a later release, and is not read here,
@@ -93,6 +106,7 @@ const YiyiVerify = (() => {
     const readable = (value, max) => value && known(e, ENTRY_FIELDS) && known(fields(value), (f) => f >= 1 && f <= max);
     const charter = readable(first(e, 10), 8) && first(e, 10), notice = first(e, 26);
     const profile = readable(first(e, 31), 6) && first(e, 31);
+    const tally = readable(first(e, 33), 6) && first(e, 33);
     return {
       author, sequence: first(e, 2) || 0, time: first(e, 4) || 0, hash: await leafHash(bytes),
       charter: charter && (() => { const c = fields(charter); return {
@@ -100,6 +114,10 @@ const YiyiVerify = (() => {
       notice: notice && (() => { const n = fields(notice); return {
         kind: first(n, 1) || 0, topic: text(first(n, 2)), title: text(first(n, 3)), body: text(first(n, 4)) }; })(),
       profile: profile && { name: text(first(fields(profile), 1)) },
+      tally: tally && (() => { const f = fields(tally); return {
+        round: text(first(f, 1)), ballots: first(f, 3) || 0, root: first(f, 4) || new Uint8Array(),
+        // proto3 packs `repeated uint32`; an unpacked writer is read too.
+        counts: f.filter(([n]) => n === 2).flatMap(([, v]) => (typeof v === "number" ? [v] : packed(v))) }; })(),
     };
   }
 
@@ -265,12 +283,71 @@ const YiyiVerify = (() => {
       cosignedAt = t;
     }
     return {
-      notice: notice.notice, hash: hex(notice.hash), sequence: notice.sequence,
+      notice: notice.notice, tally: notice.tally, hash: hex(notice.hash), sequence: notice.sequence,
       office: keys[0] ? keys[0].name : districtName,
       chain: keys.map((k) => k.name).concat([districtName]), size: note.size, cosignedAt,
       log: hex(notice.author), root: note.root,
     };
   }
 
-  return { verify, consistent, Failure, CHECKS, keyId, parseKey, hex };
+  // A ballot's leaf in a round's tally (yiyi_protocol::tally::Ballot::leaf).
+  function ballotLeaf(round, receipt, choice) {
+    const c = new Uint8Array(4);
+    new DataView(c.buffer).setUint32(0, choice);
+    return concat(te.encode("yiyi/ballot/v1\n" + round + "\n"), receipt, c);
+  }
+
+  // A resident's receipt against a verified tally: her ballot's leaf, with
+  // the choice the proof names (and she remembers, when she does), is under
+  // the tally's root. Resolves to the choice counted.
+  async function checkReceipt(tally, round, receiptHex, proof, expected) {
+    if (tally.round !== round) fail("receipt", "the tally is of another round");
+    const receipt = fromHex(receiptHex.trim().toLowerCase());
+    if (receipt.length !== 32 || hex(receipt) !== String(proof.receipt)) fail("receipt", "the proof is for another receipt");
+    const leaf = await leafHash(ballotLeaf(round, receipt, proof.choice));
+    const root = await inclusionRoot(proof.index, tally.ballots, leaf, proof.hashes.map(fromHex)).catch((e) => {
+      if (e instanceof Failure) fail("receipt", e.message);
+      throw e;
+    });
+    if (!equal(root, tally.root)) fail("receipt", "your ballot is not under the tally's root: it was left out or changed");
+    if (expected !== undefined && expected !== null && expected !== proof.choice)
+      fail("receipt", "your ballot is counted for another option than the one you gave");
+    return proof.choice;
+  }
+
+  // RFC 6962 root over leaf hashes.
+  async function treeRoot(leaves) {
+    if (leaves.length === 0) return sha256(new Uint8Array());
+    let level = leaves;
+    // Bottom-up: an odd node is carried up as it is, which gives the
+    // RFC's split at the largest power of two.
+    while (level.length > 1) {
+      const next = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i], level[i + 1]));
+      const hashed = await Promise.all(next);
+      if (level.length % 2 === 1) hashed.push(level[level.length - 1]);
+      level = hashed;
+    }
+    return level[0];
+  }
+
+  // Anyone's recount of a verified tally from its published ballots
+  // (yiyi_protocol::tally::recount): sorted by receipt, one per code, the
+  // same counts, number and root.
+  async function recount(tally, round, ballots) {
+    const counts = tally.counts.map(() => 0);
+    for (const [i, b] of ballots.entries()) {
+      if (i > 0 && !(ballots[i - 1].receipt < b.receipt)) fail("recount", "the ballots are not sorted by receipt, one per code");
+      if (!(b.choice < counts.length)) fail("recount", "a ballot chose an option the round does not have");
+      counts[b.choice] += 1;
+    }
+    if (ballots.length !== tally.ballots) fail("recount", `the tally says ${tally.ballots} ballots, ${ballots.length} are published`);
+    for (const [i, n] of counts.entries())
+      if (n !== tally.counts[i]) fail("recount", `option ${i + 1}: the tally says ${tally.counts[i]}, the ballots give ${n}`);
+    const leaves = await Promise.all(ballots.map((b) => leafHash(ballotLeaf(round, fromHex(b.receipt), b.choice))));
+    if (!equal(await treeRoot(leaves), tally.root)) fail("recount", "the published ballots do not give the tally's root");
+    return counts;
+  }
+
+  return { verify, consistent, checkReceipt, recount, Failure, CHECKS, keyId, parseKey, hex };
 })();

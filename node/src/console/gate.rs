@@ -106,7 +106,7 @@ pub(super) async fn show(
 }
 
 /// `text` as a URL query value.
-fn urlencode(text: &str) -> String {
+pub(super) fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
