@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use yiyi_protocol::Hash;
 use yiyi_protocol::proto::{self, entry::Body, round::Purpose};
-use yiyi_protocol::round::{BallotError, BallotForm, BallotReceipt, CloseRound, OpenRound};
+use yiyi_protocol::round::{
+    BallotError, BallotForm, BallotReceipt, CloseRound, OpenRound, RoundView,
+};
 use yiyi_protocol::rules::{RoundState, RuleError, rounds as rules};
 use yiyi_protocol::tally::{self, Ballot, Code, Counted, Receipt};
 
@@ -340,4 +342,26 @@ impl Rounds {
         self.forget_codes(id)?;
         Ok(recorded)
     }
+}
+
+/// The office's rounds as the board and the console show them, newest
+/// first.
+pub async fn views(office: &Office) -> Vec<RoundView> {
+    let now = crate::now_ms();
+    let mut rounds = office
+        .read(|s| {
+            s.rounds
+                .values()
+                .map(|r| {
+                    let title = s
+                        .topics
+                        .get(&r.round.topic_id)
+                        .map_or("", |t| t.topic.title.as_str());
+                    RoundView::new(r, title, now)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+    rounds.sort_by_key(|r| std::cmp::Reverse(r.entry.sequence));
+    rounds
 }

@@ -81,24 +81,7 @@ async fn round_state(state: &ApiState, id: &str) -> Result<(RoundState, String),
 
 /// `GET /api/v1/rounds`: the office's rounds, newest first.
 pub(super) async fn list(State(state): State<Arc<ApiState>>) -> Json<Vec<RoundView>> {
-    let now = crate::now_ms();
-    let mut rounds = state
-        .office
-        .read(|s| {
-            s.rounds
-                .values()
-                .map(|r| {
-                    let title = s
-                        .topics
-                        .get(&r.round.topic_id)
-                        .map_or("", |t| t.topic.title.as_str());
-                    RoundView::new(r, title, now)
-                })
-                .collect::<Vec<_>>()
-        })
-        .await;
-    rounds.sort_by(|a, b| b.entry.sequence.cmp(&a.entry.sequence));
-    Json(rounds)
+    Json(crate::rounds::views(&state.office).await)
 }
 
 /// `GET /api/v1/rounds/{id}`.

@@ -105,27 +105,6 @@ fn audit(state: &ApiState, desk: &Desk, action: &str, subject: &str, refused: &s
     }
 }
 
-async fn views(state: &ApiState) -> Vec<RoundView> {
-    let now = crate::now_ms();
-    let mut rounds = state
-        .office
-        .read(|s| {
-            s.rounds
-                .values()
-                .map(|r| {
-                    let title = s
-                        .topics
-                        .get(&r.round.topic_id)
-                        .map_or("", |t| t.topic.title.as_str());
-                    RoundView::new(r, title, now)
-                })
-                .collect::<Vec<_>>()
-        })
-        .await;
-    rounds.sort_by(|a, b| b.entry.sequence.cmp(&a.entry.sequence));
-    rounds
-}
-
 /// The rounds, and the form to open one.
 pub(super) async fn rounds(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
     list(&state, &desk, String::new(), StatusCode::OK).await
@@ -165,7 +144,7 @@ async fn list(state: &ApiState, desk: &Desk, error: String, status: StatusCode) 
         en: desk.en,
         office: state.office_name().await,
         csrf: desk.session.csrf.clone(),
-        rounds: views(state).await,
+        rounds: crate::rounds::views(&state.office).await,
         consultations,
         evaluations,
         default_options: DEFAULT_OPTIONS.join("\n"),
@@ -243,7 +222,11 @@ async fn page(
     error: String,
     status: StatusCode,
 ) -> Response {
-    let Some(round) = views(state).await.into_iter().find(|r| r.id == id) else {
+    let Some(round) = crate::rounds::views(&state.office)
+        .await
+        .into_iter()
+        .find(|r| r.id == id)
+    else {
         return (StatusCode::NOT_FOUND, "没有这一轮征询").into_response();
     };
     // Comments are residents' words: staff who record read them, viewers
@@ -321,7 +304,11 @@ pub(super) async fn cards(
     if !desk.session.role.may(Permission::Record) {
         return (StatusCode::FORBIDDEN, "打印参与码需要记录权限").into_response();
     }
-    let Some(round) = views(&state).await.into_iter().find(|r| r.id == id) else {
+    let Some(round) = crate::rounds::views(&state.office)
+        .await
+        .into_iter()
+        .find(|r| r.id == id)
+    else {
         return (StatusCode::NOT_FOUND, "没有这一轮征询").into_response();
     };
     let codes = match state.rounds.codes(&id) {
