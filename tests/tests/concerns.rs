@@ -24,7 +24,13 @@ fn raise_from(node: &Node, from: &str, body: &str) -> (u16, Value) {
 
 /// A request from the local address `from` (127.0.0.x), as a resident's
 /// phone at that address would send it.
-fn request_from(node: &Node, from: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+pub(crate) fn request_from(
+    node: &Node,
+    from: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, Value) {
     let address: SocketAddr = node.url.trim_start_matches("http://").parse().unwrap();
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
     socket

@@ -61,7 +61,7 @@ fn run_meeting(
 
 /// Every public endpoint's text and every entry's bytes, as a resident
 /// reads them.
-fn everything_public(node: &Node) -> String {
+pub(crate) fn everything_public(node: &Node) -> String {
     let mut all = String::new();
     for path in [
         "/api/v1/topics",
@@ -76,6 +76,20 @@ fn everything_public(node: &Node) -> String {
         // Only a topic taken to a meeting names one.
         if let Some(m) = topic.pointer("/meeting").and_then(|m| m.as_str()) {
             all.push_str(&node.get_public_text(&format!("/api/v1/meetings/{m}")));
+        }
+    }
+    // Residents' rounds: each round, and the ballots of those tallied.
+    all.push_str(&node.get_public_text("/api/v1/board"));
+    for round in node
+        .get_public("/api/v1/rounds")
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let id = round.str_at("/id");
+        all.push_str(&node.get_public_text(&format!("/api/v1/rounds/{id}")));
+        if round.str_at("/status") == "tallied" {
+            all.push_str(&node.get_public_text(&format!("/api/v1/rounds/{id}/ballots")));
         }
     }
     for sequence in 0..node.own_size() {

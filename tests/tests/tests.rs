@@ -19,6 +19,7 @@ mod node_init;
 mod office;
 mod open311;
 mod replication;
+mod rounds;
 mod secrets;
 mod slowloris;
 mod upgrade;

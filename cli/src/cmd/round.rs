@@ -117,8 +117,12 @@ pub(crate) fn run(
             let opened: OpenedRound =
                 serde_json::from_value(client.post("/api/v1/rounds", &request, true)?)
                     .context("the node's answer is not an opened round")?;
+            if output.json {
+                println!("{}", serde_json::to_string(&opened)?);
+                return Ok(());
+            }
             output::recorded(&opened.answer, output, lang);
-            if !output.json {
+            {
                 println!(
                     "{}",
                     lang.pick(
@@ -172,6 +176,10 @@ pub(crate) fn run(
                 &CloseRound { early_reason },
                 true,
             )?)?;
+            if output.json {
+                println!("{}", serde_json::to_string(&answers)?);
+                return Ok(());
+            }
             for answer in &answers {
                 output::recorded(answer, output, lang);
             }

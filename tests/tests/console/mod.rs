@@ -81,7 +81,7 @@ fn session_of(answer: &Answer) -> String {
 }
 
 /// `yiyi-node staff add`: the one-time password.
-fn add_staff(node: &Node, name: &str, role: &str) -> String {
+pub(crate) fn add_staff(node: &Node, name: &str, role: &str) -> String {
     let out = run(
         "yiyi-node",
         &format!(
@@ -104,7 +104,7 @@ fn csrf_in(page: &str) -> String {
 
 /// Signs `name` in at `node` in `browser` with the one-time password
 /// `given`, choosing `own`.
-fn sign_in(browser: &Browser, node: &Node, name: &str, given: &str, own: &str) {
+pub(crate) fn sign_in(browser: &Browser, node: &Node, name: &str, given: &str, own: &str) {
     browser.open(&format!("{}/office/login", node.url));
     browser.wait_for(
         "the sign-in form",
