@@ -134,6 +134,16 @@ fn an_online_round_of_twenty_codes_is_tallied_as_cast_and_every_receipt_verifies
     let other = node.yiyi("round open --id R-other --meeting M-online --topic T-shed --question 充电棚建在哪里 --option 北侧 --option 南侧 --codes 2 --hours 2");
     let other_code = other.str_at("/codes/0").to_owned();
 
+    // The board lists the round; its link opens the round's page.
+    browser.open(&format!("{}/", node.url));
+    let listed = browser.wait_for(
+        "the board's rounds",
+        "const a = document.querySelector('#round-list a[href=\"/r/R-shed\"]'); return a && !document.getElementById('rounds').hidden && a.parentElement.textContent",
+    );
+    assert!(listed.as_str().unwrap().contains("征询中"), "{listed}");
+    browser.run("document.querySelector('#round-list a[href=\"/r/R-shed\"]').click()");
+    browser.wait_for("the round's page", "return location.pathname === '/r/R-shed' && document.getElementById('question').textContent.includes('充电棚')");
+
     // On her phone a resident scans her card, gives her view with a
     // comment, then changes it.
     let mut finally: BTreeMap<String, u32> = BTreeMap::new();

@@ -308,6 +308,26 @@
     document.body.dataset.verified = "done";
   }
 
+  // The office's rounds: open ones to take part in, tallied ones to check
+  // a receipt against (their pages verify in the browser too).
+  async function listRounds() {
+    const rounds = await fetchPolitely("/api/v1/rounds").then((r) => r.json()).catch(() => []);
+    const items = rounds.filter((r) => r.status !== "closed").slice(0, 10).map((r) => {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = `/r/${encodeURIComponent(r.id)}`;
+      a.textContent = `${r.topic_title}：${r.question}`;
+      const state = document.createElement("span");
+      state.className = "tag status";
+      state.dataset.zh = r.status === "open" ? "征询中" : "已计票，可核验回执";
+      state.dataset.en = r.status === "open" ? "open" : "tallied: check your receipt";
+      li.append(state, " ", a);
+      return li;
+    });
+    $("round-list").replaceChildren(...items);
+    $("rounds").hidden = items.length === 0;
+  }
+
   async function load() {
     if (!secure) {
       $("insecure").hidden = false;
@@ -329,6 +349,7 @@
     // Opened, a phone offers to add the meetings; the address pasted into
     // a calendar app's "subscribe by URL" keeps them up to date.
     $("calendar").href = `/feeds/${board.office.log}.ics`;
+    await listRounds();
     applyLang();
     await verifyAll();
     const target = location.hash && document.getElementById("n-" + location.hash.slice(1));
