@@ -105,6 +105,13 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/rounds/{id}/codes", get(rounds::codes))
         .route("/open311/v2/services.json", get(open311::services_json))
         .route("/open311/v2/services.xml", get(open311::services_xml))
+        .route(
+            "/open311/v2/{file}",
+            get(open311::get_requests)
+                .post(open311::post_request)
+                .layer(axum::extract::DefaultBodyLimit::max(open311::BODY_BYTES)),
+        )
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/api/v1/topics", get(topics))
         .route("/api/v1/topics/{id}", get(topic))
         .route("/api/v1/meetings/{id}", get(meeting))

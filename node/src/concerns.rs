@@ -15,6 +15,21 @@ use crate::private::{PrivateError, PrivateStore};
 const CONCERNS: &[u8] = b"concerns-v1";
 /// Concern ids by the hash of their receipt code.
 const RECEIPTS: &[u8] = b"concern-receipts-v1";
+/// Open311 clients by the hash of their `api_key`.
+const CLIENTS: &[u8] = b"open311-clients-v1";
+
+/// An Open311 client the office issued a key to (a hotline system, a
+/// civic app).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    /// Its name, as staff gave it.
+    pub name: String,
+    /// When its key was issued (ms since the epoch).
+    pub issued_ms: i64,
+    /// Revoked: its key is refused.
+    #[serde(default)]
+    pub revoked: bool,
+}
 
 /// Concerns waiting at most: past it the board is asked to wait (503), so
 /// that a flood from many addresses cannot fill the disk.
@@ -39,6 +54,9 @@ pub struct KeptConcern {
     /// The office's reply, once it answered.
     #[serde(default)]
     pub reply: Option<String>,
+    /// The Open311 client it came through, if not the board.
+    #[serde(default)]
+    pub via: Option<String>,
 }
 
 impl KeptConcern {
@@ -83,6 +101,7 @@ pub struct Concerns {
     private: PrivateStore,
     concerns: sled::Tree,
     receipts: sled::Tree,
+    clients: sled::Tree,
 }
 
 /// The key a receipt is found by: its code's hash.
@@ -90,6 +109,14 @@ fn receipt_key(code: &Code) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"yiyi/concern-receipt/v1\n");
     h.update(code.as_bytes());
+    h.finalize().into()
+}
+
+/// The key an Open311 client is found by: its `api_key`'s hash.
+fn key_hash(api_key: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"yiyi/open311-key/v1\n");
+    h.update(api_key.as_bytes());
     h.finalize().into()
 }
 
@@ -104,12 +131,19 @@ impl Concerns {
             private: private.clone(),
             concerns: private.tree(CONCERNS)?,
             receipts: private.tree(RECEIPTS)?,
+            clients: private.tree(CLIENTS)?,
         })
     }
 
-    /// Takes a checked concern in at `now_ms`; on disk before it returns.
-    /// Returns the receipt code, which is shown to the resident once.
-    pub fn take(&self, concern: Concern, now_ms: i64) -> Result<Code, ConcernsError> {
+    /// Takes a checked concern in at `now_ms` (through the Open311 client
+    /// `via`, if not the board); on disk before it returns. Returns its id
+    /// and the receipt code, which is shown to the resident once.
+    pub fn take(
+        &self,
+        concern: Concern,
+        now_ms: i64,
+        via: Option<&str>,
+    ) -> Result<(u64, Code), ConcernsError> {
         if self.waiting()? >= MAX_WAITING {
             return Err(ConcernsError::Full);
         }
@@ -122,6 +156,7 @@ impl Concerns {
             topic: None,
             merged: false,
             reply: None,
+            via: via.map(str::to_owned),
         };
         let value = serde_json::to_vec(&kept).map_err(PrivateError::Corrupt)?;
         self.concerns
@@ -132,7 +167,7 @@ impl Concerns {
             .map_err(from_sled)?;
         self.concerns.flush().map_err(from_sled)?;
         self.receipts.flush().map_err(from_sled)?;
-        Ok(code)
+        Ok((id, code))
     }
 
     /// The concern a receipt code names, if any.
@@ -193,6 +228,76 @@ impl Concerns {
             kept.topic = Some(topic.to_owned());
             kept.merged = merged;
         })
+    }
+
+    /// The concerns that came through the Open311 client `via`, oldest
+    /// first.
+    pub fn through(&self, via: &str) -> Result<Vec<KeptConcern>, PrivateError> {
+        let mut list = Vec::new();
+        for item in self.concerns.iter() {
+            let (_, bytes) = item?;
+            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
+            if kept.via.as_deref() == Some(via) {
+                list.push(kept);
+            }
+        }
+        Ok(list)
+    }
+
+    /// Issues an Open311 key to the client `name`: the key, shown once (the
+    /// node keeps its hash).
+    pub fn issue_key(&self, name: &str, now_ms: i64) -> Result<String, ConcernsError> {
+        let mut bytes = [0u8; 20];
+        getrandom::fill(&mut bytes).map_err(|e| ConcernsError::Randomness(e.to_string()))?;
+        let key = hex::encode(bytes);
+        let client = Client {
+            name: name.to_owned(),
+            issued_ms: now_ms,
+            revoked: false,
+        };
+        let value = serde_json::to_vec(&client).map_err(PrivateError::Corrupt)?;
+        self.clients
+            .insert(key_hash(&key), value)
+            .map_err(from_sled)?;
+        self.clients.flush().map_err(from_sled)?;
+        Ok(key)
+    }
+
+    /// The client an Open311 key was issued to, unless revoked.
+    pub fn client(&self, api_key: &str) -> Result<Option<Client>, PrivateError> {
+        match self.clients.get(key_hash(api_key.trim()))? {
+            Some(bytes) => {
+                let client: Client = serde_json::from_slice(&bytes)?;
+                Ok((!client.revoked).then_some(client))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The clients keys were issued to, in the order of their names.
+    pub fn clients(&self) -> Result<Vec<Client>, PrivateError> {
+        let mut list = Vec::new();
+        for item in self.clients.iter() {
+            list.push(serde_json::from_slice::<Client>(&item?.1)?);
+        }
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(list)
+    }
+
+    /// Revokes every key of the client `name`. False when it has none.
+    pub fn revoke(&self, name: &str) -> Result<bool, PrivateError> {
+        let mut found = false;
+        for item in self.clients.iter() {
+            let (key, bytes) = item?;
+            let mut client: Client = serde_json::from_slice(&bytes)?;
+            if client.name == name && !client.revoked {
+                client.revoked = true;
+                self.clients.insert(key, serde_json::to_vec(&client)?)?;
+                found = true;
+            }
+        }
+        self.clients.flush()?;
+        Ok(found)
     }
 
     /// How many concerns wait for the office (neither taken up nor

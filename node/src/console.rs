@@ -12,6 +12,7 @@
 mod audit;
 mod carry_out;
 pub(crate) mod choices;
+mod clients;
 mod concerns;
 mod gate;
 mod matters;
@@ -123,6 +124,12 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             axum::routing::post(concerns::answer),
         )
         .route("/office/concerns/join", axum::routing::post(concerns::join))
+        .route("/office/clients", get(clients::clients))
+        .route("/office/clients/issue", axum::routing::post(clients::issue))
+        .route(
+            "/office/clients/revoke",
+            axum::routing::post(clients::revoke),
+        )
         .route("/office/rounds", get(rounds::rounds))
         .route("/office/rounds/open", axum::routing::post(rounds::open))
         .route("/office/rounds/close", axum::routing::post(rounds::close))

@@ -37,6 +37,7 @@ pub mod keys;
 pub mod light;
 pub mod merkle;
 pub mod note;
+pub mod open311;
 pub mod release;
 pub mod round;
 pub mod rules;

@@ -54,9 +54,9 @@ pub(super) async fn raise(
                 .in_chinese(e.zh())
                 .at(e.field())
         })?;
-    let code = state
+    let (_, code) = state
         .concerns
-        .take(concern, crate::now_ms())
+        .take(concern, crate::now_ms(), None)
         .map_err(|e| match e {
             ConcernsError::Full => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "full", e.to_string())
