@@ -229,6 +229,7 @@ fn topic_json(t: &TopicState, now_ms: i64) -> Value {
             "spends_money": o.spends_money,
         })),
         "overdue": t.overdue(now_ms).map(|o| format!("{o:?}")),
+        "residents": t.residents,
         // Spending public money brings in the oversight bodies.
         "oversight_bodies": oversight(t),
         "progress": t.progress.iter().map(|(time, p)| json!({"time_ms": time, "text": p.text, "completed": p.completed})).collect::<Vec<_>>(),

@@ -186,6 +186,7 @@ fn topics(
                     "class": outcome.map(|o| names::outcome_class_name(o.class)),
                     "deadline": outcome.map(|o| o.deadline.as_str()).filter(|d| !d.is_empty()),
                     "overdue": topic.overdue(now).is_some(),
+                    "residents": topic.residents,
                     "events": events,
                 }),
             );

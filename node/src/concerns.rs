@@ -244,6 +244,46 @@ impl Concerns {
         Ok(list)
     }
 
+    /// The ids of the concerns taken up in (or joined to) `topic`.
+    pub fn for_topic(&self, topic: &str) -> Result<Vec<u64>, PrivateError> {
+        let mut ids = Vec::new();
+        for item in self.concerns.iter() {
+            let (_, bytes) = item?;
+            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
+            if kept.topic.as_deref() == Some(topic) {
+                ids.push(kept.id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Records in the ledger how many residents' concerns `topic` now
+    /// stands for: the count in public, which concerns in the private
+    /// store (a commitment to their ids), so that the topic's record says
+    /// how many residents raised it, never who.
+    pub async fn record_raisers(
+        &self,
+        office: &crate::office::Office,
+        topic: &str,
+    ) -> Result<(), crate::office::OfficeError> {
+        let ids = self.for_topic(topic)?;
+        let commitment = office.keep_private("concern-raisers", topic, serde_json::json!(ids))?;
+        office
+            .record(
+                yiyi_protocol::proto::entry::Body::PrivateCommitment(
+                    yiyi_protocol::proto::PrivateCommitment {
+                        kind: yiyi_protocol::proto::private_commitment::Kind::TopicRaiser as i32,
+                        commitment,
+                        subject: topic.to_owned(),
+                        count: ids.len() as u32,
+                    },
+                ),
+                "",
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Issues an Open311 key to the client `name`: the key, shown once (the
     /// node keeps its hash).
     pub fn issue_key(&self, name: &str, now_ms: i64) -> Result<String, ConcernsError> {

@@ -328,6 +328,8 @@ fn the_board_shows_each_topics_course_up_the_hierarchy_and_filters_by_class_and_
             "proposed",
             "accepted",
             "meeting",
+            // The meeting's announcement (议前公示).
+            "notice",
             "result",
             "outcome",
             "notice",
@@ -355,16 +357,17 @@ fn the_board_shows_each_topics_course_up_the_hierarchy_and_filters_by_class_and_
         serde_json::json!(["日常生活及矛盾类", "建议件", "已上报"])
     );
 
-    // Filters by outcome class, status and category.
-    assert_eq!(listed_with(&browser, "class-filter", "suggestion"), 1);
-    assert_eq!(listed_with(&browser, "class-filter", ""), 2);
+    // Filters by outcome class, status and category (the suggestion's
+    // meeting announcement is about it too).
+    assert_eq!(listed_with(&browser, "class-filter", "suggestion"), 2);
+    assert_eq!(listed_with(&browser, "class-filter", ""), 3);
     assert_eq!(listed_with(&browser, "status-filter", "declined"), 1);
     assert_eq!(
         browser.run("return document.querySelector('article').dataset.hash"),
         declined.as_str()
     );
-    assert_eq!(listed_with(&browser, "status-filter", "escalated"), 1);
-    assert_eq!(listed_with(&browser, "status-filter", ""), 2);
+    assert_eq!(listed_with(&browser, "status-filter", "escalated"), 2);
+    assert_eq!(listed_with(&browser, "status-filter", ""), 3);
     // A filter offers what the notices hold.
     assert_eq!(
         browser.run(
@@ -372,5 +375,5 @@ fn the_board_shows_each_topics_course_up_the_hierarchy_and_filters_by_class_and_
         ),
         serde_json::json!(["", "daily-life"])
     );
-    assert_eq!(listed_with(&browser, "category-filter", "daily-life"), 2);
+    assert_eq!(listed_with(&browser, "category-filter", "daily-life"), 3);
 }

@@ -185,12 +185,15 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
     assert_eq!(
         titles,
         [
+            // Each meeting announced ahead (议前公示), then the results.
+            format!("议前公示：{today} 卡片协商").as_str(),
+            &format!("议前公示：{today} 协商会议"),
             "关于“社区老年食堂”的协商结果公示",
             "“社区老年食堂”办理进展公示",
             "“社区老年食堂”办结公示"
         ]
     );
-    let result = notices.str_at("/notices/0/body");
+    let result = notices.str_at("/notices/2/body");
     assert!(
         result.contains("承诺件") && result.contains("2027-03-31"),
         "{result}"

@@ -189,7 +189,8 @@
       if (t) {
         for (const [cls, text] of [["category", label(CATEGORIES, t.category)],
           ["class", t.class && label(CLASSES, t.class)], ["status", label(STATUSES, t.status)],
-          ["overdue", t.overdue && (lang === "zh" ? `已逾期（期限 ${t.deadline || "—"}）` : `Overdue (due ${t.deadline || "—"})`)]]) {
+          ["overdue", t.overdue && (lang === "zh" ? `已逾期（期限 ${t.deadline || "—"}）` : `Overdue (due ${t.deadline || "—"})`)],
+          ["residents", t.residents > 0 && (lang === "zh" ? `${t.residents} 位居民反映` : `Raised by ${t.residents} residents`)]]) {
           if (!text) continue;
           const tag = document.createElement("span");
           tag.className = "tag " + cls;

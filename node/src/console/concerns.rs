@@ -165,7 +165,12 @@ pub(super) async fn join(State(state): State<Arc<ApiState>>, posted: Posted) -> 
         }
     } else {
         match state.concerns.take_up(id, &topic, true) {
-            Ok(true) => String::new(),
+            Ok(true) => {
+                if let Err(e) = state.concerns.record_raisers(&state.office, &topic).await {
+                    tracing::error!(error = %e, "recording how many residents raised it");
+                }
+                String::new()
+            }
             Ok(false) => if desk.en {
                 "no such concern"
             } else {

@@ -145,6 +145,12 @@ pub(super) async fn take_in(State(state): State<Arc<ApiState>>, posted: Posted) 
             Ok(concern) => {
                 if let Err(e) = state.concerns.take_up(concern, &recorded.id, false) {
                     tracing::error!(error = %e, concern, "marking a concern taken up");
+                } else if let Err(e) = state
+                    .concerns
+                    .record_raisers(&state.office, &recorded.id)
+                    .await
+                {
+                    tracing::error!(error = %e, concern, "recording how many residents raised it");
                 }
                 Redirect::to("/office/concerns").into_response()
             }

@@ -39,6 +39,7 @@ impl Consultation {
                         follow_ups: Vec::new(),
                         evaluation: None,
                         escalation: None,
+                        residents: 0,
                     },
                 );
             }
@@ -155,6 +156,13 @@ impl Consultation {
             }
             Body::Charter(c) => self.apply_charter(c),
             Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
+            Body::PrivateCommitment(c)
+                if c.kind == proto::private_commitment::Kind::TopicRaiser as i32 =>
+            {
+                if let Some(topic) = self.topics.get_mut(&c.subject) {
+                    topic.residents = c.count;
+                }
+            }
             Body::Round(r) => self.apply_round(r, at),
             Body::Tally(t) => self.apply_tally(t, at),
             _ => {}

@@ -159,6 +159,9 @@ pub struct TopicState {
     pub evaluation: Option<proto::Evaluation>,
     /// The escalation that took a suggestion up, while it is out.
     pub escalation: Option<Hash>,
+    /// How many residents' concerns it stands for (N 位居民反映), as the
+    /// office's latest commitment to them says; never who.
+    pub residents: u32,
 }
 
 /// Why a promised item shows as overdue in public.

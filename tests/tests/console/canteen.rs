@@ -300,6 +300,9 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
     assert_eq!(
         titles,
         serde_json::json!([
+            // Each meeting announced ahead (议前公示), then the results.
+            format!("议前公示：{} 卡片协商", yiyi_tests::today()),
+            format!("议前公示：{} 协商会议", yiyi_tests::today()),
             "关于“社区老年食堂”的协商结果公示",
             "“社区老年食堂”办理进展公示",
             "“社区老年食堂”办结公示"
@@ -337,9 +340,10 @@ fn the_canteen_from_intake_to_evaluation_at_the_console_verified_on_the_board() 
     );
     let states = browser
         .run("return Array.from(document.querySelectorAll('.badge')).map(b => b.dataset.state)");
+    // The two announcements and the three results.
     assert_eq!(
         states,
-        serde_json::json!(["verified", "verified", "verified"])
+        serde_json::json!(["verified", "verified", "verified", "verified", "verified"])
     );
 
     // The secretary reads who wrote each of the canteen's records; the

@@ -114,6 +114,18 @@ fn staff_take_up_one_concern_as_a_topic_and_answer_another() {
         (merged.str_at("/status"), merged.str_at("/topic")),
         ("merged", "T-canteen")
     );
+    // The topic's public record says how many residents raised it, never
+    // who: on the API and on the board.
+    assert_eq!(
+        node.get_public("/api/v1/topics/T-canteen")
+            .u64_at("/residents"),
+        2
+    );
+    let topic = node.get_public_text("/api/v1/topics/T-canteen");
+    assert!(
+        !topic.contains("王阿姨") && !topic.contains("独居老人送饭"),
+        "{topic}"
+    );
 
     // Answered: the resident reads the reply by her receipt.
     browser.run(
