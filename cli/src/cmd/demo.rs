@@ -440,6 +440,9 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
                 .replace('\n', "\n  ")
         );
     }
+    let trust = yiyi_protocol::VerifierKey::parse(&n[0].vkey)?;
+    let (round_receipt, tally) = online_round(&community, &trust, lang)?;
+
     let c = &n[3].api;
     println!(
         "\n{}",
@@ -478,6 +481,18 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         }
     }
     println!(
+        "{}\n  {c}/r/R-shed#r={round_receipt}",
+        lang.pick(
+            "  居民核验自己的征询回执（在浏览器中计算）：",
+            "  A resident checks her round receipt (computed in the browser):"
+        ),
+    );
+    println!(
+        "{}\n  yiyi --node {c} verify --receipt {round_receipt} --tally {tally} --trust {}",
+        lang.pick("  或在命令行：", "  or on the command line:"),
+        n[0].vkey,
+    );
+    println!(
         "{}\n  yiyi --node {c} matter show {matter}\n  yiyi --node {c} notices\n  yiyi --node {} escalation list --all\n  yiyi --node {c} logs\n  curl {c}/api/v1/matters/{}\n{} {}",
         lang.pick("  命令行：", "  On the command line:"),
         n[0].api,
@@ -503,6 +518,123 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
         std::thread::park();
     }
     Ok(())
+}
+
+/// An online consultation (网上微协商) at the community: a minor topic on
+/// an online meeting, a round of five codes, four residents' views (one
+/// changed, one with a comment), the tally, and one resident's receipt
+/// checked against the district key as she would check it. Returns that
+/// receipt and the tally's entry hash.
+fn online_round(
+    community: &Client,
+    trust: &yiyi_protocol::VerifierKey,
+    lang: Lang,
+) -> anyhow::Result<(String, String)> {
+    use yiyi_protocol::round::{BallotForm, CloseRound, OpenRound, OpenedRound, RoundView};
+    let say = |zh: &str, en: &str| println!("{}", lang.pick(zh, en));
+    community.act(&Action::Topic(api::Topic {
+        id: "T-shed".into(),
+        title: "3号楼北侧增设电动车充电棚".into(),
+        category: "public-affairs".into(),
+        scale: "minor".into(),
+        source: "online-group".into(),
+        ..Default::default()
+    }))?;
+    community.act(&Action::Accept(api::Accept {
+        topic: "T-shed".into(),
+    }))?;
+    community.act(&Action::Meeting(api::Meeting {
+        id: "M-shed".into(),
+        topics: vec!["T-shed".into()],
+        form: "online".into(),
+        date: Some(today()),
+        place: "居民微信群".into(),
+        ..Default::default()
+    }))?;
+    let opened: OpenedRound = serde_json::from_value(community.post(
+        "/api/v1/rounds",
+        &OpenRound {
+            id: "R-shed".into(),
+            meeting: "M-shed".into(),
+            topic: "T-shed".into(),
+            question: "是否同意在3号楼北侧增设电动车充电棚？".into(),
+            codes: 5,
+            hours: 48,
+            ..Default::default()
+        },
+        true,
+    )?)?;
+    say(
+        &format!(
+            "\n== 网上微协商：舜玉社区就“3号楼北侧增设电动车充电棚”发起征询，印制 {} 张参与码卡片（不登记谁领了哪张）",
+            opened.codes.len()
+        ),
+        &format!(
+            "\n== Online consultation: 舜玉社区 asks residents about an e-bike shelter and prints {} code cards (noting nobody's name)",
+            opened.codes.len()
+        ),
+    );
+    let mut receipt = String::new();
+    for (i, (code, choice)) in opened.codes.iter().zip([0, 0, 1, 0]).enumerate() {
+        let answer = community.post(
+            "/api/v1/rounds/R-shed/ballots",
+            &BallotForm {
+                code: code.clone(),
+                choice,
+                comment: if i == 2 {
+                    "担心占用消防通道".into()
+                } else {
+                    String::new()
+                },
+            },
+            false,
+        )?;
+        if i == 0 {
+            receipt = answer["receipt"].as_str().unwrap_or_default().to_owned();
+        }
+    }
+    // The first resident thinks again.
+    community.post(
+        "/api/v1/rounds/R-shed/ballots",
+        &BallotForm {
+            code: opened.codes[0].clone(),
+            choice: 2,
+            comment: String::new(),
+        },
+        false,
+    )?;
+    community.post(
+        "/api/v1/rounds/R-shed/close",
+        &CloseRound {
+            early_reason: "演示：四位居民已表态".into(),
+        },
+        true,
+    )?;
+    let view: RoundView = serde_json::from_value(community.get("/api/v1/rounds/R-shed")?)?;
+    let tally = view.tally.context("the round was not tallied")?.entry.hash;
+    say(
+        "  四位居民凭参与码表态（一位改了主意），社区计票：计数、选票根写入台账；选票和留言只存社区节点",
+        "  Four residents gave their views by code (one changed hers); the tally's counts and root went into the ledger; ballots and comments stay on the community's node",
+    );
+    // Once the street has cosigned the checkpoint holding the tally, the
+    // resident's check passes.
+    wait("the tally's cosigned checkpoint", || {
+        let Ok(text) = community.get_text(&format!("/api/v1/notices/{tally}/bundle")) else {
+            return Ok(false);
+        };
+        Ok(yiyi_protocol::light::Bundle::parse(&text)
+            .ok()
+            .is_some_and(|b| yiyi_protocol::light::verify(&b, trust, None).is_ok()))
+    })?;
+    say(
+        &format!("  第一位居民核验她的回执 {}…：", &receipt[..16]),
+        &format!(
+            "  The first resident checks her receipt {}…:",
+            &receipt[..16]
+        ),
+    );
+    super::round::verify_receipt(community, &receipt, &tally, Some("弃权"), trust, lang)?;
+    Ok((receipt, tally))
 }
 
 fn origin(i: usize) -> String {
