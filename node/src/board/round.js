@@ -134,6 +134,7 @@
 
   async function checkTally() {
     const badge = $("tally-badge");
+    const started = performance.now();
     try {
       const { tally, office } = await verifiedTally();
       const ballots = await fetch(`/api/v1/rounds/${encodeURIComponent(id)}/ballots`).then((r) => r.json());
@@ -147,6 +148,8 @@
     } catch (e) {
       badge.className = "badge failed";
       badge.textContent = failed(e);
+    } finally {
+      badge.dataset.ms = String(performance.now() - started);
     }
   }
 
