@@ -443,3 +443,72 @@ fn a_node_that_drops_a_ballot_after_its_receipt_is_caught_by_that_resident() {
             || String::from_utf8_lossy(&caught.stderr).contains("回执")
     );
 }
+
+#[test]
+fn residents_evaluate_a_topic_done_by_code_and_the_tally_records_the_evaluation() {
+    let node = Node::start("舜玉社区");
+    online_meeting(&node);
+    node.yiyi("meeting step M-online sign-in --attendee 张三,13800000000");
+    for step in [
+        "explain-topic",
+        "introduce-participants",
+        "read-rules",
+        "discuss",
+    ] {
+        node.yiyi(&format!("meeting step M-online {step}"));
+    }
+    node.yiyi("meeting step M-online form-result --result 同意增设充电棚");
+    node.yiyi("outcome T-shed --meeting M-online --class immediate --responsible 社区居委会");
+    node.yiyi("meeting step M-online publish-result");
+    // Not before it is done and visited.
+    let early = node.refused("round open --evaluation --id E-shed --topic T-shed --codes 5");
+    assert!(early.contains("T-shed"), "{early}");
+    node.yiyi("progress T-shed --text 充电棚已建成投用 --completed");
+    node.yiyi("followup T-shed --summary 回访3号楼住户 --households 12");
+    let opened =
+        node.yiyi("round open --evaluation --id E-shed --topic T-shed --codes 5 --hours 24");
+    let codes: Vec<String> = opened
+        .list_at("/codes")
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let round = node.get_public("/api/v1/rounds/E-shed");
+    assert_eq!(round.str_at("/purpose"), "evaluation");
+    assert_eq!(round.at("/options"), &json!(["满意", "基本满意", "不满意"]));
+    // While residents evaluate by code, a typed-in evaluation waits.
+    let typed =
+        node.refused("evaluate T-shed --satisfied 3 --basically-satisfied 0 --dissatisfied 0");
+    assert!(typed.contains("E-shed"), "{typed}");
+    for (code, choice) in codes.iter().zip([0, 0, 1, 2]) {
+        let (status, answer) = cast(
+            &node,
+            "127.0.0.2",
+            "E-shed",
+            &json!({"code": code, "choice": choice}),
+        );
+        assert_eq!(status, 201, "{answer}");
+    }
+    let closed = node.yiyi("round close E-shed --early-reason 回访住户均已评议");
+    assert_eq!(
+        closed.as_array().unwrap().len(),
+        2,
+        "the tally and the evaluation: {closed}"
+    );
+    let topic = node.get_public("/api/v1/topics/T-shed");
+    assert_eq!(topic.str_at("/status"), "evaluated");
+    let notices = node.get_public("/api/v1/notices");
+    let tally = notices
+        .list_at("/notices")
+        .iter()
+        .find(|n| n.str_at("/title") == "关于“3号楼北侧增设电动车充电棚”的居民评议结果公示")
+        .expect("the evaluation's notice");
+    assert!(
+        tally
+            .str_at("/body")
+            .contains("满意 2，基本满意 1，不满意 1"),
+        "{tally}"
+    );
+    // The codes are forgotten once tallied.
+    let codes_left = node.yiyi("round codes E-shed");
+    assert_eq!(codes_left, json!([]));
+}

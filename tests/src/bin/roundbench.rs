@@ -48,7 +48,11 @@ fn quantiles(what: &str, mut times: Vec<f64>) {
 }
 
 fn main() {
-    let (codes, checks, threads) = (arg("--codes", 10_000), arg("--checks", 20), arg("--threads", 4));
+    let (codes, checks, threads) = (
+        arg("--codes", 10_000),
+        arg("--checks", 20),
+        arg("--threads", 4),
+    );
     let node = Node::start("舜玉社区");
     node.propose("T-shed", "3号楼北侧增设电动车充电棚");
     node.yiyi("topic accept T-shed");
@@ -60,7 +64,11 @@ fn main() {
     let opened = node.yiyi(&format!(
         "round open --id R-big --meeting M-online --topic T-shed --question 是否同意 --codes {codes} --hours 48"
     ));
-    println!("{:<48} {:>8.1} ms", format!("open a round of {codes} codes (CLI)"), ms(started.elapsed()));
+    println!(
+        "{:<48} {:>8.1} ms",
+        format!("open a round of {codes} codes (CLI)"),
+        ms(started.elapsed())
+    );
     let codes: Vec<String> = opened
         .list_at("/codes")
         .iter()
@@ -75,7 +83,8 @@ fn main() {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for part in codes.chunks(codes.len().div_ceil(threads)) {
-            let (url, token, receipts, latencies) = (&url, &token, receipts.clone(), latencies.clone());
+            let (url, token, receipts, latencies) =
+                (&url, &token, receipts.clone(), latencies.clone());
             scope.spawn(move || {
                 let agent = ureq::agent();
                 for (i, code) in part.iter().enumerate() {
@@ -87,7 +96,10 @@ fn main() {
                         .expect("a ballot is taken");
                     latencies.lock().unwrap().push(ms(t.elapsed()));
                     let answer: Value = answer.body_mut().read_json().unwrap();
-                    receipts.lock().unwrap().push(answer.str_at("/receipt").to_owned());
+                    receipts
+                        .lock()
+                        .unwrap()
+                        .push(answer.str_at("/receipt").to_owned());
                 }
             });
         }
@@ -99,7 +111,10 @@ fn main() {
         cast.as_secs_f64(),
         codes.len() as f64 / cast.as_secs_f64()
     );
-    quantiles("  one ballot (HTTP round trip, durable)", latencies.lock().unwrap().clone());
+    quantiles(
+        "  one ballot (HTTP round trip, durable)",
+        latencies.lock().unwrap().clone(),
+    );
 
     // Closing: the tally recorded.
     let started = Instant::now();
@@ -137,7 +152,12 @@ fn main() {
         first[1].as_f64().unwrap()
     );
     let mut times = Vec::new();
-    for receipt in receipts.iter().skip(1).step_by((receipts.len() / checks.max(1)).max(1)).take(checks) {
+    for receipt in receipts
+        .iter()
+        .skip(1)
+        .step_by((receipts.len() / checks.max(1)).max(1))
+        .take(checks)
+    {
         let said = browser.run(&format!(
             "const r = document.getElementById('check-result'); r.className = ''; r.hidden = true;
              document.getElementById('receipt').value = '{receipt}';
