@@ -36,6 +36,7 @@ const STYLE: &str = include_str!("board/board.css");
 const CONCERN: &str = include_str!("board/concern.html");
 const CONCERN_SCRIPT: &str = include_str!("board/concern.js");
 const ROUND: &str = include_str!("board/round.html");
+const PAGE_SCRIPT: &str = include_str!("board/page.js");
 const ROUND_SCRIPT: &str = include_str!("board/round.js");
 
 /// Most notices listed (newest first).
@@ -71,6 +72,10 @@ pub fn router() -> Router<Arc<ApiState>> {
         .route(
             "/r/{id}",
             get(|| async { asset("text/html; charset=utf-8", ROUND) }),
+        )
+        .route(
+            "/page.js",
+            get(|| async { asset("text/javascript; charset=utf-8", PAGE_SCRIPT) }),
         )
         .route(
             "/round.js",

@@ -44,12 +44,11 @@
     "matter-escalation": ["转报", "Forwarded up"], "matter-dispatch": ["交办部门", "Dispatched to departments"],
     "matter-resolution": ["办理结果", "Resolved"],
   };
-  let lang = localStorage.getItem("yiyi-lang") || "zh";
   let board = { notices: [], topics: {} };
   let trust = "";
   const results = new Map();
   const $ = (id) => document.getElementById(id);
-  const pick = (pair) => (lang === "zh" ? pair[0] : pair[1]);
+  const pick = (pair) => (YiyiPage.lang() === "zh" ? pair[0] : pair[1]);
 
   // The filters offer what the notices hold, in the page's language.
   function fillFilters() {
@@ -67,14 +66,13 @@
     fill("status-filter", topics.map((t) => t.status), (s) => label(STATUSES, s));
   }
 
-  function applyLang() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    $("lang").textContent = lang === "zh" ? "English" : "中文";
-    for (const el of document.querySelectorAll("[data-zh]")) el.textContent = el.dataset[lang];
-    for (const el of document.querySelectorAll("[data-zh-placeholder]"))
-      el.placeholder = el.dataset[lang + "Placeholder"];
+  // What the page drew itself, drawn again in the language chosen.
+  function redraw() {
     fillFilters();
     render();
+  }
+  function applyLang() {
+    YiyiPage.apply(redraw);
   }
 
   async function showTrust() {
@@ -114,20 +112,20 @@
       span.className = "badge cli";
       const command = document.createElement("code");
       command.textContent = `yiyi --node ${location.origin} verify ${n.hash} --trust ${trust}`;
-      span.append(lang === "zh" ? "在命令行核验：" : "Check it on the command line: ", command);
+      span.append(YiyiPage.lang() === "zh" ? "在命令行核验：" : "Check it on the command line: ", command);
       span.dataset.state = "cli";
       return span;
     }
     if (!r) {
       span.className = "badge pending";
-      span.textContent = lang === "zh" ? "核验中…" : "verifying…";
+      span.textContent = YiyiPage.lang() === "zh" ? "核验中…" : "verifying…";
     } else if (r.ok) {
       span.className = "badge verified";
-      span.textContent = (lang === "zh" ? "✓ 已核验：" : "✓ Verified: ") + r.value.chain.join(" ← ");
+      span.textContent = (YiyiPage.lang() === "zh" ? "✓ 已核验：" : "✓ Verified: ") + r.value.chain.join(" ← ");
     } else {
       span.className = "badge failed";
       const name = CHECK_NAMES[r.check] ? pick(CHECK_NAMES[r.check]) : r.check;
-      span.textContent = (lang === "zh" ? "✗ 核验失败：" : "✗ NOT verified: ") + name + " — " + r.reason;
+      span.textContent = (YiyiPage.lang() === "zh" ? "✗ 核验失败：" : "✗ NOT verified: ") + name + " — " + r.reason;
     }
     span.dataset.state = !r ? "pending" : r.ok ? "verified" : "failed";
     return span;
@@ -143,7 +141,7 @@
     details.className = "timeline";
     if (location.hash === "#" + n.hash) details.open = true;
     const summary = document.createElement("summary");
-    summary.textContent = (lang === "zh" ? "议题进程" : "Course of the topic") + `（${t.events.length}）`;
+    summary.textContent = (YiyiPage.lang() === "zh" ? "议题进程" : "Course of the topic") + `（${t.events.length}）`;
     const list = document.createElement("ol");
     for (const e of t.events) {
       const item = document.createElement("li");
@@ -159,7 +157,7 @@
       } else {
         item.textContent = text;
       }
-      item.title = (lang === "zh" ? "台账条目 " : "ledger entry ") + e.hash;
+      item.title = (YiyiPage.lang() === "zh" ? "台账条目 " : "ledger entry ") + e.hash;
       if (e.hash === n.hash) item.className = "here";
       list.append(item);
     }
@@ -169,7 +167,7 @@
 
   function render() {
     const list = filtered();
-    $("count").textContent = lang === "zh" ? `共 ${list.length} 条公示` : `${list.length} notices`;
+    $("count").textContent = YiyiPage.lang() === "zh" ? `共 ${list.length} 条公示` : `${list.length} notices`;
     const main = $("notices");
     main.replaceChildren();
     for (const n of list) {
@@ -189,8 +187,8 @@
       if (t) {
         for (const [cls, text] of [["category", label(CATEGORIES, t.category)],
           ["class", t.class && label(CLASSES, t.class)], ["status", label(STATUSES, t.status)],
-          ["overdue", t.overdue && (lang === "zh" ? `已逾期（期限 ${t.deadline || "—"}）` : `Overdue (due ${t.deadline || "—"})`)],
-          ["residents", t.residents > 0 && (lang === "zh" ? `${t.residents} 位居民反映` : `Raised by ${t.residents} residents`)]]) {
+          ["overdue", t.overdue && (YiyiPage.lang() === "zh" ? `已逾期（期限 ${t.deadline || "—"}）` : `Overdue (due ${t.deadline || "—"})`)],
+          ["residents", t.residents > 0 && (YiyiPage.lang() === "zh" ? `${t.residents} 位居民反映` : `Raised by ${t.residents} residents`)]]) {
           if (!text) continue;
           const tag = document.createElement("span");
           tag.className = "tag " + cls;
@@ -216,7 +214,7 @@
     const parts = [
       [o.address, "地址", "Address"], [o.phone, "电话", "Phone"],
       [o.meeting_place, "议事地点", "Consultations at"], [o.meeting_rhythm, "议事时间", "When"],
-    ].filter(([value]) => value).map(([value, zh, en]) => `${lang === "zh" ? zh : en}：${value}`);
+    ].filter(([value]) => value).map(([value, zh, en]) => `${YiyiPage.lang() === "zh" ? zh : en}：${value}`);
     $("office-contact").textContent = parts.join(" · ");
     $("office-contact").hidden = parts.length === 0;
   }
@@ -233,8 +231,8 @@
       const item = document.createElement("li");
       item.dataset.hash = r.hash;
       const reader = r.reader_version
-        ? (lang === "zh" ? `需 ${r.reader_version} 或更高版本读取` : `read by ${r.reader_version} or later`)
-        : (lang === "zh" ? "需较新版本读取" : "read by a later version");
+        ? (YiyiPage.lang() === "zh" ? `需 ${r.reader_version} 或更高版本读取` : `read by ${r.reader_version} or later`)
+        : (YiyiPage.lang() === "zh" ? "需较新版本读取" : "read by a later version");
       const meta = document.createElement("span");
       meta.textContent = `${r.office} · ${r.date} · #${r.sequence} · ${reader} · `;
       const hash = document.createElement("code");
@@ -297,7 +295,7 @@
         const value = await YiyiVerify.verify(await response.text(), trust);
         // What is shown must be what was verified.
         if (value.hash !== n.hash || value.notice.title !== n.title || value.notice.body !== n.body)
-          throw new YiyiVerify.Failure("signature", lang === "zh" ? "页面显示的内容与签名内容不一致" : "the text shown is not the text signed");
+          throw new YiyiVerify.Failure("signature", YiyiPage.lang() === "zh" ? "页面显示的内容与签名内容不一致" : "the text shown is not the text signed");
         await checkConsistency(value);
         results.set(n.hash, { ok: true, value });
       } catch (e) {
@@ -363,11 +361,7 @@
     const target = document.getElementById("n-" + location.hash.slice(1));
     if (target) target.scrollIntoView();
   });
-  $("lang").addEventListener("click", () => {
-    lang = lang === "zh" ? "en" : "zh";
-    localStorage.setItem("yiyi-lang", lang);
-    applyLang();
-  });
+  YiyiPage.toggle(redraw);
   $("filters").addEventListener("input", render);
   $("trust-set").addEventListener("click", async () => {
     trust = $("trust-input").value.trim();

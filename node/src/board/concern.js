@@ -4,8 +4,7 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  let lang = localStorage.getItem("yiyi-lang") || "zh";
-  const t = (zh, en) => (lang === "zh" ? zh : en);
+  const t = YiyiPage.t;
   const CATEGORIES = [
     ["daily-life", "日常生活及矛盾类", "Daily life and disputes"],
     ["public-affairs", "公共事务类", "Public affairs"],
@@ -20,12 +19,7 @@
   let catalogue = [];
 
   function applyLang() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    $("lang").textContent = lang === "zh" ? "English" : "中文";
-    for (const el of document.querySelectorAll("[data-zh]")) el.textContent = el.dataset[lang];
-    for (const el of document.querySelectorAll("[data-zh-placeholder]"))
-      el.placeholder = el.dataset[lang + "Placeholder"];
-    fillCategories();
+    YiyiPage.apply(fillCategories);
   }
 
   function fillCategories() {
@@ -54,14 +48,6 @@
     }
   }
 
-  // A refusal next to its field, in Chinese when the node says it so.
-  function refused(answer, status) {
-    const message = (lang === "zh" && answer.zh) || answer.message || String(status);
-    const slot = (answer.field && $(answer.field + "-error")) || $("error");
-    slot.textContent = message;
-    slot.hidden = false;
-  }
-
   async function raise(event) {
     event.preventDefault();
     clearErrors();
@@ -79,14 +65,14 @@
         }),
       });
       const answer = await response.json().catch(() => ({}));
-      if (response.status !== 201) return refused(answer, response.status);
+      if (response.status !== 201) return YiyiPage.refused(answer, response.status);
       $("receipt").textContent = answer.receipt;
       $("received").hidden = false;
       $("raise").hidden = true;
       $("code").value = answer.receipt;
       $("received").scrollIntoView();
     } catch (e) {
-      refused({ message: String(e) }, 0);
+      YiyiPage.refused({ message: String(e) }, 0);
     } finally {
       $("send").disabled = false;
     }
@@ -101,7 +87,7 @@
     const response = await fetch(`/api/v1/concerns/${encodeURIComponent(code)}`);
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
-      $("look-error").textContent = (lang === "zh" && answer.zh) || answer.message || String(response.status);
+      $("look-error").textContent = (YiyiPage.lang() === "zh" && answer.zh) || answer.message || String(response.status);
       $("look-error").hidden = false;
       return;
     }
@@ -115,11 +101,7 @@
     $("status").hidden = false;
   }
 
-  $("lang").addEventListener("click", () => {
-    lang = lang === "zh" ? "en" : "zh";
-    localStorage.setItem("yiyi-lang", lang);
-    applyLang();
-  });
+  YiyiPage.toggle(fillCategories);
   $("category").addEventListener("change", fillItems);
   $("raise").addEventListener("submit", raise);
   $("look").addEventListener("submit", lookUp);

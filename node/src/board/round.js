@@ -7,8 +7,7 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  let lang = localStorage.getItem("yiyi-lang") || "zh";
-  const t = (zh, en) => (lang === "zh" ? zh : en);
+  const t = YiyiPage.t;
   const id = decodeURIComponent(location.pathname.replace(/^\/r\//, ""));
   const saved = () => JSON.parse(localStorage.getItem("yiyi-receipt-" + id) || "null");
   const CHECK_ZH = {
@@ -18,15 +17,10 @@
   let round = null;
 
   function applyLang() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    $("lang").textContent = lang === "zh" ? "English" : "中文";
-    for (const el of document.querySelectorAll("[data-zh]")) el.textContent = el.dataset[lang];
-    for (const el of document.querySelectorAll("[data-zh-placeholder]"))
-      el.placeholder = el.dataset[lang + "Placeholder"];
-    if (round) show(round, false);
+    YiyiPage.apply(() => round && show(round, false));
   }
 
-  const when = (ms) => new Date(ms).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", dateStyle: "medium", timeStyle: "short" });
+  const when = (ms) => new Date(ms).toLocaleString(YiyiPage.lang() === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", dateStyle: "medium", timeStyle: "short" });
 
   function show(r, fresh) {
     $("round").hidden = false;
@@ -78,18 +72,11 @@
     for (const el of document.querySelectorAll("#vote .bad")) { el.hidden = true; el.textContent = ""; }
   }
 
-  function refused(answer, status) {
-    const message = (lang === "zh" && answer.zh) || answer.message || String(status);
-    const slot = (answer.field && $(answer.field + "-error")) || $("error");
-    slot.textContent = message;
-    slot.hidden = false;
-  }
-
   async function vote(event) {
     event.preventDefault();
     clearErrors();
     const chosen = document.querySelector("#options input:checked");
-    if (!chosen) return refused({ zh: "请选择一个选项", message: "Choose an option", field: "choice" }, 0);
+    if (!chosen) return YiyiPage.refused({ zh: "请选择一个选项", message: "Choose an option", field: "choice" }, 0);
     $("send").disabled = true;
     try {
       const response = await fetch(`/api/v1/rounds/${encodeURIComponent(id)}/ballots`, {
@@ -98,7 +85,7 @@
         body: JSON.stringify({ code: $("code").value, choice: Number(chosen.value), comment: $("comment").value }),
       });
       const answer = await response.json().catch(() => ({}));
-      if (!response.ok) return refused(answer, response.status);
+      if (!response.ok) return YiyiPage.refused(answer, response.status);
       localStorage.setItem("yiyi-receipt-" + id, JSON.stringify({ receipt: answer.receipt, choice: answer.choice }));
       $("given-choice").textContent = round.options[answer.choice];
       $("given-changed").hidden = !answer.changed;
@@ -107,7 +94,7 @@
       $("receipt").value = answer.receipt;
       $("given").scrollIntoView();
     } catch (e) {
-      refused({ message: String(e) }, 0);
+      YiyiPage.refused({ message: String(e) }, 0);
     } finally {
       $("send").disabled = false;
     }
@@ -185,11 +172,7 @@
     }
   }
 
-  $("lang").addEventListener("click", () => {
-    lang = lang === "zh" ? "en" : "zh";
-    localStorage.setItem("yiyi-lang", lang);
-    applyLang();
-  });
+  YiyiPage.toggle(() => round && show(round, false));
   $("vote").addEventListener("submit", vote);
   $("check").addEventListener("submit", checkReceipt);
 
@@ -201,7 +184,7 @@
   fetch(`/api/v1/rounds/${encodeURIComponent(id)}`)
     .then(async (response) => {
       const answer = await response.json().catch(() => ({}));
-      if (!response.ok) throw new Error((lang === "zh" && answer.zh) || answer.message || String(response.status));
+      if (!response.ok) throw new Error((YiyiPage.lang() === "zh" && answer.zh) || answer.message || String(response.status));
       round = answer;
       show(round, true);
       const mine = saved();

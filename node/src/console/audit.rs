@@ -14,6 +14,25 @@ use crate::api::state::ApiState;
 use crate::private::AuditRecord;
 use crate::staff::Permission;
 
+/// Writes what `desk`'s person did outside the write path's actions (a
+/// concern answered, a round opened, a key issued) — or why it was
+/// refused — to the audit log. A log that fails is reported, not allowed
+/// to change what the page says happened.
+pub(super) fn note(state: &ApiState, desk: &Desk, action: &str, subject: &str, refused: &str) {
+    let record = AuditRecord {
+        time_ms: crate::now_ms(),
+        staff: desk.session.name.clone(),
+        role: desk.session.role.name().to_owned(),
+        action: action.into(),
+        subject: subject.to_owned(),
+        entries: Vec::new(),
+        refused: refused.to_owned(),
+    };
+    if let Err(e) = state.office.private().audit(&record) {
+        tracing::error!(error = %e, "the audit log could not be written");
+    }
+}
+
 /// Most records shown.
 const SHOWN: usize = 500;
 

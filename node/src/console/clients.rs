@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use yiyi_protocol::rules::Date;
 
+use super::audit::note;
 use super::page::{Desk, Posted, render};
 use crate::api::state::ApiState;
-use crate::private::AuditRecord;
 use crate::staff::Permission;
 
 #[derive(Template)]
@@ -72,21 +72,6 @@ pub(super) async fn clients(State(state): State<Arc<ApiState>>, desk: Desk) -> R
     page(&state, &desk, None, String::new(), StatusCode::OK).await
 }
 
-fn audit(state: &ApiState, desk: &Desk, action: &str, subject: &str, refused: &str) {
-    let record = AuditRecord {
-        time_ms: crate::now_ms(),
-        staff: desk.session.name.clone(),
-        role: desk.session.role.name().to_owned(),
-        action: action.into(),
-        subject: subject.to_owned(),
-        entries: Vec::new(),
-        refused: refused.to_owned(),
-    };
-    if let Err(e) = state.office.private().audit(&record) {
-        tracing::error!(error = %e, "the audit log could not be written");
-    }
-}
-
 /// Issues a key to a client; the page shows it once.
 pub(super) async fn issue(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
     let Posted { desk, form } = posted;
@@ -100,7 +85,7 @@ pub(super) async fn issue(State(state): State<Arc<ApiState>>, posted: Posted) ->
         } else {
             "请填写接入系统的名称（最多 100 字）"
         };
-        audit(&state, &desk, "issue-open311-key", &name, why);
+        note(&state, &desk, "issue-open311-key", &name, why);
         return page(
             &state,
             &desk,
@@ -112,7 +97,7 @@ pub(super) async fn issue(State(state): State<Arc<ApiState>>, posted: Posted) ->
     }
     match state.concerns.issue_key(&name, crate::now_ms()) {
         Ok(key) => {
-            audit(&state, &desk, "issue-open311-key", &name, "");
+            note(&state, &desk, "issue-open311-key", &name, "");
             page(
                 &state,
                 &desk,
@@ -149,7 +134,7 @@ pub(super) async fn revoke(State(state): State<Arc<ApiState>>, posted: Posted) -
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    audit(&state, &desk, "revoke-open311-key", &name, &error);
+    note(&state, &desk, "revoke-open311-key", &name, &error);
     let status = if error.is_empty() {
         StatusCode::OK
     } else {

@@ -13,11 +13,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use yiyi_protocol::rules::{Date, TopicStatus, names};
 
+use super::audit::note;
 use super::choices::{CATEGORIES, label};
 use super::page::{Desk, Posted, render};
 use crate::api::state::ApiState;
 use crate::concerns::KeptConcern;
-use crate::private::AuditRecord;
 use crate::staff::Permission;
 
 /// Characters a reply may have at most.
@@ -132,7 +132,7 @@ pub(super) async fn answer(State(state): State<Arc<ApiState>>, posted: Posted) -
             }
         }
     };
-    audit(&state, &desk, "answer-concern", id, &error);
+    note(&state, &desk, "answer-concern", &format!("C-{id}"), &error);
     if error.is_empty() {
         Redirect::to("/office/concerns").into_response()
     } else {
@@ -183,7 +183,7 @@ pub(super) async fn join(State(state): State<Arc<ApiState>>, posted: Posted) -> 
             }
         }
     };
-    audit(&state, &desk, "join-concern", id, &error);
+    note(&state, &desk, "join-concern", &format!("C-{id}"), &error);
     if error.is_empty() {
         Redirect::to("/office/concerns").into_response()
     } else {
@@ -201,21 +201,4 @@ fn joinable(status: &TopicStatus) -> bool {
             | TopicStatus::Evaluated
             | TopicStatus::Reopened
     )
-}
-
-/// Writes what staff did with a concern (or why it was refused) to the
-/// audit log.
-fn audit(state: &ApiState, desk: &Desk, action: &str, id: u64, refused: &str) {
-    let record = AuditRecord {
-        time_ms: crate::now_ms(),
-        staff: desk.session.name.clone(),
-        role: desk.session.role.name().to_owned(),
-        action: action.into(),
-        subject: format!("C-{id}"),
-        entries: Vec::new(),
-        refused: refused.to_owned(),
-    };
-    if let Err(e) = state.office.private().audit(&record) {
-        tracing::error!(error = %e, "the audit log could not be written");
-    }
 }

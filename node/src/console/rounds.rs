@@ -18,12 +18,12 @@ use yiyi_protocol::proto::meeting::Form;
 use yiyi_protocol::round::{CloseRound, OpenRound, RoundView};
 use yiyi_protocol::rules::{Date, TopicStatus, rounds::DEFAULT_OPTIONS};
 
+use super::audit::note;
 use super::gate::urlencode;
 use super::page::{Desk, Posted, render};
 use crate::api::state::ApiState;
 use crate::api::transport::Transport;
 use crate::office::OfficeError;
-use crate::private::AuditRecord;
 use crate::rounds::{KeptBallot, RoundsError};
 use crate::staff::Permission;
 
@@ -90,21 +90,6 @@ fn say(e: &RoundsError, en: bool) -> String {
     }
 }
 
-fn audit(state: &ApiState, desk: &Desk, action: &str, subject: &str, refused: &str) {
-    let record = AuditRecord {
-        time_ms: crate::now_ms(),
-        staff: desk.session.name.clone(),
-        role: desk.session.role.name().to_owned(),
-        action: action.into(),
-        subject: subject.to_owned(),
-        entries: Vec::new(),
-        refused: refused.to_owned(),
-    };
-    if let Err(e) = state.office.private().audit(&record) {
-        tracing::error!(error = %e, "the audit log could not be written");
-    }
-}
-
 /// The rounds, and the form to open one.
 pub(super) async fn rounds(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
     list(&state, &desk, String::new(), StatusCode::OK).await
@@ -163,7 +148,7 @@ pub(super) async fn open(State(state): State<Arc<ApiState>>, posted: Posted) -> 
         } else {
             "您的角色不能发起征询"
         };
-        audit(&state, &desk, "open-round", &id, why);
+        note(&state, &desk, "open-round", &id, why);
         return list(&state, &desk, why.into(), StatusCode::FORBIDDEN).await;
     }
     let evaluation = form.raw("purpose") == "evaluation";
@@ -195,12 +180,12 @@ pub(super) async fn open(State(state): State<Arc<ApiState>>, posted: Posted) -> 
         .await
     {
         Ok(_) => {
-            audit(&state, &desk, "open-round", &id, "");
+            note(&state, &desk, "open-round", &id, "");
             Redirect::to(&format!("/office/rounds/{}", urlencode(&id))).into_response()
         }
         Err(e) => {
             let why = say(&e, desk.en);
-            audit(&state, &desk, "open-round", &id, &why);
+            note(&state, &desk, "open-round", &id, &why);
             list(&state, &desk, why, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -283,7 +268,7 @@ pub(super) async fn close(State(state): State<Arc<ApiState>>, posted: Posted) ->
             Err(e) => say(&e, desk.en),
         }
     };
-    audit(&state, &desk, "close-round", &id, &error);
+    note(&state, &desk, "close-round", &id, &error);
     if error.is_empty() {
         Redirect::to(&format!("/office/rounds/{}", urlencode(&id))).into_response()
     } else {
@@ -345,7 +330,7 @@ pub(super) async fn cards(
             (shown, qr, link)
         })
         .collect();
-    audit(&state, &desk, "print-codes", &id, "");
+    note(&state, &desk, "print-codes", &id, "");
     let page = CardsPage {
         en: desk.en,
         office: state.office_name().await,
