@@ -493,6 +493,19 @@ impl Node {
             "meeting schedule --id {meeting} --topic {topic} --form card --date {}",
             today()
         ));
+        self.steps_through_discussion(&meeting);
+        self.yiyi(&format!(
+            "meeting step {meeting} form-result --result '居民一致同意：{title}，需上级解决'"
+        ));
+        self.yiyi(&format!(
+            "outcome {topic} --meeting {meeting} --class suggestion --proposed-solution '{solution}'"
+        ));
+        self.yiyi(&format!("meeting step {meeting} publish-result"));
+    }
+
+    /// Records a meeting's first five steps, sign-in (one attendee) to
+    /// discussion, as the office; `form-result` is next.
+    pub fn steps_through_discussion(&self, meeting: &str) {
         self.yiyi(&format!(
             "meeting step {meeting} sign-in --attendee 张三,13800000000"
         ));
@@ -504,13 +517,6 @@ impl Node {
         ] {
             self.yiyi(&format!("meeting step {meeting} {step}"));
         }
-        self.yiyi(&format!(
-            "meeting step {meeting} form-result --result '居民一致同意：{title}，需上级解决'"
-        ));
-        self.yiyi(&format!(
-            "outcome {topic} --meeting {meeting} --class suggestion --proposed-solution '{solution}'"
-        ));
-        self.yiyi(&format!("meeting step {meeting} publish-result"));
     }
 
     /// Waits up to 30 s for this node to be connected to `other` (its

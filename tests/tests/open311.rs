@@ -244,15 +244,7 @@ fn an_open311_client_posts_requests_and_reads_them_open_then_closed() {
         "meeting schedule --id M-meals --topic T-meals --form card --date {}",
         today()
     ));
-    node.yiyi("meeting step M-meals sign-in --attendee 张三,13800000000");
-    for step in [
-        "explain-topic",
-        "introduce-participants",
-        "read-rules",
-        "discuss",
-    ] {
-        node.yiyi(&format!("meeting step M-meals {step}"));
-    }
+    node.steps_through_discussion("M-meals");
     node.yiyi("meeting step M-meals form-result --result 社区食堂每天为独居老人送餐");
     node.yiyi("outcome T-meals --meeting M-meals --class immediate --responsible 社区居委会");
     node.yiyi("meeting step M-meals publish-result");

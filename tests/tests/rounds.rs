@@ -246,15 +246,7 @@ fn an_online_round_of_twenty_codes_is_tallied_as_cast_and_every_receipt_verifies
     );
 
     // The meeting's result waits for the tallies.
-    node.yiyi("meeting step M-online sign-in --attendee 张三,13800000000");
-    for step in [
-        "explain-topic",
-        "introduce-participants",
-        "read-rules",
-        "discuss",
-    ] {
-        node.yiyi(&format!("meeting step M-online {step}"));
-    }
+    node.steps_through_discussion("M-online");
     let waits = node.refused("meeting step M-online form-result --result 多数居民同意");
     assert!(
         waits.contains("R-other") || waits.contains("R-shed"),
@@ -448,15 +440,7 @@ fn a_node_that_drops_a_ballot_after_its_receipt_is_caught_by_that_resident() {
 fn residents_evaluate_a_topic_done_by_code_and_the_tally_records_the_evaluation() {
     let node = Node::start("舜玉社区");
     online_meeting(&node);
-    node.yiyi("meeting step M-online sign-in --attendee 张三,13800000000");
-    for step in [
-        "explain-topic",
-        "introduce-participants",
-        "read-rules",
-        "discuss",
-    ] {
-        node.yiyi(&format!("meeting step M-online {step}"));
-    }
+    node.steps_through_discussion("M-online");
     node.yiyi("meeting step M-online form-result --result 同意增设充电棚");
     node.yiyi("outcome T-shed --meeting M-online --class immediate --responsible 社区居委会");
     node.yiyi("meeting step M-online publish-result");
