@@ -93,7 +93,7 @@ fn receipt_of(key: &[u8]) -> Option<Receipt> {
 pub struct Rounds {
     codes: sled::Tree,
     ballots: sled::Tree,
-    /// Orders ballots and closing.
+    /// Orders openings, ballots and closing.
     gate: Mutex<()>,
 }
 
@@ -139,6 +139,9 @@ impl Rounds {
             "" if evaluation => "您对这件事的办理结果是否满意？".to_owned(),
             question => question.to_owned(),
         };
+        // One opening at a time, so that a refused one forgets only the
+        // codes it drew.
+        let _gate = self.gate.lock().await;
         // Refused before any code is drawn when the rules refuse the
         // round's shape (the codes' number, an id taken).
         let codes_issued = request.codes.min(rules::MAX_CODES + 1);

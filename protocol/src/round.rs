@@ -138,7 +138,7 @@ pub struct RoundView {
     pub id: String,
     /// `consultation` or `evaluation`.
     pub purpose: String,
-    /// The topic, and its title.
+    /// The topic's id.
     pub topic: String,
     /// The topic's title.
     pub topic_title: String,

@@ -271,18 +271,23 @@ fn a_round_belongs_to_an_online_or_card_meeting_before_its_result() {
         ),
         (
             proto::Round {
+                id: "R-1\nR-2".into(),
+                ..good.clone()
+            },
+            "its id is at most 64 characters, without spaces or slashes",
+        ),
+        (
+            proto::Round {
                 topic_id: "T-9".into(),
                 ..good.clone()
             },
             "its topic is not on the meeting's agenda",
         ),
     ] {
+        let id = broken.id.clone();
         assert_eq!(
             office.refused(Body::Round(broken)),
-            RuleError::Round {
-                round: "R-1".into(),
-                why
-            }
+            RuleError::Round { round: id, why }
         );
     }
     // Once the result is formed, no round opens on the meeting.

@@ -77,6 +77,18 @@ impl Consultation {
                 field: "an id",
             });
         }
+        // The id is a path segment (`/r/<id>`) and a key prefix in the
+        // node's store: printable, no spaces or slashes.
+        if r.id.chars().count() > 64
+            || r.id
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '/')
+        {
+            return Err(bad(
+                &r.id,
+                "its id is at most 64 characters, without spaces or slashes",
+            ));
+        }
         if self.rounds.contains_key(&r.id) {
             return Err(RuleError::Duplicate {
                 kind: "round",

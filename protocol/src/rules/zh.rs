@@ -19,6 +19,9 @@ fn term(en: &str) -> &str {
         "it issues between 1 and 10,000 codes" => "参与码须为 1 至 10000 个",
         "its salt and codes root are 32 bytes each" => "盐值和参与码根须各为 32 字节",
         "it closes before it opens" => "截止时间早于开始时间",
+        "its id is at most 64 characters, without spaces or slashes" => {
+            "编号最多 64 个字符，不能含空格或斜杠"
+        }
         "its topic is not on the meeting's agenda" => "议题不在该会议的议程上",
         "the meeting has already formed its result" => "会议已形成结果，不能再开征询",
         "it is already tallied" => "已经计票",
