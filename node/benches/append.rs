@@ -145,5 +145,59 @@ fn store_proofs(c: &mut Criterion) {
     verify_inclusion(4242, SIZE, &leaf, &proof, &root).expect("the benchmarked proofs verify");
 }
 
-criterion_group!(benches, appends, store_proofs);
+/// Catch-up as replication does it: another office's 10,000 entries,
+/// received in responses of 256 and stored one response after another
+/// (`Store::append_replicas`: signatures checked on both cores, then
+/// committed in order), against verifying the same signatures alone.
+fn catch_up(c: &mut Criterion) {
+    const ENTRIES: u64 = 10_000;
+    const RESPONSE: usize = 256;
+    let runtime = runtime();
+    let source_dir = tempfile::tempdir().expect("temp dir");
+    let source = Arc::new(Store::open(source_dir.path(), office()).expect("store"));
+    append_concurrently(&runtime, &source, 256, ENTRIES);
+    let log = source.own_log();
+    let entries: Vec<Vec<u8>> = (0..ENTRIES)
+        .map(|n| source.entry(&log, n).expect("read").expect("entry"))
+        .collect();
+    let mut g = c.benchmark_group("catch-up of 10,000 entries");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(ENTRIES));
+    g.bench_function("verify the signatures only (both cores)", |b| {
+        b.iter(|| {
+            std::thread::scope(|scope| {
+                for part in entries.chunks(entries.len() / 2) {
+                    scope.spawn(move || {
+                        for bytes in part {
+                            yiyi_protocol::entry::verify(bytes).expect("valid");
+                        }
+                    });
+                }
+            })
+        })
+    });
+    g.bench_function("verified and stored, 256 a response", |b| {
+        b.iter_custom(|iterations| {
+            let mut took = Duration::ZERO;
+            for _ in 0..iterations {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let key = SecretKey::from_seed("yiyi/bench/replica", [6; 32]).unwrap();
+                let store = Store::open(dir.path(), key).expect("store");
+                let start = Instant::now();
+                runtime.block_on(async {
+                    for response in entries.chunks(RESPONSE) {
+                        for outcome in store.append_replicas(log, response.to_vec()).await {
+                            outcome.expect("stored");
+                        }
+                    }
+                });
+                took += start.elapsed();
+            }
+            took
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, appends, store_proofs, catch_up);
 criterion_main!(benches);

@@ -350,16 +350,40 @@ impl Store {
                 }
             }
         }
-        // Submitted together; `join_all` polls them in order, so the writer
-        // receives them in log order.
-        let mut outcomes = futures::future::join_all(
-            ready
+        // Handed to the writer one after another, in log order — a
+        // `join_all` of whole requests polls its futures in the order they
+        // wake once the queue is full, which reordered them — and then
+        // awaited together, so that they share group commits.
+        let requests = match self.requests() {
+            Ok(requests) => requests,
+            Err(e) => return vec![Err(e)],
+        };
+        let mut answers = Vec::with_capacity(ready.len());
+        let mut closed = false;
+        for entry in ready {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let entry = Box::new(entry);
+            if requests
+                .send(Request::Replica { log, entry, reply })
+                .await
+                .is_err()
+            {
+                closed = true;
+                break;
+            }
+            answers.push(answer);
+        }
+        let mut outcomes: Vec<Result<Appended, StoreError>> = futures::future::join_all(
+            answers
                 .into_iter()
-                .map(Box::new)
-                .map(|entry| self.request(move |reply| Request::Replica { log, entry, reply })),
+                .map(|answer| async move { answer.await.map_err(|_| StoreError::Closed)? }),
         )
         .await;
-        outcomes.extend(refused.map(Err));
+        if closed {
+            outcomes.push(Err(StoreError::Closed));
+        } else {
+            outcomes.extend(refused.map(Err));
+        }
         outcomes
     }
 

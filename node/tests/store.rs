@@ -324,3 +324,25 @@ fn a_later_release_s_entries_are_stored_indexed_and_verified_like_any_other() {
     let proof = store.inclusion_proof(&log, 1, 4).unwrap();
     verify_inclusion(1, 4, &hashes[1], &proof, &root).unwrap();
 }
+
+/// A whole catch-up response goes to the writer in log order, however many
+/// entries wait on its queue: 2,000 entries of another ledger handed over
+/// in one call are all stored, in order (a `join_all` of whole requests once
+/// let them overtake each other on a full queue, and the later ones were
+/// refused for their sequence numbers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_catch_up_response_is_stored_in_log_order() {
+    let (key, entries) = other_ledger(2000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), office()).unwrap();
+    let log = key.log_key();
+    for (round, response) in entries.chunks(1000).enumerate() {
+        let outcomes = store.append_replicas(log, response.to_vec()).await;
+        assert_eq!(outcomes.len(), response.len());
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            let appended = outcome.unwrap_or_else(|e| panic!("entry {}: {e}", round * 1000 + i));
+            assert_eq!(appended.sequence, (round * 1000 + i) as u64);
+        }
+    }
+    assert_eq!(store.held(&log), 2000);
+}
