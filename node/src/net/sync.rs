@@ -2,8 +2,8 @@
 //!
 //! The client asks connected peers for what the node lacks: every tick for
 //! the logs known to have grown past what is held (announcements say so),
-//! and for every followed log after a (re)connection, when the federation
-//! changed, and every so often in case an announcement was missed. Logs
+//! for every followed log after a (re)connection and every so often in case
+//! an announcement was missed, and at once for a log the federation gains. Logs
 //! are spread over the peers, rotating each tick, so that a peer that lacks
 //! a log too does not hold the node back, and no peer gets more than
 //! [`MAX_REQUESTS_PER_TICK`] at once; the rest wait for the next tick. The
@@ -41,8 +41,8 @@ pub(super) struct SyncClient {
     /// Logs to ask about at the next ticks, whether or not they are known
     /// to have grown.
     to_check: BTreeSet<LogKey>,
-    /// How many logs were followed at the last tick.
-    followed: usize,
+    /// The logs followed at the last tick.
+    followed: HashSet<LogKey>,
     /// The peers asked about each log since the last round.
     asked: HashMap<LogKey, HashSet<PeerId>>,
 }
@@ -60,10 +60,17 @@ impl SyncClient {
         grown: impl Fn(&LogKey) -> bool,
         preferred: impl Fn(&LogKey) -> Option<PeerId>,
     ) -> Vec<(PeerId, LogKey)> {
-        if logs.len() != self.followed {
-            self.followed = logs.len();
-            self.to_check.extend(logs.iter().copied());
-            self.asked.clear();
+        let new: Vec<LogKey> = logs
+            .iter()
+            .filter(|log| !self.followed.contains(*log))
+            .copied()
+            .collect();
+        if !new.is_empty() || logs.len() != self.followed.len() {
+            // The federation changed: the logs it adds are fetched at once.
+            // Only those: checking every log again at each charter made a
+            // forming federation of N offices send N² requests.
+            self.to_check.extend(new);
+            self.followed = logs.iter().copied().collect();
         } else {
             // Every log once a round, spread over the ticks so that the
             // checks of many nodes do not come in bursts.
