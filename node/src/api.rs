@@ -11,6 +11,7 @@
 //! `status`, its ledger entry and the notices it published; a refusal answers
 //! 422 with the rule that refused it, and nothing is written.
 
+mod bundles;
 mod concerns;
 mod error;
 mod federation;
@@ -127,7 +128,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/entries/by-hash/{hash}", get(entry_by_hash))
         .route("/api/v1/proofs/inclusion", get(inclusion_proof))
         .route("/api/v1/proofs/consistency", get(consistency_proof))
-        .route("/api/v1/notices/{hash}/bundle", get(notice_bundle))
+        .route("/api/v1/notices/{hash}/bundle", get(bundles::one))
+        .route("/api/v1/notices/bundles", get(bundles::many))
         .route("/api/v1/matters", get(matters::list))
         .route("/api/v1/matters/{id}", get(matters::show))
         .route("/api/v1/departments", get(matters::departments))
@@ -386,50 +388,6 @@ async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
     Ok(Json(
         json!({ "office": state.office_name().await, "notices": list }),
     ))
-}
-
-/// The notice's bundle (text): everything a resident needs to check it
-/// offline against the district key.
-async fn notice_bundle(
-    State(state): State<Arc<ApiState>>,
-    Path(hash): Path<String>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
-    let hash = yiyi_protocol::merkle::Hash::from_hex(&hash).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-hash",
-            "not a hex SHA-256 hash",
-        )
-    })?;
-    // Where each office's latest profile is, as the board's replay of every
-    // ledger knows it (kept up to date incrementally).
-    let store = state.office.store();
-    let profiles = state.courses.with(store, |logs| {
-        logs.iter()
-            .filter_map(|(log, r)| Some((*log, r.state.profile.as_ref()?.0.sequence)))
-            .collect::<std::collections::HashMap<_, _>>()
-    })?;
-    let bundle = crate::bundle::notice_bundle(store, &state.members, &hash, &profiles).map_err(
-        |e| match e {
-            crate::bundle::BundleError::Unknown(_) => ApiError::not_found(e.to_string()),
-            crate::bundle::BundleError::NotCheckpointed => {
-                ApiError::new(StatusCode::CONFLICT, "not-checkpointed", e.to_string())
-            }
-            crate::bundle::BundleError::NoCharter(_) => {
-                ApiError::new(StatusCode::CONFLICT, "no-charter", e.to_string())
-            }
-            crate::bundle::BundleError::Store(e) => ApiError::from(e),
-        },
-    )?;
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; charset=utf-8",
-        )],
-        bundle.to_text(),
-    )
-        .into_response())
 }
 
 async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {

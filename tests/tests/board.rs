@@ -49,14 +49,18 @@ fn tampering_front(node: &str) -> String {
                 if path == "/api/v1/board" {
                     body = body.replace("不予协商", "同意协商");
                 } else if path.ends_with("/bundle") {
-                    let extra = body.lines().nth(2).unwrap_or_default().to_owned();
-                    let at = extra.len() / 2;
-                    let flipped = if &extra[at..at + 1] == "A" { "B" } else { "A" };
-                    body = body.replacen(
-                        &extra,
-                        &format!("{}{flipped}{}", &extra[..at], &extra[at + 1..]),
-                        1,
-                    );
+                    body = flip(&body);
+                } else if path.starts_with("/api/v1/notices/bundles") {
+                    // The bundles the board asks for a batch at a time: each
+                    // altered the same way.
+                    let mut answer: serde_json::Value =
+                        serde_json::from_str(&body).unwrap_or_default();
+                    if let Some(bundles) = answer["bundles"].as_object_mut() {
+                        for text in bundles.values_mut() {
+                            *text = flip(text.as_str().unwrap_or_default()).into();
+                        }
+                    }
+                    body = answer.to_string();
                 }
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -68,6 +72,18 @@ fn tampering_front(node: &str) -> String {
         }
     });
     url
+}
+
+/// A bundle with one base64 character of its notice entry changed.
+fn flip(bundle: &str) -> String {
+    let extra = bundle.lines().nth(2).unwrap_or_default().to_owned();
+    let at = extra.len() / 2;
+    let flipped = if &extra[at..at + 1] == "A" { "B" } else { "A" };
+    bundle.replacen(
+        &extra,
+        &format!("{}{flipped}{}", &extra[..at], &extra[at + 1..]),
+        1,
+    )
 }
 
 /// The root of `node`'s own ledger at every size up to `size`, computed

@@ -1,0 +1,111 @@
+//! Notice bundles over HTTP (核验包): one notice's, as text, for `yiyi
+//! verify` and a printed notice's QR code; and many at once, so that a
+//! board of a thousand notices is checked with a few requests instead of a
+//! thousand (the public rate limit would hold those back). Bundles are
+//! self-verifying: the node serving them is not trusted.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use yiyi_protocol::merkle::Hash;
+
+use super::error::ApiError;
+use super::state::ApiState;
+use crate::bundle::{BundleError, notice_bundle};
+use crate::store::LogKey;
+
+/// Most bundles asked for in one request.
+pub(super) const MAX_BUNDLES: usize = 64;
+
+impl From<BundleError> for ApiError {
+    fn from(e: BundleError) -> ApiError {
+        match e {
+            BundleError::Unknown(_) => ApiError::not_found(e.to_string()),
+            BundleError::NotCheckpointed => {
+                ApiError::new(StatusCode::CONFLICT, "not-checkpointed", e.to_string())
+            }
+            BundleError::NoCharter(_) => {
+                ApiError::new(StatusCode::CONFLICT, "no-charter", e.to_string())
+            }
+            BundleError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+fn hash(text: &str) -> Result<Hash, ApiError> {
+    Hash::from_hex(text.trim()).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-hash",
+            "not a hex SHA-256 hash",
+        )
+    })
+}
+
+/// Where each office's latest profile is, as the board's replay of every
+/// ledger knows it (kept up to date incrementally).
+fn profiles(state: &ApiState) -> Result<HashMap<LogKey, u64>, ApiError> {
+    Ok(state.courses.with(state.office.store(), |logs| {
+        logs.iter()
+            .filter_map(|(log, r)| Some((*log, r.state.profile.as_ref()?.0.sequence)))
+            .collect()
+    })?)
+}
+
+/// `GET /api/v1/notices/{hash}/bundle`: the notice's bundle, as text.
+pub(super) async fn one(
+    State(state): State<Arc<ApiState>>,
+    Path(text): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = hash(&text)?;
+    let bundle = notice_bundle(
+        state.office.store(),
+        &state.members,
+        &hash,
+        &profiles(&state)?,
+    )?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        bundle.to_text(),
+    )
+        .into_response())
+}
+
+/// What `many` takes: `hashes=h1,h2,…`.
+#[derive(serde::Deserialize)]
+pub(super) struct Many {
+    hashes: String,
+}
+
+/// `GET /api/v1/notices/bundles?hashes=h1,h2,…` (at most 64): `{"bundles":
+/// {hash: text}, "errors": {hash: why}}`, each bundle as the single
+/// endpoint gives it.
+pub(super) async fn many(
+    State(state): State<Arc<ApiState>>,
+    Query(many): Query<Many>,
+) -> Result<Json<Value>, ApiError> {
+    let wanted: Vec<&str> = many.hashes.split(',').filter(|h| !h.is_empty()).collect();
+    if wanted.len() > MAX_BUNDLES {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too-many",
+            format!("at most {MAX_BUNDLES} bundles a request"),
+        ));
+    }
+    let profiles = profiles(&state)?;
+    let (mut bundles, mut errors) = (Map::new(), Map::new());
+    for text in wanted {
+        let hash = hash(text)?;
+        match notice_bundle(state.office.store(), &state.members, &hash, &profiles) {
+            Ok(bundle) => bundles.insert(hash.to_hex(), bundle.to_text().into()),
+            Err(BundleError::Store(e)) => return Err(e.into()),
+            Err(e) => errors.insert(hash.to_hex(), e.to_string().into()),
+        };
+    }
+    Ok(Json(json!({ "bundles": bundles, "errors": errors })))
+}

@@ -1,0 +1,80 @@
+//! The notice board at size, timed as a resident's browser feels it: a
+//! real `yiyi-node` on loopback publishes `--notices` notices (1,000 by
+//! default; each a topic declined as already regulated, which publishes its
+//! explanation), then headless Chromium opens the board and every notice
+//! is verified in the browser — the bundles fetched a batch at a time, the
+//! shared checkpoint and charter chain checked once. Prints how long until
+//! the first notice shows verified and until all are, over `--runs` fresh
+//! page loads (the first with an empty cache).
+//!
+//! Usage: `cargo run --release -p yiyi-tests --bin boardbench -- --notices 1000 --runs 3`
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use yiyi_tests::Node;
+use yiyi_tests::webdriver::Browser;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |v| v.parse().expect("a number"))
+}
+
+fn main() {
+    let (notices, runs) = (arg("--notices", 1000), arg("--runs", 3));
+    let node = Node::start("舜玉社区");
+    let token = node.token();
+    let agent = ureq::agent();
+    let act = |action: serde_json::Value| {
+        agent
+            .post(format!("{}/api/v1/actions", node.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .send_json(action)
+            .expect("an office action");
+    };
+    let started = Instant::now();
+    for i in 0..notices {
+        act(
+            json!({"action": "topic", "id": format!("T-{i}"), "title": format!("第{i}号：小区道路停车位划线"),
+                   "category": "daily-life", "scale": "minor", "source": "resident"}),
+        );
+        act(json!({"action": "decline", "topic": format!("T-{i}"),
+                   "citation": "《济南市停车场管理办法》", "explanation": "道路停车位由交警部门划定"}));
+    }
+    println!(
+        "{notices} notices published in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let browser = Browser::start();
+    for run in 0..runs {
+        let started = Instant::now();
+        browser.open(&format!("{}/?run={run}", node.url));
+        let mut first = None;
+        loop {
+            let state = browser.run(
+                "return [document.querySelectorAll('.badge.verified').length, document.querySelectorAll('.badge.failed').length, document.body.dataset.verified === 'done']",
+            );
+            if first.is_none() && state[0].as_u64().unwrap_or(0) > 0 {
+                first = Some(started.elapsed());
+            }
+            if state[2] == true {
+                assert_eq!(state[1], 0, "a notice failed");
+                assert_eq!(state[0].as_u64(), Some(notices as u64), "{state}");
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "the board did not finish"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        println!(
+            "run {run}: first notice verified {:>7.0} ms, all {notices} verified {:>7.0} ms",
+            first.unwrap_or_default().as_secs_f64() * 1000.0,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
