@@ -261,6 +261,7 @@ impl EventLoop {
                 message_id,
                 message,
             })) => {
+                self.status.message();
                 let acceptance = if !self.gossip.allow(source) {
                     tracing::debug!(peer = %source, "gossip over the rate limit ignored");
                     self.status.gossip_ignored();
@@ -284,24 +285,27 @@ impl EventLoop {
                 peer,
                 message,
                 ..
-            })) => match message {
-                Message::Request {
-                    request, channel, ..
-                } => self.inbound(peer, Inbound::Sync(request, channel)).await,
-                Message::Response {
-                    request_id,
-                    response,
-                } => match self.sync.answered(&request_id) {
-                    Some(Pending {
-                        log,
-                        probe: Some(sequence),
-                    }) => self.compare(log, sequence, &response),
-                    Some(Pending { log, probe: None }) => {
-                        self.replicate(peer, log, response).await;
-                    }
-                    None => {}
-                },
-            },
+            })) => {
+                self.status.message();
+                match message {
+                    Message::Request {
+                        request, channel, ..
+                    } => self.inbound(peer, Inbound::Sync(request, channel)).await,
+                    Message::Response {
+                        request_id,
+                        response,
+                    } => match self.sync.answered(&request_id) {
+                        Some(Pending {
+                            log,
+                            probe: Some(sequence),
+                        }) => self.compare(log, sequence, &response),
+                        Some(Pending { log, probe: None }) => {
+                            self.replicate(peer, log, response).await;
+                        }
+                        None => {}
+                    },
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(
                 request_response::Event::OutboundFailure {
                     request_id, error, ..

@@ -35,6 +35,7 @@ struct Inner {
     refused: u64,
     gossip_ignored: u64,
     equivocations: u64,
+    messages: u64,
 }
 
 /// A shared view of the network task's state; cheap to clone.
@@ -72,6 +73,12 @@ impl NetStatus {
         self.write().equivocations += 1;
     }
 
+    /// A message from a peer handled: a gossip message, or a sync request
+    /// or response.
+    pub(crate) fn message(&self) {
+        self.write().messages += 1;
+    }
+
     /// The connected peers.
     pub fn peers(&self) -> Vec<PeerInfo> {
         self.read().peers.clone()
@@ -91,6 +98,12 @@ impl NetStatus {
     /// forwarded) for coming faster than a peer's gossip rate.
     pub fn gossip_ignored_count(&self) -> u64 {
         self.read().gossip_ignored
+    }
+
+    /// How many peer messages (gossip, sync requests and responses) this
+    /// node handled: what a notice costs it, counted by the benchmarks.
+    pub fn message_count(&self) -> u64 {
+        self.read().messages
     }
 
     /// How many equivocations this node found or learnt of.

@@ -200,6 +200,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// CPU seconds this process has used (user and system), from
+/// `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // After the command name in parentheses: utime is field 14,
+            // stime 15 (counting from 1).
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / ticks_per_second)
+        })
+        .unwrap_or(0.0)
+}
+
 fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -345,6 +363,20 @@ async fn main() {
     );
 
     // Notices at communities, one at a time: the time until every node holds each.
+    let messages = |nodes: &[&BenchNode]| -> u64 {
+        nodes
+            .iter()
+            .map(|n| n.with(|n| n.net_status().message_count()))
+            .sum()
+    };
+    let community_nodes: Vec<&BenchNode> = communities.iter().collect();
+    let street_nodes: Vec<&BenchNode> = streets.iter().collect();
+    let before = (
+        messages(&community_nodes),
+        messages(&street_nodes),
+        messages(&all),
+        cpu_seconds(),
+    );
     let mut latencies = Vec::new();
     let mut slowest = Vec::new();
     for n in 0..o.notices {
@@ -373,6 +405,16 @@ async fn main() {
         slowest.push(*times.iter().max().expect("times"));
         latencies.extend(times);
     }
+    let notices = o.notices.max(1) as f64;
+    let per_node =
+        |now: u64, then: u64, nodes: usize| (now - then) as f64 / notices / nodes.max(1) as f64;
+    println!(
+        "messages per notice per node (gossip and sync handled, idle checks included): communities {:.1}, streets {:.1}, all {:.1}; CPU {:.3} s per notice per node",
+        per_node(messages(&community_nodes), before.0, community_nodes.len()),
+        per_node(messages(&street_nodes), before.1, street_nodes.len()),
+        per_node(messages(&all), before.2, all.len()),
+        (cpu_seconds() - before.3) / notices / all.len() as f64,
+    );
     latencies.sort();
     slowest.sort();
     println!(
