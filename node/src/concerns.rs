@@ -60,6 +60,11 @@ pub struct KeptConcern {
 }
 
 impl KeptConcern {
+    /// Whether it waits for the office: neither taken up nor answered.
+    pub fn is_waiting(&self) -> bool {
+        self.topic.is_none() && self.reply.is_none()
+    }
+
     /// Where it stands, for the receipt's holder.
     pub fn status(&self) -> ConcernStatus {
         let status = if self.topic.is_some() && self.merged {
@@ -189,16 +194,25 @@ impl Concerns {
         }
     }
 
-    /// The concerns waiting for the office, newest first.
-    pub fn list_waiting(&self) -> Result<Vec<KeptConcern>, PrivateError> {
+    /// The concerns `keep` keeps, oldest first.
+    fn matching(
+        &self,
+        keep: impl Fn(&KeptConcern) -> bool,
+    ) -> Result<Vec<KeptConcern>, PrivateError> {
         let mut list = Vec::new();
-        for item in self.concerns.iter().rev() {
-            let (_, bytes) = item?;
-            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
-            if kept.topic.is_none() && kept.reply.is_none() {
+        for item in self.concerns.iter() {
+            let kept: KeptConcern = serde_json::from_slice(&item?.1)?;
+            if keep(&kept) {
                 list.push(kept);
             }
         }
+        Ok(list)
+    }
+
+    /// The concerns waiting for the office, newest first.
+    pub fn list_waiting(&self) -> Result<Vec<KeptConcern>, PrivateError> {
+        let mut list = self.matching(KeptConcern::is_waiting)?;
+        list.reverse();
         Ok(list)
     }
 
@@ -233,28 +247,13 @@ impl Concerns {
     /// The concerns that came through the Open311 client `via`, oldest
     /// first.
     pub fn through(&self, via: &str) -> Result<Vec<KeptConcern>, PrivateError> {
-        let mut list = Vec::new();
-        for item in self.concerns.iter() {
-            let (_, bytes) = item?;
-            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
-            if kept.via.as_deref() == Some(via) {
-                list.push(kept);
-            }
-        }
-        Ok(list)
+        self.matching(|kept| kept.via.as_deref() == Some(via))
     }
 
     /// The ids of the concerns taken up in (or joined to) `topic`.
     pub fn for_topic(&self, topic: &str) -> Result<Vec<u64>, PrivateError> {
-        let mut ids = Vec::new();
-        for item in self.concerns.iter() {
-            let (_, bytes) = item?;
-            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
-            if kept.topic.as_deref() == Some(topic) {
-                ids.push(kept.id);
-            }
-        }
-        Ok(ids)
+        let taken = self.matching(|kept| kept.topic.as_deref() == Some(topic))?;
+        Ok(taken.iter().map(|kept| kept.id).collect())
     }
 
     /// Records in the ledger how many residents' concerns `topic` now
@@ -343,14 +342,6 @@ impl Concerns {
     /// How many concerns wait for the office (neither taken up nor
     /// answered).
     pub fn waiting(&self) -> Result<usize, PrivateError> {
-        let mut waiting = 0;
-        for item in self.concerns.iter() {
-            let (_, bytes) = item?;
-            let kept: KeptConcern = serde_json::from_slice(&bytes)?;
-            if kept.topic.is_none() && kept.reply.is_none() {
-                waiting += 1;
-            }
-        }
-        Ok(waiting)
+        Ok(self.matching(KeptConcern::is_waiting)?.len())
     }
 }

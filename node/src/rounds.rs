@@ -16,7 +16,7 @@ use yiyi_protocol::proto::{self, entry::Body, round::Purpose};
 use yiyi_protocol::round::{
     BallotError, BallotForm, BallotReceipt, CloseRound, OpenRound, RoundView,
 };
-use yiyi_protocol::rules::{RoundState, RuleError, rounds as rules};
+use yiyi_protocol::rules::{Consultation, RoundState, RuleError, rounds as rules};
 use yiyi_protocol::tally::{self, Ballot, Code, Counted, Receipt};
 
 use crate::office::{Office, OfficeError, Recorded};
@@ -270,7 +270,8 @@ impl Rounds {
         }
     }
 
-    async fn round(&self, office: &Office, id: &str) -> Result<RoundState, RoundsError> {
+    /// Round `id` as the ledger has it.
+    pub async fn round(&self, office: &Office, id: &str) -> Result<RoundState, RoundsError> {
         office
             .read(|s| s.rounds.get(id).cloned())
             .await
@@ -292,19 +293,7 @@ impl Rounds {
     /// The ballots of round `id` counted into its tree: what its tally
     /// says, and what its receipts are proved from.
     pub fn count(&self, round: &RoundState) -> Result<Counted, RoundsError> {
-        let ballots = self
-            .ballots(&round.round.id)?
-            .into_iter()
-            .map(|(receipt, kept)| Ballot {
-                receipt,
-                choice: kept.choice,
-            })
-            .collect();
-        Ok(tally::count(
-            &round.round.id,
-            round.round.options.len(),
-            ballots,
-        )?)
+        count(round, &self.ballots(&round.round.id)?)
     }
 
     /// Closes round `id`: records its tally (and, for an evaluation with
@@ -318,9 +307,9 @@ impl Rounds {
     ) -> Result<Vec<Recorded>, RoundsError> {
         let _gate = self.gate.lock().await;
         let round = self.round(office, id).await?;
-        let counted = self.count(&round)?;
-        let comments = self
-            .ballots(id)?
+        let ballots = self.ballots(id)?;
+        let counted = count(&round, &ballots)?;
+        let comments = ballots
             .iter()
             .filter(|(_, b)| !b.comment.is_empty())
             .count() as u32;
@@ -347,6 +336,31 @@ impl Rounds {
     }
 }
 
+/// `ballots` of `round` counted into its tree.
+fn count(round: &RoundState, ballots: &[(Receipt, KeptBallot)]) -> Result<Counted, RoundsError> {
+    let ballots = ballots
+        .iter()
+        .map(|(receipt, kept)| Ballot {
+            receipt: *receipt,
+            choice: kept.choice,
+        })
+        .collect();
+    Ok(tally::count(
+        &round.round.id,
+        round.round.options.len(),
+        ballots,
+    )?)
+}
+
+/// A round as the board and the console show it, its topic named.
+fn view_of(s: &Consultation, round: &RoundState, now_ms: i64) -> RoundView {
+    let title = s
+        .topics
+        .get(&round.round.topic_id)
+        .map_or("", |t| t.topic.title.as_str());
+    RoundView::new(round, title, now_ms)
+}
+
 /// The office's rounds as the board and the console show them, newest
 /// first.
 pub async fn views(office: &Office) -> Vec<RoundView> {
@@ -355,16 +369,18 @@ pub async fn views(office: &Office) -> Vec<RoundView> {
         .read(|s| {
             s.rounds
                 .values()
-                .map(|r| {
-                    let title = s
-                        .topics
-                        .get(&r.round.topic_id)
-                        .map_or("", |t| t.topic.title.as_str());
-                    RoundView::new(r, title, now)
-                })
+                .map(|r| view_of(s, r, now))
                 .collect::<Vec<_>>()
         })
         .await;
     rounds.sort_by_key(|r| std::cmp::Reverse(r.entry.sequence));
     rounds
+}
+
+/// Round `id` as the board and the console show it, if there is one.
+pub async fn view(office: &Office, id: &str) -> Option<RoundView> {
+    let now = crate::now_ms();
+    office
+        .read(|s| s.rounds.get(id).map(|r| view_of(s, r, now)))
+        .await
 }

@@ -62,23 +62,6 @@ impl From<RoundsError> for ApiError {
     }
 }
 
-async fn round_state(state: &ApiState, id: &str) -> Result<(RoundState, String), ApiError> {
-    state
-        .office
-        .read(|s| {
-            s.rounds.get(id).map(|r| {
-                let title = s
-                    .topics
-                    .get(&r.round.topic_id)
-                    .map(|t| t.topic.title.clone())
-                    .unwrap_or_default();
-                (r.clone(), title)
-            })
-        })
-        .await
-        .ok_or_else(|| RoundsError::Unknown(id.to_owned()).into())
-}
-
 /// `GET /api/v1/rounds`: the office's rounds, newest first.
 pub(super) async fn list(State(state): State<Arc<ApiState>>) -> Json<Vec<RoundView>> {
     Json(crate::rounds::views(&state.office).await)
@@ -89,8 +72,10 @@ pub(super) async fn show(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
 ) -> Result<Json<RoundView>, ApiError> {
-    let (round, title) = round_state(&state, &id).await?;
-    Ok(Json(RoundView::new(&round, &title, crate::now_ms())))
+    crate::rounds::view(&state.office, &id)
+        .await
+        .map(Json)
+        .ok_or_else(|| RoundsError::Unknown(id).into())
 }
 
 /// `POST /api/v1/rounds/{id}/ballots`: a resident's view; 201 with her
@@ -162,7 +147,7 @@ pub(super) async fn ballots(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
 ) -> Result<Json<PublishedBallots>, ApiError> {
-    let (round, _) = round_state(&state, &id).await?;
+    let round = state.rounds.round(&state.office, &id).await?;
     tallied(&round)?;
     let counted = state.rounds.count(&round)?;
     Ok(Json(PublishedBallots {
@@ -184,7 +169,7 @@ pub(super) async fn receipt(
     State(state): State<Arc<ApiState>>,
     Path((id, receipt)): Path<(String, String)>,
 ) -> Result<Json<ReceiptProofView>, ApiError> {
-    let (round, _) = round_state(&state, &id).await?;
+    let round = state.rounds.round(&state.office, &id).await?;
     let tally = tallied(&round)?;
     let wanted = yiyi_protocol::Hash::from_hex(receipt.trim())
         .map(Receipt)
@@ -251,7 +236,7 @@ pub(super) async fn codes(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<String>>, ApiError> {
     super::authorise(&state, &headers)?;
-    round_state(&state, &id).await?;
+    state.rounds.round(&state.office, &id).await?;
     let codes = state.rounds.codes(&id).map_err(RoundsError::from)?;
     Ok(Json(codes.iter().map(|c| c.to_string()).collect()))
 }

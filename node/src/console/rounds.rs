@@ -207,11 +207,7 @@ async fn page(
     error: String,
     status: StatusCode,
 ) -> Response {
-    let Some(round) = crate::rounds::views(&state.office)
-        .await
-        .into_iter()
-        .find(|r| r.id == id)
-    else {
+    let Some(round) = crate::rounds::view(&state.office, id).await else {
         return (StatusCode::NOT_FOUND, "没有这一轮征询").into_response();
     };
     // Comments are residents' words: staff who record read them, viewers
@@ -289,11 +285,7 @@ pub(super) async fn cards(
     if !desk.session.role.may(Permission::Record) {
         return (StatusCode::FORBIDDEN, "打印参与码需要记录权限").into_response();
     }
-    let Some(round) = crate::rounds::views(&state.office)
-        .await
-        .into_iter()
-        .find(|r| r.id == id)
-    else {
+    let Some(round) = crate::rounds::view(&state.office, &id).await else {
         return (StatusCode::NOT_FOUND, "没有这一轮征询").into_response();
     };
     let codes = match state.rounds.codes(&id) {
