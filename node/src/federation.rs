@@ -7,8 +7,9 @@
 //! member's as it is admitted) and every entry stored afterwards, and shares
 //! the result between the office, the network and the API.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use yiyi_protocol::VerifierKey;
 use yiyi_protocol::federation::Federation;
@@ -18,6 +19,10 @@ use crate::store::{LogKey, Store, StoreError};
 
 /// Logs an archive follows at most without a charter: those it heard of.
 pub const MAX_HEARD_LOGS: usize = 10_000;
+
+/// How long an office whose charter has not been read yet looks only in
+/// the ledgers of the root and the offices it is connected to.
+const LOOK_NEAR_FIRST: Duration = Duration::from_secs(30);
 
 /// A shared handle on the federation; cheap to clone.
 #[derive(Clone)]
@@ -33,31 +38,79 @@ struct State {
     /// `--archive`: follow every log heard of.
     archive: bool,
     heard: BTreeSet<LogKey>,
+    /// The node's own log: where in the tree it stands.
+    own: LogKey,
+    /// What is followed, until the federation changes: the logs, whether
+    /// the node's own charter was read, when it was computed.
+    scope: Option<(BTreeSet<LogKey>, bool, Instant)>,
+    /// The offices connected to (their logs): where an office not placed
+    /// yet looks for its charter first.
+    neighbours: BTreeSet<LogKey>,
+    started: Instant,
 }
 
 impl State {
-    /// Reads the charters in the stored ledgers of members not read yet,
-    /// breadth first from the district: a member's charters only count once
-    /// its own charter has been read. (A node may hold a member's ledger
-    /// from before it learnt of the member: its own, or one it follows.)
+    /// Reads the charters in the stored ledgers of members not read yet: a
+    /// member's charters only count once its own charter has been read. (A
+    /// node may hold a member's ledger from before it learnt of the member:
+    /// its own, or one it follows.) Each pass reads the members the last
+    /// one admitted, so a federation of N offices costs N reads, not N².
     fn scan_new_members(&mut self) -> Result<(), StoreError> {
-        let mut queue = VecDeque::from([self.federation.district()]);
-        while let Some(log) = queue.pop_front() {
-            if self.scanned.insert(log) {
+        loop {
+            let unscanned: Vec<LogKey> = self
+                .federation
+                .members()
+                .map(|(log, _)| *log)
+                .filter(|log| !self.scanned.contains(log))
+                .collect();
+            if unscanned.is_empty() {
+                break;
+            }
+            for log in unscanned {
+                self.scanned.insert(log);
                 for stored in self.store.entries(&log, 0) {
                     if let Some(body) = stored?.body() {
                         self.federation.observe(&log, body);
                     }
                 }
             }
-            let unscanned = self
-                .federation
-                .members()
-                .map(|(log, _)| *log)
-                .filter(|log| !self.scanned.contains(log));
-            queue.extend(unscanned);
         }
+        self.scope = None;
         Ok(())
+    }
+
+    /// The logs followed, computed once per change of the federation.
+    fn follows(&mut self) -> &BTreeSet<LogKey> {
+        // Unplaced, the answer changes with time: computed again each second.
+        let stale = self.scope.as_ref().is_some_and(|(_, placed, at)| {
+            !placed && at.elapsed() > Duration::from_secs(1)
+        });
+        let scope = match self.scope.take() {
+            Some(kept) if !stale => kept,
+            _ => self.compute_follows(),
+        };
+        &self.scope.insert(scope).0
+    }
+
+    fn compute_follows(&self) -> (BTreeSet<LogKey>, bool, Instant) {
+        let scope = self.federation.scope(&self.own);
+        let placed = scope.is_some();
+        let mut logs: BTreeSet<LogKey> = match scope {
+            _ if self.archive => self.federation.accepted().into_iter().collect(),
+            Some(scope) => scope.into_iter().collect(),
+            // Not placed yet: its charter is in its parent's ledger, usually
+            // an office it is connected to; look there (and above) first,
+            // and after a while in every ledger that can hold a charter.
+            None if self.started.elapsed() < LOOK_NEAR_FIRST => {
+                std::iter::once(self.federation.district())
+                    .chain(self.neighbours.iter().flat_map(|n| self.federation.lineage(n)))
+                    .collect()
+            }
+            None => self.federation.admitting().into_iter().collect(),
+        };
+        logs.extend(&self.configured);
+        logs.extend(&self.heard);
+        (logs, placed, Instant::now())
     }
 }
 
@@ -83,6 +136,10 @@ impl Members {
             configured: configured.into_iter().collect(),
             archive,
             heard,
+            own: store.own_log(),
+            scope: None,
+            neighbours: BTreeSet::new(),
+            started: Instant::now(),
         };
         state.scan_new_members()?;
         Ok(Members(Arc::new(RwLock::new(state))))
@@ -90,6 +147,10 @@ impl Members {
 
     fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.0.write().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Reads the federation.
@@ -105,8 +166,11 @@ impl Members {
         }
         let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());
         let changed = state.federation.observe(log, body);
-        if changed && let Err(e) = state.scan_new_members() {
-            tracing::error!(error = %e, "reading the charters of a new member");
+        if changed {
+            state.scope = None;
+            if let Err(e) = state.scan_new_members() {
+                tracing::error!(error = %e, "reading the charters of a new member");
+            }
         }
         changed
     }
@@ -118,6 +182,7 @@ impl Members {
         if self.read(|s| s.archive && !s.heard.contains(log) && s.heard.len() < MAX_HEARD_LOGS) {
             let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());
             state.heard.insert(*log);
+            state.scope = None;
         }
     }
 
@@ -129,14 +194,40 @@ impl Members {
         })
     }
 
-    /// The logs this node replicates.
+    /// The logs this node replicates: its own, its ancestors' and its
+    /// descendants' (see `Federation::scope`), those the operator named, and
+    /// on an archive every log accepted or heard of.
     pub fn follows(&self) -> Vec<LogKey> {
-        self.read(|s| {
-            let mut logs: BTreeSet<LogKey> = s.federation.accepted().into_iter().collect();
-            logs.extend(&s.configured);
-            logs.extend(&s.heard);
-            logs.into_iter().collect()
-        })
+        self.write(|s| s.follows().iter().copied().collect())
+    }
+
+    /// The offices connected to now (by their logs).
+    pub fn set_neighbours(&self, logs: impl IntoIterator<Item = LogKey>) {
+        let logs: BTreeSet<LogKey> = logs.into_iter().collect();
+        if self.read(|s| s.neighbours != logs) {
+            self.write(|s| {
+                s.neighbours = logs;
+                s.scope = None;
+            });
+        }
+    }
+
+    /// Whether this node replicates `log`.
+    pub fn is_followed(&self, log: &LogKey) -> bool {
+        if let Some(followed) = self.read(|s| {
+            s.scope
+                .as_ref()
+                .filter(|(_, placed, _)| *placed)
+                .map(|(f, _, _)| f.contains(log))
+        }) {
+            return followed;
+        }
+        self.write(|s| s.follows().contains(log))
+    }
+
+    /// The office whose gossip group carries `log`'s announcements.
+    pub fn announced_with(&self, log: &LogKey) -> LogKey {
+        self.with(|f| f.announced_with(log))
     }
 
     /// The log that admitted `log`, if any.

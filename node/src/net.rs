@@ -79,6 +79,17 @@ pub const WITNESS_PROTOCOL: &str = "/yiyi/witness/1";
 pub const ESCALATE_PROTOCOL: &str = "/yiyi/escalate/1";
 /// The gossip topic of announcements.
 pub const ANNOUNCE_TOPIC: &str = "yiyi/checkpoints/1";
+/// Release that first announces on the gossip groups' topics
+/// ([`announcement_topic`]); older peers hear only [`ANNOUNCE_TOPIC`].
+pub const SCOPED_ANNOUNCEMENTS: &str = "0.4.0";
+
+/// The topic that carries the announcements of a gossip group: an office's
+/// and (for a street) its communities', `yiyi/checkpoints/1/<log key hex>`.
+/// A node subscribes to the groups of the logs it follows, so a notice costs
+/// messages where its ledger is kept, not across the whole federation.
+pub fn announcement_topic(group: &LogKey) -> IdentTopic {
+    IdentTopic::new(format!("{ANNOUNCE_TOPIC}/{group}"))
+}
 /// The gossip topic of equivocation proofs.
 pub const EQUIVOCATION_TOPIC: &str = "yiyi/equivocations/1";
 /// Largest gossip message accepted (two checkpoints or two entries fit).
@@ -157,6 +168,17 @@ pub fn peer_of(log: &LogKey) -> Option<PeerId> {
     Some(PeerId::from_public_key(&libp2p::identity::PublicKey::from(
         key,
     )))
+}
+
+/// The log of the node with this peer id: its key is the office's (the
+/// inverse of [`peer_of`]); `None` for a peer id that inlines no Ed25519 key.
+pub fn log_of_peer(peer: &PeerId) -> Option<LogKey> {
+    let hash = peer.as_ref();
+    if hash.code() != 0 {
+        return None;
+    }
+    let key = libp2p::identity::PublicKey::try_decode_protobuf(hash.digest()).ok()?;
+    LogKey::try_from(key.try_into_ed25519().ok()?.to_bytes().as_slice()).ok()
 }
 
 /// The behaviours of a yiyi node, one per concern.
@@ -306,6 +328,7 @@ pub async fn spawn(
         office,
         status: status.clone(),
         announcements,
+        subscribed: Default::default(),
         equivocations,
         requests: RateLimit::new(config.requests_per_second),
         ticks: 0,

@@ -138,6 +138,72 @@ impl Federation {
         self.members.get(log).and_then(|m| m.parent)
     }
 
+    /// The logs an office at `own` keeps (its scope, 所辖与上级): its own,
+    /// its ancestors' up to the pinned root (to read their charters,
+    /// decisions and results) and its descendants' (to witness them,
+    /// receive their escalations and roll up their figures), of the logs
+    /// accepted. `None` until `own`'s charter has been read: its place is
+    /// not known yet.
+    pub fn scope(&self, own: &LogKey) -> Option<Vec<LogKey>> {
+        if !self.members.contains_key(own) {
+            return None;
+        }
+        Some(
+            self.accepted()
+                .into_iter()
+                .filter(|log| log == own || self.is_above(log, own) || self.is_above(own, log))
+                .collect(),
+        )
+    }
+
+    /// `log` and its ancestors up to the root, of those accepted.
+    pub fn lineage(&self, log: &LogKey) -> Vec<LogKey> {
+        let mut lineage = Vec::new();
+        let mut at = Some(*log);
+        while let Some(log) = at.filter(|l| self.accepts(l) && !lineage.contains(l)) {
+            lineage.push(log);
+            at = self.parent(&log);
+        }
+        lineage
+    }
+
+    /// The accepted offices that can admit others (all but communities):
+    /// where an office not placed yet looks for its charter.
+    pub fn admitting(&self) -> Vec<LogKey> {
+        self.accepted()
+            .into_iter()
+            .filter(|log| self.members[log].level != Level::Community)
+            .collect()
+    }
+
+    /// Whether `upper` is an ancestor of `log` (by the charters read).
+    pub fn is_above(&self, upper: &LogKey, log: &LogKey) -> bool {
+        let mut at = *log;
+        for _ in 0..=self.members.len() {
+            match self.parent(&at) {
+                Some(parent) if parent == *upper => return true,
+                Some(parent) => at = parent,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The office whose announcements carry `log`'s (its gossip group): a
+    /// community's are its street's, so that they reach the nodes that keep
+    /// its ledger (the street and those above) and its siblings, not the
+    /// whole federation; any other office's are its own.
+    pub fn announced_with(&self, log: &LogKey) -> LogKey {
+        match self.members.get(log) {
+            Some(Member {
+                level: Level::Community,
+                parent: Some(parent),
+                ..
+            }) => *parent,
+            _ => *log,
+        }
+    }
+
     /// Reads an entry of `log`; a charter in a member's log changes the
     /// federation, a profile renames the member. Returns whether the
     /// membership changed. Charters in logs that are not

@@ -128,7 +128,7 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
         let records = board.list_at("/newer");
         assert_eq!(records.len(), 2, "{board}");
         for record in records {
-            assert_eq!(record.str_at("/reader_version"), "0.4.0");
+            assert_eq!(record.str_at("/reader_version"), "0.5.0");
             assert_eq!(record.str_at("/office"), "新版社区");
             let hash = record.str_at("/hash");
             verify_notice_at(node, hash, &key);
@@ -191,7 +191,7 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
         "{logs}"
     );
     let peers = text("peers");
-    assert!(peers.contains("yiyi 0.4.0 (later release)"), "{peers}");
+    assert!(peers.contains("yiyi 0.5.0 (later release)"), "{peers}");
 
     // The board, in a browser, lists them apart, with their hashes.
     let browser = Browser::start();
@@ -208,7 +208,7 @@ fn a_later_release_s_records_are_kept_proved_and_forwarded_by_this_one() {
     for item in listed {
         let text = item.as_str().unwrap();
         assert!(
-            text.contains("新版社区") && text.contains("需 0.4.0 或更高版本读取"),
+            text.contains("新版社区") && text.contains("需 0.5.0 或更高版本读取"),
             "{text}"
         );
     }

@@ -60,6 +60,14 @@ impl Connections {
         self.connected.keys().copied().collect()
     }
 
+    /// Whether a connected peer runs a release before `release`.
+    pub(super) fn any_before(&self, release: &str) -> bool {
+        let Ok(release) = release.parse::<Release>() else {
+            return false;
+        };
+        self.releases.values().any(|r| *r < release)
+    }
+
     /// The node that writes `log`, if it is connected: it surely has it.
     pub(super) fn writer_of(&self, log: &LogKey) -> Option<PeerId> {
         peer_of(log).filter(|p| self.is_connected(p))

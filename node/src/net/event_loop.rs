@@ -62,7 +62,10 @@ pub(super) struct EventLoop {
     /// outbox of those sent from here, and sees every replicated entry.
     pub(super) office: Arc<Office>,
     pub(super) status: NetStatus,
+    /// The topic older releases announce on (and hear from).
     pub(super) announcements: IdentTopic,
+    /// The gossip groups' topics subscribed to.
+    pub(super) subscribed: std::collections::HashSet<gossipsub::TopicHash>,
     pub(super) equivocations: IdentTopic,
     /// Wakes the loop when the store committed something.
     pub(super) commits: tokio::sync::watch::Receiver<u64>,
@@ -99,6 +102,7 @@ impl EventLoop {
     fn tick(&mut self) {
         self.ticks += 1;
         let periodic = self.ticks.is_multiple_of(PERIODIC_TICKS);
+        self.subscribe();
         self.announce(periodic);
         self.catch_up();
         self.submit_checkpoint();
@@ -112,9 +116,43 @@ impl EventLoop {
             }
         }
         self.status.set_peers(self.connections.snapshot());
+        self.members.set_neighbours(
+            self.connections
+                .peers()
+                .iter()
+                .filter_map(super::log_of_peer),
+        );
     }
 
-    /// Announces the own ledger if it grew (or `again`, anyway).
+    /// Subscribes to the gossip group of every log followed (and leaves the
+    /// groups of logs no longer followed).
+    fn subscribe(&mut self) {
+        let groups: std::collections::HashMap<gossipsub::TopicHash, IdentTopic> = self
+            .members
+            .follows()
+            .iter()
+            .chain([&self.store.own_log()])
+            .map(|log| super::announcement_topic(&self.members.announced_with(log)))
+            .map(|topic| (topic.hash(), topic))
+            .collect();
+        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
+        self.subscribed.retain(|hash| {
+            let keep = groups.contains_key(hash);
+            if !keep {
+                let _ = gossipsub.unsubscribe(&IdentTopic::new(hash.as_str()));
+            }
+            keep
+        });
+        for (hash, topic) in groups {
+            if !self.subscribed.contains(&hash) && gossipsub.subscribe(&topic).is_ok() {
+                self.subscribed.insert(hash);
+            }
+        }
+    }
+
+    /// Announces the own ledger if it grew (or `again`, anyway): on its
+    /// gossip group's topic, and on the old shared topic too while a peer
+    /// of an earlier release is connected (it hears nothing else).
     fn announce(&mut self, again: bool) {
         let own = self.store.own_log();
         let size = self.store.held(&own);
@@ -122,14 +160,25 @@ impl EventLoop {
         let Some(announcement) = self.gossip.announcement(own, size, best.as_ref(), again) else {
             return;
         };
-        match self
-            .swarm
-            .behaviour_mut()
-            .gossipsub
-            .publish(self.announcements.clone(), announcement.encode_to_vec())
-        {
-            Ok(_) | Err(gossipsub::PublishError::Duplicate) => self.gossip.announced(size),
-            Err(e) => tracing::debug!(error = %e, "announcement not sent"),
+        let data = announcement.encode_to_vec();
+        let mut topics = vec![super::announcement_topic(&self.members.announced_with(&own))];
+        if self.connections.any_before(super::SCOPED_ANNOUNCEMENTS) {
+            topics.push(self.announcements.clone());
+        }
+        let mut sent = false;
+        for topic in topics {
+            match self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .publish(topic, data.clone())
+            {
+                Ok(_) | Err(gossipsub::PublishError::Duplicate) => sent = true,
+                Err(e) => tracing::debug!(error = %e, "announcement not sent"),
+            }
+        }
+        if sent {
+            self.gossip.announced(size);
         }
     }
 
@@ -436,6 +485,11 @@ impl EventLoop {
             tracing::debug!(log = %log, "announcement of a log outside the federation ignored");
             return Some(MessageAcceptance::Ignore);
         }
+        if log != self.store.own_log() && !self.members.is_followed(&log) {
+            // A sibling's, heard in a shared group: not kept here, so not
+            // fetched, and not passed on (its entries are not held here).
+            return Some(MessageAcceptance::Ignore);
+        }
         let Some(checkpoint) = heard.checkpoint else {
             self.status.refused();
             return Some(MessageAcceptance::Reject);
@@ -469,7 +523,7 @@ impl EventLoop {
                 self.equivocation(proof, true);
             }
             Heard::Fetch => {
-                if log != self.store.own_log() && self.members.accepts(&log) {
+                if log != self.store.own_log() && self.members.is_followed(&log) {
                     self.checkpoints.wait_for_entries(log, peer, checkpoint);
                     self.request(peer, log);
                 }

@@ -3,7 +3,7 @@
 //! know, and a notice carrying a field it does not know — between notices it
 //! can. It signs everything with its own key, has its checkpoint cosigned by
 //! its street (the C2SP `add-checkpoint` endpoint), serves its ledger over
-//! `/yiyi/sync/1` like any node, and says in identify that it runs 0.4.0.
+//! `/yiyi/sync/1` like any node, and says in identify that it runs 0.5.0.
 //!
 //! Usage: `newer <street API address> <node multiaddr>...`. Prints
 //! `key <verifier key>` at once (the street admits it by that key), then
@@ -24,7 +24,7 @@ use yiyi_tests::hostile;
 
 /// The release this office says it runs, and names as the reader of what
 /// this build cannot read.
-const RELEASE: &str = "0.4.0";
+const RELEASE: &str = "0.5.0";
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
