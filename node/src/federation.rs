@@ -7,7 +7,7 @@
 //! member's as it is admitted) and every entry stored afterwards, and shares
 //! the result between the office, the network and the API.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,12 @@ pub const MAX_HEARD_LOGS: usize = 10_000;
 /// How long an office whose charter has not been read yet looks only in
 /// the ledgers of the root and the offices it is connected to.
 const LOOK_NEAR_FIRST: Duration = Duration::from_secs(30);
+
+/// How long a log fetched for a resident is kept current after the last
+/// request for it.
+const VISIT: Duration = Duration::from_secs(600);
+/// Most logs outside the scope kept current at once.
+pub const MAX_VISITING: usize = 256;
 
 /// A shared handle on the federation; cheap to clone.
 #[derive(Clone)]
@@ -47,6 +53,9 @@ struct State {
     /// yet looks for its charter first.
     neighbours: BTreeSet<LogKey>,
     started: Instant,
+    /// Logs outside the scope fetched for a resident who asked (调阅), and
+    /// until when they are kept current.
+    visiting: BTreeMap<LogKey, Instant>,
 }
 
 impl State {
@@ -82,9 +91,10 @@ impl State {
     /// The logs followed, computed once per change of the federation.
     fn follows(&mut self) -> &BTreeSet<LogKey> {
         // Unplaced, the answer changes with time: computed again each second.
-        let stale = self.scope.as_ref().is_some_and(|(_, placed, at)| {
-            !placed && at.elapsed() > Duration::from_secs(1)
-        });
+        let stale = self
+            .scope
+            .as_ref()
+            .is_some_and(|(_, placed, at)| !placed && at.elapsed() > Duration::from_secs(1));
         let scope = match self.scope.take() {
             Some(kept) if !stale => kept,
             _ => self.compute_follows(),
@@ -103,13 +113,22 @@ impl State {
             // and after a while in every ledger that can hold a charter.
             None if self.started.elapsed() < LOOK_NEAR_FIRST => {
                 std::iter::once(self.federation.district())
-                    .chain(self.neighbours.iter().flat_map(|n| self.federation.lineage(n)))
+                    .chain(
+                        self.neighbours
+                            .iter()
+                            .flat_map(|n| self.federation.lineage(n)),
+                    )
                     .collect()
             }
             None => self.federation.admitting().into_iter().collect(),
         };
         logs.extend(&self.configured);
         logs.extend(&self.heard);
+        logs.extend(
+            self.visiting
+                .keys()
+                .filter(|log| self.federation.accepts(log)),
+        );
         (logs, placed, Instant::now())
     }
 }
@@ -140,6 +159,7 @@ impl Members {
             scope: None,
             neighbours: BTreeSet::new(),
             started: Instant::now(),
+            visiting: BTreeMap::new(),
         };
         state.scan_new_members()?;
         Ok(Members(Arc::new(RwLock::new(state))))
@@ -210,6 +230,49 @@ impl Members {
                 s.scope = None;
             });
         }
+    }
+
+    /// Fetches and keeps current for a while `logs`, outside the scope: a
+    /// notice's ledger and those above it, for a resident who asked for it.
+    /// They are followed once their charters are read. Past
+    /// [`MAX_VISITING`], the longest-kept go first.
+    pub fn visit(&self, logs: impl IntoIterator<Item = LogKey>) {
+        self.write(|s| {
+            for log in logs {
+                s.visiting.insert(log, Instant::now() + VISIT);
+            }
+            while s.visiting.len() > MAX_VISITING {
+                let oldest = s.visiting.iter().min_by_key(|(_, until)| **until);
+                if let Some(log) = oldest.map(|(log, _)| *log) {
+                    s.visiting.remove(&log);
+                }
+            }
+            s.scope = None;
+        });
+    }
+
+    /// Stops keeping current the logs visited that nobody asked for lately.
+    pub fn end_visits(&self) {
+        let now = Instant::now();
+        if self.read(|s| s.visiting.values().any(|until| *until <= now)) {
+            self.write(|s| {
+                s.visiting.retain(|_, until| *until > now);
+                s.scope = None;
+            });
+        }
+    }
+
+    /// Whether `log` is in this office's own scope (its own, an ancestor's
+    /// or a descendant's, or named by the operator): what it keeps for its
+    /// own work and serves to the offices below it, rather than visits.
+    pub fn keeps(&self, log: &LogKey) -> bool {
+        self.read(|s| {
+            s.archive
+                || s.configured.contains(log)
+                || *log == s.own
+                || s.federation.is_above(log, &s.own)
+                || s.federation.is_above(&s.own, log)
+        })
     }
 
     /// Whether this node replicates `log`.

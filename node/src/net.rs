@@ -43,6 +43,7 @@ mod event_loop;
 mod gossip;
 mod later;
 mod limits;
+mod relay;
 mod status;
 mod sync;
 mod witness;
@@ -68,6 +69,7 @@ pub use codec::{
     SyncCodec, WitnessCodec,
 };
 pub use limits::RateLimit;
+pub use relay::{Located, Locator};
 pub use status::{LogProgress, NetStatus, PeerInfo};
 pub use sync::MAX_ENTRIES_PER_RESPONSE;
 
@@ -197,6 +199,8 @@ struct Behaviour {
 pub struct Net {
     /// The node's peer id.
     pub peer_id: PeerId,
+    /// Asks the network where an entry not held is.
+    pub locator: Locator,
     /// The addresses it listens on (known once listening started).
     pub listening: Vec<Multiaddr>,
     /// What the task reports.
@@ -318,6 +322,7 @@ pub async fn spawn(
     let peer_id = *swarm.local_peer_id();
     let status = NetStatus::default();
     let later = later::Later::new(&store);
+    let (locator, locates) = Locator::new();
     let task = event_loop::EventLoop {
         swarm,
         later,
@@ -338,10 +343,13 @@ pub async fn spawn(
         checkpoints: Default::default(),
         witness_client: Default::default(),
         deliveries: Default::default(),
+        relay: Default::default(),
+        locates,
     };
     let task = tokio::spawn(task.run(config.tick.max(Duration::from_millis(50)), stop));
     Ok(Net {
         peer_id,
+        locator,
         listening,
         status,
         task,

@@ -126,10 +126,11 @@ impl Node {
             stop.clone(),
         )
         .await?;
-        let (peer_id, listening, net_status) = (
+        let (peer_id, listening, net_status, locator) = (
             network.peer_id,
             network.listening.clone(),
             network.status.clone(),
+            network.locator.clone(),
         );
         tasks.push(tokio::spawn(async move {
             network.join().await?;
@@ -152,6 +153,7 @@ impl Node {
                     members: members.clone(),
                     witness,
                     net: net_status.clone(),
+                    locator,
                     courses: Default::default(),
                     limiter: Arc::new(api::limits::Limiter::new(Default::default())),
                     sessions: Arc::new(crate::console::session::Sessions::new(

@@ -59,12 +59,15 @@ fn a_later_release_s_extra_fields_are_ignored_in_every_peer_message() {
         SyncRequest {
             log: vec![7; 32],
             from: 3,
-            limit: 256
+            limit: 256,
+            entry: vec![9; 32]
         },
         SyncResponse {
             entries: vec![vec![1, 2, 3]],
             checkpoint: "yiyi/lixia\n4\nroot\n".into(),
-            size: 4
+            size: 4,
+            log: vec![7; 32],
+            lineage: vec![vec![8; 32]]
         }
     );
     reads_with_more!(

@@ -21,9 +21,19 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     let mut f = federation();
     let publisher = VerifierKey::parse(&f.communities[0].vkey).unwrap();
     let hash = f.communities[0].decline("T-1", "小区停车位划线");
-    for node in f.all() {
-        wait_for("the notice at every node", || holds(node, &hash));
+    // It replicates to the nodes that keep the community's ledger (before
+    // issue 20, to every node of the district) ...
+    for node in f.keepers_of_community(0) {
+        wait_for("the notice at the nodes that keep its ledger", || {
+            holds(node, &hash)
+        });
         verify_notice_at(node, &hash, &publisher);
+    }
+    // ... and no further: a sibling and the other street's nodes do not
+    // hold it until someone asks them for it.
+    std::thread::sleep(Duration::from_secs(1));
+    for node in [&f.communities[1], &f.streets[1], &f.communities[3]] {
+        assert!(!holds(node, &hash), "{} holds the notice", node.url);
     }
 
     // The street witnesses its community: the community's checkpoint comes
@@ -48,24 +58,55 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     // reach it.
     witness_over_http(&f.streets[0], &f.communities[0], &f.district);
 
-    // A community in the other street is stopped while the first publishes.
+    // A community in the other street is stopped while the district, whose
+    // ledger it keeps, publishes.
     f.communities[3].kill();
     let mut missed = Vec::new();
     for i in 0..5 {
-        missed.push(f.communities[0].decline(&format!("T-missed-{i}"), "小区停车位划线"));
+        missed.push(f.district.decline(&format!("T-missed-{i}"), "小区停车位划线"));
     }
-    wait_for("the district to hold what was published", || {
-        missed.iter().all(|h| holds(&f.district, h))
+    wait_for("the other street to hold what was published", || {
+        missed.iter().all(|h| holds(&f.streets[1], h))
     });
     let peer = f.streets[1].p2p.clone();
     f.communities[3].run(&format!("--peer {peer}"));
     wait_for("the restarted community to catch up", || {
         missed.iter().all(|h| holds(&f.communities[3], h))
     });
-    verify_notice_at(&f.communities[3], missed.last().unwrap(), &publisher);
+    let district = VerifierKey::parse(&f.district.vkey).unwrap();
+    verify_notice_at(&f.communities[3], missed.last().unwrap(), &district);
     let sync = f.communities[3].yiyi("sync status --wait --timeout 60");
     assert_eq!(sync.u64_at("/behind"), 0, "{sync}");
-    assert_eq!(sync.list_at("/logs").len(), 6, "{sync}");
+    // The district's and its street's: what a community keeps besides its
+    // own.
+    assert_eq!(sync.list_at("/logs").len(), 2, "{sync}");
+
+    // A resident at the other street's community asks its node for the
+    // first community's notice: the node locates it through its street and
+    // the district, fetches that ledger with the charters that admit it,
+    // and verifies it like any other.
+    let bundle = f.communities[3]
+        .get_text(&format!("/api/v1/notices/{hash}/bundle"))
+        .expect("the notice fetched on demand");
+    assert!(bundle.starts_with("yiyi.notice-bundle/v1\n"), "{bundle}");
+    assert!(holds(&f.communities[3], &hash));
+    verify_notice_at(&f.communities[3], &hash, &publisher);
+    let checked = command("yiyi", &format!("verify {hash} --trust {}", f.district.vkey))
+        .env("YIYI_NODE", &f.communities[3].url)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    // A hash the federation does not know is still a plain 404.
+    let unknown = "0".repeat(64);
+    assert!(
+        f.communities[3]
+            .get_text(&format!("/api/v1/notices/{unknown}/bundle"))
+            .is_none()
+    );
 
     // Every node names the district as its profile does (its ledger has no
     // charter to name it), not by its key's name.
@@ -214,8 +255,9 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         "charter revoke --key {} --reason 合并入社区一",
         revoked.vkey
     ));
-    wait_for("the revocation to reach every node", || {
-        f.all().all(|n| {
+    // At every node that keeps the street's ledger, where the charter is.
+    wait_for("the revocation to reach every node that keeps it", || {
+        f.keepers_of_community(1).iter().all(|n| {
             n.get("/api/v1/federation")
                 .list_at("/members")
                 .iter()
@@ -227,8 +269,10 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     // A sentinel published after both: once it is everywhere, what was
     // going to arrive has arrived.
     let sentinel = f.communities[0].decline("T-sentinel", "小区停车位划线");
-    for node in f.all() {
-        wait_for("the sentinel everywhere", || holds(node, &sentinel));
+    for node in f.keepers_of_community(0) {
+        wait_for("the sentinel at every node that keeps it", || {
+            holds(node, &sentinel)
+        });
     }
     std::thread::sleep(Duration::from_secs(2));
     for node in f.all().filter(|n| n.url != revoked.url) {
@@ -265,8 +309,15 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     twin.decline("T-twin", "小区停车位划线");
     victim.decline("T-victim", "小区停车位划线");
     let victim_log = log_of(&victim.vkey);
-    for node in f.all().filter(|n| n.url != victim.url) {
-        wait_for("the equivocation to be caught everywhere", || {
+    // Caught at the nodes that keep the victim's ledger (the others do not
+    // know its key from a charter, so cannot check the proof).
+    let keepers: Vec<&Node> = f
+        .keepers_of_community(3)
+        .into_iter()
+        .filter(|n| n.url != victim.url)
+        .collect();
+    for node in keepers.iter().copied() {
+        wait_for("the equivocation to be caught where the log is kept", || {
             node.get("/api/v1/equivocations")
                 .list_at("/equivocations")
                 .iter()
@@ -276,15 +327,16 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     // The office that caught it recorded the proof in its own ledger,
     // through its office like any record.
     wait_for("the proof recorded in a ledger", || {
-        f.all()
-            .filter(|n| n.url != victim.url)
-            .any(|n| records_equivocation(n, &victim_log))
+        keepers.iter().any(|n| records_equivocation(n, &victim_log))
     });
     // Frozen: nothing the victim's key signs from now on is taken.
     let after = victim.decline("T-after", "小区停车位划线");
-    let sentinel = f.communities[0].decline("T-sentinel-2", "小区停车位划线");
-    for node in f.all().filter(|n| n.url != victim.url) {
-        wait_for("the second sentinel everywhere", || holds(node, &sentinel));
+    // A sentinel of the victim's sibling reaches the same nodes.
+    let sentinel = f.communities[2].decline("T-sentinel-2", "小区停车位划线");
+    for node in keepers.iter().copied() {
+        wait_for("the second sentinel where the log is kept", || {
+            holds(node, &sentinel)
+        });
         assert!(
             !holds(node, &after),
             "{} took an entry of a frozen log",

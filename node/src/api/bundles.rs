@@ -57,23 +57,69 @@ fn profiles(state: &ApiState) -> Result<HashMap<LogKey, u64>, ApiError> {
     })?)
 }
 
-/// `GET /api/v1/notices/{hash}/bundle`: the notice's bundle, as text.
+/// How long a request for a notice of a ledger not kept here waits for it
+/// to be fetched (after the network said where it is).
+const FETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `GET /api/v1/notices/{hash}/bundle`: the notice's bundle, as text. A
+/// notice of a ledger this node does not keep (another street's, another
+/// district's) is located through the parent and fetched first (调阅), so
+/// that any node answers for the whole federation.
 pub(super) async fn one(
     State(state): State<Arc<ApiState>>,
     Path(text): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = hash(&text)?;
-    let bundle = notice_bundle(
-        state.office.store(),
-        &state.members,
-        &hash,
-        &profiles(&state)?,
-    )?;
+    let bundle = |state: &ApiState| -> Result<_, ApiError> {
+        Ok(notice_bundle(
+            state.office.store(),
+            &state.members,
+            &hash,
+            &profiles(state)?,
+        ))
+    };
+    let mut attempt = bundle(&state)?;
+    if matches!(attempt, Err(BundleError::Unknown(_))) {
+        fetched(&state, &hash).await?;
+        // The entries come first, then the checkpoint and the charters
+        // that prove them.
+        let deadline = tokio::time::Instant::now() + FETCH_WAIT;
+        attempt = bundle(&state)?;
+        while matches!(
+            attempt,
+            Err(BundleError::Unknown(_) | BundleError::NotCheckpointed | BundleError::NoCharter(_))
+        ) && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            attempt = bundle(&state)?;
+        }
+    }
+    let bundle = attempt?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         bundle.to_text(),
     )
         .into_response())
+}
+
+/// Waits until the entry `hash` is held, locating and fetching it through
+/// the network if it is not (see `net::relay`); 404 if the federation does
+/// not know it.
+async fn fetched(state: &ApiState, hash: &Hash) -> Result<(), ApiError> {
+    let store = state.office.store();
+    if store.entry_by_hash(hash)?.is_some() {
+        return Ok(());
+    }
+    let missing = || ApiError::not_found(format!("no entry with hash {hash} in this federation"));
+    state.locator.locate(*hash).await.ok_or_else(missing)?;
+    let deadline = tokio::time::Instant::now() + FETCH_WAIT;
+    while store.entry_by_hash(hash)?.is_none() {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(missing());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(())
 }
 
 /// What `many` takes: `hashes=h1,h2,…`.

@@ -29,6 +29,8 @@ pub struct ApiState {
     pub witness: Arc<Witness>,
     /// What the network task reports.
     pub net: NetStatus,
+    /// Asks the network for entries of ledgers not held here.
+    pub locator: crate::net::Locator,
     /// The ledgers as the notice board shows them, replayed as they grow.
     pub courses: Courses,
     /// What the public may make the API do (shared with the accept loop's

@@ -9,25 +9,30 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
-use libp2p::request_response::{self, Message, ResponseChannel};
+use libp2p::request_response::{self, Message, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{PeerId, Swarm, identify};
 use prost::Message as _;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use yiyi_protocol::checkpoint::SignedCheckpoint;
+use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::{self, EquivocationProof, SyncResponse, entry::Body};
 use yiyi_protocol::{Reading, entry};
 
-use super::checkpoints::{Checkpoints, Heard, Waiting};
+use super::checkpoints::{Checkpoints, Waiting};
 use super::connections::Connections;
 use super::equivocation::{self, Judged};
 use super::escalate::{self, Deliveries};
-use super::gossip::{Gossip, Report};
+use super::gossip::Gossip;
 use super::later::Later;
 use super::limits::RateLimit;
+use super::relay::{self, Located, Relay};
 use super::status::NetStatus;
 use super::sync::{self, Pending, SyncClient};
 use super::witness::{self as witnessing, Cosigned, WitnessClient};
+
+mod announcements;
 use super::{Behaviour, BehaviourEvent, peer_of};
 use crate::federation::Members;
 use crate::office::Office;
@@ -80,6 +85,10 @@ pub(super) struct EventLoop {
     pub(super) checkpoints: Checkpoints,
     pub(super) witness_client: WitnessClient,
     pub(super) deliveries: Deliveries,
+    /// Requests passed up for ledgers not kept here, and locates asked.
+    pub(super) relay: Relay,
+    /// Residents' requests (through the API) to locate an entry.
+    pub(super) locates: mpsc::Receiver<(Hash, oneshot::Sender<Located>)>,
 }
 
 impl EventLoop {
@@ -95,6 +104,7 @@ impl EventLoop {
                 Ok(()) = self.commits.changed() => self.announce(false),
                 event = self.swarm.select_next_some() => self.handle(event).await,
                 _ = timer.tick() => self.tick(),
+                Some((hash, reply)) = self.locates.recv() => self.locate(hash, reply),
             }
         }
     }
@@ -107,6 +117,7 @@ impl EventLoop {
         self.catch_up();
         self.submit_checkpoint();
         self.deliver_due();
+        self.members.end_visits();
         let expired = self.gossip.expire();
         self.report(expired);
         if periodic || self.ticks == 2 {
@@ -124,74 +135,6 @@ impl EventLoop {
         );
     }
 
-    /// Subscribes to the gossip group of every log followed (and leaves the
-    /// groups of logs no longer followed).
-    fn subscribe(&mut self) {
-        let groups: std::collections::HashMap<gossipsub::TopicHash, IdentTopic> = self
-            .members
-            .follows()
-            .iter()
-            .chain([&self.store.own_log()])
-            .map(|log| super::announcement_topic(&self.members.announced_with(log)))
-            .map(|topic| (topic.hash(), topic))
-            .collect();
-        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
-        self.subscribed.retain(|hash| {
-            let keep = groups.contains_key(hash);
-            if !keep {
-                let _ = gossipsub.unsubscribe(&IdentTopic::new(hash.as_str()));
-            }
-            keep
-        });
-        for (hash, topic) in groups {
-            if !self.subscribed.contains(&hash) && gossipsub.subscribe(&topic).is_ok() {
-                self.subscribed.insert(hash);
-            }
-        }
-    }
-
-    /// Announces the own ledger if it grew (or `again`, anyway): on its
-    /// gossip group's topic, and on the old shared topic too while a peer
-    /// of an earlier release is connected (it hears nothing else).
-    fn announce(&mut self, again: bool) {
-        let own = self.store.own_log();
-        let size = self.store.held(&own);
-        let best = self.store.best_checkpoint(&own).ok().flatten();
-        let Some(announcement) = self.gossip.announcement(own, size, best.as_ref(), again) else {
-            return;
-        };
-        let data = announcement.encode_to_vec();
-        let mut topics = vec![super::announcement_topic(&self.members.announced_with(&own))];
-        if self.connections.any_before(super::SCOPED_ANNOUNCEMENTS) {
-            topics.push(self.announcements.clone());
-        }
-        let mut sent = false;
-        for topic in topics {
-            match self
-                .swarm
-                .behaviour_mut()
-                .gossipsub
-                .publish(topic, data.clone())
-            {
-                Ok(_) | Err(gossipsub::PublishError::Duplicate) => sent = true,
-                Err(e) => tracing::debug!(error = %e, "announcement not sent"),
-            }
-        }
-        if sent {
-            self.gossip.announced(size);
-        }
-    }
-
-    fn report(&mut self, reports: Vec<Report>) {
-        for (message, source, acceptance) in reports {
-            let _ = self
-                .swarm
-                .behaviour_mut()
-                .gossipsub
-                .report_message_validation_result(&message, &source, acceptance);
-        }
-    }
-
     /// The logs to replicate now: followed and not frozen.
     fn follows(&self) -> Vec<LogKey> {
         let own = self.store.own_log();
@@ -207,6 +150,7 @@ impl EventLoop {
         let peers = self.connections.peers();
         let heard = self.status.logs();
         let (store, connections, checkpoints) = (&self.store, &self.connections, &self.checkpoints);
+        let (members, parent) = (&self.members, self.parent_peer());
         let tick = self.ticks;
         let asks = self.sync.due(
             tick,
@@ -215,11 +159,13 @@ impl EventLoop {
             |log| heard.get(log).is_some_and(|p| p.heard > store.held(log)),
             // The log's own node if connected: it surely has it; else, every
             // other tick, the peer that announced how far it reaches.
+            // A log visited, not kept here: the parent, which relays.
             |log| {
                 connections.writer_of(log).or_else(|| {
                     checkpoints
                         .announcer(log)
                         .filter(|p| connections.is_connected(p) && tick.is_multiple_of(2))
+                        .or_else(|| parent.filter(|_| !members.keeps(log)))
                 })
             },
         );
@@ -253,12 +199,7 @@ impl EventLoop {
     /// Submits the own checkpoint to the parent for cosigning when it grew
     /// past what the parent holds.
     fn submit_checkpoint(&mut self) {
-        let Some(parent) = self
-            .witness
-            .parent()
-            .and_then(|p| peer_of(&p))
-            .filter(|p| self.connections.is_connected(p))
-        else {
+        let Some(parent) = self.parent_peer() else {
             return;
         };
         if let Some((request, checkpoint)) = self.witness_client.submission(&self.store) {
@@ -268,6 +209,40 @@ impl EventLoop {
                 .witness
                 .send_request(&parent, request);
             self.witness_client.sent(id, checkpoint);
+        }
+    }
+
+    /// The parent's node, if connected.
+    fn parent_peer(&self) -> Option<PeerId> {
+        self.witness
+            .parent()
+            .and_then(|p| peer_of(&p))
+            .filter(|p| self.connections.is_connected(p))
+    }
+
+    /// A resident asked where the entry `hash` is: asked of the parent, up
+    /// to the root (see `relay`).
+    fn locate(&mut self, hash: Hash, reply: oneshot::Sender<Located>) {
+        if let Ok(Some((log, _, _))) = self.store.entry_by_hash(&hash) {
+            let _ = reply.send(Some(log));
+            return;
+        }
+        match self.parent_peer().filter(|_| self.relay.may_locate()) {
+            Some(parent) => {
+                let request = proto::SyncRequest {
+                    entry: hash.as_bytes().to_vec(),
+                    ..Default::default()
+                };
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_request(&parent, request);
+                self.relay.locating(id, reply);
+            }
+            None => {
+                let _ = reply.send(None);
+            }
         }
     }
 
@@ -343,15 +318,16 @@ impl EventLoop {
                     Message::Response {
                         request_id,
                         response,
-                    } => match self.sync.answered(&request_id) {
-                        Some(Pending {
-                            log,
-                            probe: Some(sequence),
-                        }) => self.compare(log, sequence, &response),
-                        Some(Pending { log, probe: None }) => {
-                            self.replicate(peer, log, response).await;
+                    } => match self.relay.answered(&self.members, &request_id, response) {
+                        Ok(Some((channel, response))) => {
+                            let _ = self
+                                .swarm
+                                .behaviour_mut()
+                                .sync
+                                .send_response(channel, response);
                         }
-                        None => {}
+                        Ok(None) => {}
+                        Err(response) => self.answered(peer, request_id, response).await,
                     },
                 }
             }
@@ -360,6 +336,13 @@ impl EventLoop {
                     request_id, error, ..
                 },
             )) => {
+                if let Some(channel) = self.relay.failed(&request_id) {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, SyncResponse::default());
+                }
                 self.sync.answered(&request_id);
                 tracing::debug!(%error, "sync request failed");
             }
@@ -428,6 +411,18 @@ impl EventLoop {
         }
     }
 
+    /// The answer to one of the node's own sync requests.
+    async fn answered(&mut self, peer: PeerId, id: OutboundRequestId, response: SyncResponse) {
+        match self.sync.answered(&id) {
+            Some(Pending {
+                log,
+                probe: Some(sequence),
+            }) => self.compare(log, sequence, &response),
+            Some(Pending { log, probe: None }) => self.replicate(peer, log, response).await,
+            None => {}
+        }
+    }
+
     /// Answers a peer's request to a protocol this node serves. The rate
     /// limit is checked here, once for all three: over it, each protocol's
     /// refusal goes back at once (an empty sync answer, a 429, a refused
@@ -441,9 +436,22 @@ impl EventLoop {
         let behaviour = self.swarm.behaviour_mut();
         match request {
             Inbound::Sync(request, channel) => {
-                let response = match allowed {
-                    true => sync::serve(&self.store, &request),
-                    false => SyncResponse::default(),
+                let forward = match self.relay.inbound(&self.store, &self.members, &request) {
+                    relay::Inbound::Forward => self.witness.parent().and_then(|p| peer_of(&p)),
+                    relay::Inbound::Serve => None,
+                }
+                .filter(|p| self.connections.is_connected(p));
+                let response = match (allowed, forward) {
+                    (false, _) => SyncResponse::default(),
+                    (true, Some(parent)) => {
+                        let id = behaviour.sync.send_request(&parent, request);
+                        self.relay.forwarded(id, channel);
+                        return;
+                    }
+                    (true, None) if !request.entry.is_empty() => {
+                        relay::locate_here(&self.store, &self.members, &request.entry)
+                    }
+                    (true, None) => sync::serve(&self.store, &request),
                 };
                 let _ = behaviour.sync.send_response(channel, response);
             }
@@ -462,82 +470,6 @@ impl EventLoop {
                 let _ = behaviour.escalate.send_response(channel, receipt);
             }
         }
-    }
-
-    /// Validates an announcement: forwarded only if it is a log this node
-    /// accepts, its checkpoint is signed by the log's key, and this node
-    /// holds the entries it announces (`None`: not yet; decided once they
-    /// are fetched).
-    fn announced(
-        &mut self,
-        peer: PeerId,
-        message: &gossipsub::MessageId,
-        data: &[u8],
-    ) -> Option<MessageAcceptance> {
-        let Some(heard) = Gossip::decode(data) else {
-            return Some(MessageAcceptance::Reject);
-        };
-        let log = heard.log;
-        self.members.heard(&log);
-        if !self.members.accepts(&log) {
-            // Not ours to judge or spread: another federation's, or a log
-            // whose charter chain does not reach the district.
-            tracing::debug!(log = %log, "announcement of a log outside the federation ignored");
-            return Some(MessageAcceptance::Ignore);
-        }
-        if log != self.store.own_log() && !self.members.is_followed(&log) {
-            // A sibling's, heard in a shared group: not kept here, so not
-            // fetched, and not passed on (its entries are not held here).
-            return Some(MessageAcceptance::Ignore);
-        }
-        let Some(checkpoint) = heard.checkpoint else {
-            self.status.refused();
-            return Some(MessageAcceptance::Reject);
-        };
-        if !self.consider(peer, log, checkpoint.clone()) {
-            return Some(MessageAcceptance::Reject);
-        }
-        if log == self.store.own_log() {
-            return Some(MessageAcceptance::Accept);
-        }
-        let held = self.store.held(&log);
-        self.gossip
-            .judge(message, peer, log, checkpoint.size(), held)
-    }
-
-    /// Does what the checkpoint policy says of `checkpoint` of `log` from
-    /// `peer`. Returns false if it is not validly signed.
-    fn consider(&mut self, peer: PeerId, log: LogKey, checkpoint: SignedCheckpoint) -> bool {
-        let heard = Checkpoints::consider(&self.store, &self.members, log, &checkpoint);
-        if heard.valid() {
-            self.status.heard(log, checkpoint.size());
-        }
-        match heard {
-            Heard::NoKey => return false,
-            Heard::Refused => {
-                tracing::warn!(%peer, log = %log, "a checkpoint not signed by its log's key: refused");
-                self.status.refused();
-                return false;
-            }
-            Heard::Equivocation(proof) => {
-                self.equivocation(proof, true);
-            }
-            Heard::Fetch => {
-                if log != self.store.own_log() && self.members.is_followed(&log) {
-                    self.checkpoints.wait_for_entries(log, peer, checkpoint);
-                    self.request(peer, log);
-                }
-            }
-            Heard::Keep(Some(keep)) => {
-                let _ = self.store.set_known_checkpoint(&log, &keep);
-            }
-            Heard::Probe(sequence) => {
-                tracing::warn!(%peer, log = %log, size = checkpoint.size(), "a checkpoint that contradicts the entries held");
-                self.probe(peer, log, sequence);
-            }
-            Heard::Keep(None) | Heard::Nothing => {}
-        }
-        true
     }
 
     /// Verifies and stores fetched entries, lets every view see them,

@@ -144,6 +144,7 @@ impl SyncClient {
             log: log.to_vec(),
             from,
             limit: if probe { 1 } else { MAX_ENTRIES_PER_RESPONSE },
+            ..Default::default()
         }
     }
 
@@ -237,5 +238,6 @@ pub(super) fn serve(store: &Store, request: &SyncRequest) -> SyncResponse {
             .map(|c| c.to_string())
             .unwrap_or_default(),
         size,
+        ..Default::default()
     }
 }

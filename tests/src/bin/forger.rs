@@ -74,6 +74,7 @@ async fn main() {
                     entries: vec![entry],
                     checkpoint: String::new(),
                     size: request.from + 1,
+                    ..Default::default()
                 },
             );
         }

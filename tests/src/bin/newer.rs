@@ -182,6 +182,7 @@ async fn main() {
                         entries: entries[from..].iter().take(limit).map(|e| e.bytes.clone()).collect(),
                         checkpoint: served.clone(),
                         size: entries.len() as u64,
+                        ..Default::default()
                     }
                 } else {
                     SyncResponse::default()

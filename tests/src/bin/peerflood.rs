@@ -90,7 +90,7 @@ async fn main() {
             _ = tick.tick() => {
                 let Some(node) = node else { continue };
                 while in_flight < IN_FLIGHT {
-                    let request = SyncRequest { log: log.clone(), from: 0, limit: 256 };
+                    let request = SyncRequest { log: log.clone(), from: 0, limit: 256, ..Default::default() };
                     swarm.behaviour_mut().sync.send_request(&node, request);
                     in_flight += 1;
                 }
