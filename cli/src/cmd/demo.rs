@@ -256,16 +256,20 @@ pub(crate) fn run(dir: &Path, base_port: u16, exit: bool, lang: Lang) -> anyhow:
             }))?;
         }
     }
-    for node in n {
+    // The district knows all seven offices; a street or a community the
+    // district, both streets and its own street's two communities: a node
+    // keeps its own ledger, its ancestors' and its subtree's.
+    for (i, node) in n.iter().enumerate() {
+        let known = if i == 0 { 7 } else { 5 };
         wait("the federation to form", || {
             Ok(node.client(lang)?.get("/api/v1/federation")?["members"]
                 .as_array()
-                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == 7))
+                .is_some_and(|m| m.iter().filter(|m| m["standing"] == "active").count() == known))
         })?;
     }
     say(
-        "  各级以章程（charter）接纳下级，每个节点都从区的公钥验证了整棵树。",
-        "  Each office admitted its children by charter; every node checked the tree back to the district's key.",
+        "  各级以章程（charter）接纳下级，每个节点都从区的公钥验证了自己所在的一支：本级、上级和下级。",
+        "  Each office admitted its children by charter; every node checked its own branch (itself, the offices above and below it) back to the district's key.",
     );
 
     let (district, street, community) =
