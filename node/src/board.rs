@@ -1,6 +1,7 @@
 //! The notice board (公示栏) every node serves at `/`: a page, its script
 //! and style embedded in the binary (no external assets: the machines it
-//! runs on may be offline), the notices of every ledger held as JSON, the
+//! runs on may be offline), the notices of every ledger held as JSON a page
+//! at a time (`listing`), the
 //! residents' form to raise a concern (`/concern`), Atom
 //! feeds per office and per topic, and each office's meetings as a
 //! calendar. The page verifies each notice in
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,9 +25,11 @@ use yiyi_protocol::rules::{Date, names};
 use crate::api::state::ApiState;
 use crate::api::transport::Transport;
 use crate::store::LogKey;
+use listing::{BoardQuery, Listed, listed};
 
 mod calendar;
 pub(crate) mod course;
+mod listing;
 pub use course::Courses;
 
 const INDEX: &str = include_str!("board/index.html");
@@ -39,8 +42,8 @@ const ROUND: &str = include_str!("board/round.html");
 const PAGE_SCRIPT: &str = include_str!("board/page.js");
 const ROUND_SCRIPT: &str = include_str!("board/round.js");
 
-/// Most notices listed (newest first).
-const MAX_NOTICES: usize = 2000;
+/// Most records of a later release listed (newest first).
+const MAX_NEWER: usize = 2000;
 
 /// The board's routes.
 pub fn router() -> Router<Arc<ApiState>> {
@@ -109,43 +112,12 @@ fn asset(kind: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
-/// A notice as the board lists it.
-struct Listed {
-    log: LogKey,
-    sequence: u64,
-    hash: String,
-    time_ms: i64,
-    notice: yiyi_protocol::proto::Notice,
-}
-
-/// The notices of every ledger held, newest first.
-fn listed(state: &ApiState) -> Result<Vec<Listed>, crate::store::StoreError> {
-    let mut all = state.courses.with(state.office.store(), |logs| {
-        let mut all = Vec::new();
-        for (log, replayed) in logs {
-            for (at, notice) in replayed.state.notices.values() {
-                all.push(Listed {
-                    log: *log,
-                    sequence: at.sequence,
-                    hash: at.hash.to_hex(),
-                    time_ms: at.time_ms,
-                    notice: notice.clone(),
-                });
-            }
-        }
-        all
-    })?;
-    all.sort_by_key(|n| (std::cmp::Reverse(n.time_ms), n.hash.clone()));
-    all.truncate(MAX_NOTICES);
-    Ok(all)
-}
-
 /// The topics the listed notices are about, by `log/topic`: what the
 /// filters need (category, outcome class, status) and each topic's course,
 /// an escalated one's with every signed step of its matter's path.
 fn topics(
     state: &ApiState,
-    list: &[Listed],
+    list: &[&Listed],
 ) -> Result<Map<String, Value>, crate::store::StoreError> {
     let now = now_ms();
     let mut wanted: Vec<(LogKey, &str)> = list
@@ -271,7 +243,7 @@ fn newer(state: &ApiState) -> Result<Vec<Value>, crate::store::StoreError> {
     let store = state.office.store();
     let mut records = store.newer_records(None)?;
     records.sort_by_key(|r| std::cmp::Reverse((r.sequence, r.log)));
-    records.truncate(MAX_NOTICES);
+    records.truncate(MAX_NEWER);
     let mut listed = Vec::new();
     for r in records {
         let time_ms = store
@@ -296,13 +268,20 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusCode> {
+/// `GET /api/v1/board`: the office, the trusted key, one page of the
+/// notices held that match the query (newest first), their topics' courses,
+/// the filters' choices and the records of a later release.
+async fn notices(
+    State(state): State<Arc<ApiState>>,
+    Query(query): Query<BoardQuery>,
+) -> Result<Response, StatusCode> {
     let error = |e: crate::store::StoreError| {
         tracing::warn!(error = %e, "the board could not read the ledgers");
         StatusCode::INTERNAL_SERVER_ERROR
     };
-    let list = listed(&state).map_err(error)?;
-    let topics = topics(&state, &list).map_err(error)?;
+    let all = listed(&state).map_err(error)?;
+    let page = query.page(&all);
+    let topics = topics(&state, &page.notices).map_err(error)?;
     let district = state.members.with(|f| {
         let log = f.district();
         f.member(&log).map(|m| (log, m.key.clone(), m.name.clone()))
@@ -324,7 +303,8 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
         "meeting_place": profile.meeting_place,
         "meeting_rhythm": profile.meeting_rhythm,
     });
-    let notices: Vec<Value> = list
+    let notices: Vec<Value> = page
+        .notices
         .iter()
         .map(|n| {
             json!({
@@ -332,7 +312,7 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
                 "log": hex::encode(n.log),
                 "office": state.office.name_of(&n.log),
                 "sequence": n.sequence,
-                "date": Date::in_shanghai(n.time_ms).to_string(),
+                "date": n.date,
                 "time_ms": n.time_ms,
                 "kind": n.notice.kind,
                 "topic": n.notice.topic_id,
@@ -350,6 +330,11 @@ async fn notices(State(state): State<Arc<ApiState>>) -> Result<Response, StatusC
             "name": name,
         })),
         "notices": notices,
+        "total": page.total,
+        "page": page.page,
+        "per": page.per,
+        "pages": page.total.div_ceil(page.per).max(1),
+        "choices": listing::choices(&state, &all),
         "topics": topics,
         "newer": newer,
     }))

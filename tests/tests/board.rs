@@ -46,7 +46,7 @@ fn tampering_front(node: &str) -> String {
                     .unwrap_or("text/plain")
                     .to_owned();
                 let mut body = response.body_mut().read_to_string().unwrap_or_default();
-                if path == "/api/v1/board" {
+                if path.starts_with("/api/v1/board") {
                     body = body.replace("不予协商", "同意协商");
                 } else if path.ends_with("/bundle") {
                     body = flip(&body);
@@ -181,6 +181,10 @@ fn the_board_verifies_genuine_notices_in_the_browser_and_shows_an_altered_one_fa
     browser.run(
         "const q = document.getElementById('q'); q.value = '市政道路'; q.dispatchEvent(new Event('input', {bubbles: true}))",
     );
+    browser.wait_for(
+        "the node's answer to the search",
+        "return document.body.dataset.verified === 'done'",
+    );
     assert_eq!(
         browser.run("return document.querySelectorAll('article').length"),
         1
@@ -280,13 +284,18 @@ fn course_at(browser: &Browser, hash: &str) -> serde_json::Value {
     ))
 }
 
-/// How many notices the board lists once the `select` is set to `value`.
+/// How many notices the board lists once the `select` is set to `value`
+/// (the node filters; the page shows its answer and checks it).
 fn listed_with(browser: &Browser, select: &str, value: &str) -> serde_json::Value {
     browser.run(&format!(
         "const s = document.getElementById('{select}'); s.value = '{value}'; \
-         s.dispatchEvent(new Event('input', {{bubbles: true}})); \
-         return document.querySelectorAll('article').length"
-    ))
+         s.dispatchEvent(new Event('input', {{bubbles: true}}));"
+    ));
+    browser.wait_for(
+        "the node's filtered page",
+        "return document.body.dataset.verified === 'done'",
+    );
+    browser.run("return document.querySelectorAll('article').length")
 }
 
 #[test]

@@ -1,6 +1,7 @@
-// The notice board (公示栏): lists the notices the node holds, with filters,
-// and verifies each one in the browser (verify.js). Chinese by default,
-// English by a toggle; no external assets.
+// The notice board (公示栏): lists the notices the node holds a page at a
+// time, filtered and searched by the node, and verifies the notices on
+// screen in the browser (verify.js). Chinese by default, English by a
+// toggle; no external assets.
 "use strict";
 
 (() => {
@@ -44,26 +45,54 @@
     "matter-escalation": ["转报", "Forwarded up"], "matter-dispatch": ["交办部门", "Dispatched to departments"],
     "matter-resolution": ["办理结果", "Resolved"],
   };
-  let board = { notices: [], topics: {} };
+  let board = { notices: [], topics: {}, choices: {}, total: 0, page: 1, pages: 1 };
+  let page = 1;
   let trust = "";
   const results = new Map();
   const $ = (id) => document.getElementById(id);
   const pick = (pair) => (YiyiPage.lang() === "zh" ? pair[0] : pair[1]);
 
-  // The filters offer what the notices hold, in the page's language.
+  // The filters offer what the node holds (over every notice, not only
+  // this page's), in the page's language.
   function fillFilters() {
-    const topics = Object.values(board.topics);
+    const choices = board.choices || {};
     const fill = (id, values, name) => {
       const select = $(id), chosen = select.value;
       select.replaceChildren(select.options[0]);
-      for (const v of [...new Set(values)].filter((v) => v != null).sort())
-        select.append(new Option(name(v), v));
+      for (const [v, count] of values) select.append(new Option(`${name(v)}（${count}）`, v));
       select.value = chosen;
     };
-    fill("kind-filter", board.notices.map((n) => n.kind), (k) => label(KINDS, k));
-    fill("category-filter", topics.map((t) => t.category), (c) => label(CATEGORIES, c));
-    fill("class-filter", topics.map((t) => t.class), (c) => label(CLASSES, c));
-    fill("status-filter", topics.map((t) => t.status), (s) => label(STATUSES, s));
+    fill("office-filter", (choices.offices || []).map((o) => [o.log, o.count]), (log) =>
+      (choices.offices.find((o) => o.log === log) || {}).name || log);
+    fill("kind-filter", Object.entries(choices.kinds || {}), (k) => label(KINDS, k));
+    fill("category-filter", Object.entries(choices.categories || {}), (c) => label(CATEGORIES, c));
+    fill("class-filter", Object.entries(choices.classes || {}), (c) => label(CLASSES, c));
+    fill("status-filter", Object.entries(choices.statuses || {}), (s) => label(STATUSES, s));
+  }
+
+  // What the resident asked of the list, as the node's query.
+  function query(extra) {
+    const params = new URLSearchParams();
+    for (const [name, id] of [["q", "q"], ["office", "office-filter"], ["kind", "kind-filter"],
+      ["category", "category-filter"], ["class", "class-filter"], ["status", "status-filter"],
+      ["from", "from"], ["to", "to"]]) {
+      const value = $(id).value.trim();
+      if (value) params.set(name, value);
+    }
+    params.set("page", String(page));
+    const per = new URLSearchParams(location.search).get("per");
+    if (per) params.set("per", per);
+    for (const [name, value] of Object.entries(extra || {})) params.set(name, value);
+    return "/api/v1/board?" + params;
+  }
+
+  // One page from the node; then what is on screen is verified first.
+  async function fetchPage(extra) {
+    const response = await fetchPolitely(query(extra));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    board = await response.json();
+    page = board.page;
+    return board;
   }
 
   // What the page drew itself, drawn again in the language chosen.
@@ -87,19 +116,6 @@
 
   const topicOf = (n) => (n.topic && board.topics[`${n.log}/${n.topic}`]) || null;
   const label = (table, key) => (table[key] ? pick(table[key]) : key);
-
-  function filtered() {
-    const q = $("q").value.trim(), office = $("office-filter").value, kind = $("kind-filter").value;
-    const category = $("category-filter").value, cls = $("class-filter").value;
-    const status = $("status-filter").value, from = $("from").value, to = $("to").value;
-    return board.notices.filter((n) => {
-      const t = topicOf(n) || {};
-      return (!q || n.title.includes(q) || n.body.includes(q)) &&
-        (!office || n.log === office) && (!kind || String(n.kind) === kind) &&
-        (!category || t.category === category) && (!cls || t.class === cls) &&
-        (!status || t.status === status) && (!from || n.date >= from) && (!to || n.date <= to);
-    });
-  }
 
   // Without a secure context the browser has no WebCrypto: each notice
   // says how to check it on the command line instead.
@@ -166,8 +182,14 @@
   }
 
   function render() {
-    const list = filtered();
-    $("count").textContent = YiyiPage.lang() === "zh" ? `共 ${list.length} 条公示` : `${list.length} notices`;
+    const list = board.notices;
+    $("count").textContent = YiyiPage.lang() === "zh"
+      ? `共 ${board.total} 条公示` + (board.pages > 1 ? `，第 ${board.page}/${board.pages} 页` : "")
+      : `${board.total} notices` + (board.pages > 1 ? `, page ${board.page} of ${board.pages}` : "");
+    $("pager").hidden = board.pages <= 1;
+    $("page-of").textContent = `${board.page} / ${board.pages}`;
+    $("prev").disabled = board.page <= 1;
+    $("next").disabled = board.page >= board.pages;
     const main = $("notices");
     main.replaceChildren();
     for (const n of list) {
@@ -297,17 +319,24 @@
     return found;
   }
 
+  // Verifies the notices on screen (those not verified already), in the
+  // order shown; a page shown meanwhile stops this one.
+  let shown = 0;
   async function verifyAll() {
+    const mine = ++shown;
+    document.body.dataset.verified = "pending";
     if (!secure) {
       document.body.dataset.verified = "done";
       return;
     }
     // The bundles come a batch at a time, in the order shown (newest
-    // first): a thousand notices are a few requests, not a thousand.
+    // first): a page of a thousand notices is a few requests, not a thousand.
     const BATCH = 48;
+    const todo = board.notices.filter((n) => !results.has(n.hash));
     let batch = new Map();
-    for (const [i, n] of board.notices.entries()) {
-      if (i % BATCH === 0) batch = await bundles(board.notices.slice(i, i + BATCH));
+    for (const [i, n] of todo.entries()) {
+      if (mine !== shown) return;
+      if (i % BATCH === 0) batch = await bundles(todo.slice(i, i + BATCH));
       try {
         const text = batch.get(n.hash);
         if (typeof text !== "string") throw new YiyiVerify.Failure("format", text ? text.error : "no bundle for this notice");
@@ -323,7 +352,31 @@
       const el = document.getElementById("n-" + n.hash);
       if (el) el.querySelector(".badge").replaceWith(badge(n));
     }
-    document.body.dataset.verified = "done";
+    if (mine === shown) document.body.dataset.verified = "done";
+  }
+
+  // Shows the page asked for and verifies it.
+  async function show(extra) {
+    await fetchPage(extra);
+    fillFilters();
+    render();
+    await verifyAll();
+  }
+
+  // Opened at one notice (a printed notice's QR code, a link): if it is not
+  // on this page, the node is asked for it alone — and a notice of a ledger
+  // the node does not keep it fetches first (its bundle request does that).
+  async function showTarget() {
+    const hash = location.hash.slice(1);
+    if (!/^[0-9a-f]{64}$/.test(hash) || document.getElementById("n-" + hash)) return;
+    await fetchPage({ hash });
+    if (board.total === 0) {
+      await fetchPolitely(`/api/v1/notices/${hash}/bundle`).catch(() => null);
+      await fetchPage({ hash });
+    }
+    fillFilters();
+    render();
+    await verifyAll();
   }
 
   // The office's rounds: open ones to take part in, tallied ones to check
@@ -352,7 +405,7 @@
       // Nothing is checked here then: the footer must not say it is.
       $("checked-here").hidden = true;
     }
-    board = await (await fetchPolitely("/api/v1/board")).json();
+    await fetchPage();
     $("office").textContent = board.office.name;
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("trust");
     trust = localStorage.getItem("yiyi-trust") || fromHash || board.district.key;
@@ -360,28 +413,44 @@
     // Opened from a printed notice: its QR code names the key ID printed.
     const printed = new URLSearchParams(location.search).get("key");
     if (printed && printed !== $("trust-id").textContent) $("key-mismatch").hidden = false;
-    const offices = new Map(board.notices.map((n) => [n.log, n.office]));
-    for (const [log, name] of offices) $("office-filter").append(new Option(name, log));
     fillFilters();
     $("feed").href = `/feeds/${board.office.log}.atom`;
     // Opened, a phone offers to add the meetings; the address pasted into
     // a calendar app's "subscribe by URL" keeps them up to date.
     $("calendar").href = `/feeds/${board.office.log}.ics`;
-    await listRounds();
     applyLang();
     await verifyAll();
+    listRounds();
+    await showTarget();
     const target = location.hash && document.getElementById("n-" + location.hash.slice(1));
     if (target) target.scrollIntoView();
   }
 
   // Opened (or re-pointed) at one notice, as a printed notice's QR code does.
-  window.addEventListener("hashchange", () => {
+  window.addEventListener("hashchange", async () => {
     render();
+    await showTarget();
     const target = document.getElementById("n-" + location.hash.slice(1));
     if (target) target.scrollIntoView();
   });
   YiyiPage.toggle(redraw);
-  $("filters").addEventListener("input", render);
+  // Typing waits for a pause; a choice is asked for at once. Either starts
+  // again from the first page.
+  let typing = null;
+  $("filters").addEventListener("input", (e) => {
+    // Not done until the new page is shown and checked.
+    document.body.dataset.verified = "pending";
+    clearTimeout(typing);
+    typing = setTimeout(() => { page = 1; show(); }, e.target.id === "q" ? 300 : 0);
+  });
+  $("filters").addEventListener("submit", (e) => e.preventDefault());
+  const turn = (by) => {
+    document.body.dataset.verified = "pending";
+    page += by;
+    show().then(() => window.scrollTo(0, 0));
+  };
+  $("prev").addEventListener("click", () => turn(-1));
+  $("next").addEventListener("click", () => turn(1));
   $("trust-set").addEventListener("click", async () => {
     trust = $("trust-input").value.trim();
     localStorage.setItem("yiyi-trust", trust);
