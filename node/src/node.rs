@@ -166,6 +166,12 @@ impl Node {
                     rounds: Arc::new(crate::rounds::Rounds::open(office.private())?),
                     ballot_misses: api::limits::Quota::new(20.0, 20.0),
                 });
+                // The board's replay of every ledger held, done now rather
+                // than on a resident's first visit (10,000 notices: ~1.5 s).
+                let warm = state.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = warm.courses.with(warm.office.store(), |_| ());
+                });
                 let acceptor = match &certs {
                     Some((files, certs)) => {
                         let watched = (files.clone(), certs.clone(), stop.clone());

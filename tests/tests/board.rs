@@ -15,7 +15,7 @@ use yiyi_tests::{Json, command};
 /// An HTTP front for `node` that changes what residents are shown: the
 /// notices' titles in the list, and one base64 character of every bundle's
 /// notice entry. Real sockets, as a hostile node would serve them.
-fn tampering_front(node: &str) -> String {
+pub(crate) fn tampering_front(node: &str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let node = node.to_owned();

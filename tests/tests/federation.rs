@@ -63,7 +63,10 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     f.communities[3].kill();
     let mut missed = Vec::new();
     for i in 0..5 {
-        missed.push(f.district.decline(&format!("T-missed-{i}"), "小区停车位划线"));
+        missed.push(
+            f.district
+                .decline(&format!("T-missed-{i}"), "小区停车位划线"),
+        );
     }
     wait_for("the other street to hold what was published", || {
         missed.iter().all(|h| holds(&f.streets[1], h))
@@ -91,10 +94,13 @@ fn a_notice_reaches_every_node_verifies_and_a_stopped_community_catches_up() {
     assert!(bundle.starts_with("yiyi.notice-bundle/v1\n"), "{bundle}");
     assert!(holds(&f.communities[3], &hash));
     verify_notice_at(&f.communities[3], &hash, &publisher);
-    let checked = command("yiyi", &format!("verify {hash} --trust {}", f.district.vkey))
-        .env("YIYI_NODE", &f.communities[3].url)
-        .output()
-        .unwrap();
+    let checked = command(
+        "yiyi",
+        &format!("verify {hash} --trust {}", f.district.vkey),
+    )
+    .env("YIYI_NODE", &f.communities[3].url)
+    .output()
+    .unwrap();
     assert!(
         checked.status.success(),
         "{}",
@@ -317,12 +323,15 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         .filter(|n| n.url != victim.url)
         .collect();
     for node in keepers.iter().copied() {
-        wait_for("the equivocation to be caught where the log is kept", || {
-            node.get("/api/v1/equivocations")
-                .list_at("/equivocations")
-                .iter()
-                .any(|e| e.str_at("/log") == victim_log)
-        });
+        wait_for(
+            "the equivocation to be caught where the log is kept",
+            || {
+                node.get("/api/v1/equivocations")
+                    .list_at("/equivocations")
+                    .iter()
+                    .any(|e| e.str_at("/log") == victim_log)
+            },
+        );
     }
     // The office that caught it recorded the proof in its own ledger,
     // through its office like any record.

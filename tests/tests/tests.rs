@@ -4,6 +4,7 @@
 //! integration office::` runs one topic.
 
 mod board;
+mod board_pages;
 mod calendar;
 mod concerns;
 mod connections;

@@ -112,8 +112,14 @@ impl BoardQuery {
             && is(&self.category, n.category)
             && is(&self.class, n.class)
             && is(&self.status, n.status)
-            && self.from.as_deref().is_none_or(|f| f.is_empty() || n.date.as_str() >= f)
-            && self.to.as_deref().is_none_or(|t| t.is_empty() || n.date.as_str() <= t)
+            && self
+                .from
+                .as_deref()
+                .is_none_or(|f| f.is_empty() || n.date.as_str() >= f)
+            && self
+                .to
+                .as_deref()
+                .is_none_or(|t| t.is_empty() || n.date.as_str() <= t)
             && is(&self.hash, Some(&n.hash))
     }
 
@@ -125,7 +131,11 @@ impl BoardQuery {
         let pages = total.div_ceil(per).max(1);
         let page = self.page.unwrap_or(1).clamp(1, pages);
         Page {
-            notices: matching.into_iter().skip((page - 1) * per).take(per).collect(),
+            notices: matching
+                .into_iter()
+                .skip((page - 1) * per)
+                .take(per)
+                .collect(),
             total,
             page,
             per,
@@ -136,8 +146,12 @@ impl BoardQuery {
 /// What each filter can choose among, over every notice held.
 pub(super) fn choices(state: &ApiState, all: &[Listed]) -> Value {
     let mut offices: BTreeMap<LogKey, usize> = BTreeMap::new();
-    let (mut kinds, mut categories, mut classes, mut statuses) =
-        (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    let (mut kinds, mut categories, mut classes, mut statuses) = (
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
     for n in all {
         *offices.entry(n.log).or_default() += 1;
         *kinds.entry(n.notice.kind).or_insert(0usize) += 1;
