@@ -293,6 +293,12 @@ impl Members {
         self.with(|f| f.announced_with(log))
     }
 
+    /// The office next to this one on the way to `log` (see
+    /// `Federation::toward`).
+    pub fn toward(&self, log: &LogKey) -> Option<LogKey> {
+        self.read(|s| s.federation.toward(&s.own, log))
+    }
+
     /// The log that admitted `log`, if any.
     pub fn parent(&self, log: &LogKey) -> Option<LogKey> {
         self.with(|f| f.parent(log))

@@ -156,6 +156,25 @@ impl Federation {
         )
     }
 
+    /// The office next to `own` on the way to `log` through the tree: the
+    /// child of `own` whose subtree holds `log`, or else `own`'s parent.
+    /// (Where a node asks for a ledger it keeps but has not fetched yet: the
+    /// child that keeps it, rather than peers that do not.)
+    pub fn toward(&self, own: &LogKey, log: &LogKey) -> Option<LogKey> {
+        if log == own {
+            return None;
+        }
+        let mut at = *log;
+        for _ in 0..=self.members.len() {
+            match self.parent(&at) {
+                Some(parent) if parent == *own => return Some(at),
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        self.parent(own)
+    }
+
     /// `log` and its ancestors up to the root, of those accepted.
     pub fn lineage(&self, log: &LogKey) -> Vec<LogKey> {
         let mut lineage = Vec::new();

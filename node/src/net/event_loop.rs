@@ -150,7 +150,7 @@ impl EventLoop {
         let peers = self.connections.peers();
         let heard = self.status.logs();
         let (store, connections, checkpoints) = (&self.store, &self.connections, &self.checkpoints);
-        let (members, parent) = (&self.members, self.parent_peer());
+        let members = &self.members;
         let tick = self.ticks;
         let asks = self.sync.due(
             tick,
@@ -159,13 +159,19 @@ impl EventLoop {
             |log| heard.get(log).is_some_and(|p| p.heard > store.held(log)),
             // The log's own node if connected: it surely has it; else, every
             // other tick, the peer that announced how far it reaches.
-            // A log visited, not kept here: the parent, which relays.
+            // Else the office next on the way to the log, if connected: the
+            // child whose subtree keeps it, or the parent (which relays a
+            // log it does not keep); peers in turn only when neither is.
             |log| {
                 connections.writer_of(log).or_else(|| {
                     checkpoints
                         .announcer(log)
                         .filter(|p| connections.is_connected(p) && tick.is_multiple_of(2))
-                        .or_else(|| parent.filter(|_| !members.keeps(log)))
+                        .or_else(|| {
+                            members
+                                .toward(log)
+                                .and_then(|next| connections.writer_of(&next))
+                        })
                 })
             },
         );

@@ -373,10 +373,25 @@ async fn main() {
             }
             if said.elapsed() > Duration::from_secs(5) {
                 said = Instant::now();
+                // The first node not there yet: what it follows against
+                // what its office keeps.
+                let laggard = placed.iter().position(|p| !p).map(|i| {
+                    let follows: std::collections::BTreeSet<LogKey> =
+                        all[i].members().follows().into_iter().collect();
+                    let keeps = tree.keeps(i, &all);
+                    format!(
+                        "; e.g. {} follows {}, keeps {} ({} missing)",
+                        all[i].key.name(),
+                        follows.len(),
+                        keeps.len(),
+                        keeps.difference(&follows).count()
+                    )
+                });
                 eprintln!(
-                    "  forming: {:.0} s, nodes following what their office keeps: {} of {total}",
+                    "  forming: {:.0} s, nodes following what their office keeps: {} of {total}{}",
                     t.elapsed().as_secs_f64(),
                     placed.iter().filter(|p| **p).count(),
+                    laggard.unwrap_or_default()
                 );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -444,11 +459,11 @@ async fn main() {
     let per_node =
         |now: u64, then: u64, nodes: usize| (now - then) as f64 / notices / nodes.max(1) as f64;
     println!(
-        "messages per notice per node (gossip and sync handled, idle checks included): communities {:.1}, streets {:.1}, all {:.1}; CPU {:.3} s per notice per node",
+        "messages per notice per node (gossip and sync handled, idle checks included): communities {:.1}, streets {:.1}, all {:.1}; CPU {:.2} ms per notice per node",
         per_node(messages(&community_nodes), before.0, community_nodes.len()),
         per_node(messages(&street_nodes), before.1, street_nodes.len()),
         per_node(messages(&all), before.2, all.len()),
-        (cpu_seconds() - before.3) / notices / all.len() as f64,
+        (cpu_seconds() - before.3) * 1e3 / notices / all.len() as f64,
     );
     latencies.sort();
     slowest.sort();
