@@ -392,6 +392,7 @@
       state.className = "tag status";
       state.dataset.zh = r.status === "open" ? "征询中" : "已计票，可核验回执";
       state.dataset.en = r.status === "open" ? "open" : "tallied: check your receipt";
+      state.textContent = YiyiPage.lang() === "zh" ? state.dataset.zh : state.dataset.en;
       li.append(state, " ", a);
       return li;
     });
