@@ -71,19 +71,21 @@ impl SyncClient {
             // forming federation of N offices send N² requests.
             self.to_check.extend(new);
             self.followed = logs.iter().copied().collect();
-        } else {
-            // Every log once a round, spread over the ticks so that the
-            // checks of many nodes do not come in bursts.
-            let round = tick % ROUND_TICKS;
-            self.to_check.extend(
-                logs.iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i as u64 % ROUND_TICKS == round)
-                    .map(|(_, log)| *log),
-            );
-            if round == 1 {
-                self.asked.clear();
-            }
+        }
+        // And every log once a round, spread over the ticks so that the
+        // checks of many nodes do not come in bursts — also while the
+        // federation changes at every tick, as a root's does while it
+        // forms (it once skipped the round then, and learnt a street's
+        // new charters only from an announcement that reached it).
+        let round = tick % ROUND_TICKS;
+        self.to_check.extend(
+            logs.iter()
+                .enumerate()
+                .filter(|(i, _)| *i as u64 % ROUND_TICKS == round)
+                .map(|(_, log)| *log),
+        );
+        if round == 1 {
+            self.asked.clear();
         }
         if peers.is_empty() {
             return Vec::new();
