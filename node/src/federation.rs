@@ -1,5 +1,7 @@
-//! The node's view of its federation (联邦): which logs it replicates and
-//! accepts entries from, kept current as charters are recorded and
+//! The node's view of its federation (联邦): which logs it accepts entries
+//! from, and which it replicates — those its office keeps (its own, its
+//! ancestors', its subtree's: `Federation::scope`), plus ledgers fetched for
+//! residents who asked for them — kept current as charters are recorded and
 //! replicated.
 //!
 //! The rules live in `yiyi_protocol::federation`; this module feeds them the
