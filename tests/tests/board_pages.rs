@@ -160,3 +160,47 @@ fn a_board_of_a_thousand_notices_shows_the_node_s_pages_filters_and_search_and_a
         );
     }
 }
+
+/// A resident at one street's community opens, by its link, a notice of a
+/// community of the other street: the node does not keep that ledger, so
+/// it fetches it through its street and the district, and the page shows
+/// the notice alone and verifies it like any other.
+#[test]
+fn a_board_shows_and_verifies_a_notice_of_a_ledger_its_node_does_not_keep() {
+    let f = yiyi_tests::federation::federation();
+    let hash = f.communities[0].decline("T-far", "小区停车位划线");
+    // Once the street has cosigned it, as it does within seconds.
+    let trust = f.district.vkey.clone();
+    yiyi_tests::federation::wait_for("the notice to verify where it was published", || {
+        yiyi_tests::command(
+            "yiyi",
+            &format!(
+                "--node {} verify {hash} --trust {trust}",
+                f.communities[0].url
+            ),
+        )
+        .output()
+        .unwrap()
+        .status
+        .success()
+    });
+    let far = &f.communities[3];
+    assert!(!yiyi_tests::federation::holds(far, &hash));
+    let browser = Browser::start();
+    browser.open(&format!("{}/#{hash}", far.url));
+    browser.wait_for(
+        "the far notice shown",
+        &format!("return document.getElementById('n-{hash}') !== null"),
+    );
+    let (hashes, badges) = shown(&browser);
+    assert_eq!(hashes, vec![hash.clone()]);
+    assert_eq!(badges, vec!["verified"]);
+    let badge = browser.run("return document.querySelector('.badge').textContent");
+    assert!(
+        badge
+            .as_str()
+            .unwrap()
+            .contains("已核验：社区1 ← 泉城路街道"),
+        "{badge}"
+    );
+}
