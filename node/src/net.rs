@@ -334,6 +334,7 @@ pub async fn spawn(
         status: status.clone(),
         announcements,
         subscribed: Default::default(),
+        subscribed_for: Vec::new(),
         equivocations,
         requests: RateLimit::new(config.requests_per_second),
         ticks: 0,

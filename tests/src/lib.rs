@@ -33,6 +33,16 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// A benchmark's numeric option `name N` from its command line, else
+/// `default`.
+pub fn bench_arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |v| v.parse().expect("a number"))
+}
+
 /// The workspace binary `name` with the command line `line` as its
 /// arguments (split by [`words`]) and `LANG=en_US.UTF-8`, so its messages
 /// are English unless the line says `--lang` (or the caller sets `LANG`
@@ -319,6 +329,17 @@ impl Node {
             .expect("the node's token")
             .trim()
             .to_owned()
+    }
+
+    /// Records `action` by `POST /api/v1/actions` with the office's token,
+    /// as the console and the CLI end: fast enough to publish thousands of
+    /// notices. Panics if the office refuses it.
+    pub fn act(&self, action: Value) {
+        self.agent
+            .post(format!("{}/api/v1/actions", self.url))
+            .header("Authorization", &format!("Bearer {}", self.token()))
+            .send_json(action)
+            .expect("an office action");
     }
 
     /// Runs `yiyi-node verify` on the (stopped) node's data directory and

@@ -14,15 +14,7 @@ const CATEGORIES: [&str; 3] = ["daily-life", "public-affairs", "policy"];
 /// and the CLI do: each a topic declined as already regulated; every tenth
 /// about the lift (电梯), the categories in turn.
 fn publish(node: &Node) {
-    let token = node.token();
-    let agent = ureq::agent();
-    let act = |action: Value| {
-        agent
-            .post(format!("{}/api/v1/actions", node.url))
-            .header("Authorization", &format!("Bearer {token}"))
-            .send_json(action)
-            .expect("an office action");
-    };
+    let act = |action| node.act(action);
     for i in 0..NOTICES {
         let about = if i % 10 == 0 {
             "加装电梯"

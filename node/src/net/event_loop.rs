@@ -69,8 +69,10 @@ pub(super) struct EventLoop {
     pub(super) status: NetStatus,
     /// The topic older releases announce on (and hear from).
     pub(super) announcements: IdentTopic,
-    /// The gossip groups' topics subscribed to.
+    /// The gossip groups' topics subscribed to, and the logs followed
+    /// they were chosen for.
     pub(super) subscribed: std::collections::HashSet<gossipsub::TopicHash>,
+    pub(super) subscribed_for: Vec<LogKey>,
     pub(super) equivocations: IdentTopic,
     /// Wakes the loop when the store committed something.
     pub(super) commits: tokio::sync::watch::Receiver<u64>,
@@ -158,10 +160,10 @@ impl EventLoop {
             &peers,
             |log| heard.get(log).is_some_and(|p| p.heard > store.held(log)),
             // The log's own node if connected: it surely has it; else, every
-            // other tick, the peer that announced how far it reaches.
-            // Else the office next on the way to the log, if connected: the
-            // child whose subtree keeps it, or the parent (which relays a
-            // log it does not keep); peers in turn only when neither is.
+            // other tick, the peer that announced how far it reaches; else
+            // the office next on the way to the log, if connected (the child
+            // whose subtree keeps it, or the parent, which relays a log it
+            // does not keep); peers in turn only when none is.
             |log| {
                 connections.writer_of(log).or_else(|| {
                     checkpoints
@@ -439,14 +441,20 @@ impl EventLoop {
         if !allowed {
             tracing::debug!(%peer, "request over the rate limit");
         }
+        // A sync request for what this node neither holds nor keeps goes
+        // to its parent (see `relay`).
+        let forward = match &request {
+            Inbound::Sync(request, _) if allowed => {
+                match self.relay.inbound(&self.store, &self.members, request) {
+                    relay::Inbound::Forward => self.parent_peer(),
+                    relay::Inbound::Serve => None,
+                }
+            }
+            _ => None,
+        };
         let behaviour = self.swarm.behaviour_mut();
         match request {
             Inbound::Sync(request, channel) => {
-                let forward = match self.relay.inbound(&self.store, &self.members, &request) {
-                    relay::Inbound::Forward => self.witness.parent().and_then(|p| peer_of(&p)),
-                    relay::Inbound::Serve => None,
-                }
-                .filter(|p| self.connections.is_connected(p));
                 let response = match (allowed, forward) {
                     (false, _) => SyncResponse::default(),
                     (true, Some(parent)) => {

@@ -13,29 +13,13 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use yiyi_tests::Node;
 use yiyi_tests::webdriver::Browser;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
-}
+use yiyi_tests::{Node, bench_arg};
 
 fn main() {
-    let (notices, runs) = (arg("--notices", 1000), arg("--runs", 3));
+    let (notices, runs) = (bench_arg("--notices", 1000), bench_arg("--runs", 3));
     let node = Node::start("舜玉社区");
-    let token = node.token();
-    let agent = ureq::agent();
-    let act = |action: serde_json::Value| {
-        agent
-            .post(format!("{}/api/v1/actions", node.url))
-            .header("Authorization", &format!("Bearer {token}"))
-            .send_json(action)
-            .expect("an office action");
-    };
+    let act = |action| node.act(action);
     let started = Instant::now();
     for i in 0..notices {
         act(

@@ -19,15 +19,7 @@ use serde_json::json;
 use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig};
 use yiyi_tests::webdriver::Browser;
-use yiyi_tests::{Node, run};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
-}
+use yiyi_tests::{Node, bench_arg, run};
 
 /// A client trusting `cacert` (the node's own certificate) when given.
 fn client(cacert: Option<&Path>) -> Agent {
@@ -66,7 +58,7 @@ fn timed(rounds: usize, mut round: impl FnMut(usize)) -> Vec<Duration> {
 }
 
 fn main() {
-    let (topics, rounds) = (arg("--topics", 1000), arg("--rounds", 50));
+    let (topics, rounds) = (bench_arg("--topics", 1000), bench_arg("--rounds", 50));
     // Rounds of accepting and of previewing a decline each take topics of
     // their own.
     assert!(

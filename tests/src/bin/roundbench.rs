@@ -21,15 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use yiyi_tests::webdriver::Browser;
-use yiyi_tests::{Json, Node, today};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
-}
+use yiyi_tests::{Json, Node, bench_arg, today};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -49,9 +41,9 @@ fn quantiles(what: &str, mut times: Vec<f64>) {
 
 fn main() {
     let (codes, checks, threads) = (
-        arg("--codes", 10_000),
-        arg("--checks", 20),
-        arg("--threads", 4),
+        bench_arg("--codes", 10_000),
+        bench_arg("--checks", 20),
+        bench_arg("--threads", 4),
     );
     let node = Node::start("舜玉社区");
     node.propose("T-shed", "3号楼北侧增设电动车充电棚");

@@ -14,11 +14,14 @@ use crate::store::LogKey;
 
 impl EventLoop {
     /// Subscribes to the gossip group of every log followed (and leaves the
-    /// groups of logs no longer followed).
+    /// groups of logs no longer followed). Called every tick; does nothing
+    /// unless what is followed changed.
     pub(super) fn subscribe(&mut self) {
-        let groups: std::collections::HashMap<gossipsub::TopicHash, IdentTopic> = self
-            .members
-            .follows()
+        let follows = self.members.follows();
+        if follows == self.subscribed_for && !self.subscribed.is_empty() {
+            return;
+        }
+        let groups: std::collections::HashMap<gossipsub::TopicHash, IdentTopic> = follows
             .iter()
             .chain([&self.store.own_log()])
             .map(|log| crate::net::announcement_topic(&self.members.announced_with(log)))
@@ -37,6 +40,7 @@ impl EventLoop {
                 self.subscribed.insert(hash);
             }
         }
+        self.subscribed_for = follows;
     }
 
     /// Announces the own ledger if it grew (or `again`, anyway): on its
