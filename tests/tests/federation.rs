@@ -322,7 +322,7 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
         .into_iter()
         .filter(|n| n.url != victim.url)
         .collect();
-    for node in keepers.iter().copied() {
+    for &node in &keepers {
         wait_for(
             "the equivocation to be caught where the log is kept",
             || {
@@ -342,7 +342,7 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     let after = victim.decline("T-after", "小区停车位划线");
     // A sentinel of the victim's sibling reaches the same nodes.
     let sentinel = f.communities[2].decline("T-sentinel-2", "小区停车位划线");
-    for node in keepers.iter().copied() {
+    for &node in &keepers {
         wait_for("the second sentinel where the log is kept", || {
             holds(node, &sentinel)
         });
