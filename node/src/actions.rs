@@ -91,7 +91,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             } else {
                 names::level(&c.level)?
             };
-            Body::Charter(proto::Charter {
+            let charter = proto::Charter {
                 action,
                 verifier_key: c.key,
                 name: c.name,
@@ -100,7 +100,15 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 new_verifier_key: c.new_key,
                 addresses: c.addresses,
                 reason: c.reason,
-            })
+            };
+            // A city's charters are of the city's own kind (see ledger.proto).
+            if office.level() == proto::Level::City {
+                Body::CityCharter(proto::CityCharter {
+                    charter: Some(charter),
+                })
+            } else {
+                Body::Charter(charter)
+            }
         }
         Action::Catalogue(c) => Body::CatalogueItem(proto::CatalogueItem {
             category: names::category(&c.category)?,

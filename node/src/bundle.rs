@@ -7,10 +7,10 @@
 
 use std::collections::HashMap;
 
-use yiyi_protocol::VerifierKey;
+use yiyi_protocol::{VerifierKey, federation};
 use yiyi_protocol::light::{Bundle, TlogProof};
 use yiyi_protocol::merkle::Hash;
-use yiyi_protocol::proto::{charter::Action, entry::Body};
+use yiyi_protocol::proto::charter::Action;
 
 use crate::federation::Members;
 use crate::store::{LogKey, Store, StoreError};
@@ -117,7 +117,7 @@ fn charter_admitting(
     let mut found = None;
     for stored in store.entries(parent, 0) {
         let stored = stored?;
-        if let Some(Body::Charter(c)) = stored.body() {
+        if let Some(c) = stored.body().and_then(federation::charter) {
             let key = match Action::try_from(c.action) {
                 Ok(Action::Admit) => &c.verifier_key,
                 Ok(Action::Rotate) => &c.new_verifier_key,

@@ -53,13 +53,15 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// An office's level, as flags and `config.toml` name it: `district`,
-/// `street` or `community`.
+/// An office's level, as flags and `config.toml` name it: `city` (the
+/// optional root above the districts), `district`, `street` or `community`.
 pub fn parse_level(text: &str) -> Result<Level, String> {
     match names::level(text).map(Level::try_from) {
-        Ok(Ok(level @ (Level::District | Level::Street | Level::Community))) => Ok(level),
+        Ok(Ok(level @ (Level::City | Level::District | Level::Street | Level::Community))) => {
+            Ok(level)
+        }
         _ => Err(format!(
-            "{text:?} is not an office's level: district, street or community"
+            "{text:?} is not an office's level: city, district, street or community"
         )),
     }
 }
@@ -321,8 +323,9 @@ pub struct Settings {
     #[arg(long = "peer")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<Multiaddr>,
-    /// The district's verifier key, pinned (see `init --district`).
-    #[arg(long)]
+    /// The root's verifier key, pinned (see `init --district`; `--city`
+    /// says the same).
+    #[arg(long, alias = "city")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
     /// Also replicate this office's ledger, charter or not: its verifier key
@@ -504,7 +507,7 @@ mod tests {
         assert!(
             parse_level("grid")
                 .unwrap_err()
-                .contains("district, street or community")
+                .contains("city, district, street or community")
         );
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::new(dir.path().join("node"));

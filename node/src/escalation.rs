@@ -30,7 +30,7 @@ pub enum DeskError {
     Matter(#[from] MatterError),
     /// Only an office with a parent escalates.
     #[error(
-        "this office has no parent office to escalate to: the district is the top, and a street or community is admitted by a charter in its parent's ledger (start the node with --district)"
+        "this office has no parent office to escalate to: the root (a district, or a city above the districts) is the top, and every other office is admitted by a charter in its parent's ledger (start the node with --district, the root's key)"
     )]
     NoParent,
     /// The ledger store or the outbox failed.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use yiyi_protocol::VerifierKey;
 use yiyi_protocol::federation::Federation;
-use yiyi_protocol::proto::entry::Body;
+use yiyi_protocol::proto::{Level, entry::Body};
 
 use crate::store::{LogKey, Store, StoreError};
 
@@ -175,6 +175,11 @@ impl Members {
         f(&mut self.0.write().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Sets the root's level (see [`Federation::set_root_level`]).
+    pub fn set_root_level(&self, level: Level) {
+        self.write(|s| s.federation.set_root_level(level));
+    }
+
     /// Reads the federation.
     pub fn with<R>(&self, f: impl FnOnce(&Federation) -> R) -> R {
         self.read(|s| f(&s.federation))
@@ -183,7 +188,10 @@ impl Members {
     /// Feeds an entry stored in `log`; returns whether the federation
     /// changed.
     pub fn observe(&self, log: &LogKey, body: &Body) -> bool {
-        if !matches!(body, Body::Charter(_) | Body::OfficeProfile(_)) {
+        if !matches!(
+            body,
+            Body::Charter(_) | Body::CityCharter(_) | Body::OfficeProfile(_)
+        ) {
             return false;
         }
         let mut state = self.0.write().unwrap_or_else(|e| e.into_inner());

@@ -36,7 +36,7 @@ enum Command {
         /// The data directory (created if missing; must not hold a node yet).
         #[arg(long)]
         data: PathBuf,
-        /// The office's level: district, street or community.
+        /// The office's level: city, district, street or community.
         #[arg(long, value_parser = parse_level, default_value = "community")]
         level: Level,
         /// The office's name, e.g. 甸柳新村街道第一社区.
@@ -48,9 +48,11 @@ enum Command {
         /// Use this existing secret key (from `yiyi key generate`) instead of a new one.
         #[arg(long)]
         key_file: Option<PathBuf>,
-        /// The district's verifier key, pinned: the node accepts the ledgers
-        /// whose charter chain leads to it (a district node pins its own).
-        #[arg(long)]
+        /// The root's verifier key, pinned: the node accepts the ledgers
+        /// whose charter chain leads to it. The district's, or the city's
+        /// where a city is the root (`--city` says so); the root pins its
+        /// own.
+        #[arg(long, alias = "city")]
         district: Option<String>,
     },
     /// Serve the office's API and take part in the federation. Every flag

@@ -93,6 +93,11 @@ impl Node {
             config.archive,
         )
         .map_err(NodeError::Federation)?;
+        // A city at the top of its own tree is a city before its first
+        // city charter says so.
+        if config.district.is_none() && config.level == yiyi_protocol::proto::Level::City {
+            members.set_root_level(yiyi_protocol::proto::Level::City);
+        }
         let witness = Arc::new(Witness::new(store.clone(), members.clone(), key.clone()));
         let office = Arc::new(
             Office::open(store.clone(), private, config.level)?.follow_charters(members.clone()),

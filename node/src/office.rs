@@ -127,6 +127,11 @@ impl Office {
         })
     }
 
+    /// The office's level.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
     /// Keeps the federation up to date with the charters this office
     /// records, so that the node replicates the offices it admits.
     pub fn follow_charters(mut self, members: Members) -> Office {

@@ -33,7 +33,7 @@ pub(crate) struct Up {
     /// This office's short name in the shared directory, e.g. street-a.
     #[arg(long)]
     office: String,
-    /// The office's level: district, street or community.
+    /// The office's level: city, district, street or community.
     #[arg(long, value_parser = parse_level)]
     level: Level,
     /// The office's name, e.g. 泉城路街道.
@@ -42,9 +42,9 @@ pub(crate) struct Up {
     /// The ledger's origin (default: yiyi/<office>).
     #[arg(long)]
     origin: Option<String>,
-    /// The district office's short name, whose key to pin (for a street or
-    /// a community).
-    #[arg(long = "district-office")]
+    /// The root office's short name, whose key to pin: the district's, or
+    /// the city's where a city is the root (for every office below it).
+    #[arg(long = "district-office", alias = "city-office")]
     district_office: Option<String>,
     /// The parent office's short name and where its children dial it, as
     /// NAME=MULTIADDR, e.g. street-a=/ip4/10.231.1.10/tcp/4111.
@@ -65,7 +65,7 @@ pub(crate) struct Up {
 struct Posted {
     key: String,
     name: String,
-    /// district, street or community.
+    /// city, district, street or community.
     level: String,
 }
 
@@ -77,8 +77,8 @@ impl Up {
         let data = DataDir::new(&self.data);
         if !data.holds_a_node() {
             let district = match (self.level, &self.district_office) {
-                (Level::District, _) => None,
-                (_, Some(district)) => Some(self.posted(district, wait).await?.key),
+                (Level::City, _) | (Level::District, None) => None,
+                (_, Some(root)) => Some(self.posted(root, wait).await?.key),
                 (_, None) => bail!("a street or community needs --district-office"),
             };
             let origin = self
@@ -169,6 +169,7 @@ impl Up {
         let private = PrivateStore::open(&data.private())?;
         let office = Office::open(store, private, self.level)?;
         let level = match self.level {
+            Level::City => proto::Level::District,
             Level::District => proto::Level::Street,
             Level::Street => proto::Level::Community,
             _ => bail!("a community admits no offices: drop --child"),
@@ -192,8 +193,15 @@ impl Up {
                 level: level as i32,
                 ..Default::default()
             };
+            let body = if self.level == Level::City {
+                Body::CityCharter(proto::CityCharter {
+                    charter: Some(charter),
+                })
+            } else {
+                Body::Charter(charter)
+            };
             office
-                .record(Body::Charter(charter), "")
+                .record(body, "")
                 .await
                 .with_context(|| format!("admitting {child}"))?;
             tracing::info!(child, name = posted.name, "admitted by charter");

@@ -493,6 +493,7 @@ pub fn record_id(body: &Body) -> String {
         Body::Supervision(s) => s.topic_id.clone(),
         Body::CatalogueItem(c) => c.name.clone(),
         Body::Charter(c) => c.verifier_key.clone(),
+        Body::CityCharter(proto::CityCharter { charter: Some(c) }) => c.verifier_key.clone(),
         Body::Escalation(e) => e.id.clone(),
         Body::Department(d) => d.id.clone(),
         Body::OfficeProfile(p) => p.name.clone(),
@@ -530,7 +531,7 @@ pub fn record_status(state: &Consultation, matters: &Matters, body: &Body, id: &
             .and_then(|h| matters.get(&h).map(|m| m.status.name()))
             .unwrap_or_default()
             .into(),
-        Body::Charter(c) => state
+        Body::Charter(c) | Body::CityCharter(proto::CityCharter { charter: Some(c) }) => state
             .charters
             .values()
             .find(|o| o.verifier_key == c.verifier_key || o.verifier_key == c.new_verifier_key)

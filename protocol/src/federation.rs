@@ -1,9 +1,11 @@
 //! The federation (联邦): which logs belong to a district, by charter chain,
 //! and the evidence that a log has equivocated.
 //!
-//! A node pins one key, its district's. The district's ledger admits streets
-//! by charter, a street's ledger admits communities; a log is a member when
-//! every charter on the way up to the pinned key stands. [`Federation`] is fed
+//! A node pins one key, its root's: a district's, or a city's above the
+//! districts. A city's ledger admits districts by city charter, the
+//! district's ledger admits streets by charter, a street's ledger admits
+//! communities; a log is a member when every charter on the way up to the
+//! pinned key stands. [`Federation`] is fed
 //! the charters of member logs as they are read or replicated and answers
 //! which logs to accept entries from. A revoked or rotated key is closed: its
 //! history stays readable, but nothing new from it is accepted.
@@ -60,7 +62,8 @@ pub struct Federation {
 
 impl Federation {
     /// A federation of the district with this (pinned) key, before any of
-    /// its charters are read.
+    /// its charters are read. (A root that records city charters is a city:
+    /// see [`Federation::observe`].)
     pub fn new(district: VerifierKey, name: &str) -> Federation {
         let log = district.log_key();
         let mut members = BTreeMap::new();
@@ -81,9 +84,17 @@ impl Federation {
         }
     }
 
-    /// The pinned district's log key.
+    /// The pinned root's log key (a district's, or a city's).
     pub fn district(&self) -> LogKey {
         self.district
+    }
+
+    /// Sets the root's level: a node that is itself the root knows it from
+    /// its own configuration before its ledger says so.
+    pub fn set_root_level(&mut self, level: Level) {
+        if let Some(root) = self.members.get_mut(&self.district) {
+            root.level = level;
+        }
     }
 
     /// Every office ever admitted, whatever its standing now.
@@ -237,11 +248,17 @@ impl Federation {
             }
             return false;
         }
-        let Body::Charter(charter) = body else {
+        let Some(charter) = charter(body) else {
             return false;
         };
         if !self.accepts(log) {
             return false;
+        }
+        // Only the root can be a city, and a root that records a city
+        // charter is one: its own signed ledger says so.
+        let city = matches!(body, Body::CityCharter(_));
+        if city && *log == self.district {
+            self.set_root_level(Level::City);
         }
         let Ok(key) = office_key(&charter.verifier_key) else {
             return false;
@@ -255,13 +272,16 @@ impl Federation {
                     return false;
                 }
                 // Offices admit offices below them: a street no street, a
-                // community nobody, whatever it signs. (The pinned root is
-                // a district's level, even when a street pins itself.)
+                // community nobody, whatever it signs; a city its districts
+                // and only by city charter. (The pinned root is a district's
+                // level, even when a street pins itself, until it records a
+                // city charter.)
                 let signer = self.members.get(log).map(|m| m.level);
                 let level = Level::try_from(charter.level);
-                let below = match signer {
-                    Some(Level::District) => [Level::Street, Level::Community].as_slice(),
-                    Some(Level::Street) => [Level::Community].as_slice(),
+                let below = match (signer, city) {
+                    (Some(Level::City), true) => [Level::District].as_slice(),
+                    (Some(Level::District), false) => [Level::Street, Level::Community].as_slice(),
+                    (Some(Level::Street), false) => [Level::Community].as_slice(),
                     _ => [].as_slice(),
                 };
                 if !level.is_ok_and(|l| below.contains(&l)) {
@@ -328,6 +348,16 @@ impl Federation {
             }
             _ => false,
         }
+    }
+}
+
+/// The charter a record carries, of either kind: a district's or a
+/// street's [`Body::Charter`], or a city's [`Body::CityCharter`].
+pub fn charter(body: &Body) -> Option<&proto::Charter> {
+    match body {
+        Body::Charter(c) => Some(c),
+        Body::CityCharter(proto::CityCharter { charter }) => charter.as_ref(),
+        _ => None,
     }
 }
 

@@ -50,6 +50,7 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (31, "office-profile"),
     (32, "round"),
     (33, "tally"),
+    (34, "city-charter"),
 ];
 
 /// Not a release number.

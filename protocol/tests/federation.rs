@@ -256,3 +256,66 @@ fn two_checkpoints_of_one_size_prove_equivocation() {
         Err(EquivocationError::Incomplete)
     );
 }
+
+fn city_charter(child: &SecretKey, level: Level) -> Body {
+    let Body::Charter(c) = charter(Action::Admit, child, level) else {
+        unreachable!()
+    };
+    Body::CityCharter(proto::CityCharter { charter: Some(c) })
+}
+
+#[test]
+fn a_city_admits_districts_by_city_charter_only() {
+    let city = key("yiyi/jinan");
+    let district = key("yiyi/jinan/lixia");
+    let street = key("yiyi/jinan/lixia/quancheng");
+    let mut federation = Federation::new(city.verifier(), "济南市");
+    // The older kind from the root admits no district: an older node would
+    // have read a district admitting a district.
+    assert!(!federation.observe(
+        &city.log_key(),
+        &charter(Action::Admit, &district, Level::District)
+    ));
+    // A city charter admits it, and says the root is a city.
+    assert!(federation.observe(&city.log_key(), &city_charter(&district, Level::District)));
+    assert_eq!(
+        federation.member(&city.log_key()).unwrap().level,
+        Level::City
+    );
+    assert_eq!(
+        federation.parent(&district.log_key()),
+        Some(city.log_key())
+    );
+    // A city charter admits districts only; a district records none.
+    let other = key("yiyi/jinan/other");
+    assert!(!federation.observe(&city.log_key(), &city_charter(&other, Level::Street)));
+    assert!(!federation.observe(
+        &district.log_key(),
+        &city_charter(&other, Level::District)
+    ));
+    // Below the district, charters as ever; the chain reaches the city.
+    assert!(federation.observe(
+        &district.log_key(),
+        &charter(Action::Admit, &street, Level::Street)
+    ));
+    assert!(federation.accepts(&street.log_key()));
+    assert_eq!(
+        federation.lineage(&street.log_key()),
+        vec![street.log_key(), district.log_key(), city.log_key()]
+    );
+    // A district's scope: its own, the city's and its subtree's.
+    let scope = federation.scope(&district.log_key()).unwrap();
+    assert_eq!(scope.len(), 3);
+    // Revoked by a city charter, the district closes with its subtree.
+    let Body::CityCharter(proto::CityCharter { charter: Some(mut c) }) =
+        city_charter(&district, Level::District)
+    else {
+        unreachable!()
+    };
+    c.action = Action::Revoke as i32;
+    assert!(federation.observe(
+        &city.log_key(),
+        &Body::CityCharter(proto::CityCharter { charter: Some(c) })
+    ));
+    assert!(!federation.accepts(&street.log_key()));
+}

@@ -382,3 +382,42 @@ fn profiles_name_the_chain_and_must_be_the_chain_s_own() {
         verified.chain
     );
 }
+
+/// Under a city (市), the chain goes on to the city's charter admitting the
+/// district: a resident who trusts the city's key checks it to the city; one
+/// who trusts her district's stops there, and the city's link and profile
+/// are not needed (nor held against the bundle).
+#[test]
+fn under_a_city_the_city_s_key_or_the_district_s_verifies() {
+    let s = scene();
+    let mut city = Log::new("yiyi/jinan");
+    let at = city.append(Body::CityCharter(proto::CityCharter {
+        charter: Some(proto::Charter {
+            action: proto::charter::Action::Admit as i32,
+            verifier_key: s.district.key.verifier().to_string(),
+            name: "历下区".into(),
+            level: proto::Level::District as i32,
+            ..Default::default()
+        }),
+    }));
+    let city_charter = city.proof(at, &city.checkpoint());
+    let at = city.append(profile("济南市"));
+    let city_profile = city.proof(at, &city.checkpoint());
+    let mut bundle = s.bundle.clone();
+    bundle.chain.push(city_charter);
+    bundle.profiles.push(city_profile);
+
+    let by_city = light::verify(&bundle, &city.key.verifier(), None).unwrap();
+    assert_eq!(by_city.chain, ["舜玉社区", "泉城路街道", "历下区", "济南市"]);
+    let by_district = light::verify(&bundle, &trust(&s), None).unwrap();
+    assert_eq!(by_district.chain.len(), 3, "{:?}", by_district.chain);
+
+    // Another district's key is not on the chain at all.
+    let other = Log::new("yiyi/jinan/shizhong");
+    let reason = fails(&bundle, &other.key.verifier(), None, Check::CharterChain);
+    assert!(reason.contains("does not end"), "{reason}");
+    // Without the city's link, the city's key does not verify it.
+    let mut short = bundle.clone();
+    short.chain.pop();
+    fails(&short, &city.key.verifier(), None, Check::CharterChain);
+}

@@ -67,7 +67,7 @@ pub fn admit_key(parent: &Node, vkey: &str, name: &str, level: &str) {
 }
 
 /// How many offices `node` knows as active members of its federation.
-fn active_members(node: &Node) -> usize {
+pub fn active_members(node: &Node) -> usize {
     node.get("/api/v1/federation")
         .list_at("/members")
         .iter()
@@ -77,7 +77,7 @@ fn active_members(node: &Node) -> usize {
 
 /// A node of `level` called `name`, its ledger `yiyi/{origin}`, pinned to
 /// `district`'s key, dialling `peer` (its parent) only.
-fn pinned(district: &Node, origin: &str, name: &str, level: &str, peer: &Node) -> Node {
+pub fn pinned(district: &Node, origin: &str, name: &str, level: &str, peer: &Node) -> Node {
     Node::start_init(
         &format!(
             "--level {level} --name '{name}' --origin yiyi/{origin} --district {}",

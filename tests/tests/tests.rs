@@ -6,6 +6,7 @@
 mod board;
 mod board_pages;
 mod calendar;
+mod city;
 mod concerns;
 mod connections;
 mod console;

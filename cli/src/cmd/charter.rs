@@ -31,8 +31,9 @@ pub(crate) struct AdmitArgs {
     /// The child office's name, e.g. 舜玉社区.
     #[arg(long)]
     name: String,
-    /// Its level.
-    #[arg(long, value_parser = choices(vec!["street", "community"]))]
+    /// Its level: a district (admitted by a city), a street (by a
+    /// district) or a community (by a street).
+    #[arg(long, value_parser = choices(vec!["district", "street", "community"]))]
     level: String,
     /// Where the child's node is reached (libp2p multiaddr); repeat.
     #[arg(long = "address")]

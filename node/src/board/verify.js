@@ -100,7 +100,7 @@ const YiyiVerify = (() => {
   // The field numbers this release reads (ledger.proto): an entry or record
   // with any other was written by a later release, and is not read here,
   // as yiyi_protocol::entry does not read it.
-  const ENTRY_FIELDS = (f) => (f >= 1 && f <= 6) || (f >= 10 && f <= 33);
+  const ENTRY_FIELDS = (f) => (f >= 1 && f <= 6) || (f >= 10 && f <= 34);
   const known = (fs, isKnown) => fs.every(([f]) => isKnown(f));
   const text = (v) => (v ? td.decode(v) : "");
 
@@ -116,7 +116,12 @@ const YiyiVerify = (() => {
     if (!ok) fail(check, "the signature does not verify: the bytes were changed or not signed by the office");
     // A later release's record is not read: neither charter nor profile.
     const readable = (value, max) => value && known(e, ENTRY_FIELDS) && known(fields(value), (f) => f >= 1 && f <= max);
-    const charter = readable(first(e, 10), 8) && first(e, 10), notice = first(e, 26);
+    // A charter: a district's or a street's (10), or a city's (34, the same
+    // charter inside).
+    const city = readable(first(e, 34), 1) && first(fields(first(e, 34)), 1);
+    const charter = (readable(first(e, 10), 8) && first(e, 10)) ||
+      (city && known(fields(city), (f) => f >= 1 && f <= 8) && city);
+    const notice = first(e, 26);
     const profile = readable(first(e, 31), 6) && first(e, 31);
     const tally = readable(first(e, 33), 6) && first(e, 33);
     return {
@@ -247,13 +252,16 @@ const YiyiVerify = (() => {
     const trust = await parseKey(trustText);
     const notice = await entry(proofs[0].extra, "signature");
     let below = notice.author;
-    const keys = [], links = [], profiles = [];
+    const keys = [], links = [], profiles = [], above = [];
     // After the notice: the charters up to the district, then the offices'
     // profiles, which name them; anything else (a later release's) is
     // skipped, as it cannot complete the chain.
     for (const [i, link] of proofs.slice(1).entries()) {
       const e = await once("entry\n" + link.text, () => entry(link.extra, "charter-chain"));
       if (e.profile && !e.charter) { profiles.push({ link, e }); continue; }
+      // Above the pinned key (a city's, when the district's is trusted):
+      // not needed, and skipped with the profiles of those offices.
+      if (equal(below, trust.pub)) { above.push(e.author); continue; }
       const c = e.charter;
       if (!c) continue;
       const admitted = c.action === 1 ? c.key : c.action === 3 ? c.newKey : null;
@@ -271,6 +279,7 @@ const YiyiVerify = (() => {
     let districtName = trust.name;
     for (const [i, { link, e }] of profiles.entries()) {
       const named = keys.find((k) => equal(k.key.pub, e.author));
+      if (!named && above.some((a) => equal(a, e.author))) continue;
       if (!named && !equal(trust.pub, e.author)) fail("charter-chain", "profile " + (i + 1) + " is by an office outside the chain");
       await included(link, named ? named.key : trust, "charter-chain");
       if (link.index !== e.sequence) fail("charter-chain", "profile " + (i + 1) + ": the proof is for another entry");

@@ -45,6 +45,7 @@ struct OfficesPage {
 /// The level this office admits, as the API names it and in Chinese.
 fn admits(level: Level) -> Option<(&'static str, &'static str)> {
     match level {
+        Level::City => Some(("district", "区")),
         Level::District => Some(("street", "街道")),
         Level::Street => Some(("community", "社区")),
         _ => None,
@@ -74,7 +75,8 @@ async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
         admits: admits(state.level),
         admitted,
         may_charter: desk.session.role.may(Permission::Charter),
-        departments: (state.level == Level::District).then(|| departments(state)),
+        departments: matches!(state.level, Level::District | Level::City)
+            .then(|| departments(state)),
         may_record: desk.session.role.may(Permission::Record),
         feedback,
     };

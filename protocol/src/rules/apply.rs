@@ -155,6 +155,7 @@ impl Consultation {
                     .insert((c.category, c.name.clone()), c.clone());
             }
             Body::Charter(c) => self.apply_charter(c),
+            Body::CityCharter(proto::CityCharter { charter: Some(c) }) => self.apply_charter(c),
             Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
             Body::PrivateCommitment(c)
                 if c.kind == proto::private_commitment::Kind::TopicRaiser as i32 =>

@@ -148,7 +148,11 @@ impl Consultation {
                 }
                 Ok(())
             }
-            Body::Charter(c) => self.check_charter(c),
+            Body::Charter(c) => self.check_charter(c, false),
+            Body::CityCharter(proto::CityCharter { charter: Some(c) }) => {
+                self.check_charter(c, true)
+            }
+            Body::CityCharter(_) => Err(RuleError::Unspecified("the city charter's charter")),
             Body::Round(r) => self.check_round(r, time_ms),
             Body::Tally(t) => self.check_tally(t, time_ms),
             Body::Escalation(e) if e.forwards.is_none() => {
@@ -170,7 +174,9 @@ impl Consultation {
         }
     }
 
-    fn check_charter(&self, c: &proto::Charter) -> Result<(), RuleError> {
+    /// A charter, or with `city` the charter in a city charter (which
+    /// admits districts, as a charter admits streets and communities).
+    fn check_charter(&self, c: &proto::Charter, city: bool) -> Result<(), RuleError> {
         let key = office_key(&c.verifier_key)?;
         let chartered = self.charters.get(key.public_bytes());
         let action = proto::charter::Action::try_from(c.action)
@@ -181,8 +187,9 @@ impl Consultation {
             }
             proto::charter::Action::Admit => {
                 require("a charter", "the office's name", !c.name.trim().is_empty())?;
-                match proto::Level::try_from(c.level) {
-                    Ok(proto::Level::Street | proto::Level::Community) => {}
+                match (proto::Level::try_from(c.level), city) {
+                    (Ok(proto::Level::Street | proto::Level::Community), false)
+                    | (Ok(proto::Level::District), true) => {}
                     _ => return Err(RuleError::CharterLevel(names::level_name(c.level))),
                 }
                 if chartered.is_some() {

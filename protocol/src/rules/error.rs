@@ -138,11 +138,13 @@ pub enum RuleError {
     #[error("not an office's verifier key: {0}")]
     BadKey(String),
     /// A charter admits an office at a level that is not below.
-    #[error("a charter admits a street or a community, not {0}")]
+    #[error(
+        "a charter admits a street or a community, and a city charter a district, not {0}"
+    )]
     CharterLevel(&'static str),
     /// An office admits only the level below its own.
     #[error(
-        "a {office} office cannot admit a {child} office: a district admits streets, a street its communities"
+        "a {office} office cannot admit a {child} office: a city admits districts (by city charter), a district streets, a street its communities"
     )]
     AdmitsBelow {
         /// This office's level.
@@ -150,9 +152,12 @@ pub enum RuleError {
         /// The level the charter names.
         child: &'static str,
     },
-    /// The department directory is kept by the district alone.
-    #[error("the department directory is the district's; this is a {0} office")]
+    /// The department directory is kept by a district or a city.
+    #[error("the department directory is a district's or a city's; this is a {0} office")]
     DistrictOnly(&'static str),
+    /// A city charter is recorded by a city alone.
+    #[error("only a city records city charters; this is a {0} office")]
+    CityOnly(&'static str),
     /// A date that is not `YYYY-MM-DD`.
     #[error(transparent)]
     Date(#[from] DateError),

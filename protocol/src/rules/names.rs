@@ -62,6 +62,7 @@ const STEPS: Table<Step> = &[
     ("publish-result", Step::PublishResult),
 ];
 const LEVELS: Table<proto::Level> = &[
+    ("city", proto::Level::City),
     ("district", proto::Level::District),
     ("street", proto::Level::Street),
     ("community", proto::Level::Community),

@@ -218,11 +218,14 @@ impl RuleError {
                 format!("协商事项目录的“{category}”下没有子项“{item}”，请先添加")
             }
             BadKey(key) => format!("不是机构的公钥：{key}"),
-            CharterLevel(level) => format!("章程只能接纳街道或社区，不能接纳“{level}”"),
-            AdmitsBelow { office, child } => {
-                format!("{office}级机构不能接纳{child}级机构：区接纳街道，街道接纳社区")
+            CharterLevel(level) => {
+                format!("章程只能接纳街道或社区，市级章程只能接纳区，不能接纳“{level}”")
             }
-            DistrictOnly(level) => format!("部门目录由区维护；本机构为{level}级"),
+            AdmitsBelow { office, child } => {
+                format!("{office}级机构不能接纳{child}级机构：市以市级章程接纳区，区接纳街道，街道接纳社区")
+            }
+            DistrictOnly(level) => format!("部门目录由区或市维护；本机构为{level}级"),
+            CityOnly(level) => format!("只有市级机构记录市级章程；本机构为{level}级"),
             Date(e) => format!("日期格式应为 YYYY-MM-DD：{}", e.0),
             BadCommitment(what) => format!("{}须为 32 字节的加盐承诺值", term(what)),
             Unspecified(what) => format!("{}未填写或无效", term(what)),
