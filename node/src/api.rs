@@ -354,7 +354,7 @@ async fn profile(State(state): State<Arc<ApiState>>) -> ApiResult {
         .ok_or_else(|| ApiError::not_found("the office has not described itself yet"))?;
     Ok(Json(json!({
         "name": p.name,
-        "level": names::level_name(p.level),
+        "level": names::level_name(yiyi_protocol::federation::profile_level(&p) as i32),
         "address": p.address,
         "phone": p.phone,
         "meeting_place": p.meeting_place,

@@ -194,7 +194,9 @@ impl Office {
                 *field = value.trim().to_owned();
             }
         }
-        profile.level = self.level as i32;
+        // A city's level is its own field (see ledger.proto).
+        profile.city = self.level == Level::City;
+        profile.level = if profile.city { 0 } else { self.level as i32 };
         profile
     }
 

@@ -135,6 +135,7 @@ impl VerifiedEntry {
 /// what they keep unread. Kinds of the first release need none.
 pub fn reader_version(body: &proto::entry::Body) -> &'static str {
     match body {
+        proto::entry::Body::OfficeProfile(p) if p.city => "0.4.0",
         proto::entry::Body::OfficeProfile(_) => "0.2.0",
         proto::entry::Body::Round(_) | proto::entry::Body::Tally(_) => "0.3.0",
         proto::entry::Body::CityCharter(_) => "0.4.0",

@@ -240,7 +240,11 @@ impl Federation {
     /// members are ignored: only a chain from the district admits.
     pub fn observe(&mut self, log: &LogKey, body: &Body) -> bool {
         if let Body::OfficeProfile(profile) = body {
-            // An office names itself; membership does not change.
+            // An office names itself; membership does not change. The root
+            // may say it is a city.
+            if profile.city && *log == self.district {
+                self.set_root_level(Level::City);
+            }
             if let Some(member) = self.members.get_mut(log)
                 && !profile.name.trim().is_empty()
             {
@@ -358,6 +362,16 @@ pub fn charter(body: &Body) -> Option<&proto::Charter> {
         Body::Charter(c) => Some(c),
         Body::CityCharter(proto::CityCharter { charter }) => charter.as_ref(),
         _ => None,
+    }
+}
+
+/// The level an office's profile gives: a city's by its own field (see
+/// ledger.proto), any other's by `level`.
+pub fn profile_level(profile: &proto::OfficeProfile) -> Level {
+    if profile.city {
+        Level::City
+    } else {
+        Level::try_from(profile.level).unwrap_or(Level::Unspecified)
     }
 }
 

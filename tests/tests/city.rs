@@ -70,9 +70,8 @@ fn city() -> City {
         .chain(c.streets.iter().map(|s| (s, 5)))
         .chain(c.communities.iter().map(|n| (n, 5)))
     {
-        wait_for("every node to know the offices of its part", || {
-            active_members(node) == known
-        });
+        let what = format!("{} to know {known} offices", node.url);
+        wait_for(&what, || active_members(node) == known);
     }
     c
 }
@@ -106,6 +105,17 @@ fn notices_of(node: &Node, kind: Kind, topic: &str) -> Vec<Value> {
 fn a_city_federation_verifies_everywhere_and_takes_a_district_s_suggestion() {
     let c = city();
     let (city_key, lixia_key) = (c.city.vkey.clone(), c.districts[0].vkey.clone());
+    // Every office knows the root as a city, by its profile or its city
+    // charters, and names it as its profile does.
+    for node in [&c.city, &c.streets[1], &c.communities[0]] {
+        wait_for("the root known as 济南市, a city", || {
+            node.get("/api/v1/federation")
+                .list_at("/members")
+                .iter()
+                .any(|m| m.str_at("/level") == "city" && m.str_at("/name") == "济南市")
+        });
+    }
+    assert_eq!(c.city.get("/api/v1/profile").str_at("/level"), "city");
 
     // 舜玉社区's notice: kept by its street, its district, the city and
     // the archive, and verified at each, to the city and to its district.

@@ -122,7 +122,7 @@ const YiyiVerify = (() => {
     const charter = (readable(first(e, 10), 8) && first(e, 10)) ||
       (city && known(fields(city), (f) => f >= 1 && f <= 8) && city);
     const notice = first(e, 26);
-    const profile = readable(first(e, 31), 6) && first(e, 31);
+    const profile = readable(first(e, 31), 7) && first(e, 31);
     const tally = readable(first(e, 33), 6) && first(e, 33);
     return {
       author, sequence: first(e, 2) || 0, time: first(e, 4) || 0, hash: await leafHash(bytes),

@@ -142,7 +142,10 @@ impl Consultation {
                     "the office's name",
                     !p.name.trim().is_empty(),
                 )?;
-                if !matches!(proto::Level::try_from(p.level), Ok(l) if l != proto::Level::Unspecified)
+                // A city's level is its own field, and `level` is unset.
+                let level = proto::Level::try_from(p.level);
+                if !(p.city && p.level == 0
+                    || matches!(level, Ok(l) if l != proto::Level::Unspecified && l != proto::Level::City))
                 {
                     return Err(RuleError::Unspecified("the profile's level"));
                 }
