@@ -7,10 +7,10 @@
 
 use std::collections::HashMap;
 
-use yiyi_protocol::{VerifierKey, federation};
 use yiyi_protocol::light::{Bundle, TlogProof};
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::charter::Action;
+use yiyi_protocol::{VerifierKey, federation};
 
 use crate::federation::Members;
 use crate::store::{LogKey, Store, StoreError};

@@ -113,12 +113,24 @@ impl State {
             // Not placed yet: its charter is in its parent's ledger, usually
             // an office it is connected to; look there (and above) first,
             // and after a while in every ledger that can hold a charter.
+            // While an office it is connected to is not known yet (a
+            // street under a city: its charter is in its district's
+            // ledger), look in the ledgers of the offices the root admitted
+            // too, a handful, where that charter is.
             None if self.started.elapsed() < LOOK_NEAR_FIRST => {
-                std::iter::once(self.federation.district())
+                let root = self.federation.district();
+                let unknown = self.neighbours.iter().any(|n| !self.federation.accepts(n));
+                std::iter::once(root)
                     .chain(
                         self.neighbours
                             .iter()
                             .flat_map(|n| self.federation.lineage(n)),
+                    )
+                    .chain(
+                        self.federation
+                            .admitting()
+                            .into_iter()
+                            .filter(|log| unknown && self.federation.parent(log) == Some(root)),
                     )
                     .collect()
             }

@@ -20,8 +20,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 
 use crate::checkpoint::{Checkpoint, witnessed_by};
 use crate::entry::{self, VerifiedEntry};
-use crate::keys::VerifierKey;
 use crate::federation;
+use crate::keys::VerifierKey;
 use crate::merkle::{self, Hash};
 use crate::note::SignedNote;
 use crate::proto::{self, charter::Action, entry::Body};

@@ -282,17 +282,11 @@ fn a_city_admits_districts_by_city_charter_only() {
         federation.member(&city.log_key()).unwrap().level,
         Level::City
     );
-    assert_eq!(
-        federation.parent(&district.log_key()),
-        Some(city.log_key())
-    );
+    assert_eq!(federation.parent(&district.log_key()), Some(city.log_key()));
     // A city charter admits districts only; a district records none.
     let other = key("yiyi/jinan/other");
     assert!(!federation.observe(&city.log_key(), &city_charter(&other, Level::Street)));
-    assert!(!federation.observe(
-        &district.log_key(),
-        &city_charter(&other, Level::District)
-    ));
+    assert!(!federation.observe(&district.log_key(), &city_charter(&other, Level::District)));
     // Below the district, charters as ever; the chain reaches the city.
     assert!(federation.observe(
         &district.log_key(),
@@ -307,8 +301,9 @@ fn a_city_admits_districts_by_city_charter_only() {
     let scope = federation.scope(&district.log_key()).unwrap();
     assert_eq!(scope.len(), 3);
     // Revoked by a city charter, the district closes with its subtree.
-    let Body::CityCharter(proto::CityCharter { charter: Some(mut c) }) =
-        city_charter(&district, Level::District)
+    let Body::CityCharter(proto::CityCharter {
+        charter: Some(mut c),
+    }) = city_charter(&district, Level::District)
     else {
         unreachable!()
     };

@@ -408,7 +408,10 @@ fn under_a_city_the_city_s_key_or_the_district_s_verifies() {
     bundle.profiles.push(city_profile);
 
     let by_city = light::verify(&bundle, &city.key.verifier(), None).unwrap();
-    assert_eq!(by_city.chain, ["舜玉社区", "泉城路街道", "历下区", "济南市"]);
+    assert_eq!(
+        by_city.chain,
+        ["舜玉社区", "泉城路街道", "历下区", "济南市"]
+    );
     let by_district = light::verify(&bundle, &trust(&s), None).unwrap();
     assert_eq!(by_district.chain.len(), 3, "{:?}", by_district.chain);
 

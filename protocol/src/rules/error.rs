@@ -138,9 +138,7 @@ pub enum RuleError {
     #[error("not an office's verifier key: {0}")]
     BadKey(String),
     /// A charter admits an office at a level that is not below.
-    #[error(
-        "a charter admits a street or a community, and a city charter a district, not {0}"
-    )]
+    #[error("a charter admits a street or a community, and a city charter a district, not {0}")]
     CharterLevel(&'static str),
     /// An office admits only the level below its own.
     #[error(

@@ -222,7 +222,9 @@ impl RuleError {
                 format!("章程只能接纳街道或社区，市级章程只能接纳区，不能接纳“{level}”")
             }
             AdmitsBelow { office, child } => {
-                format!("{office}级机构不能接纳{child}级机构：市以市级章程接纳区，区接纳街道，街道接纳社区")
+                format!(
+                    "{office}级机构不能接纳{child}级机构：市以市级章程接纳区，区接纳街道，街道接纳社区"
+                )
             }
             DistrictOnly(level) => format!("部门目录由区或市维护；本机构为{level}级"),
             CityOnly(level) => format!("只有市级机构记录市级章程；本机构为{level}级"),

@@ -1,5 +1,5 @@
-//! The network benchmark: a district with its streets and communities, all
-//! in this process, each a [`Node::spawn`]ed node as `yiyi-node run` starts
+//! The network benchmark: a district with its streets and communities (or
+//! with `--districts N`, a city with N such districts), all in this process, each a [`Node::spawn`]ed node as `yiyi-node run` starts
 //! it (its own data directory and sled store, libp2p on loopback TCP,
 //! federation, witness and office), without the HTTP API.
 //!
@@ -9,6 +9,8 @@
 //! were written elsewhere; and resident memory per node.
 //!
 //! `cargo run --release -p yiyi-tests --bin netbench -- --streets 10 --communities-per-street 10`
+//! (`--districts 10 --streets 14 --communities-per-street 10`: 1,551 nodes,
+//! `--streets` then counting per district)
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,9 @@ use yiyi_protocol::proto::{self, Level, charter::Action, entry::Body};
 use yiyi_protocol::{Hash, SecretKey, VerifierKey};
 
 struct Options {
+    /// 0: the root is a district; else a city with this many districts.
+    districts: usize,
+    /// Per district.
     streets: usize,
     communities_per_street: usize,
     notices: usize,
@@ -29,6 +34,7 @@ struct Options {
 
 fn options() -> Options {
     let mut o = Options {
+        districts: 0,
         streets: 10,
         communities_per_street: 10,
         notices: 30,
@@ -42,13 +48,14 @@ fn options() -> Options {
                 .unwrap_or_else(|| panic!("{} needs a number", pair[0]))
         };
         match pair[0].as_str() {
+            "--districts" => o.districts = value(),
             "--streets" => o.streets = value(),
             "--communities-per-street" => o.communities_per_street = value(),
             "--notices" => o.notices = value(),
             "--catch-up" => o.catch_up = value(),
             "--bench" => {}
             other => panic!(
-                "unknown option {other}; use --streets N --communities-per-street N --notices N --catch-up N"
+                "unknown option {other}; use --districts N --streets N --communities-per-street N --notices N --catch-up N"
             ),
         }
     }
@@ -163,15 +170,24 @@ impl BenchNode {
         self.store().append(body).await.expect("append").hash
     }
 
-    async fn admit(&self, child: &BenchNode, level: Level) {
-        self.record(Body::Charter(proto::Charter {
+    /// Admits `child`, of the level below this one's, by charter (a city's
+    /// by city charter).
+    async fn admit(&self, child: &BenchNode) {
+        let charter = proto::Charter {
             action: Action::Admit as i32,
             verifier_key: child.key.verifier().to_string(),
             name: child.key.name().to_owned(),
-            level: level as i32,
+            level: child.config.level as i32,
             origin: child.key.name().to_owned(),
             ..Default::default()
-        }))
+        };
+        self.record(if self.config.level == Level::City {
+            Body::CityCharter(proto::CityCharter {
+                charter: Some(charter),
+            })
+        } else {
+            Body::Charter(charter)
+        })
         .await;
     }
 
@@ -313,52 +329,74 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let total = 1 + o.streets + o.streets * o.communities_per_street;
+    // The levels from the root down, and how many children each office of
+    // the level above has.
+    let mut levels = vec![
+        (Level::District, 1),
+        (Level::Street, o.streets),
+        (Level::Community, o.communities_per_street),
+    ];
+    if o.districts > 0 {
+        levels[0].1 = o.districts;
+        levels.insert(0, (Level::City, 1));
+    }
+    let total: usize = levels
+        .iter()
+        .scan(1, |n, (_, per)| {
+            *n *= per;
+            Some(*n)
+        })
+        .sum();
+    let count = |level: Level| {
+        levels
+            .iter()
+            .take_while(|(l, _)| *l != level)
+            .chain(levels.iter().find(|(l, _)| *l == level))
+            .map(|(_, per)| per)
+            .product::<usize>()
+    };
     println!(
-        "netbench: 1 district, {} streets, {} communities = {total} nodes on 127.0.0.1",
-        o.streets,
-        o.streets * o.communities_per_street
+        "netbench: {}{} streets, {} communities = {total} nodes on 127.0.0.1",
+        if o.districts > 0 {
+            format!("1 city, {} districts, ", o.districts)
+        } else {
+            "1 district, ".to_owned()
+        },
+        count(Level::Street),
+        count(Level::Community),
     );
     let rss_before = resident_bytes();
     let start = Instant::now();
 
-    let district_key = key("yiyi/d");
-    let pinned = district_key.verifier();
-    let district = BenchNode::start(district_key, Level::District, &pinned, vec![]).await;
-    // Each office's parent, by index in `all` (the district first).
+    // Level by level: each office dials its parent only and is admitted by
+    // it. `all` holds them in that order, the root first; `parents` each
+    // one's parent by index in `all`.
+    let root_key = key("yiyi/r");
+    let pinned = root_key.verifier();
+    let mut all_nodes = vec![BenchNode::start(root_key, levels[0].0, &pinned, vec![]).await];
     let mut parents: Vec<Option<usize>> = vec![None];
-    let mut streets = Vec::new();
-    for s in 0..o.streets {
-        let street = BenchNode::start(
-            key(&format!("yiyi/d/s{s}")),
-            Level::Street,
-            &pinned,
-            vec![district.address.clone()],
-        )
-        .await;
-        district.admit(&street, Level::Street).await;
-        streets.push(street);
-        parents.push(Some(0));
-    }
-    let mut communities = Vec::new();
-    for (s, street) in streets.iter().enumerate() {
-        for c in 0..o.communities_per_street {
-            let community = BenchNode::start(
-                key(&format!("yiyi/d/s{s}/c{c}")),
-                Level::Community,
-                &pinned,
-                vec![street.address.clone()],
-            )
-            .await;
-            street.admit(&community, Level::Community).await;
-            communities.push(community);
-            parents.push(Some(1 + s));
+    let mut above = 0..1;
+    for (level, per) in &levels[1..] {
+        let first = all_nodes.len();
+        for p in above.clone() {
+            for c in 0..*per {
+                let name = format!("{}/{c}", all_nodes[p].key.name());
+                let address = all_nodes[p].address.clone();
+                let child = BenchNode::start(key(&name), *level, &pinned, vec![address]).await;
+                all_nodes[p].admit(&child).await;
+                all_nodes.push(child);
+                parents.push(Some(p));
+            }
         }
+        above = first..all_nodes.len();
     }
-    let all: Vec<&BenchNode> = std::iter::once(&district)
-        .chain(&streets)
-        .chain(&communities)
-        .collect();
+    let all: Vec<&BenchNode> = all_nodes.iter().collect();
+    let at_level = |level: Level| -> Vec<usize> {
+        (0..all.len())
+            .filter(|i| all[*i].config.level == level)
+            .collect()
+    };
+    let (street_at, community_at) = (at_level(Level::Street), at_level(Level::Community));
     let tree = Tree::new(parents);
     // What each office keeps, computed once: the watching must not cost
     // the nodes it watches their CPU.
@@ -422,8 +460,8 @@ async fn main() {
             .map(|n| n.with(|n| n.net_status().message_count()))
             .sum()
     };
-    let community_nodes: Vec<&BenchNode> = communities.iter().collect();
-    let street_nodes: Vec<&BenchNode> = streets.iter().collect();
+    let community_nodes: Vec<&BenchNode> = community_at.iter().map(|i| all[*i]).collect();
+    let street_nodes: Vec<&BenchNode> = street_at.iter().map(|i| all[*i]).collect();
     let before = (
         messages(&community_nodes),
         messages(&street_nodes),
@@ -433,7 +471,7 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut slowest = Vec::new();
     for n in 0..o.notices {
-        let at = 1 + o.streets + (n * 37) % communities.len();
+        let at = community_at[(n * 37) % community_at.len()];
         let publisher = all[at];
         let holders: Vec<&BenchNode> = tree.lineage(at).into_iter().map(|i| all[i]).collect();
         let t0 = Instant::now();
@@ -491,8 +529,9 @@ async fn main() {
     );
 
     // Catch-up: a community goes offline while its street writes.
-    let writer = &streets[0];
-    let offline_at = 1 + o.streets;
+    let writer_at = street_at[0];
+    let writer = all[writer_at];
+    let offline_at = community_at[0];
     let its_street = writer.address.clone();
     let before = all[offline_at].size_of(&writer.log());
     all[offline_at].disconnect().await;
@@ -526,7 +565,7 @@ async fn main() {
     let holders = online
         .iter()
         .enumerate()
-        .filter(|(i, _)| online_tree.kept(*i).contains(&1))
+        .filter(|(i, _)| online_tree.kept(*i).contains(&writer_at))
         .count();
     let t_spread = Instant::now();
     assert!(

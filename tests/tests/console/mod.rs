@@ -2,11 +2,13 @@
 //! nodes: signing in and the locks that keep people out (`security`),
 //! gate-keeping and meetings at a community (`community`), the canteen case
 //! from intake to evaluation (`canteen`), escalated matters at the street
-//! and district (`matters`), the street's charters and cross-community
+//! and district (`matters`), a city's charters and directory (`city`), the
+//! street's charters and cross-community
 //! consultations (`street`), and residents' concerns from the board
 //! (`intake`). This file holds what they share.
 
 mod canteen;
+mod city;
 mod community;
 mod intake;
 mod matters;
