@@ -7,7 +7,7 @@ use libp2p::{Multiaddr, PeerId};
 use yiyi_protocol::Release;
 
 use super::status::PeerInfo;
-use super::{peer_in, peer_of};
+use super::peer_in;
 use crate::federation::Members;
 use crate::store::LogKey;
 
@@ -16,6 +16,10 @@ pub(super) struct Connections {
     /// Peers given at start (`--peer`), redialled when they drop.
     configured: Vec<Multiaddr>,
     connected: HashMap<PeerId, Vec<Multiaddr>>,
+    /// The connected peers by the log their key writes, found once per
+    /// connection (a key from a peer id costs a point decompression, and
+    /// the root asks after each of its thousand logs every tick).
+    writers: HashMap<LogKey, PeerId>,
     /// The release each connected yiyi peer says it runs (identify).
     releases: HashMap<PeerId, Release>,
 }
@@ -25,19 +29,31 @@ impl Connections {
         Connections {
             configured,
             connected: HashMap::new(),
+            writers: HashMap::new(),
             releases: HashMap::new(),
         }
     }
 
     /// A connection to `peer` at `address` was set up.
     pub(super) fn established(&mut self, peer: PeerId, address: Multiaddr) {
+        if !self.connected.contains_key(&peer)
+            && let Some(log) = super::log_of_peer(&peer)
+        {
+            self.writers.insert(log, peer);
+        }
         self.connected.entry(peer).or_default().push(address);
     }
 
     /// The last connection to `peer` closed.
     pub(super) fn closed(&mut self, peer: &PeerId) {
         self.connected.remove(peer);
+        self.writers.retain(|_, p| p != peer);
         self.releases.remove(peer);
+    }
+
+    /// The logs of the connected peers (each a node's own).
+    pub(super) fn writer_logs(&self) -> impl Iterator<Item = LogKey> + '_ {
+        self.writers.keys().copied()
     }
 
     /// `peer` identified itself as running `release` (`None`: not yiyi).
@@ -70,7 +86,7 @@ impl Connections {
 
     /// The node that writes `log`, if it is connected: it surely has it.
     pub(super) fn writer_of(&self, log: &LogKey) -> Option<PeerId> {
-        peer_of(log).filter(|p| self.is_connected(p))
+        self.writers.get(log).copied()
     }
 
     /// What the status shows.
@@ -106,7 +122,7 @@ impl Connections {
                 .filter(|(log, m)| {
                     (m.parent == Some(own) || f.parent(&own) == Some(**log)) && f.accepts(log)
                 })
-                .filter(|(log, _)| peer_of(log).is_none_or(|p| !self.is_connected(&p)))
+                .filter(|(log, _)| !self.writers.contains_key(*log))
                 .map(|(_, m)| m.addresses.clone())
                 .collect()
         });

@@ -14,7 +14,6 @@ use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::{EscalationDelivery, EscalationReceipt, entry::Body};
 
 use super::connections::Connections;
-use super::peer_of;
 use crate::federation::Members;
 use crate::office::Office;
 use crate::store::{LogKey, Store, StoreError};
@@ -60,7 +59,7 @@ impl Deliveries {
             {
                 continue;
             }
-            let Some(peer) = peer_of(&item.to).filter(|p| connections.is_connected(p)) else {
+            let Some(peer) = connections.writer_of(&item.to) else {
                 continue;
             };
             match delivery(office.store(), &item.escalation) {

@@ -129,12 +129,7 @@ impl EventLoop {
             }
         }
         self.status.set_peers(self.connections.snapshot());
-        self.members.set_neighbours(
-            self.connections
-                .peers()
-                .iter()
-                .filter_map(super::log_of_peer),
-        );
+        self.members.set_neighbours(self.connections.writer_logs());
     }
 
     /// The logs to replicate now: followed and not frozen.
@@ -224,8 +219,7 @@ impl EventLoop {
     fn parent_peer(&self) -> Option<PeerId> {
         self.witness
             .parent()
-            .and_then(|p| peer_of(&p))
-            .filter(|p| self.connections.is_connected(p))
+            .and_then(|p| self.connections.writer_of(&p))
     }
 
     /// A resident asked where the entry `hash` is: asked of the parent, up
