@@ -135,10 +135,16 @@ impl EventLoop {
     /// The logs to replicate now: followed and not frozen.
     fn follows(&self) -> Vec<LogKey> {
         let own = self.store.own_log();
+        // One scan of the frozen (usually none), not a read per log.
+        let frozen: std::collections::HashSet<LogKey> = self
+            .store
+            .frozen_logs()
+            .map(|f| f.into_iter().map(|(log, _)| log).collect())
+            .unwrap_or_default();
         self.members
             .follows()
             .into_iter()
-            .filter(|log| *log != own && !matches!(self.store.frozen(log), Ok(Some(_))))
+            .filter(|log| *log != own && !frozen.contains(log))
             .collect()
     }
 
@@ -196,7 +202,7 @@ impl EventLoop {
     fn send_sync(&mut self, peer: PeerId, log: LogKey, from: u64, probe: Option<u64>) {
         let request = self.sync.request(peer, log, from, probe.is_some());
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
-        self.sync.sent(id, Pending { log, probe });
+        self.sync.sent(id, Pending { peer, log, probe });
     }
 
     /// Submits the own checkpoint to the parent for cosigning when it grew
@@ -345,7 +351,7 @@ impl EventLoop {
                         .sync
                         .send_response(channel, SyncResponse::default());
                 }
-                self.sync.answered(&request_id);
+                self.sync.failed(&request_id);
                 tracing::debug!(%error, "sync request failed");
             }
             SwarmEvent::Behaviour(BehaviourEvent::Witness(request_response::Event::Message {
@@ -417,10 +423,13 @@ impl EventLoop {
     async fn answered(&mut self, peer: PeerId, id: OutboundRequestId, response: SyncResponse) {
         match self.sync.answered(&id) {
             Some(Pending {
+                peer: _,
                 log,
                 probe: Some(sequence),
             }) => self.compare(log, sequence, &response),
-            Some(Pending { log, probe: None }) => self.replicate(peer, log, response).await,
+            Some(Pending {
+                log, probe: None, ..
+            }) => self.replicate(peer, log, response).await,
             None => {}
         }
     }

@@ -74,7 +74,7 @@ impl Gossip {
         checkpoint: Option<&SignedCheckpoint>,
         again: bool,
     ) -> Option<Announcement> {
-        if size == 0 || (size == self.announced && !again) {
+        if !self.due(size, again) {
             return None;
         }
         Some(Announcement {
@@ -83,6 +83,12 @@ impl Gossip {
             checkpoint: checkpoint.map(|c| c.to_string()).unwrap_or_default(),
             time_ms: crate::now_ms(),
         })
+    }
+
+    /// Whether the own ledger of `size` entries is to be announced: it grew
+    /// since the last announcement, or `again` anyway.
+    pub(super) fn due(&self, size: u64, again: bool) -> bool {
+        size != 0 && (size != self.announced || again)
     }
 
     /// The announcement of `size` went out.

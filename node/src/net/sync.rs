@@ -21,6 +21,12 @@ use crate::store::{Appended, LogKey, Store, StoreError};
 
 /// Most sync requests sent to one peer per tick.
 const MAX_REQUESTS_PER_TICK: usize = 128;
+/// Most sync requests to one peer unanswered at once: below libp2p's limit
+/// of concurrent streams on a connection (100), past which the peer drops
+/// them and the logs waited for the next round (a forming root asked its
+/// districts for hundreds of ledgers at once and learnt ten offices a
+/// second).
+const MAX_IN_FLIGHT_PER_PEER: usize = 64;
 /// Most entries sent in one sync response.
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
 /// Every followed log is asked about once in this many ticks.
@@ -29,6 +35,8 @@ const ROUND_TICKS: u64 = 20;
 /// What an outstanding sync request is for.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Pending {
+    /// Asked of this peer.
+    pub(super) peer: PeerId,
     pub(super) log: LogKey,
     /// `Some(n)`: fetching only entry `n`, to compare it with ours.
     pub(super) probe: Option<u64>,
@@ -93,13 +101,18 @@ impl SyncClient {
         let mut due: Vec<LogKey> = logs.into_iter().filter(|log| grown(log)).collect();
         due.extend(self.to_check.iter().copied());
         due.dedup();
-        let mut sent: HashMap<PeerId, usize> = HashMap::new();
+        // What each peer was asked this tick, and what it has not answered.
+        let mut sent: HashMap<PeerId, (usize, usize)> = HashMap::new();
+        for pending in self.in_flight.values() {
+            sent.entry(pending.peer).or_default().1 += 1;
+        }
         let mut asks = Vec::new();
         for (i, log) in due.into_iter().enumerate() {
             let peer = preferred(&log).unwrap_or(peers[(tick as usize + i) % peers.len()]);
-            let count = sent.entry(peer).or_default();
-            if *count < MAX_REQUESTS_PER_TICK {
-                *count += 1;
+            let (now, waiting) = sent.entry(peer).or_default();
+            if *now < MAX_REQUESTS_PER_TICK && *waiting < MAX_IN_FLIGHT_PER_PEER {
+                *now += 1;
+                *waiting += 1;
                 self.to_check.remove(&log);
                 asks.push((peer, log));
             }
@@ -155,9 +168,19 @@ impl SyncClient {
         self.in_flight.insert(id, pending);
     }
 
-    /// The request `id` was answered or failed: what it was for.
+    /// The request `id` was answered: what it was for.
     pub(super) fn answered(&mut self, id: &OutboundRequestId) -> Option<Pending> {
         self.in_flight.remove(id)
+    }
+
+    /// The request `id` failed (timed out, dropped, the connection closed):
+    /// its log is asked about again at the next tick, not the next round.
+    pub(super) fn failed(&mut self, id: &OutboundRequestId) {
+        if let Some(pending) = self.in_flight.remove(id)
+            && pending.probe.is_none()
+        {
+            self.to_check.insert(pending.log);
+        }
     }
 
     /// A peer not asked about `log` since the last round, among `peers`:

@@ -49,6 +49,9 @@ impl EventLoop {
     pub(super) fn announce(&mut self, again: bool) {
         let own = self.store.own_log();
         let size = self.store.held(&own);
+        if !self.gossip.due(size, again) {
+            return;
+        }
         let best = self.store.best_checkpoint(&own).ok().flatten();
         let Some(announcement) = self.gossip.announcement(own, size, best.as_ref(), again) else {
             return;
