@@ -239,7 +239,9 @@ pub async fn spawn(
         .map_err(|e| setup(&e))?
         .with_behaviour(|key| {
             let gossip = gossipsub::ConfigBuilder::default()
-                .heartbeat_interval(Duration::from_millis(500))
+                // libp2p's default; 500 ms doubled every node's mesh and
+                // gossip upkeep, which a thousand offices felt.
+                .heartbeat_interval(Duration::from_secs(1))
                 .validation_mode(ValidationMode::Strict)
                 .validate_messages()
                 .max_transmit_size(MAX_GOSSIP_BYTES)

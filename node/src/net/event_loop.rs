@@ -39,9 +39,12 @@ use crate::office::Office;
 use crate::store::{LogKey, Store};
 use crate::witness::Witness;
 
-/// Every this many ticks: re-announce for peers that joined since, and
-/// redial what dropped.
+/// Every this many ticks (10 s): redial what dropped.
 const PERIODIC_TICKS: u64 = 20;
+/// The own ledger is announced again, grown or not, once in this many
+/// ticks (10 s): for whoever missed the last announcement (its hearers do
+/// not check a repeat's signatures again).
+const ANNOUNCE_AGAIN_TICKS: u64 = 20;
 
 /// A peer's request to one of the protocols this node serves, with the
 /// channel its answer goes back on.
@@ -115,7 +118,7 @@ impl EventLoop {
         self.ticks += 1;
         let periodic = self.ticks.is_multiple_of(PERIODIC_TICKS);
         self.subscribe();
-        self.announce(periodic);
+        self.announce(self.ticks.is_multiple_of(ANNOUNCE_AGAIN_TICKS));
         self.catch_up();
         self.submit_checkpoint();
         self.deliver_due();

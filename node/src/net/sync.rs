@@ -29,8 +29,14 @@ const MAX_REQUESTS_PER_TICK: usize = 128;
 const MAX_IN_FLIGHT_PER_PEER: usize = 64;
 /// Most entries sent in one sync response.
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
-/// Every followed log is asked about once in this many ticks.
+/// Every followed log is asked about once a round, a safety net under the
+/// announcements: a round is this many ticks (10 s), or longer for a node
+/// that follows more than [`ROUND_LOGS_PER_TICK`] logs a tick's worth (a
+/// root follows every ledger of the federation: 1,551 logs make a round of
+/// 97 s, where asking about each every 10 s kept its districts busy).
 const ROUND_TICKS: u64 = 20;
+/// Most logs asked about per tick by the periodic round.
+const ROUND_LOGS_PER_TICK: u64 = 8;
 
 /// What an outstanding sync request is for.
 #[derive(Clone, Copy, Debug)]
@@ -85,11 +91,12 @@ impl SyncClient {
         // federation changes at every tick, as a root's does while it
         // forms (it once skipped the round then, and learnt a street's
         // new charters only from an announcement that reached it).
-        let round = tick % ROUND_TICKS;
+        let round_ticks = ROUND_TICKS.max((logs.len() as u64).div_ceil(ROUND_LOGS_PER_TICK));
+        let round = tick % round_ticks;
         self.to_check.extend(
             logs.iter()
                 .enumerate()
-                .filter(|(i, _)| *i as u64 % ROUND_TICKS == round)
+                .filter(|(i, _)| *i as u64 % round_ticks == round)
                 .map(|(_, log)| *log),
         );
         if round == 1 {
