@@ -452,6 +452,15 @@ async fn main() {
         start.elapsed().as_secs_f64()
     );
 
+    // What the federation costs at rest: CPU over 10 s with nothing written.
+    let (cpu, t) = (cpu_seconds(), Instant::now());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    println!(
+        "at rest: {:.0}% of one core for {total} nodes = {:.2} ms CPU per node per second",
+        (cpu_seconds() - cpu) / t.elapsed().as_secs_f64() * 100.0,
+        (cpu_seconds() - cpu) * 1e3 / t.elapsed().as_secs_f64() / total as f64
+    );
+
     // Notices at communities, one at a time: the time until every node that
     // keeps the community's ledger holds each.
     let messages = |nodes: &[&BenchNode]| -> u64 {
