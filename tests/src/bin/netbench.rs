@@ -479,6 +479,7 @@ async fn main() {
     );
     let mut latencies = Vec::new();
     let mut slowest = Vec::new();
+    let mut missing = 0;
     for n in 0..o.notices {
         let at = community_at[(n * 37) % community_at.len()];
         let publisher = all[at];
@@ -498,13 +499,16 @@ async fn main() {
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let missing = arrived.iter().filter(|a| a.is_none()).count();
-        assert_eq!(
-            missing, 0,
-            "notice {n} did not reach {missing} nodes in 60 s"
-        );
+        // Counted, not fatal: the figure says how many never arrived.
+        let not_there = arrived.iter().filter(|a| a.is_none()).count();
+        if not_there > 0 {
+            eprintln!("  notice {n} did not reach {not_there} of the nodes that keep it in 60 s");
+            missing += not_there;
+        }
         let times: Vec<Duration> = arrived.into_iter().flatten().collect();
-        slowest.push(*times.iter().max().expect("times"));
+        if let Some(last) = times.iter().max() {
+            slowest.push(*last);
+        }
         latencies.extend(times);
     }
     let notices = o.notices.max(1) as f64;
@@ -520,7 +524,7 @@ async fn main() {
     latencies.sort();
     slowest.sort();
     println!(
-        "notice at every node that keeps its ledger ({} notices, {} arrivals): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; \
+        "notice at every node that keeps its ledger ({} notices, {} arrivals, {missing} not within 60 s): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; \
          last node per notice: p50 {:.0} ms, max {:.0} ms",
         o.notices,
         latencies.len(),
