@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use libp2p::{Multiaddr, PeerId};
 use yiyi_protocol::Release;
 
-use super::status::PeerInfo;
 use super::peer_in;
+use super::status::PeerInfo;
 use crate::federation::Members;
 use crate::store::LogKey;
 
