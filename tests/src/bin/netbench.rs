@@ -422,12 +422,32 @@ async fn main() {
                     let follows: std::collections::BTreeSet<LogKey> =
                         all[i].members().follows().into_iter().collect();
                     let keeps = &keeps[i];
+                    // Of what it follows, the ledgers it holds short of
+                    // their writer, and of those the ones it heard reach
+                    // further (an announcement or an answer came, the
+                    // entries did not) — the others it has not heard of.
+                    let heard = all[i].with(|n| n.net_status().logs());
+                    let short: Vec<LogKey> = follows
+                        .iter()
+                        .filter(|log| {
+                            all.iter()
+                                .find(|n| n.log() == **log)
+                                .is_some_and(|w| w.size_of(log) > all[i].size_of(log))
+                        })
+                        .copied()
+                        .collect();
+                    let heard_further = short
+                        .iter()
+                        .filter(|log| heard.get(*log).is_some_and(|p| p.heard > all[i].size_of(log)))
+                        .count();
                     format!(
-                        "; e.g. {} follows {}, keeps {} ({} missing)",
+                        "; e.g. {} follows {}, keeps {} ({} missing); holds {} of those it follows short of their writer, {} of them heard to reach further",
                         all[i].key.name(),
                         follows.len(),
                         keeps.len(),
-                        keeps.difference(&follows).count()
+                        keeps.difference(&follows).count(),
+                        short.len(),
+                        heard_further
                     )
                 });
                 eprintln!(
