@@ -440,8 +440,12 @@ async fn main() {
                         .iter()
                         .filter(|log| heard.get(*log).is_some_and(|p| p.heard > all[i].size_of(log)))
                         .count();
+                    let (messages, over_limit) = all[i].with(|n| {
+                        let s = n.net_status();
+                        (s.message_count(), s.gossip_ignored_count())
+                    });
                     format!(
-                        "; e.g. {} follows {}, keeps {} ({} missing); holds {} of those it follows short of their writer, {} of them heard to reach further",
+                        "; e.g. {} follows {}, keeps {} ({} missing); holds {} of those it follows short of their writer, {} of them heard to reach further; {messages} messages handled, {over_limit} gossip over the rate limit",
                         all[i].key.name(),
                         follows.len(),
                         keeps.len(),
