@@ -61,9 +61,9 @@ fn city() -> City {
         communities,
         archive,
     };
-    // Each node keeps what its office needs: the city and the archive all
-    // seven ledgers; a district, a street or a community its own, those
-    // above it and those below (four). (While it looked for its place, a
+    // Each node keeps what its office needs: the city all seven ledgers,
+    // the archive those and its own (eight); a district, a street or a
+    // community its own, those above it and those below (four). (While it looked for its place, a
     // node may have read the other district's ledger and so know of its
     // street: knowing an office is not keeping its ledger.)
     for (node, keeps) in [(&c.city, 7), (&c.archive, 8)]
