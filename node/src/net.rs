@@ -103,6 +103,15 @@ const MAX_PENDING_INCOMING: u32 = 64;
 /// Messages queued to one peer's connection; past it gossipsub drops them
 /// (its default, 5,000, of up to [`MAX_GOSSIP_BYTES`] each, is too much).
 const GOSSIP_QUEUE: usize = 512;
+/// Gossip groups a peer may be in, as this node keeps count (gossipsub's
+/// default is 100, and past it a peer's further subscriptions are dropped,
+/// and a hello listing more is ignored whole). A city's node is in the
+/// group of every district and street (151 in Jinan) and every district
+/// lost its subscriptions past the hundredth: the announcements of the
+/// last districts' streets never reached the city, which learnt their
+/// entries only from its periodic round, minutes late. 1,500 groups'
+/// names fit in one hello under [`MAX_GOSSIP_BYTES`].
+const MAX_PEER_GROUPS: usize = 1_500;
 /// Incoming connections at once: a district's streets and their
 /// communities' replication, with room to spare, but not unbounded.
 const MAX_ESTABLISHED_INCOMING: u32 = 1024;
@@ -265,9 +274,14 @@ pub async fn spawn(
                         .with_agent_version(yiyi_protocol::Release::current().agent()),
                 ),
                 ping: ping::Behaviour::default(),
-                gossipsub: gossipsub::Behaviour::new(
+                gossipsub: gossipsub::Behaviour::new_with_subscription_filter(
                     MessageAuthenticity::Signed(key.clone()),
                     gossip,
+                    gossipsub::MaxCountSubscriptionFilter {
+                        filter: gossipsub::AllowAllSubscriptionFilter {},
+                        max_subscribed_topics: MAX_PEER_GROUPS,
+                        max_subscriptions_per_request: MAX_PEER_GROUPS,
+                    },
                 )?,
                 sync: request_response::Behaviour::with_codec(
                     SyncCodec::default(),
@@ -329,6 +343,8 @@ pub async fn spawn(
         swarm,
         later,
         commits: store.commits(),
+        storing: sync::Storing::new(store.clone()),
+        cosigning: Default::default(),
         store,
         members,
         witness,

@@ -21,6 +21,7 @@ mod federation;
 mod layout;
 mod newer;
 pub mod outbox;
+mod replicas;
 mod writer;
 
 use std::collections::HashMap;
@@ -29,12 +30,13 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use yiyi_protocol::checkpoint::SignedCheckpoint;
-use yiyi_protocol::entry::{self, EntryError};
+use yiyi_protocol::entry::EntryError;
 use yiyi_protocol::merkle::{self, Hash, ProofRequestError, Subtrees};
 use yiyi_protocol::proto::entry::Body;
 use yiyi_protocol::{ChainHead, SecretKey, VerifiedEntry};
 
 pub use newer::NewerRecord;
+pub use replicas::{Submitted, VerifiedReplicas};
 use writer::{Reply, Request};
 
 /// Why a store operation failed.
@@ -292,115 +294,6 @@ impl Store {
         self.request_blocking(|reply| Request::Own { body, reply })
     }
 
-    /// Appends an entry of another office's ledger, as received: it must be a
-    /// valid signed entry by `log`'s key and come next in that log. Returns
-    /// once it is durable; a refused entry changes nothing.
-    pub async fn append_replica(&self, log: LogKey, bytes: &[u8]) -> Result<Appended, StoreError> {
-        let entry = verify_replica(&log, bytes)?;
-        if self.frozen(&log)?.is_some() {
-            return Err(StoreError::Frozen);
-        }
-        let entry = Box::new(entry);
-        self.request(|reply| Request::Replica { log, entry, reply })
-            .await
-    }
-
-    /// Appends consecutive entries of another office's ledger, as received:
-    /// their signatures are checked on all cores, then they are committed in
-    /// order (sharing group commits). Returns each one's outcome; after the
-    /// first refusal the rest are not tried.
-    pub async fn append_replicas(
-        &self,
-        log: LogKey,
-        entries: Vec<Vec<u8>>,
-    ) -> Vec<Result<Appended, StoreError>> {
-        if matches!(self.frozen(&log), Ok(Some(_))) {
-            return vec![Err(StoreError::Frozen)];
-        }
-        let verified = tokio::task::spawn_blocking(move || {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let chunk = entries.len().div_ceil(threads).max(32);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = entries
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|bytes| verify_replica(&log, bytes))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect::<Vec<_>>()
-            })
-        })
-        .await
-        .unwrap_or_default();
-        let mut ready = Vec::new();
-        let mut refused = None;
-        for outcome in verified {
-            match outcome {
-                Ok(entry) => ready.push(entry),
-                Err(e) => {
-                    refused = Some(StoreError::Rejected(e));
-                    break;
-                }
-            }
-        }
-        // Handed to the writer one after another, in log order — a
-        // `join_all` of whole requests polls its futures in the order they
-        // wake once the queue is full, which reordered them — and then
-        // awaited together, so that they share group commits.
-        let requests = match self.requests() {
-            Ok(requests) => requests,
-            Err(e) => return vec![Err(e)],
-        };
-        let mut answers = Vec::with_capacity(ready.len());
-        let mut closed = false;
-        for entry in ready {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let entry = Box::new(entry);
-            if requests
-                .send(Request::Replica { log, entry, reply })
-                .await
-                .is_err()
-            {
-                closed = true;
-                break;
-            }
-            answers.push(answer);
-        }
-        let mut outcomes: Vec<Result<Appended, StoreError>> = futures::future::join_all(
-            answers
-                .into_iter()
-                .map(|answer| async move { answer.await.map_err(|_| StoreError::Closed)? }),
-        )
-        .await;
-        if closed {
-            outcomes.push(Err(StoreError::Closed));
-        } else {
-            outcomes.extend(refused.map(Err));
-        }
-        outcomes
-    }
-
-    /// [`Store::append_replica`] for callers outside an async runtime.
-    pub fn append_replica_blocking(
-        &self,
-        log: LogKey,
-        bytes: &[u8],
-    ) -> Result<Appended, StoreError> {
-        let entry = verify_replica(&log, bytes)?;
-        if self.frozen(&log)?.is_some() {
-            return Err(StoreError::Frozen);
-        }
-        let entry = Box::new(entry);
-        self.request_blocking(|reply| Request::Replica { log, entry, reply })
-    }
-
     fn view(&self) -> std::sync::RwLockReadGuard<'_, DurableView> {
         self.inner.durable.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -571,17 +464,6 @@ impl Store {
 }
 
 /// Verifies an entry of `log` on the caller's thread.
-fn verify_replica(log: &LogKey, bytes: &[u8]) -> Result<VerifiedEntry, EntryError> {
-    let entry = entry::verify(bytes)?;
-    if entry.author() != log.as_slice() {
-        return Err(EntryError::WrongAuthor {
-            expected: log.to_string(),
-            got: hex::encode(entry.author()),
-        });
-    }
-    Ok(entry)
-}
-
 /// An entry read back from a log and verified.
 #[derive(Debug, Clone)]
 pub struct StoredEntry {
@@ -622,7 +504,7 @@ impl Iterator for Entries<'_> {
                 .store
                 .entry(&self.log, sequence)?
                 .ok_or_else(|| StoreError::Corrupt(format!("entry {sequence} is missing")))?;
-            let verified = verify_replica(&self.log, &bytes)
+            let verified = replicas::verify_replica(&self.log, &bytes)
                 .map_err(|e| StoreError::Corrupt(format!("entry {sequence}: {e}")))?;
             let at = Appended {
                 sequence,

@@ -346,3 +346,65 @@ async fn a_large_catch_up_response_is_stored_in_log_order() {
     }
     assert_eq!(store.held(&log), 2000);
 }
+
+/// Catch-up overlaps responses: the next is verified while the last
+/// commits, and handed to the writer once the last was. Three responses
+/// verified side by side and submitted in log order are all stored, in
+/// order, with the commits awaited only at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_verified_side_by_side_are_stored_in_log_order() {
+    let (key, entries) = other_ledger(900);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), office()).unwrap();
+    let log = key.log_key();
+    let verified = futures::future::join_all(
+        entries
+            .chunks(300)
+            .map(|response| store.verify_replicas(log, response.to_vec())),
+    )
+    .await;
+    let mut submitted = Vec::new();
+    for response in verified {
+        submitted.push(store.submit_replicas(response).await);
+    }
+    let mut next = 0;
+    for response in submitted {
+        for outcome in response.committed().await {
+            assert_eq!(outcome.unwrap().sequence, next);
+            next += 1;
+        }
+    }
+    assert_eq!(store.held(&log), 900);
+}
+
+/// A response that does not fit (here: its first entry's signature is
+/// broken) stops where it stops, and the one submitted after it, whose
+/// entries were to follow it, is refused by the writer in turn: nothing
+/// past the last good entry is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_after_one_that_did_not_fit_is_refused_too() {
+    let (key, mut entries) = other_ledger(20);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), office()).unwrap();
+    let log = key.log_key();
+    let last = entries[10].len() - 1;
+    entries[10][last] ^= 1;
+    let first = store.verify_replicas(log, entries[..10].to_vec()).await;
+    let broken = store.verify_replicas(log, entries[10..15].to_vec()).await;
+    let after = store.verify_replicas(log, entries[15..].to_vec()).await;
+    let first = store.submit_replicas(first).await;
+    let broken = store.submit_replicas(broken).await;
+    let after = store.submit_replicas(after).await;
+    assert!(first.committed().await.iter().all(Result::is_ok));
+    let broken = broken.committed().await;
+    assert_eq!(broken.len(), 1, "nothing of it was taken");
+    assert!(matches!(broken[0], Err(StoreError::Rejected(_))));
+    let after = after.committed().await;
+    assert!(
+        matches!(after[0], Err(StoreError::Rejected(_))),
+        "{:?}",
+        after[0]
+    );
+    assert!(after[1..].iter().all(Result::is_err));
+    assert_eq!(store.held(&log), 10);
+}

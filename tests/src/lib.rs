@@ -342,6 +342,17 @@ impl Node {
             .expect("an office action");
     }
 
+    /// The notices of `kind` about `topic` the node lists
+    /// (`GET /api/v1/notices`).
+    pub fn notices_of(&self, kind: yiyi_protocol::proto::notice::Kind, topic: &str) -> Vec<Value> {
+        self.get("/api/v1/notices")
+            .list_at("/notices")
+            .iter()
+            .filter(|n| n.at("/kind") == kind as i32 && n.str_at("/topic") == topic)
+            .cloned()
+            .collect()
+    }
+
     /// Runs `yiyi-node verify` on the (stopped) node's data directory and
     /// panics unless every ledger verifies end to end; returns its report.
     pub fn verify_store(&self) -> String {

@@ -106,15 +106,6 @@ fn verify(node: &Node, hash: &str, trust: &str) -> (Value, bool) {
     (verdict, out.status.success())
 }
 
-fn notices_of(node: &Node, kind: Kind, topic: &str) -> Vec<Value> {
-    node.get("/api/v1/notices")
-        .list_at("/notices")
-        .iter()
-        .filter(|n| n.at("/kind") == kind as i32 && n.str_at("/topic") == topic)
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn a_city_federation_verifies_everywhere_and_takes_a_district_s_suggestion() {
     let c = city();
@@ -207,9 +198,11 @@ fn a_city_federation_verifies_everywhere_and_takes_a_district_s_suggestion() {
 
     // The resolution comes down to 舜玉社区 and is published there.
     wait_for("the resolution notice at the community", || {
-        !notices_of(&c.communities[0], Kind::Resolution, "T-rail").is_empty()
+        !c.communities[0]
+            .notices_of(Kind::Resolution, "T-rail")
+            .is_empty()
     });
-    let notice = &notices_of(&c.communities[0], Kind::Resolution, "T-rail")[0];
+    let notice = &c.communities[0].notices_of(Kind::Resolution, "T-rail")[0];
     assert!(
         notice.str_at("/body").contains("已纳入轨道交通三期规划"),
         "{notice}"

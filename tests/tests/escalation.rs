@@ -21,15 +21,6 @@ fn matter(node: &Node, id: &str) -> Value {
     node.get(&format!("/api/v1/matters/{}", id.replace('/', "%2F")))
 }
 
-fn notices_of(node: &Node, kind: Kind, topic: &str) -> Vec<Value> {
-    node.get("/api/v1/notices")
-        .list_at("/notices")
-        .iter()
-        .filter(|n| n.at("/kind") == kind as i32 && n.str_at("/topic") == topic)
-        .cloned()
-        .collect()
-}
-
 fn steps(matter: &Value, action: &str) -> usize {
     matter
         .list_at("/path")
@@ -91,9 +82,11 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
     fed.streets[0]
         .yiyi("escalation return quanhe/T-wall --reason 属社区维修基金使用范围，请社区按程序申请");
     wait_for("the return notice at the community", || {
-        !notices_of(&fed.communities[1], Kind::Returned, "T-wall").is_empty()
+        !fed.communities[1]
+            .notices_of(Kind::Returned, "T-wall")
+            .is_empty()
     });
-    let notice = &notices_of(&fed.communities[1], Kind::Returned, "T-wall")[0];
+    let notice = &fed.communities[1].notices_of(Kind::Returned, "T-wall")[0];
     assert!(notice.str_at("/body").contains("社区维修基金"));
     assert_eq!(
         fed.communities[1]
@@ -149,9 +142,11 @@ fn escalations_are_delivered_once_decided_dispatched_resolved_and_noticed() {
 
     // The resolution comes down by replication and is published at 社区一.
     wait_for("the resolution notice at the community", || {
-        !notices_of(&fed.communities[0], Kind::Resolution, "T-bus").is_empty()
+        !fed.communities[0]
+            .notices_of(Kind::Resolution, "T-bus")
+            .is_empty()
     });
-    let notice = &notices_of(&fed.communities[0], Kind::Resolution, "T-bus")[0];
+    let notice = &fed.communities[0].notices_of(Kind::Resolution, "T-bus")[0];
     let body = notice.str_at("/body");
     assert!(
         body.contains("区交通运输局") && body.contains("已施划公交港湾"),

@@ -246,6 +246,20 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
     );
     metric(
         &mut out,
+        "yiyi_gossip_unsent_total",
+        "counter",
+        "Gossip messages dropped because a peer's connection could not take them in time.",
+        state.net.gossip_unsent_count(),
+    );
+    metric(
+        &mut out,
+        "yiyi_announcements_expired_total",
+        "counter",
+        "Announcements not passed on because their entries did not arrive in time.",
+        state.net.announcements_expired_count(),
+    );
+    metric(
+        &mut out,
         "yiyi_http_limited_total",
         "counter",
         "Public HTTP requests refused by the per-IP rate or in-flight limit.",

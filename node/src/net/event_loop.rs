@@ -1,26 +1,28 @@
 //! The event loop: one task owns the swarm and each concern's state, runs a
-//! single `select!` over swarm events, store commits and a timer, and does
-//! what the concerns decide: it sends their requests, reports their gossip
-//! verdicts, and writes what they say to keep. Transport bookkeeping is
-//! here; the judgement is in the concerns' modules.
+//! single `select!` over swarm events, store commits, a timer, fetched
+//! entries stored and cosignatures made, and does what the concerns decide:
+//! it sends their requests, reports their gossip verdicts, and writes what
+//! they say to keep. Transport bookkeeping is here; the judgement is in the
+//! concerns' modules. Nothing here waits for the disk: storing entries and
+//! cosigning run beside the loop (at 1,551 offices in one process, loops
+//! that awaited each commit stopped reading their peers, whose gossip to
+//! them then backed up and was dropped).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
-use libp2p::request_response::{self, Message, OutboundRequestId, ResponseChannel};
+use libp2p::request_response::{self, Message, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{PeerId, Swarm, identify};
 use prost::Message as _;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
-use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::{self, EquivocationProof, SyncResponse, entry::Body};
-use yiyi_protocol::{Reading, entry};
 
-use super::checkpoints::{Checkpoints, Waiting};
+use super::checkpoints::Checkpoints;
 use super::connections::Connections;
 use super::equivocation::{self, Judged};
 use super::escalate::{self, Deliveries};
@@ -29,10 +31,11 @@ use super::later::Later;
 use super::limits::RateLimit;
 use super::relay::{self, Located, Relay};
 use super::status::NetStatus;
-use super::sync::{self, Pending, SyncClient};
+use super::sync::{self, Storing, SyncClient};
 use super::witness::{self as witnessing, Cosigned, WitnessClient};
 
 mod announcements;
+mod replication;
 use super::{Behaviour, BehaviourEvent, peer_of};
 use crate::federation::Members;
 use crate::office::Office;
@@ -88,6 +91,10 @@ pub(super) struct EventLoop {
     pub(super) later: Later,
     pub(super) sync: SyncClient,
     pub(super) checkpoints: Checkpoints,
+    /// Fetched entries being verified and stored.
+    pub(super) storing: Storing,
+    /// Cosignatures being made for children's checkpoints.
+    pub(super) cosigning: witnessing::Cosigning,
     pub(super) witness_client: WitnessClient,
     pub(super) deliveries: Deliveries,
     /// Requests passed up for ledgers not kept here, and locates asked.
@@ -110,6 +117,10 @@ impl EventLoop {
                 event = self.swarm.select_next_some() => self.handle(event).await,
                 _ = timer.tick() => self.tick(),
                 Some((hash, reply)) = self.locates.recv() => self.locate(hash, reply),
+                done = self.storing.next() => self.stored(done),
+                Some((channel, response)) = self.cosigning.next(), if !self.cosigning.is_empty() => {
+                    let _ = self.swarm.behaviour_mut().witness.send_response(channel, response);
+                }
             }
         }
     }
@@ -124,7 +135,13 @@ impl EventLoop {
         self.deliver_due();
         self.members.end_visits();
         let expired = self.gossip.expire();
+        if !expired.is_empty() {
+            self.status.announcements_expired(expired.len() as u64);
+        }
         self.report(expired);
+        if periodic {
+            self.report_groups();
+        }
         if periodic || self.ticks == 2 {
             let own = self.store.own_log();
             for address in self.connections.to_redial(&self.members, own) {
@@ -184,28 +201,6 @@ impl EventLoop {
         for (peer, log) in asks {
             self.request(peer, log);
         }
-    }
-
-    /// Asks `peer` for the entries of `log` past those held, unless they are
-    /// being fetched already.
-    fn request(&mut self, peer: PeerId, log: LogKey) {
-        if !self.sync.fetching(&log) {
-            let from = self.store.held(&log);
-            self.send_sync(peer, log, from, None);
-        }
-    }
-
-    /// Fetches the peer's entry `sequence` of `log`, to compare with ours.
-    fn probe(&mut self, peer: PeerId, log: LogKey, sequence: u64) {
-        if !self.sync.probing(&log) {
-            self.send_sync(peer, log, sequence, Some(sequence));
-        }
-    }
-
-    fn send_sync(&mut self, peer: PeerId, log: LogKey, from: u64, probe: Option<u64>) {
-        let request = self.sync.request(peer, log, from, probe.is_some());
-        let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
-        self.sync.sent(id, Pending { peer, log, probe });
     }
 
     /// Submits the own checkpoint to the parent for cosigning when it grew
@@ -291,6 +286,14 @@ impl EventLoop {
                     self.witness_client.failed();
                 }
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::SlowPeer {
+                peer_id,
+                failed_messages,
+            })) => {
+                let unsent = (failed_messages.priority + failed_messages.non_priority) as u64;
+                tracing::debug!(peer = %peer_id, unsent, "gossip to a slow peer dropped");
+                self.status.gossip_unsent(unsent);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source: source,
                 message_id,
@@ -338,7 +341,7 @@ impl EventLoop {
                                 .send_response(channel, response);
                         }
                         Ok(None) => {}
-                        Err(response) => self.answered(peer, request_id, response).await,
+                        Err(response) => self.answered(peer, request_id, response),
                     },
                 }
             }
@@ -422,21 +425,6 @@ impl EventLoop {
         }
     }
 
-    /// The answer to one of the node's own sync requests.
-    async fn answered(&mut self, peer: PeerId, id: OutboundRequestId, response: SyncResponse) {
-        match self.sync.answered(&id) {
-            Some(Pending {
-                peer: _,
-                log,
-                probe: Some(sequence),
-            }) => self.compare(log, sequence, &response),
-            Some(Pending {
-                log, probe: None, ..
-            }) => self.replicate(peer, log, response).await,
-            None => {}
-        }
-    }
-
     /// Answers a peer's request to a protocol this node serves. The rate
     /// limit is checked here, once for all three: over it, each protocol's
     /// refusal goes back at once (an empty sync answer, a 429, a refused
@@ -475,12 +463,18 @@ impl EventLoop {
                 };
                 let _ = behaviour.sync.send_response(channel, response);
             }
-            Inbound::Witness(request, channel) => {
-                let response = match allowed {
-                    true => witnessing::cosign(&self.witness, &request.body),
-                    false => witnessing::too_many(),
-                };
-                let _ = behaviour.witness.send_response(channel, response);
+            Inbound::Witness(request, channel) if allowed => {
+                witnessing::cosign_later(
+                    &mut self.cosigning,
+                    self.witness.clone(),
+                    request,
+                    channel,
+                );
+            }
+            Inbound::Witness(_, channel) => {
+                let _ = behaviour
+                    .witness
+                    .send_response(channel, witnessing::too_many());
             }
             Inbound::Escalate(delivery, channel) => {
                 let receipt = match allowed {
@@ -489,108 +483,6 @@ impl EventLoop {
                 };
                 let _ = behaviour.escalate.send_response(channel, receipt);
             }
-        }
-    }
-
-    /// Verifies and stores fetched entries, lets every view see them,
-    /// checks the log's checkpoint against them, and asks for more if the
-    /// peer has them.
-    async fn replicate(&mut self, peer: PeerId, log: LogKey, response: SyncResponse) {
-        if !self.members.accepts(&log) {
-            if !response.entries.is_empty() {
-                tracing::warn!(%peer, log = %log, "entries of a log without a charter chain to the district: refused");
-                self.status.refused();
-            }
-            return;
-        }
-        let stored = sync::store_entries(&self.store, log, response.entries).await;
-        for (appended, bytes) in &stored.entries {
-            self.observe(log, appended, bytes);
-        }
-        if let Some(at) = stored.diverged_at {
-            // Validly signed, but not after our entries: the peer holds
-            // another history. Compare the entries before.
-            tracing::warn!(%peer, log = %log, sequence = at, "an entry that does not follow the log held");
-            if at > 0 {
-                self.probe(peer, log, at - 1);
-            }
-        }
-        if stored.refused {
-            self.status.refused();
-        }
-        if !response.checkpoint.is_empty() {
-            match SignedCheckpoint::parse(&response.checkpoint) {
-                Ok(checkpoint) => {
-                    self.consider(peer, log, checkpoint);
-                }
-                Err(_) => self.status.refused(),
-            }
-        }
-        let held = self.store.held(&log);
-        let count = stored.entries.len();
-        self.status.heard(log, response.size);
-        if count > 0 {
-            let ready = self.gossip.release(&log, held);
-            self.report(ready);
-        }
-        if count > 0 && held < response.size {
-            self.request(peer, log);
-        } else if count == 0 && response.size <= held {
-            // This peer has nothing new: ask one not asked yet since the
-            // last round.
-            if let Some(next) = self.sync.untried(&log, &self.connections.peers()) {
-                self.request(next, log);
-            }
-        }
-        // A checkpoint announced further than this: check it once reached,
-        // else ask the peer that announced it (it holds the entries).
-        match self.checkpoints.waiting(&log, held) {
-            Waiting::Reached(from, checkpoint) => {
-                self.consider(from, log, checkpoint);
-            }
-            Waiting::Further(from) if self.connections.is_connected(&from) => {
-                self.request(from, log);
-            }
-            Waiting::Further(_) | Waiting::None => {}
-        }
-    }
-
-    /// A replicated entry stored: equivocation proofs recorded by others
-    /// freeze the accused log; the office's views (the federation, the
-    /// escalated matters) take in the rest.
-    fn observe(&mut self, log: LogKey, appended: &crate::store::Appended, bytes: &[u8]) {
-        // Stored entries were verified; a later release's record is kept
-        // and forwarded but never read.
-        let body = match entry::unverified(bytes) {
-            Ok((_, Reading::Newer { reader_version })) => {
-                self.later.record(log, appended.sequence, &reader_version);
-                return;
-            }
-            Ok((entry, Reading::Known)) => entry.body,
-            Err(_) => None,
-        };
-        let Some(body) = body else {
-            return;
-        };
-        if let Body::EquivocationProof(proof) = &body {
-            self.equivocation(proof.clone(), false);
-        }
-        let at = *appended;
-        if self.office.observe_replica(&log, at, &body) {
-            tracing::info!(log = %log, sequence = at.sequence, "the federation changed");
-        }
-    }
-
-    /// Compares the peer's entry `sequence` of `log` with ours.
-    fn compare(&mut self, log: LogKey, sequence: u64, response: &SyncResponse) {
-        let (Some(theirs), Ok(Some(ours))) =
-            (response.entries.first(), self.store.entry(&log, sequence))
-        else {
-            return;
-        };
-        if *theirs != ours {
-            let proof = yiyi_protocol::federation::entries_equivocation(&log, &ours, theirs);
-            self.equivocation(proof, true);
         }
     }
 

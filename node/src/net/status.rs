@@ -26,6 +26,8 @@ pub struct PeerInfo {
 pub struct LogProgress {
     /// The largest size any peer or checkpoint has shown.
     pub heard: u64,
+    /// How many of its announcements came here (gossip).
+    pub announcements: u64,
 }
 
 #[derive(Default)]
@@ -34,6 +36,10 @@ struct Inner {
     logs: BTreeMap<LogKey, LogProgress>,
     refused: u64,
     gossip_ignored: u64,
+    gossip_unsent: u64,
+    announcements_expired: u64,
+    subscribed: Vec<String>,
+    subscribers: BTreeMap<String, Vec<String>>,
     equivocations: u64,
     messages: u64,
 }
@@ -61,12 +67,39 @@ impl NetStatus {
         progress.heard = progress.heard.max(size);
     }
 
+    /// An announcement of `log` came.
+    pub(crate) fn announced(&self, log: LogKey) {
+        self.write().logs.entry(log).or_default().announcements += 1;
+    }
+
     pub(crate) fn refused(&self) {
         self.write().refused += 1;
     }
 
     pub(crate) fn gossip_ignored(&self) {
         self.write().gossip_ignored += 1;
+    }
+
+    /// Gossip messages libp2p could not hand to a slow peer in time.
+    pub(crate) fn gossip_unsent(&self, messages: u64) {
+        self.write().gossip_unsent += messages;
+    }
+
+    /// Announcements held back whose entries did not come in time.
+    pub(crate) fn announcements_expired(&self, announcements: u64) {
+        self.write().announcements_expired += announcements;
+    }
+
+    /// The gossip topics this node is in, and those its peers said they
+    /// are in (with those peers).
+    pub(crate) fn set_groups(
+        &self,
+        subscribed: Vec<String>,
+        subscribers: BTreeMap<String, Vec<String>>,
+    ) {
+        let mut inner = self.write();
+        inner.subscribed = subscribed;
+        inner.subscribers = subscribers;
     }
 
     pub(crate) fn equivocation(&self) {
@@ -98,6 +131,30 @@ impl NetStatus {
     /// forwarded) for coming faster than a peer's gossip rate.
     pub fn gossip_ignored_count(&self) -> u64 {
         self.read().gossip_ignored
+    }
+
+    /// How many gossip messages (own, forwarded or control) were dropped
+    /// because a peer's connection could not take them in time.
+    pub fn gossip_unsent_count(&self) -> u64 {
+        self.read().gossip_unsent
+    }
+
+    /// How many announcements were not passed on because their entries did
+    /// not arrive here in time (the entries still come by sync).
+    pub fn announcements_expired_count(&self) -> u64 {
+        self.read().announcements_expired
+    }
+
+    /// The gossip topics this node is in, as of the last few seconds: with
+    /// [`NetStatus::subscribers`], for finding where announcements stop.
+    pub fn subscribed(&self) -> Vec<String> {
+        self.read().subscribed.clone()
+    }
+
+    /// Each gossip topic a connected peer said it subscribed to, with those
+    /// peers (ids), as of the last few seconds.
+    pub fn subscribers(&self) -> BTreeMap<String, Vec<String>> {
+        self.read().subscribers.clone()
     }
 
     /// How many peer messages (gossip, sync requests and responses) this

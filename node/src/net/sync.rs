@@ -11,8 +11,12 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use libp2p::PeerId;
 use libp2p::request_response::OutboundRequestId;
+use tokio::sync::oneshot;
 use yiyi_protocol::EntryError;
 use yiyi_protocol::proto::{SyncRequest, SyncResponse};
 
@@ -28,7 +32,7 @@ const MAX_REQUESTS_PER_TICK: usize = 128;
 /// second).
 const MAX_IN_FLIGHT_PER_PEER: usize = 64;
 /// Most entries sent in one sync response.
-pub const MAX_ENTRIES_PER_RESPONSE: u32 = 256;
+pub const MAX_ENTRIES_PER_RESPONSE: u32 = 1024;
 /// Every followed log is asked about once a round, a safety net under the
 /// announcements (each node announces its ledger again every 10 s, which
 /// costs no stream): a round is this many ticks (60 s), or longer for a
@@ -47,6 +51,8 @@ pub(super) struct Pending {
     /// Asked of this peer.
     pub(super) peer: PeerId,
     pub(super) log: LogKey,
+    /// The first entry asked for.
+    pub(super) from: u64,
     /// `Some(n)`: fetching only entry `n`, to compare it with ours.
     pub(super) probe: Option<u64>,
 }
@@ -214,21 +220,25 @@ pub(super) struct Stored {
     pub(super) refused: bool,
 }
 
-/// Verifies and stores `entries` of `log`, in order, up to the first that
-/// does not fit.
-pub(super) async fn store_entries(store: &Store, log: LogKey, entries: Vec<Vec<u8>>) -> Stored {
-    let before = store.held(&log);
-    let outcomes = store.append_replicas(log, entries.clone()).await;
+/// What became of a response's entries, from the outcome of each (in order;
+/// the last may say why the rest were not tried), the sequence number each
+/// claimed, and their bytes.
+fn stored(
+    log: LogKey,
+    outcomes: Vec<Result<Appended, StoreError>>,
+    sequences: &[u64],
+    entries: Vec<Vec<u8>>,
+) -> Stored {
     let mut stored = Stored {
         entries: Vec::new(),
         diverged_at: None,
         refused: false,
     };
-    for (outcome, bytes) in outcomes.into_iter().zip(entries) {
+    for (i, (outcome, bytes)) in outcomes.into_iter().zip(entries).enumerate() {
         match outcome {
             Ok(appended) => stored.entries.push((appended, bytes)),
             Err(StoreError::Rejected(EntryError::WrongPrevious { .. })) => {
-                stored.diverged_at = Some(before + stored.entries.len() as u64);
+                stored.diverged_at = sequences.get(i).copied();
                 break;
             }
             Err(StoreError::Rejected(e)) => {
@@ -244,6 +254,93 @@ pub(super) async fn store_entries(store: &Store, log: LogKey, entries: Vec<Vec<u
         }
     }
     stored
+}
+
+/// A sync response of `log` to store, sent by `peer`.
+pub(super) struct Fetched {
+    pub(super) peer: PeerId,
+    pub(super) log: LogKey,
+    pub(super) response: SyncResponse,
+}
+
+/// A sync response stored: what it said besides its entries (they are
+/// taken out), and what became of them.
+pub(super) struct Done {
+    pub(super) fetched: Fetched,
+    pub(super) stored: Stored,
+}
+
+/// Sync responses being verified and stored off the event loop, which
+/// meanwhile serves its peers and fetches the next entries (a catch-up
+/// waited for each response to be stored before asking for the next, and
+/// every gossip message waited behind it). Responses are verified side by
+/// side; one log's are handed to the writer in the order they came, each
+/// once the one before it was (not committed: the next is verified while
+/// the last commits).
+pub(super) struct Storing {
+    store: Store,
+    running: FuturesUnordered<BoxFuture<'static, Done>>,
+    /// Per log: its responses not stored yet, and the signal that the last
+    /// one is with the writer.
+    logs: HashMap<LogKey, (usize, Option<oneshot::Receiver<()>>)>,
+}
+
+impl Storing {
+    pub(super) fn new(store: Store) -> Storing {
+        Storing {
+            store,
+            running: FuturesUnordered::new(),
+            logs: HashMap::new(),
+        }
+    }
+
+    /// Whether a response of `log` is being stored.
+    pub(super) fn busy(&self, log: &LogKey) -> bool {
+        self.logs.contains_key(log)
+    }
+
+    /// Verifies `fetched` now and stores it after the responses of its log
+    /// before it. Should one of those not fit, this one's entries are
+    /// refused by the writer in turn: they were to follow.
+    pub(super) fn push(&mut self, mut fetched: Fetched) {
+        let log = fetched.log;
+        let (count, last) = self.logs.entry(log).or_insert((0, None));
+        *count += 1;
+        let (handed, next) = oneshot::channel();
+        let before = last.replace(next);
+        let store = self.store.clone();
+        let entries = std::mem::take(&mut fetched.response.entries);
+        self.running.push(Box::pin(async move {
+            let verified = store.verify_replicas(log, entries.clone()).await;
+            if let Some(before) = before {
+                let _ = before.await;
+            }
+            let sequences: Vec<u64> = verified.sequences().collect();
+            let submitted = store.submit_replicas(verified).await;
+            let _ = handed.send(());
+            let outcomes = submitted.committed().await;
+            Done {
+                fetched,
+                stored: stored(log, outcomes, &sequences, entries),
+            }
+        }));
+    }
+
+    /// The next response stored (pending while none is being stored; never
+    /// ends).
+    pub(super) async fn next(&mut self) -> Done {
+        let Some(done) = self.running.next().await else {
+            return std::future::pending().await;
+        };
+        let log = done.fetched.log;
+        if let Some((count, _)) = self.logs.get_mut(&log) {
+            *count -= 1;
+            if *count == 0 {
+                self.logs.remove(&log);
+            }
+        }
+        done
+    }
 }
 
 /// Answers a sync request from the store.

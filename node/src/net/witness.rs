@@ -2,7 +2,11 @@
 //! for cosigning (the C2SP `add-checkpoint` body, as over HTTP), and
 //! cosigns its children's as their witness.
 
-use libp2p::request_response::OutboundRequestId;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use libp2p::request_response::{OutboundRequestId, ResponseChannel};
 use yiyi_protocol::checkpoint::SignedCheckpoint;
 use yiyi_protocol::proto::{WitnessRequest, WitnessResponse};
 use yiyi_protocol::witness::{AddCheckpoint, WitnessError, merge_cosignatures};
@@ -129,6 +133,30 @@ pub(super) fn cosign(witness: &Witness, body: &[u8]) -> WitnessResponse {
             body: e.to_string(),
         },
     }
+}
+
+/// A child's request being cosigned, and the channel its answer goes on.
+pub(super) type Cosigning =
+    FuturesUnordered<BoxFuture<'static, (ResponseChannel<WitnessResponse>, WitnessResponse)>>;
+
+/// Cosigns a child's checkpoint off the event loop: a cosignature is made
+/// durable before it is given (a flush and an fsync), and a district's
+/// streets ask at every commit. The answer comes back with its channel.
+pub(super) fn cosign_later(
+    cosigning: &mut Cosigning,
+    witness: Arc<Witness>,
+    request: WitnessRequest,
+    channel: ResponseChannel<WitnessResponse>,
+) {
+    cosigning.push(Box::pin(async move {
+        let response = tokio::task::spawn_blocking(move || cosign(&witness, &request.body))
+            .await
+            .unwrap_or_else(|_| WitnessResponse {
+                status: 500,
+                body: "cosigning failed".into(),
+            });
+        (channel, response)
+    }));
 }
 
 /// The answer to a peer over its request limit.

@@ -3,8 +3,15 @@
 //! this node has cosigned as a witness, and the logs frozen for equivocating.
 //!
 //! These live in their own sled tree (`federation-v1`) and are written
-//! directly, each write flushed before it returns: they are small, rare, and
-//! must not wait behind the ledger writer's queue.
+//! directly, not behind the ledger writer's queue. What this node cosigned,
+//! what it froze and its own ledger's cosigned checkpoint are flushed
+//! before the write returns (a witness must never cosign two histories,
+//! and the cosignature residents' bundles carry must survive a crash). The
+//! best checkpoint known of another office's ledger is not: it is written
+//! at every checkpoint heard of every log kept, a flush of the whole
+//! database each time, and losing the last few in a crash only means
+//! serving an older one until the next announcement (10 s); the next
+//! commit of any entry makes it durable.
 //!
 //! | key           | value                                      |
 //! |---------------|--------------------------------------------|
@@ -75,7 +82,12 @@ impl Store {
         log: &LogKey,
         checkpoint: &SignedCheckpoint,
     ) -> Result<(), StoreError> {
-        self.put_meta(key(CHECKPOINT, log), checkpoint.as_str().as_bytes())
+        if *log == self.own_log() {
+            return self.put_meta(key(CHECKPOINT, log), checkpoint.as_str().as_bytes());
+        }
+        self.meta()
+            .insert(key(CHECKPOINT, log), checkpoint.as_str().as_bytes())?;
+        Ok(())
     }
 
     /// The last checkpoint of `log` this node cosigned as its witness.

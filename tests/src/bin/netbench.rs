@@ -275,6 +275,130 @@ impl Tree {
     }
 }
 
+/// Why node `i`, which does not follow all that `keeps` says yet, lags:
+/// what it follows, the ledgers it holds short of their writer (and of
+/// those, how many the writer's parent holds in full, how many it heard
+/// reach further, how many are in groups it is not in), the first of them
+/// hop by hop, the announcements it heard per child office (of its own
+/// ledger / of its children's) and in how many groups the child knows it
+/// is, and gossip lost across the federation.
+fn laggard(
+    i: usize,
+    all: &[&BenchNode],
+    keeps: &std::collections::BTreeSet<LogKey>,
+    tree: &Tree,
+) -> String {
+    let follows: std::collections::BTreeSet<LogKey> =
+        all[i].members().follows().into_iter().collect();
+    let heard = all[i].with(|n| n.net_status().logs());
+    let writer = |log: &LogKey| all.iter().position(|n| n.log() == *log);
+    let short: Vec<LogKey> = follows
+        .iter()
+        .filter(|log| writer(log).is_some_and(|w| all[w].size_of(log) > all[i].size_of(log)))
+        .copied()
+        .collect();
+    let heard_further = short
+        .iter()
+        .filter(|log| {
+            heard
+                .get(*log)
+                .is_some_and(|p| p.heard > all[i].size_of(log))
+        })
+        .count();
+    let parent_holds = short
+        .iter()
+        .filter(|log| {
+            writer(log).is_some_and(|w| {
+                tree.parents[w].is_some_and(|p| all[p].size_of(log) >= all[w].size_of(log))
+            })
+        })
+        .count();
+    let me = all[i].with(|n| n.peer_id().to_string());
+    let groups_here = all[i].with(|n| n.net_status().subscribed());
+    let not_in_group = short
+        .iter()
+        .filter(|log| {
+            let group = all[i].with(|n| n.members().announced_with(log));
+            !groups_here.contains(
+                &yiyi_node::net::announcement_topic(&group)
+                    .hash()
+                    .to_string(),
+            )
+        })
+        .count();
+    let first = short
+        .first()
+        .and_then(|log| {
+            let w = writer(log)?;
+            let p = tree.parents[w]?;
+            let at = |n: &BenchNode| {
+                let progress = n
+                    .with(|n| n.net_status().logs())
+                    .get(log)
+                    .copied()
+                    .unwrap_or_default();
+                format!(
+                    "holds {}, heard {} in {} announcements",
+                    n.size_of(log),
+                    progress.heard,
+                    progress.announcements
+                )
+            };
+            Some(format!(
+                " (first: {} writes {}; its parent {} {}; here {})",
+                all[w].key.name(),
+                all[w].size_of(log),
+                all[p].key.name(),
+                at(all[p]),
+                at(all[i])
+            ))
+        })
+        .unwrap_or_default();
+    let count = |j: usize| heard.get(&all[j].log()).map_or(0, |p| p.announcements);
+    let per_child: Vec<String> = (0..all.len())
+        .filter(|c| tree.parents[*c] == Some(i))
+        .take(12)
+        .map(|c| {
+            let below: u64 = (0..all.len())
+                .filter(|g| tree.parents[*g] == Some(c))
+                .map(count)
+                .sum();
+            let knows = all[c]
+                .with(|n| n.net_status().subscribers())
+                .values()
+                .filter(|peers| peers.contains(&me))
+                .count();
+            format!(
+                "{} {}/{below} (in {knows} groups there)",
+                all[c].key.name(),
+                count(c)
+            )
+        })
+        .collect();
+    let (messages, over_limit) = all[i].with(|n| {
+        let s = n.net_status();
+        (s.message_count(), s.gossip_ignored_count())
+    });
+    let (unsent, expired) = all.iter().fold((0, 0), |(u, e), n| {
+        n.with(|n| {
+            let s = n.net_status();
+            (
+                u + s.gossip_unsent_count(),
+                e + s.announcements_expired_count(),
+            )
+        })
+    });
+    format!(
+        "; e.g. {} follows {}, keeps {} ({} missing); holds {} of those it follows short of their writer ({parent_holds} held in full by the writer's parent, {heard_further} heard to reach further, {not_in_group} in a group it is not in){first}; announcements heard per child (its own/its children's): {}; {messages} messages handled, {over_limit} gossip over the rate limit; federation: {unsent} gossip unsent to slow peers, {expired} announcements expired",
+        all[i].key.name(),
+        follows.len(),
+        keeps.len(),
+        keeps.difference(&follows).count(),
+        short.len(),
+        per_child.join(", ")
+    )
+}
+
 /// Waits until every node holds every log its office keeps as far as its
 /// writer has it.
 async fn converged(nodes: &[&BenchNode], tree: &Tree, limit: Duration) -> bool {
@@ -418,42 +542,10 @@ async fn main() {
                 said = Instant::now();
                 // The first node not there yet: what it follows against
                 // what its office keeps.
-                let laggard = placed.iter().position(|p| !p).map(|i| {
-                    let follows: std::collections::BTreeSet<LogKey> =
-                        all[i].members().follows().into_iter().collect();
-                    let keeps = &keeps[i];
-                    // Of what it follows, the ledgers it holds short of
-                    // their writer, and of those the ones it heard reach
-                    // further (an announcement or an answer came, the
-                    // entries did not) — the others it has not heard of.
-                    let heard = all[i].with(|n| n.net_status().logs());
-                    let short: Vec<LogKey> = follows
-                        .iter()
-                        .filter(|log| {
-                            all.iter()
-                                .find(|n| n.log() == **log)
-                                .is_some_and(|w| w.size_of(log) > all[i].size_of(log))
-                        })
-                        .copied()
-                        .collect();
-                    let heard_further = short
-                        .iter()
-                        .filter(|log| heard.get(*log).is_some_and(|p| p.heard > all[i].size_of(log)))
-                        .count();
-                    let (messages, over_limit) = all[i].with(|n| {
-                        let s = n.net_status();
-                        (s.message_count(), s.gossip_ignored_count())
-                    });
-                    format!(
-                        "; e.g. {} follows {}, keeps {} ({} missing); holds {} of those it follows short of their writer, {} of them heard to reach further; {messages} messages handled, {over_limit} gossip over the rate limit",
-                        all[i].key.name(),
-                        follows.len(),
-                        keeps.len(),
-                        keeps.difference(&follows).count(),
-                        short.len(),
-                        heard_further
-                    )
-                });
+                let laggard = placed
+                    .iter()
+                    .position(|p| !p)
+                    .map(|i| laggard(i, &all, &keeps[i], &tree));
                 eprintln!(
                     "  forming: {:.0} s, nodes following what their office keeps: {} of {total}{}",
                     t.elapsed().as_secs_f64(),
@@ -618,8 +710,13 @@ async fn main() {
     let offline = all[offline_at];
     let t0 = Instant::now();
     offline.connect(vec![its_street]).await;
+    let started = t0.elapsed();
+    let mut first = None;
     while offline.size_of(&writer.log()) < target && t0.elapsed() < Duration::from_secs(300) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        if first.is_none() && offline.size_of(&writer.log()) > before {
+            first = Some(t0.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let fetched = offline.size_of(&writer.log()) - before;
     let elapsed = t0.elapsed();
@@ -628,9 +725,13 @@ async fn main() {
         target,
         "catch-up incomplete"
     );
+    let first = first.unwrap_or(elapsed);
     println!(
-        "catch-up: {fetched} verified entries in {:.2} s = {:.0} entries/s (from reconnect to the last one stored)",
+        "catch-up: {fetched} verified entries in {:.2} s = {:.0} entries/s (from reconnect to the last one stored; the node took {:.2} s to start, the first was stored after {:.2} s, the rest at {:.0} entries/s)",
         elapsed.as_secs_f64(),
-        fetched as f64 / elapsed.as_secs_f64()
+        fetched as f64 / elapsed.as_secs_f64(),
+        started.as_secs_f64(),
+        first.as_secs_f64(),
+        fetched as f64 / (elapsed - first).as_secs_f64().max(1e-3)
     );
 }

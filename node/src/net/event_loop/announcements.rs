@@ -43,6 +43,24 @@ impl EventLoop {
         self.subscribed_for = follows;
     }
 
+    /// Tells the status who is in which gossip group, for diagnosis:
+    /// netbench found this way that peers dropped the city's subscriptions
+    /// past a hundred groups (see `MAX_PEER_GROUPS`).
+    pub(super) fn report_groups(&self) {
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        let subscribed = gossipsub.topics().map(|t| t.to_string()).collect();
+        let mut subscribers: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (peer, topics) in gossipsub.all_peers() {
+            for topic in topics {
+                subscribers
+                    .entry(topic.to_string())
+                    .or_default()
+                    .push(peer.to_string());
+            }
+        }
+        self.status.set_groups(subscribed, subscribers);
+    }
+
     /// Announces the own ledger if it grew (or `again`, anyway): on its
     /// gossip group's topic, and on the old shared topic too while a peer
     /// of an earlier release is connected (it hears nothing else).
@@ -114,6 +132,7 @@ impl EventLoop {
             tracing::debug!(log = %log, "announcement of a log outside the federation ignored");
             return Some(MessageAcceptance::Ignore);
         }
+        self.status.announced(log);
         if log != self.store.own_log() && !self.members.is_followed(&log) {
             // A sibling's, heard in a shared group: not kept here, so not
             // fetched, and not passed on (its entries are not held here).
