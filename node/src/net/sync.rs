@@ -6,8 +6,9 @@
 //! an announcement was missed, and at once for a log the federation gains. Logs
 //! are spread over the peers, rotating each tick, so that a peer that lacks
 //! a log too does not hold the node back, and no peer gets more than
-//! [`MAX_REQUESTS_PER_TICK`] at once; the rest wait for the next tick. The
-//! server answers from the store.
+//! [`MAX_REQUESTS_PER_TICK`] at once; the rest wait for the next tick.
+//! What they send is verified and stored beside the event loop
+//! ([`Storing`]). The server answers from the store.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -615,6 +615,20 @@ async fn main() {
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        // A late arrival says where: the node, and how many of the
+        // publisher's announcements it heard (none: they did not reach it).
+        for (i, at) in arrived.iter().enumerate() {
+            if let Some(late) = at.filter(|t| *t > Duration::from_secs(1)) {
+                let heard = holders[i].with(|n| n.net_status().logs());
+                let announcements = heard.get(&publisher.log()).map_or(0, |p| p.announcements);
+                eprintln!(
+                    "  notice {n} reached {} after {} ms ({announcements} announcements of {} heard there)",
+                    holders[i].key.name(),
+                    late.as_millis(),
+                    publisher.key.name()
+                );
+            }
+        }
         // Counted, not fatal: the figure says how many never arrived.
         let not_there = arrived.iter().filter(|a| a.is_none()).count();
         if not_there > 0 {
