@@ -12,6 +12,18 @@ cd "$(dirname "$0")/.."
 export YIYI_PROJECT="${YIYI_PROJECT:-yiyi-test}"
 compose=(docker-compose -p "$YIYI_PROJECT" -f docker/compose.yaml)
 
+# Leaves nothing of a run behind, and starts from nothing: `down -v` stops
+# at a network that docker still thinks has an endpoint (left by the
+# partition fault) before it removes the volumes, and a second run on the
+# same machine then found the first one's ledgers ("there is already a
+# topic with id T-bus"); the volumes are removed by their project label.
+clean() {
+  "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  docker volume ls -q --filter "label=com.docker.compose.project=$YIYI_PROJECT" \
+    | xargs -r docker volume rm -f >/dev/null 2>&1 || true
+}
+
+clean
 docker/build.sh
 status=0
 python3 docker/faults.py || status=$?
@@ -20,6 +32,6 @@ if [ "$status" -ne 0 ]; then
   "${compose[@]}" logs --no-color --tail 30 || true
 fi
 if [ "${YIYI_KEEP:-0}" != 1 ]; then
-  "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  clean
 fi
 exit "$status"
