@@ -260,6 +260,20 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Result<Respon
     );
     metric(
         &mut out,
+        "yiyi_sync_failed_total",
+        "counter",
+        "Sync requests of this node's that went unanswered (timed out, refused, connection closed).",
+        state.net.sync_failed_count(),
+    );
+    metric(
+        &mut out,
+        "yiyi_sync_slow_total",
+        "counter",
+        "Sync requests of this node's answered after more than a second.",
+        state.net.sync_slow_count(),
+    );
+    metric(
+        &mut out,
         "yiyi_http_limited_total",
         "counter",
         "Public HTTP requests refused by the per-IP rate or in-flight limit.",

@@ -22,6 +22,10 @@ pub(super) struct Connections {
     writers: HashMap<LogKey, PeerId>,
     /// The release each connected yiyi peer says it runs (identify).
     releases: HashMap<PeerId, Release>,
+    /// Whether any of the above changed since [`Connections::changed`] was
+    /// last asked: the status and the neighbours are told only then (every
+    /// tick cost a thousand-office root its peers' ids in base58).
+    changed: bool,
 }
 
 impl Connections {
@@ -31,7 +35,13 @@ impl Connections {
             connected: HashMap::new(),
             writers: HashMap::new(),
             releases: HashMap::new(),
+            changed: true,
         }
+    }
+
+    /// Whether the connections changed since the last time this was asked.
+    pub(super) fn changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// A connection to `peer` at `address` was set up.
@@ -42,6 +52,7 @@ impl Connections {
             self.writers.insert(log, peer);
         }
         self.connected.entry(peer).or_default().push(address);
+        self.changed = true;
     }
 
     /// The last connection to `peer` closed.
@@ -49,6 +60,7 @@ impl Connections {
         self.connected.remove(peer);
         self.writers.retain(|_, p| p != peer);
         self.releases.remove(peer);
+        self.changed = true;
     }
 
     /// The logs of the connected peers (each a node's own).
@@ -60,6 +72,7 @@ impl Connections {
     pub(super) fn identified(&mut self, peer: PeerId, release: Option<Release>) {
         if let Some(release) = release.filter(|_| self.is_connected(&peer)) {
             self.releases.insert(peer, release);
+            self.changed = true;
         }
     }
 

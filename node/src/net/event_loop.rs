@@ -45,9 +45,11 @@ use crate::witness::Witness;
 /// Every this many ticks (10 s): redial what dropped.
 const PERIODIC_TICKS: u64 = 20;
 /// The own ledger is announced again, grown or not, once in this many
-/// ticks (10 s): for whoever missed the last announcement (its hearers do
-/// not check a repeat's signatures again).
-const ANNOUNCE_AGAIN_TICKS: u64 = 20;
+/// ticks (30 s): for whoever missed the last announcement (its hearers do
+/// not check a repeat's signatures again). Every 10 s, these repeats were
+/// most of what a federation at rest sent, and at 331 offices in one
+/// process 30 s took a quarter off its CPU (netbench, issue 20).
+const ANNOUNCE_AGAIN_TICKS: u64 = 60;
 
 /// A peer's request to one of the protocols this node serves, with the
 /// channel its answer goes back on.
@@ -117,7 +119,7 @@ impl EventLoop {
                 event = self.swarm.select_next_some() => self.handle(event).await,
                 _ = timer.tick() => self.tick(),
                 Some((hash, reply)) = self.locates.recv() => self.locate(hash, reply),
-                done = self.storing.next() => self.stored(done),
+                done = self.storing.stored() => self.stored(done),
                 Some((channel, response)) = self.cosigning.next(), if !self.cosigning.is_empty() => {
                     let _ = self.swarm.behaviour_mut().witness.send_response(channel, response);
                 }
@@ -148,8 +150,10 @@ impl EventLoop {
                 let _ = self.swarm.dial(address);
             }
         }
-        self.status.set_peers(self.connections.snapshot());
-        self.members.set_neighbours(self.connections.writer_logs());
+        if self.connections.changed() {
+            self.status.set_peers(self.connections.snapshot());
+            self.members.set_neighbours(self.connections.writer_logs());
+        }
     }
 
     /// The logs to replicate now: followed and not frozen.
@@ -171,15 +175,14 @@ impl EventLoop {
     fn catch_up(&mut self) {
         let logs = self.follows();
         let peers = self.connections.peers();
-        let heard = self.status.logs();
         let (store, connections, checkpoints) = (&self.store, &self.connections, &self.checkpoints);
-        let members = &self.members;
+        let (members, status) = (&self.members, &self.status);
         let tick = self.ticks;
         let asks = self.sync.due(
             tick,
             logs,
             &peers,
-            |log| heard.get(log).is_some_and(|p| p.heard > store.held(log)),
+            |log| status.heard_of(log).is_some_and(|heard| heard > store.held(log)),
             // The log's own node if connected: it surely has it; else, every
             // other tick, the peer that announced how far it reaches; else
             // the office next on the way to the log, if connected (the child
@@ -357,7 +360,9 @@ impl EventLoop {
                         .sync
                         .send_response(channel, SyncResponse::default());
                 }
-                self.sync.failed(&request_id);
+                if self.sync.failed(&request_id) {
+                    self.status.sync_failed();
+                }
                 tracing::debug!(%error, "sync request failed");
             }
             SwarmEvent::Behaviour(BehaviourEvent::Witness(request_response::Event::Message {

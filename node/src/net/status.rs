@@ -38,6 +38,8 @@ struct Inner {
     gossip_ignored: u64,
     gossip_unsent: u64,
     announcements_expired: u64,
+    sync_failed: u64,
+    sync_slow: u64,
     subscribed: Vec<String>,
     subscribers: BTreeMap<String, Vec<String>>,
     equivocations: u64,
@@ -90,6 +92,18 @@ impl NetStatus {
         self.write().announcements_expired += announcements;
     }
 
+    /// A sync request of this node's went unanswered (timed out, refused,
+    /// the connection closed).
+    pub(crate) fn sync_failed(&self) {
+        self.write().sync_failed += 1;
+    }
+
+    /// A sync request of this node's was answered after more than a
+    /// second.
+    pub(crate) fn sync_slow(&self) {
+        self.write().sync_slow += 1;
+    }
+
     /// The gossip topics this node is in, and those its peers said they
     /// are in (with those peers).
     pub(crate) fn set_groups(
@@ -122,6 +136,11 @@ impl NetStatus {
         self.read().logs.clone()
     }
 
+    /// The largest size heard of `log`, if any was.
+    pub(crate) fn heard_of(&self, log: &LogKey) -> Option<u64> {
+        self.read().logs.get(log).map(|p| p.heard)
+    }
+
     /// How many entries, checkpoints and messages were refused.
     pub fn refused_count(&self) -> u64 {
         self.read().refused
@@ -143,6 +162,19 @@ impl NetStatus {
     /// not arrive here in time (the entries still come by sync).
     pub fn announcements_expired_count(&self) -> u64 {
         self.read().announcements_expired
+    }
+
+    /// How many of this node's sync requests went unanswered (timed out,
+    /// refused, the connection closed): each holds back the log it asked
+    /// for until the next try.
+    pub fn sync_failed_count(&self) -> u64 {
+        self.read().sync_failed
+    }
+
+    /// How many of this node's sync requests were answered after more than
+    /// a second.
+    pub fn sync_slow_count(&self) -> u64 {
+        self.read().sync_slow
     }
 
     /// The gossip topics this node is in, as of the last few seconds: with

@@ -11,6 +11,7 @@
 //! ([`Storing`]). The server answers from the store.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
@@ -32,10 +33,19 @@ const MAX_REQUESTS_PER_TICK: usize = 128;
 /// districts for hundreds of ledgers at once and learnt ten offices a
 /// second).
 const MAX_IN_FLIGHT_PER_PEER: usize = 64;
+/// How long a fetch of a log may go unanswered before the log is asked of
+/// another peer as well (a hedged request): an announcement or a tick that
+/// finds a log grown asks the peer it names even though a fetch is out, if
+/// that fetch went to someone else this long ago. A notice at 1,551 nodes
+/// waited 9 s at its street behind a request that was never answered
+/// (held until libp2p's 10 s timeout).
+const HEDGE_AFTER: Duration = Duration::from_secs(1);
+/// Most fetches of one log out at once (the first and one hedge).
+const MAX_FETCHES_PER_LOG: usize = 2;
 /// Most entries sent in one sync response.
 pub const MAX_ENTRIES_PER_RESPONSE: u32 = 1024;
 /// Every followed log is asked about once a round, a safety net under the
-/// announcements (each node announces its ledger again every 10 s, which
+/// announcements (each node announces its ledger again every 30 s, which
 /// costs no stream): a round is this many ticks (60 s), or longer for a
 /// node that follows more than [`ROUND_LOGS_PER_TICK`] logs a tick (a root
 /// follows every ledger of the federation: 1,551 logs make a round of
@@ -56,6 +66,8 @@ pub(super) struct Pending {
     pub(super) from: u64,
     /// `Some(n)`: fetching only entry `n`, to compare it with ours.
     pub(super) probe: Option<u64>,
+    /// When it was sent.
+    pub(super) sent: Instant,
 }
 
 /// The sync client's state.
@@ -146,6 +158,12 @@ impl SyncClient {
         }
     }
 
+    /// Whether `log`'s entries may be asked of `peer` now: none are being
+    /// fetched, or only from other peers, asked over [`HEDGE_AFTER`] ago.
+    pub(super) fn may_fetch(&self, log: &LogKey, peer: &PeerId) -> bool {
+        may_fetch(self.in_flight.values(), log, peer)
+    }
+
     /// Whether the entries of `log` are being fetched already.
     pub(super) fn fetching(&self, log: &LogKey) -> bool {
         self.in_flight
@@ -192,12 +210,15 @@ impl SyncClient {
 
     /// The request `id` failed (timed out, dropped, the connection closed):
     /// its log is asked about again at the next tick, not the next round.
-    pub(super) fn failed(&mut self, id: &OutboundRequestId) {
-        if let Some(pending) = self.in_flight.remove(id)
-            && pending.probe.is_none()
-        {
+    /// Returns whether it was one of the client's.
+    pub(super) fn failed(&mut self, id: &OutboundRequestId) -> bool {
+        let Some(pending) = self.in_flight.remove(id) else {
+            return false;
+        };
+        if pending.probe.is_none() {
             self.to_check.insert(pending.log);
         }
+        true
     }
 
     /// A peer not asked about `log` since the last round, among `peers`:
@@ -208,6 +229,21 @@ impl SyncClient {
             .find(|p| !self.asked.get(log).is_some_and(|a| a.contains(p)))
             .copied()
     }
+}
+
+/// Whether `log`'s entries may be asked of `peer`, given the requests out.
+fn may_fetch<'a>(out: impl Iterator<Item = &'a Pending>, log: &LogKey, peer: &PeerId) -> bool {
+    let mut fetches = 0;
+    for pending in out {
+        if pending.log != *log || pending.probe.is_some() {
+            continue;
+        }
+        if pending.peer == *peer || pending.sent.elapsed() < HEDGE_AFTER {
+            return false;
+        }
+        fetches += 1;
+    }
+    fetches < MAX_FETCHES_PER_LOG
 }
 
 /// What became of the entries of one sync response.
@@ -257,10 +293,12 @@ fn stored(
     stored
 }
 
-/// A sync response of `log` to store, sent by `peer`.
+/// A sync response of `log` to store, sent by `peer`, its entries from
+/// `from` on.
 pub(super) struct Fetched {
     pub(super) peer: PeerId,
     pub(super) log: LogKey,
+    pub(super) from: u64,
     pub(super) response: SyncResponse,
 }
 
@@ -268,6 +306,9 @@ pub(super) struct Fetched {
 /// taken out), and what became of them.
 pub(super) struct Done {
     pub(super) fetched: Fetched,
+    /// How many entries the response carried (some may have come already
+    /// by another).
+    pub(super) received: usize,
     pub(super) stored: Stored,
 }
 
@@ -277,13 +318,22 @@ pub(super) struct Done {
 /// every gossip message waited behind it). Responses are verified side by
 /// side; one log's are handed to the writer in the order they came, each
 /// once the one before it was (not committed: the next is verified while
-/// the last commits).
+/// the last commits). Entries already held or on their way to the writer
+/// are dropped from a response (two peers asked for the same entries both
+/// answer, see [`HEDGE_AFTER`]).
 pub(super) struct Storing {
     store: Store,
     running: FuturesUnordered<BoxFuture<'static, Done>>,
-    /// Per log: its responses not stored yet, and the signal that the last
-    /// one is with the writer.
-    logs: HashMap<LogKey, (usize, Option<oneshot::Receiver<()>>)>,
+    logs: HashMap<LogKey, Queued>,
+}
+
+/// One log's responses not stored yet.
+struct Queued {
+    count: usize,
+    /// The signal that the last one is with the writer.
+    last: Option<oneshot::Receiver<()>>,
+    /// The sequence after the last entry queued.
+    end: u64,
 }
 
 impl Storing {
@@ -295,9 +345,12 @@ impl Storing {
         }
     }
 
-    /// Whether a response of `log` is being stored.
-    pub(super) fn busy(&self, log: &LogKey) -> bool {
-        self.logs.contains_key(log)
+    /// The first entry of `log` neither held nor on its way to the writer:
+    /// where the next fetch starts.
+    pub(super) fn next(&self, log: &LogKey) -> u64 {
+        self.logs
+            .get(log)
+            .map_or_else(|| self.store.held(log), |queued| queued.end)
     }
 
     /// Verifies `fetched` now and stores it after the responses of its log
@@ -305,12 +358,23 @@ impl Storing {
     /// refused by the writer in turn: they were to follow.
     pub(super) fn push(&mut self, mut fetched: Fetched) {
         let log = fetched.log;
-        let (count, last) = self.logs.entry(log).or_insert((0, None));
-        *count += 1;
+        let mut entries = std::mem::take(&mut fetched.response.entries);
+        let received = entries.len();
+        let upto = fetched.from + received as u64;
+        let end = self.next(&log);
+        // What an earlier answer brought already.
+        let known = end.saturating_sub(fetched.from).min(received as u64) as usize;
+        entries.drain(..known);
+        let queued = self.logs.entry(log).or_insert(Queued {
+            count: 0,
+            last: None,
+            end,
+        });
+        queued.count += 1;
+        queued.end = queued.end.max(upto);
         let (handed, next) = oneshot::channel();
-        let before = last.replace(next);
+        let before = queued.last.replace(next);
         let store = self.store.clone();
-        let entries = std::mem::take(&mut fetched.response.entries);
         self.running.push(Box::pin(async move {
             let verified = store.verify_replicas(log, entries.clone()).await;
             if let Some(before) = before {
@@ -322,6 +386,7 @@ impl Storing {
             let outcomes = submitted.committed().await;
             Done {
                 fetched,
+                received,
                 stored: stored(log, outcomes, &sequences, entries),
             }
         }));
@@ -329,14 +394,14 @@ impl Storing {
 
     /// The next response stored (pending while none is being stored; never
     /// ends).
-    pub(super) async fn next(&mut self) -> Done {
+    pub(super) async fn stored(&mut self) -> Done {
         let Some(done) = self.running.next().await else {
             return std::future::pending().await;
         };
         let log = done.fetched.log;
-        if let Some((count, _)) = self.logs.get_mut(&log) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(queued) = self.logs.get_mut(&log) {
+            queued.count -= 1;
+            if queued.count == 0 {
                 self.logs.remove(&log);
             }
         }
@@ -374,3 +439,6 @@ pub(super) fn serve(store: &Store, request: &SyncRequest) -> SyncResponse {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,7 +10,7 @@
 //! best checkpoint known of another office's ledger is not: it is written
 //! at every checkpoint heard of every log kept, a flush of the whole
 //! database each time, and losing the last few in a crash only means
-//! serving an older one until the next announcement (10 s); the next
+//! serving an older one until the next announcement (30 s); the next
 //! commit of any entry makes it durable.
 //!
 //! | key           | value                                      |

@@ -33,6 +33,8 @@ struct Options {
     communities_per_street: usize,
     notices: usize,
     catch_up: usize,
+    /// Seconds the formed federation is left at rest, its CPU measured.
+    rest: usize,
 }
 
 fn options() -> Options {
@@ -42,6 +44,7 @@ fn options() -> Options {
         communities_per_street: 10,
         notices: 30,
         catch_up: 10_000,
+        rest: 10,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -56,9 +59,10 @@ fn options() -> Options {
             "--communities-per-street" => o.communities_per_street = value(),
             "--notices" => o.notices = value(),
             "--catch-up" => o.catch_up = value(),
+            "--rest" => o.rest = value(),
             "--bench" => {}
             other => panic!(
-                "unknown option {other}; use --districts N --streets N --communities-per-street N --notices N --catch-up N"
+                "unknown option {other}; use --districts N --streets N --communities-per-street N --notices N --catch-up N --rest SECONDS"
             ),
         }
     }
@@ -447,25 +451,40 @@ async fn main() {
         start.elapsed().as_secs_f64()
     );
 
-    // What the federation costs at rest: CPU over 10 s with nothing written.
-    let (cpu, t) = (cpu_seconds(), Instant::now());
-    tokio::time::sleep(Duration::from_secs(10)).await;
-    println!(
-        "at rest: {:.0}% of one core for {total} nodes = {:.2} ms CPU per node per second",
-        (cpu_seconds() - cpu) / t.elapsed().as_secs_f64() * 100.0,
-        (cpu_seconds() - cpu) * 1e3 / t.elapsed().as_secs_f64() / total as f64
-    );
-
-    // Notices at communities, one at a time: the time until every node that
-    // keeps the community's ledger holds each.
     let messages = |nodes: &[&BenchNode]| -> u64 {
         nodes
             .iter()
             .map(|n| n.with(|n| n.net_status().message_count()))
             .sum()
     };
+
+    // What the federation costs at rest: CPU and peer messages with
+    // nothing written.
+    let (cpu, handled, t) = (cpu_seconds(), messages(&all), Instant::now());
+    tokio::time::sleep(Duration::from_secs(o.rest as u64)).await;
+    let seconds = t.elapsed().as_secs_f64();
+    println!(
+        "at rest: {:.0}% of one core for {total} nodes = {:.2} ms CPU per node per second; {:.2} peer messages handled per node per second",
+        (cpu_seconds() - cpu) / seconds * 100.0,
+        (cpu_seconds() - cpu) * 1e3 / seconds / total as f64,
+        (messages(&all) - handled) as f64 / seconds / total as f64,
+    );
+
+    // Notices at communities, one at a time: the time until every node that
+    // keeps the community's ledger holds each.
     let community_nodes: Vec<&BenchNode> = community_at.iter().map(|i| all[*i]).collect();
     let street_nodes: Vec<&BenchNode> = street_at.iter().map(|i| all[*i]).collect();
+    let sync_trouble = || -> (u64, u64) {
+        all.iter()
+            .map(|n| {
+                n.with(|n| {
+                    let s = n.net_status();
+                    (s.sync_failed_count(), s.sync_slow_count())
+                })
+            })
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    };
+    let trouble_before = sync_trouble();
     let before = (
         messages(&community_nodes),
         messages(&street_nodes),
@@ -500,8 +519,12 @@ async fn main() {
             if let Some(late) = at.filter(|t| *t > Duration::from_secs(1)) {
                 let heard = holders[i].with(|n| n.net_status().logs());
                 let announcements = heard.get(&publisher.log()).map_or(0, |p| p.announcements);
+                let (failed, slow) = holders[i].with(|n| {
+                    let s = n.net_status();
+                    (s.sync_failed_count(), s.sync_slow_count())
+                });
                 eprintln!(
-                    "  notice {n} reached {} after {} ms ({announcements} announcements of {} heard there)",
+                    "  notice {n} reached {} after {} ms ({announcements} announcements of {} heard there; its sync requests so far: {failed} unanswered, {slow} answered after > 1 s)",
                     holders[i].key.name(),
                     late.as_millis(),
                     publisher.key.name()
@@ -529,6 +552,14 @@ async fn main() {
         per_node(messages(&street_nodes), before.1, street_nodes.len()),
         per_node(messages(&all), before.2, all.len()),
         (cpu_seconds() - before.3) * 1e3 / notices / all.len() as f64,
+    );
+    let trouble = sync_trouble();
+    println!(
+        "sync requests while the notices spread: {} unanswered, {} answered after > 1 s (while forming: {}, {})",
+        trouble.0 - trouble_before.0,
+        trouble.1 - trouble_before.1,
+        trouble_before.0,
+        trouble_before.1,
     );
     latencies.sort();
     slowest.sort();
