@@ -182,7 +182,11 @@ impl EventLoop {
             tick,
             logs,
             &peers,
-            |log| status.heard_of(log).is_some_and(|heard| heard > store.held(log)),
+            |log| {
+                status
+                    .heard_of(log)
+                    .is_some_and(|heard| heard > store.held(log))
+            },
             // The log's own node if connected: it surely has it; else, every
             // other tick, the peer that announced how far it reaches; else
             // the office next on the way to the log, if connected (the child

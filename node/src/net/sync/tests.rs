@@ -32,7 +32,10 @@ fn a_fetch_unanswered_for_a_second_is_hedged_with_another_peer_once() {
 
     let young = [fetch(a, log, Duration::ZERO)];
     assert!(!may_fetch(young.iter(), &log, &a), "not twice of one peer");
-    assert!(!may_fetch(young.iter(), &log, &b), "not while the first is young");
+    assert!(
+        !may_fetch(young.iter(), &log, &b),
+        "not while the first is young"
+    );
 
     let old = [fetch(a, log, Duration::from_secs(2))];
     assert!(!may_fetch(old.iter(), &log, &a), "not twice of one peer");
@@ -91,7 +94,11 @@ async fn overlapping_answers_store_each_entry_once() {
     let mut storing = Storing::new(store.clone());
     assert_eq!(storing.next(&log), 0);
     storing.push(answer(PeerId::random(), 0, 10));
-    assert_eq!(storing.next(&log), 10, "the next fetch starts past the queue");
+    assert_eq!(
+        storing.next(&log),
+        10,
+        "the next fetch starts past the queue"
+    );
     storing.push(answer(PeerId::random(), 0, 15));
     storing.push(answer(PeerId::random(), 12, 15));
     let first = storing.stored().await;
