@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use yiyi_protocol::checkpoint::witnessed_by;
 use yiyi_protocol::proto::entry::Body;
-use yiyi_protocol::{SignedNote, VerifierKey};
+use yiyi_protocol::{SecretKey, SignedNote, VerifierKey};
 use yiyi_tests::federation::{
-    Chain, admit, chain, federation, holds, log_of, verify_notice_at, wait_for,
+    Chain, admit, admit_key, chain, federation, holds, log_of, verify_notice_at, wait_for,
 };
 use yiyi_tests::{Json, Node, command};
 
@@ -226,6 +226,17 @@ fn forgeries_revoked_keys_and_equivocation_are_refused() {
     let target = &f.streets[0];
 
     // A peer that answers sync requests with entries signed by another key.
+    // A node asks a peer other than the office next on the way to a ledger
+    // when that one holds less than itself: here a community just
+    // admitted, not online yet, whose ledger no honest peer holds, so the
+    // street asks every peer, the forger too.
+    let absent = SecretKey::generate("yiyi/lixia/quancheng/absent").unwrap();
+    admit_key(
+        target,
+        &absent.verifier().to_string(),
+        "新建社区",
+        "community",
+    );
     let before = target.metric("yiyi_refused_total");
     let mut forger = command("forger", &target.p2p)
         .stdout(Stdio::null())
