@@ -48,7 +48,7 @@ const PERIODIC_TICKS: u64 = 20;
 /// ticks (30 s): for whoever missed the last announcement (its hearers do
 /// not check a repeat's signatures again). Every 10 s, these repeats were
 /// most of what a federation at rest sent, and at 331 offices in one
-/// process 30 s took a quarter off its CPU (netbench, issue 20).
+/// process 30 s took a fifth off its CPU at rest (netbench, issue 20).
 const ANNOUNCE_AGAIN_TICKS: u64 = 60;
 
 /// A peer's request to one of the protocols this node serves, with the

@@ -144,8 +144,8 @@ impl EventLoop {
             // This peer holds less than this node (or nothing): ask one
             // not asked yet since the last round. One that holds as much
             // answers for the round: sweeping every peer about every log
-            // was two thirds of what a federation at rest sent (a district
-            // asked each of its 30 streets about each of its 331 logs each
+            // was most of what a federation at rest sent (a district asked
+            // each of its 30 streets about each of its 331 logs each
             // minute).
             if let Some(next) = self.sync.untried(&log, &self.connections.peers()) {
                 self.request(next, log);
