@@ -37,6 +37,15 @@ struct Options {
     rest: usize,
 }
 
+/// How many of `node`'s sync requests went unanswered, and how many were
+/// answered after more than a second.
+fn sync_trouble_at(node: &BenchNode) -> (u64, u64) {
+    node.with(|n| {
+        let s = n.net_status();
+        (s.sync_failed_count(), s.sync_slow_count())
+    })
+}
+
 fn options() -> Options {
     let mut o = Options {
         districts: 0,
@@ -476,12 +485,7 @@ async fn main() {
     let street_nodes: Vec<&BenchNode> = street_at.iter().map(|i| all[*i]).collect();
     let sync_trouble = || -> (u64, u64) {
         all.iter()
-            .map(|n| {
-                n.with(|n| {
-                    let s = n.net_status();
-                    (s.sync_failed_count(), s.sync_slow_count())
-                })
-            })
+            .map(|n| sync_trouble_at(n))
             .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     };
     let trouble_before = sync_trouble();
@@ -519,10 +523,7 @@ async fn main() {
             if let Some(late) = at.filter(|t| *t > Duration::from_secs(1)) {
                 let heard = holders[i].with(|n| n.net_status().logs());
                 let announcements = heard.get(&publisher.log()).map_or(0, |p| p.announcements);
-                let (failed, slow) = holders[i].with(|n| {
-                    let s = n.net_status();
-                    (s.sync_failed_count(), s.sync_slow_count())
-                });
+                let (failed, slow) = sync_trouble_at(holders[i]);
                 eprintln!(
                     "  notice {n} reached {} after {} ms ({announcements} announcements of {} heard there; its sync requests so far: {failed} unanswered, {slow} answered after > 1 s)",
                     holders[i].key.name(),
@@ -555,7 +556,7 @@ async fn main() {
     );
     let trouble = sync_trouble();
     println!(
-        "sync requests while the notices spread: {} unanswered, {} answered after > 1 s (while forming: {}, {})",
+        "sync requests while the notices spread: {} unanswered, {} answered after > 1 s (before, while forming and at rest: {}, {})",
         trouble.0 - trouble_before.0,
         trouble.1 - trouble_before.1,
         trouble_before.0,
