@@ -356,6 +356,7 @@ pub async fn spawn(
         equivocations,
         requests: RateLimit::new(config.requests_per_second),
         ticks: 0,
+        group_joined: 0,
         connections: connections::Connections::new(config.peers),
         gossip: gossip::Gossip::new(),
         sync: Default::default(),

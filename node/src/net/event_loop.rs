@@ -50,6 +50,13 @@ const PERIODIC_TICKS: u64 = 20;
 /// most of what a federation at rest sent, and at 331 offices in one
 /// process 30 s took a fifth off its CPU at rest (netbench, issue 20).
 const ANNOUNCE_AGAIN_TICKS: u64 = 60;
+/// For this many ticks (60 s) after a peer joined the own ledger's gossip
+/// group, and after the node started, it announces again every
+/// [`ANNOUNCE_AGAIN_SETTLING_TICKS`] (10 s) instead: an office that just
+/// joined may have missed the last announcement, and a federation that is
+/// forming should not wait 30 s for each one it missed.
+const SETTLING_TICKS: u64 = 120;
+const ANNOUNCE_AGAIN_SETTLING_TICKS: u64 = 20;
 
 /// A peer's request to one of the protocols this node serves, with the
 /// channel its answer goes back on.
@@ -87,6 +94,8 @@ pub(super) struct EventLoop {
     /// Sync, witness and escalation requests each peer may make.
     pub(super) requests: RateLimit,
     pub(super) ticks: u64,
+    /// The tick at which a peer last joined the own ledger's gossip group.
+    pub(super) group_joined: u64,
     pub(super) connections: Connections,
     pub(super) gossip: Gossip,
     /// Later releases met: said once each.
@@ -131,7 +140,12 @@ impl EventLoop {
         self.ticks += 1;
         let periodic = self.ticks.is_multiple_of(PERIODIC_TICKS);
         self.subscribe();
-        self.announce(self.ticks.is_multiple_of(ANNOUNCE_AGAIN_TICKS));
+        let settling = self.ticks.saturating_sub(self.group_joined) < SETTLING_TICKS;
+        self.announce(self.ticks.is_multiple_of(if settling {
+            ANNOUNCE_AGAIN_SETTLING_TICKS
+        } else {
+            ANNOUNCE_AGAIN_TICKS
+        }));
         self.catch_up();
         self.submit_checkpoint();
         self.deliver_due();
@@ -301,6 +315,10 @@ impl EventLoop {
                 tracing::debug!(peer = %peer_id, unsent, "gossip to a slow peer dropped");
                 self.status.gossip_unsent(unsent);
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
+                topic,
+                ..
+            })) => self.joined(&topic),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source: source,
                 message_id,

@@ -101,6 +101,16 @@ impl EventLoop {
         }
     }
 
+    /// A peer joined gossip group `topic`: if it is the group the own
+    /// ledger is announced in, repeat the announcement more often for a
+    /// while (see `SETTLING_TICKS`).
+    pub(super) fn joined(&mut self, topic: &gossipsub::TopicHash) {
+        let own = self.store.own_log();
+        if crate::net::announcement_topic(&self.members.announced_with(&own)).hash() == *topic {
+            self.group_joined = self.ticks;
+        }
+    }
+
     pub(super) fn report(&mut self, reports: Vec<Report>) {
         for (message, source, acceptance) in reports {
             let _ = self
