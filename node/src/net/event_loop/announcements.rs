@@ -75,9 +75,7 @@ impl EventLoop {
             return;
         };
         let data = announcement.encode_to_vec();
-        let mut topics = vec![crate::net::announcement_topic(
-            &self.members.announced_with(&own),
-        )];
+        let mut topics = vec![self.own_group()];
         if self
             .connections
             .any_before(crate::net::SCOPED_ANNOUNCEMENTS)
@@ -105,10 +103,14 @@ impl EventLoop {
     /// ledger is announced in, repeat the announcement more often for a
     /// while (see `SETTLING_TICKS`).
     pub(super) fn joined(&mut self, topic: &gossipsub::TopicHash) {
-        let own = self.store.own_log();
-        if crate::net::announcement_topic(&self.members.announced_with(&own)).hash() == *topic {
+        if self.own_group().hash() == *topic {
             self.group_joined = self.ticks;
         }
+    }
+
+    /// The gossip group the own ledger is announced in.
+    fn own_group(&self) -> IdentTopic {
+        crate::net::announcement_topic(&self.members.announced_with(&self.store.own_log()))
     }
 
     pub(super) fn report(&mut self, reports: Vec<Report>) {
