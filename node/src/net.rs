@@ -48,6 +48,8 @@ mod status;
 mod sync;
 mod witness;
 
+pub(crate) use checkpoints::keep_if_fits;
+
 use std::sync::Arc;
 use std::time::Duration;
 

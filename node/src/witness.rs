@@ -9,7 +9,7 @@
 use std::sync::Mutex;
 
 use yiyi_protocol::SecretKey;
-use yiyi_protocol::checkpoint::Checkpoint;
+use yiyi_protocol::checkpoint::{Checkpoint, SignedCheckpoint};
 use yiyi_protocol::note::SignedNote;
 use yiyi_protocol::witness::{self, AddCheckpoint, WitnessError};
 
@@ -75,6 +75,12 @@ impl Witness {
         let (witnessed, line) = witness::add_checkpoint(held, &request, &key, &self.key, now)?;
         self.store.set_witnessed(&log, witnessed)?;
         tracing::debug!(origin, size = witnessed.size, "cosigned");
+        // The child's ledger, if held this far, is served cosigned from now.
+        if let Ok(cosigned) = witness::merge_cosignatures(&request.checkpoint, &line)
+            && let Ok(cosigned) = SignedCheckpoint::parse(&cosigned)
+        {
+            crate::net::keep_if_fits(&self.store, &self.members, log, &cosigned);
+        }
         Ok(line)
     }
 

@@ -45,6 +45,24 @@ impl Heard {
     }
 }
 
+/// Keeps `checkpoint` of `log` if it fits the entries held and adds to
+/// what is kept (it is larger, or carries the parent's cosignature on the
+/// one held); returns whether it did. The witness does this with the
+/// checkpoint it has just cosigned, so that a child's ledger fetched before
+/// the cosignature is served with it at once, not once the child announces
+/// it again (a resident's check refuses a bundle without it).
+pub(crate) fn keep_if_fits(
+    store: &Store,
+    members: &Members,
+    log: LogKey,
+    checkpoint: &SignedCheckpoint,
+) -> bool {
+    match Checkpoints::consider(store, members, log, checkpoint) {
+        Heard::Keep(Some(keep)) => store.set_known_checkpoint(&log, &keep).is_ok(),
+        _ => false,
+    }
+}
+
 /// Checkpoints of logs not yet held as far as they reach: checked once the
 /// entries are in, with the peer that sent them.
 #[derive(Default)]

@@ -55,6 +55,13 @@ pub const MAX_ENTRIES_PER_RESPONSE: u32 = 1024;
 const ROUND_TICKS: u64 = 120;
 /// Most logs asked about per tick by the periodic round.
 const ROUND_LOGS_PER_TICK: u64 = 8;
+/// How many times a log that no peer asked held any of is asked again
+/// before the round, after 1, 2, 4, 8, 16 and 32 s. A new member's log is
+/// fetched at once when its charter arrives, usually from its parent's
+/// node, which is at that moment fetching it itself: the district asked
+/// its street too early, heard nothing, and waited for the round (a test
+/// of a chain of three waited 59 s for a new community's ledger).
+const RETRIES_WHEN_NONE_HELD: u32 = 6;
 
 /// What an outstanding sync request is for.
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +88,9 @@ pub(super) struct SyncClient {
     followed: HashSet<LogKey>,
     /// The peers asked about each log since the last round.
     asked: HashMap<LogKey, HashSet<PeerId>>,
+    /// Logs of which neither this node nor any peer asked held anything:
+    /// how often each was asked again, and the tick to ask it next.
+    none_held: HashMap<LogKey, (u32, Option<u64>)>,
 }
 
 impl SyncClient {
@@ -107,6 +117,17 @@ impl SyncClient {
             // forming federation of N offices send N² requests.
             self.to_check.extend(new);
             self.followed = logs.iter().copied().collect();
+            let followed = &self.followed;
+            self.none_held.retain(|log, _| followed.contains(log));
+        }
+        // Logs no peer held any of, whose turn to be asked again came: of
+        // every peer again.
+        for (log, (_, at)) in &mut self.none_held {
+            if at.is_some_and(|at| at <= tick) {
+                *at = None;
+                self.to_check.insert(*log);
+                self.asked.remove(log);
+            }
         }
         // And every log once a round, spread over the ticks so that the
         // checks of many nodes do not come in bursts — also while the
@@ -219,6 +240,22 @@ impl SyncClient {
             self.to_check.insert(pending.log);
         }
         true
+    }
+
+    /// No peer asked about `log` held any of it, and neither does this
+    /// node: ask again soon (see [`RETRIES_WHEN_NONE_HELD`]), unless that
+    /// is arranged already or was done often enough.
+    pub(super) fn none_held(&mut self, log: LogKey, tick: u64) {
+        let (times, at) = self.none_held.entry(log).or_default();
+        if at.is_none() && *times < RETRIES_WHEN_NONE_HELD {
+            *at = Some(tick + (2 << *times));
+            *times += 1;
+        }
+    }
+
+    /// Entries of `log` were stored: it is no longer asked again early.
+    pub(super) fn some_held(&mut self, log: &LogKey) {
+        self.none_held.remove(log);
     }
 
     /// A peer not asked about `log` since the last round, among `peers`:

@@ -5,9 +5,15 @@
 //! its street (the C2SP `add-checkpoint` endpoint), serves its ledger over
 //! `/yiyi/sync/1` like any node, and says in identify that it runs 0.5.0.
 //!
+//! It speaks no gossip, as a later release that announced on another topic
+//! would not be heard: older nodes learn how far its ledger reaches by
+//! asking (`/yiyi/sync/1`), as they do of any log.
+//!
 //! Usage: `newer <street API address> <node multiaddr>...`. Prints
-//! `key <verifier key>` at once (the street admits it by that key), then
-//! `cosigned` once the street has cosigned; runs until killed.
+//! `key <verifier key>` at once (the street admits it by that key) and
+//! serves its ledger; on the line `cosign` on its standard input, has its
+//! checkpoint cosigned by the street and prints `cosigned`; runs until
+//! killed.
 
 use futures::StreamExt;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
@@ -130,7 +136,7 @@ fn cosign(street: &str, signed: &str) -> String {
         {
             return merge_cosignatures(signed, &lines).expect("cosignature lines");
         }
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 
@@ -158,7 +164,16 @@ async fn main() {
     }
     let (done, mut cosigning) = tokio::sync::oneshot::channel();
     let unsigned = served.clone();
-    tokio::task::spawn_blocking(move || done.send(cosign(&street, &unsigned)));
+    tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        while line.trim() != "cosign" {
+            line.clear();
+            if std::io::stdin().read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+        }
+        let _ = done.send(cosign(&street, &unsigned));
+    });
     let mut cosigned = false;
     loop {
         tokio::select! {

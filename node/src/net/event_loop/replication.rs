@@ -135,6 +135,7 @@ impl EventLoop {
         let count = stored.entries.len();
         self.status.heard(log, response.size);
         if count > 0 {
+            self.sync.some_held(&log);
             let ready = self.gossip.release(&log, held);
             self.report(ready);
         }
@@ -149,6 +150,11 @@ impl EventLoop {
             // minute).
             if let Some(next) = self.sync.untried(&log, &self.connections.peers()) {
                 self.request(next, log);
+            } else if held == 0 {
+                // Nobody asked has any of it yet (a member just chartered,
+                // whose ledger its parent is fetching now): soon again,
+                // not at the next round.
+                self.sync.none_held(log, self.ticks);
             }
         }
         // A checkpoint announced further than this: check it once reached,

@@ -7,7 +7,7 @@ use libp2p::PeerId;
 use yiyi_protocol::proto::{self, SyncResponse, entry::Body};
 use yiyi_protocol::{ChainHead, SecretKey, entry};
 
-use super::{Fetched, Pending, Storing, may_fetch};
+use super::{Fetched, Pending, Storing, SyncClient, may_fetch};
 use crate::store::{LogKey, Store};
 
 fn fetch(peer: PeerId, log: LogKey, ago: Duration) -> Pending {
@@ -52,6 +52,41 @@ fn a_fetch_unanswered_for_a_second_is_hedged_with_another_peer_once() {
         ..fetch(a, log, Duration::ZERO)
     }];
     assert!(may_fetch(probing.iter(), &log, &a), "a probe is no fetch");
+}
+
+/// A log no peer held any of is asked again after 1, 2, 4 … s (ticks of
+/// 500 ms), of every peer again, and no longer once some of it is held.
+#[test]
+fn a_log_nobody_held_is_asked_again_soon_then_less_often() {
+    let log = SecretKey::from_seed("yiyi/lixia/quancheng/xinban", [23; 32])
+        .unwrap()
+        .log_key();
+    let peer = PeerId::random();
+    let mut client = SyncClient::default();
+    let due = |client: &mut SyncClient, tick: u64| {
+        client.due(tick, vec![log], &[peer], |_| false, |_| Some(peer))
+    };
+    // Learnt at tick 1 (the round's tick for it is 0): asked at once.
+    assert_eq!(due(&mut client, 1), vec![(peer, log)]);
+    client.request(peer, log, 0, false);
+    // Nobody held any: asked again two ticks later, of the same peer
+    // even though it was asked this round, and not before.
+    client.none_held(log, 1);
+    client.none_held(log, 1); // a second empty answer changes nothing
+    assert!(due(&mut client, 2).is_empty());
+    assert_eq!(due(&mut client, 3), vec![(peer, log)]);
+    assert_eq!(client.untried(&log, &[peer]), Some(peer));
+    // Then four ticks later, then eight.
+    client.none_held(log, 3);
+    assert!(due(&mut client, 6).is_empty());
+    assert_eq!(due(&mut client, 7), vec![(peer, log)]);
+    client.none_held(log, 7);
+    assert!(due(&mut client, 14).is_empty());
+    assert_eq!(due(&mut client, 15), vec![(peer, log)]);
+    // Some of it stored: no more early asks.
+    client.none_held(log, 15);
+    client.some_held(&log);
+    assert!((16..60).all(|tick| due(&mut client, tick).is_empty()));
 }
 
 fn signed(key: &SecretKey, n: u64) -> Vec<Vec<u8>> {
