@@ -55,13 +55,15 @@ pub const MAX_ENTRIES_PER_RESPONSE: u32 = 1024;
 const ROUND_TICKS: u64 = 120;
 /// Most logs asked about per tick by the periodic round.
 const ROUND_LOGS_PER_TICK: u64 = 8;
-/// How many times a log that no peer asked held any of is asked again
-/// before the round, after 1, 2, 4, 8, 16 and 32 s. A new member's log is
-/// fetched at once when its charter arrives, usually from its parent's
-/// node, which is at that moment fetching it itself: the district asked
-/// its street too early, heard nothing, and waited for the round (a test
-/// of a chain of three waited 59 s for a new community's ledger).
-const RETRIES_WHEN_NONE_HELD: u32 = 6;
+/// How many times a log that no peer held any of, its parent office
+/// included, is asked of the parent again before the round: after 1, 2
+/// and 4 s. A new member's log is fetched at once when its charter
+/// arrives, from its parent's node, which is at that moment fetching it
+/// itself: the district asked its street too early, heard nothing, and
+/// waited for the round (a test of a chain of three waited 59 s for a new
+/// community's ledger, which speaks no gossip). An office that gossips is
+/// heard sooner anyway; this is for one that does not.
+const RETRIES_WHEN_NONE_HELD: u32 = 3;
 
 /// What an outstanding sync request is for.
 #[derive(Clone, Copy, Debug)]
@@ -121,12 +123,13 @@ impl SyncClient {
             self.none_held.retain(|log, _| followed.contains(log));
         }
         // Logs no peer held any of, whose turn to be asked again came: of
-        // every peer again.
+        // the peer preferred for them (the office next on the way) only,
+        // not of every peer again — a forming city has a thousand such
+        // logs at once.
         for (log, (_, at)) in &mut self.none_held {
             if at.is_some_and(|at| at <= tick) {
                 *at = None;
                 self.to_check.insert(*log);
-                self.asked.remove(log);
             }
         }
         // And every log once a round, spread over the ticks so that the

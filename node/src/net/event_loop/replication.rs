@@ -150,10 +150,13 @@ impl EventLoop {
             // minute).
             if let Some(next) = self.sync.untried(&log, &self.connections.peers()) {
                 self.request(next, log);
-            } else if held == 0 {
-                // Nobody asked has any of it yet (a member just chartered,
-                // whose ledger its parent is fetching now): soon again,
-                // not at the next round.
+            } else if held == 0 && self.is_parent_of(peer, &log) {
+                // Nobody asked has any of it yet, the log's parent office
+                // included: a member just chartered, whose ledger its
+                // parent is fetching now. Ask the parent again soon, not
+                // at the next round. (Only the parent: a forming city
+                // re-asking its districts about every community took
+                // twice as long to form.)
                 self.sync.none_held(log, self.ticks);
             }
         }
@@ -168,6 +171,13 @@ impl EventLoop {
             }
             Waiting::Further(_) | Waiting::None => {}
         }
+    }
+
+    /// Whether `peer` is the node of the office that admitted `log`.
+    fn is_parent_of(&self, peer: PeerId, log: &LogKey) -> bool {
+        self.members
+            .parent(log)
+            .is_some_and(|parent| self.connections.writer_of(&parent) == Some(peer))
     }
 
     /// A replicated entry stored: equivocation proofs recorded by others
