@@ -90,8 +90,9 @@ pub(super) struct SyncClient {
     followed: HashSet<LogKey>,
     /// The peers asked about each log since the last round.
     asked: HashMap<LogKey, HashSet<PeerId>>,
-    /// Logs of which neither this node nor any peer asked held anything:
-    /// how often each was asked again, and the tick to ask it next.
+    /// Logs of which neither this node nor the log's parent office held
+    /// anything: how often each was asked again, and the tick to ask it
+    /// next.
     none_held: HashMap<LogKey, (u32, Option<u64>)>,
 }
 
@@ -245,9 +246,9 @@ impl SyncClient {
         true
     }
 
-    /// No peer asked about `log` held any of it, and neither does this
-    /// node: ask again soon (see [`RETRIES_WHEN_NONE_HELD`]), unless that
-    /// is arranged already or was done often enough.
+    /// The parent office of `log`, asked, held none of it, and neither
+    /// does this node: ask again soon (see [`RETRIES_WHEN_NONE_HELD`]),
+    /// unless that is arranged already or was done often enough.
     pub(super) fn none_held(&mut self, log: LogKey, tick: u64) {
         let (times, at) = self.none_held.entry(log).or_default();
         if at.is_none() && *times < RETRIES_WHEN_NONE_HELD {

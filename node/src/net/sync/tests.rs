@@ -54,40 +54,50 @@ fn a_fetch_unanswered_for_a_second_is_hedged_with_another_peer_once() {
     assert!(may_fetch(probing.iter(), &log, &a), "a probe is no fetch");
 }
 
-/// A log no peer held any of is asked again after 1, 2, 4 … s (ticks of
-/// 500 ms), of every peer again, and no longer once some of it is held.
+/// A log that its parent office held none of is asked of it again after
+/// 1, 2 and 4 s (ticks of 500 ms), three times at most, and the schedule
+/// starts afresh once some of it is held.
 #[test]
-fn a_log_nobody_held_is_asked_again_soon_then_less_often() {
+fn a_log_nobody_held_is_asked_again_soon_then_left_to_the_round() {
     let log = SecretKey::from_seed("yiyi/lixia/quancheng/xinban", [23; 32])
         .unwrap()
         .log_key();
-    let peer = PeerId::random();
+    let (parent, other) = (PeerId::random(), PeerId::random());
     let mut client = SyncClient::default();
     let due = |client: &mut SyncClient, tick: u64| {
-        client.due(tick, vec![log], &[peer], |_| false, |_| Some(peer))
+        client.due(
+            tick,
+            vec![log],
+            &[parent, other],
+            |_| false,
+            |_| Some(parent),
+        )
     };
-    // Learnt at tick 1 (the round's tick for it is 0): asked at once.
-    assert_eq!(due(&mut client, 1), vec![(peer, log)]);
-    client.request(peer, log, 0, false);
-    // Nobody held any: asked again two ticks later, of the same peer
-    // even though it was asked this round, and not before; the other
-    // peers asked this round are not swept again.
+    // Learnt at tick 1 (the round's tick for it is 0): asked at once, then
+    // of the other peer too; neither held any.
+    assert_eq!(due(&mut client, 1), vec![(parent, log)]);
+    client.request(parent, log, 0, false);
+    client.request(other, log, 0, false);
     client.none_held(log, 1);
     client.none_held(log, 1); // a second empty answer changes nothing
+    // Asked of the parent two ticks later, and not before; the other peer
+    // is not swept again.
     assert!(due(&mut client, 2).is_empty());
-    assert_eq!(due(&mut client, 3), vec![(peer, log)]);
-    assert_eq!(client.untried(&log, &[peer]), None);
-    // Then four ticks later, then eight.
+    assert_eq!(due(&mut client, 3), vec![(parent, log)]);
+    assert_eq!(client.untried(&log, &[parent, other]), None);
+    // Then four ticks later, then eight; then no more before the round.
     client.none_held(log, 3);
     assert!(due(&mut client, 6).is_empty());
-    assert_eq!(due(&mut client, 7), vec![(peer, log)]);
+    assert_eq!(due(&mut client, 7), vec![(parent, log)]);
     client.none_held(log, 7);
     assert!(due(&mut client, 14).is_empty());
-    assert_eq!(due(&mut client, 15), vec![(peer, log)]);
-    // Some of it stored: no more early asks.
+    assert_eq!(due(&mut client, 15), vec![(parent, log)]);
     client.none_held(log, 15);
-    client.some_held(&log);
     assert!((16..60).all(|tick| due(&mut client, tick).is_empty()));
+    // Some of it stored: a later empty answer starts the schedule afresh.
+    client.some_held(&log);
+    client.none_held(log, 60);
+    assert_eq!(due(&mut client, 62), vec![(parent, log)]);
 }
 
 fn signed(key: &SecretKey, n: u64) -> Vec<Vec<u8>> {
