@@ -52,6 +52,16 @@ pub(crate) fn choices(names: Vec<&'static str>) -> PossibleValuesParser {
     PossibleValuesParser::new(names)
 }
 
+/// A day written `YYYY-MM-DD` (Asia/Shanghai), parsed at the edge.
+pub(crate) fn date(text: &str) -> Result<yiyi_protocol::rules::Date, String> {
+    yiyi_protocol::rules::Date::parse(text).map_err(|e| e.to_string())
+}
+
+/// `?on=YYYY-MM-DD` for a day deadlines are judged on, or nothing.
+pub(crate) fn on_query(on: Option<yiyi_protocol::rules::Date>, sep: char) -> String {
+    on.map(|d| format!("{sep}on={d}")).unwrap_or_default()
+}
+
 /// Reads a file, or standard input when no file is given.
 pub(crate) fn read_input(file: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();

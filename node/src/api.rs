@@ -13,6 +13,7 @@
 
 mod bundles;
 mod concerns;
+mod day;
 mod error;
 mod federation;
 pub mod limits;
@@ -36,7 +37,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use yiyi_protocol::Hash;
 use yiyi_protocol::entry;
-use yiyi_protocol::rules::{Date, MeetingState, TopicState, names};
+use yiyi_protocol::rules::{Date, Deadlines, MeetingState, TopicState, names};
 
 pub use error::ApiError;
 pub use state::ApiState;
@@ -206,7 +207,7 @@ async fn act(
     Ok(Json(recorded.answer()))
 }
 
-fn topic_json(t: &TopicState, now_ms: i64) -> Value {
+fn topic_json(t: &TopicState, today: Date, limits: &Deadlines) -> Value {
     let outcome = t.outcome.as_ref();
     json!({
         "id": t.topic.id,
@@ -230,7 +231,10 @@ fn topic_json(t: &TopicState, now_ms: i64) -> Value {
             "supervisors": o.supervisors,
             "spends_money": o.spends_money,
         })),
-        "overdue": t.overdue(now_ms).map(|o| format!("{o:?}")),
+        "overdue": t.overdue(today, limits).map(|o| json!({
+            "why": o.name(),
+            "last_day": o.date().to_string(),
+        })),
         "residents": t.residents,
         // Spending public money brings in the oversight bodies.
         "oversight_bodies": oversight(t),
@@ -259,25 +263,30 @@ fn oversight(t: &TopicState) -> Vec<String> {
     bodies
 }
 
-async fn topics(State(state): State<Arc<ApiState>>) -> ApiResult {
-    let now = crate::now_ms();
+async fn topics(State(state): State<Arc<ApiState>>, Query(on): Query<day::OnQuery>) -> ApiResult {
+    let today = on.day()?;
     let list = state
         .office
         .read(|s| {
+            let limits = s.limits();
             s.topics
                 .values()
-                .map(|t| topic_json(t, now))
+                .map(|t| topic_json(t, today, &limits))
                 .collect::<Vec<_>>()
         })
         .await;
     Ok(Json(json!({ "topics": list })))
 }
 
-async fn topic(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> ApiResult {
-    let now = crate::now_ms();
+async fn topic(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    Query(on): Query<day::OnQuery>,
+) -> ApiResult {
+    let today = on.day()?;
     state
         .office
-        .read(|s| s.topics.get(&id).map(|t| topic_json(t, now)))
+        .read(|s| s.topics.get(&id).map(|t| topic_json(t, today, &s.limits())))
         .await
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no topic {id:?}")))
@@ -352,6 +361,20 @@ async fn profile(State(state): State<Arc<ApiState>>) -> ApiResult {
         .profile()
         .await
         .ok_or_else(|| ApiError::not_found("the office has not described itself yet"))?;
+    let (limits, recorded) = state
+        .office
+        .read(|s| (s.limits(), s.deadlines.as_ref().map(|(at, _)| *at)))
+        .await;
+    let mut deadlines: serde_json::Map<String, Value> = limits
+        .named()
+        .into_iter()
+        .map(|(name, days)| (name.to_owned(), json!(days)))
+        .collect();
+    // Where the ledger records them; null: the defaults of the level.
+    deadlines.insert(
+        "entry".into(),
+        json!(recorded.map(|at| yiyi_protocol::api::EntryAt::new(at.sequence, at.hash))),
+    );
     Ok(Json(json!({
         "name": p.name,
         "level": names::level_name(yiyi_protocol::federation::profile_level(&p) as i32),
@@ -360,6 +383,7 @@ async fn profile(State(state): State<Arc<ApiState>>) -> ApiResult {
         "meeting_place": p.meeting_place,
         "meeting_rhythm": p.meeting_rhythm,
         "entry": yiyi_protocol::api::EntryAt::new(at.sequence, at.hash),
+        "deadlines": deadlines,
     })))
 }
 

@@ -118,8 +118,8 @@ fn asset(kind: &'static str, body: &'static str) -> Response {
 fn topics(
     state: &ApiState,
     list: &[&Listed],
+    today: Date,
 ) -> Result<Map<String, Value>, crate::store::StoreError> {
-    let now = now_ms();
     let mut wanted: Vec<(LogKey, &str)> = list
         .iter()
         .filter(|n| !n.notice.topic_id.is_empty())
@@ -162,7 +162,12 @@ fn topics(
                     "status": course::status(topic),
                     "class": outcome.map(|o| names::outcome_class_name(o.class)),
                     "deadline": outcome.map(|o| o.deadline.as_str()).filter(|d| !d.is_empty()),
-                    "overdue": topic.overdue(now).is_some(),
+                    "overdue": topic.overdue(today, &replayed.state.limits()).map(|o| json!({
+                        "why": o.name(),
+                        "last_day": o.date().to_string(),
+                        "zh": o.zh(),
+                        "en": o.to_string(),
+                    })),
                     "residents": topic.residents,
                     "events": events,
                 }),
@@ -279,9 +284,12 @@ async fn notices(
         tracing::warn!(error = %e, "the board could not read the ledgers");
         StatusCode::INTERNAL_SERVER_ERROR
     };
+    let today = query
+        .day(Date::in_shanghai(now_ms()))
+        .ok_or(StatusCode::BAD_REQUEST)?;
     let all = listed(&state).map_err(error)?;
     let page = query.page(&all);
-    let topics = topics(&state, &page.notices).map_err(error)?;
+    let topics = topics(&state, &page.notices, today).map_err(error)?;
     let district = state.members.with(|f| {
         let log = f.district();
         f.member(&log).map(|m| (log, m.key.clone(), m.name.clone()))

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use libp2p::Multiaddr;
 use yiyi_protocol::proto::Level;
+use yiyi_protocol::rules::deadlines::{Deadlines, MAX_DEADLINE_DAYS};
 use yiyi_protocol::rules::names;
 use yiyi_protocol::{SecretKey, VerifierKey};
 
@@ -358,6 +359,63 @@ pub struct Settings {
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow_insecure_login: bool,
+    /// The office's time limits: `[deadlines]` in config.toml only.
+    #[arg(skip)]
+    #[serde(skip_serializing_if = "DeadlineSettings::is_empty")]
+    pub deadlines: DeadlineSettings,
+}
+
+/// The office's time limits (办理时限) in days, `[deadlines]` in
+/// config.toml; each left out keeps its level's default
+/// (docs/ACCOUNTABILITY.md). When they differ from what the ledger says,
+/// the node records them at start, so that others judge by them too.
+#[derive(serde::Serialize, serde::Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadlineSettings {
+    /// An immediate item (即办件), from its classification [default: 7].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immediate_days: Option<u32>,
+    /// A suggestion (建议件) not yet sent up [default: 3].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion_days: Option<u32>,
+    /// A matter escalated here, until this office decides [default: a
+    /// street 15, a district or city 30].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_days: Option<u32>,
+    /// A matter this office dispatched, until the departments' results
+    /// [default: 30].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_days: Option<u32>,
+    /// An individual dispute in mediation [default: 30].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mediation_days: Option<u32>,
+}
+
+impl DeadlineSettings {
+    fn is_empty(&self) -> bool {
+        *self == DeadlineSettings::default()
+    }
+
+    /// The limits these settings give an office of `level`, checked as the
+    /// rules will check their record.
+    pub fn limits(&self, level: Level) -> Result<Deadlines, ConfigError> {
+        let defaults = Deadlines::defaults(level);
+        let limits = Deadlines {
+            immediate_days: self.immediate_days.unwrap_or(defaults.immediate_days),
+            suggestion_days: self.suggestion_days.unwrap_or(defaults.suggestion_days),
+            decision_days: self.decision_days.unwrap_or(defaults.decision_days),
+            department_days: self.department_days.unwrap_or(defaults.department_days),
+            mediation_days: self.mediation_days.unwrap_or(defaults.mediation_days),
+        };
+        for (name, days) in limits.named() {
+            if days == 0 || days > MAX_DEADLINE_DAYS {
+                return Err(ConfigError::Invalid(format!(
+                    "[deadlines] {name} = {days}: a limit is 1 to {MAX_DEADLINE_DAYS} days"
+                )));
+            }
+        }
+        Ok(limits)
+    }
 }
 
 impl Settings {
@@ -378,6 +436,8 @@ impl Settings {
             tls_key: self.tls_key.or(file.tls_key),
             http_redirect: self.http_redirect.or(file.http_redirect),
             allow_insecure_login: self.allow_insecure_login || file.allow_insecure_login,
+            // Set in config.toml alone.
+            deadlines: file.deadlines,
         }
     }
 }
@@ -407,6 +467,9 @@ pub struct NodeConfig {
     pub cache_bytes: Option<u64>,
     /// How the API is served: HTTPS or plain, and who may sign in.
     pub http: HttpConfig,
+    /// The office's time limits, recorded at start when the ledger says
+    /// otherwise.
+    pub deadlines: Deadlines,
 }
 
 /// How the API, the board and the console are served.
@@ -469,10 +532,12 @@ impl NodeConfig {
         } else {
             settings.listen
         };
+        let deadlines = settings.deadlines.limits(office.level)?;
         Ok(NodeConfig {
             data,
             name: office.name,
             level: office.level,
+            deadlines,
             api: Some(
                 settings
                     .api

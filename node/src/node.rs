@@ -103,6 +103,7 @@ impl Node {
             Office::open(store.clone(), private, config.level)?.follow_charters(members.clone()),
         );
         office.describe_first(&config.name).await?;
+        office.keep_deadlines(config.deadlines).await?;
         // A certificate that will not do stops the node before it starts.
         let certs = match &config.http.tls {
             Some(files) => Some((

@@ -19,7 +19,7 @@ use yiyi_protocol::entry::VerifiedEntry;
 use yiyi_protocol::proto::{
     self, Level, OfficeProfile, decision::Verdict as DecisionVerdict, entry::Body,
 };
-use yiyi_protocol::rules::{self, Consultation, Position, RuleError, notices};
+use yiyi_protocol::rules::{self, Consultation, Deadlines, Position, RuleError, notices};
 
 use crate::escalation::{Desk, DeskError, Receipt, Seat};
 use crate::federation::Members;
@@ -216,6 +216,17 @@ impl Office {
         Ok(())
     }
 
+    /// Records the office's time limits (办理时限) when `limits` differ
+    /// from what its ledger says (the defaults of its level, before any
+    /// record): the configuration is the office's word, the ledger makes
+    /// it everyone's.
+    pub async fn keep_deadlines(&self, limits: Deadlines) -> Result<(), OfficeError> {
+        if self.read(|s| s.limits()).await != limits {
+            self.record(Body::Deadlines(limits.to_record()), "").await?;
+        }
+        Ok(())
+    }
+
     /// Reads the current state.
     pub async fn read<R>(&self, f: impl FnOnce(&Consultation) -> R) -> R {
         f(&*self.state.lock().await)
@@ -398,7 +409,13 @@ impl Office {
                 | Body::Meeting(_)
                 | Body::Topic(_)
         );
-        if matters {
+        // What decides an office's time limits: the level its charter
+        // gives it, its own Deadlines records.
+        let limits = matches!(
+            body,
+            Body::Charter(_) | Body::CityCharter(_) | Body::Deadlines(_)
+        );
+        if matters || limits {
             self.desk.matters().observe(log, at, body);
         }
         (federation, matters)

@@ -13,6 +13,8 @@
 //! nobody took on), so that the same rules judge an office's own action
 //! before it is signed and a replicated entry after.
 
+mod due;
+
 use std::collections::BTreeMap;
 
 use crate::checkpoint::Checkpoint;
@@ -160,23 +162,16 @@ pub struct Matter {
     pub priority: i32,
 }
 
-impl Matter {
-    /// Whether the matter is still open past its deadline on `today`.
-    pub fn overdue(&self, today: Date) -> bool {
-        let open = !matches!(
-            self.status,
-            Status::Resolved(_) | Status::Returned(_) | Status::Forwarded
-        );
-        open && self.deadline.is_some_and(|d| d < today)
-    }
-}
-
 /// The matters seen in the logs fed so far, by the hash of their escalation.
 #[derive(Debug, Clone, Default)]
 pub struct Matters {
     matters: BTreeMap<Hash, Matter>,
     /// The district's department directory, by log and id.
     departments: BTreeMap<(LogKey, String), proto::Department>,
+    /// The level each office was admitted at (see [`due`]).
+    levels: BTreeMap<LogKey, proto::Level>,
+    /// Each office's latest time limits (办理时限).
+    deadlines: BTreeMap<LogKey, proto::Deadlines>,
 }
 
 fn referenced(r: &Option<EntryRef>) -> Result<Hash, MatterError> {
@@ -301,6 +296,7 @@ impl Matters {
     /// Takes `body`, the entry of `log` at `at`, into account. Entries that
     /// are not about matters change nothing.
     pub fn apply(&mut self, log: &LogKey, at: Position, body: &Body) -> Result<(), MatterError> {
+        self.learn_limits(log, body);
         match body {
             Body::Department(d) => {
                 if d.id.trim().is_empty() || d.name.trim().is_empty() {

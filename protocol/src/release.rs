@@ -51,6 +51,7 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (32, "round"),
     (33, "tally"),
     (34, "city-charter"),
+    (35, "deadlines"),
 ];
 
 /// Not a release number.

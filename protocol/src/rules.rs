@@ -36,6 +36,7 @@ mod apply;
 pub mod calendar;
 mod check;
 mod compose;
+pub mod deadlines;
 mod error;
 mod level;
 pub mod names;
@@ -46,6 +47,7 @@ mod zh;
 pub use zh::step_zh;
 
 pub use calendar::{Date, DateError};
+pub use deadlines::Deadlines;
 pub use error::RuleError;
 pub use level::check_level;
 pub use state::{

@@ -244,15 +244,14 @@ fn steps_out_of_order_or_by_the_wrong_office_are_refused() {
     ));
     // The accepted matter is overdue past its deadline until resolved.
     let matter = m.get(&sent.hash).unwrap();
-    assert!(matter.overdue(Date::parse("2027-01-01").unwrap()));
-    assert!(!matter.overdue(Date::parse("2026-12-30").unwrap()));
+    assert!(m.overdue(matter, Date::parse("2027-01-01").unwrap()));
+    assert!(!m.overdue(matter, Date::parse("2026-12-30").unwrap()));
     m.apply(&STREET, clock.next(), &resolution(&sent, COMMUNITY, ""))
         .unwrap();
-    assert!(
-        !m.get(&sent.hash)
-            .unwrap()
-            .overdue(Date::parse("2027-01-01").unwrap())
-    );
+    assert!(!m.overdue(
+        m.get(&sent.hash).unwrap(),
+        Date::parse("2027-01-01").unwrap()
+    ));
 }
 
 mod delivery {
@@ -431,12 +430,12 @@ fn matters_are_found_by_id_or_hash_queued_by_priority_and_flagged_overdue() {
     )
     .unwrap();
     let matter = m.get(&normal.hash).unwrap();
-    assert!(!matter.overdue(Date::parse("2026-12-31").unwrap()));
-    assert!(matter.overdue(Date::parse("2027-01-01").unwrap()));
+    assert!(!m.overdue(matter, Date::parse("2026-12-31").unwrap()));
+    assert!(m.overdue(matter, Date::parse("2027-01-01").unwrap()));
     m.apply(&STREET, clock.next(), &resolution(&normal, COMMUNITY, ""))
         .unwrap();
     let matter = m.get(&normal.hash).unwrap();
-    assert!(!matter.overdue(Date::parse("2027-01-01").unwrap()));
+    assert!(!m.overdue(matter, Date::parse("2027-01-01").unwrap()));
     assert_eq!(
         matter.resolutions,
         [(String::new(), "已增设站点".to_string())]

@@ -106,6 +106,11 @@ impl Office {
         self.now_ms += days * DAY_MS;
     }
 
+    /// Whether `topic` is overdue today, under the office's limits.
+    pub(crate) fn overdue(&self, topic: &str) -> Option<Overdue> {
+        self.state.topics[topic].overdue(Date::in_shanghai(self.now_ms), &self.state.limits())
+    }
+
     pub(crate) fn today(&self) -> String {
         Date::in_shanghai(self.now_ms).to_string()
     }
@@ -303,23 +308,17 @@ fn the_elderly_canteen_goes_through_all_five_steps() {
     // Progress notices keep it on time; silence makes it overdue in public.
     office.days_pass(20);
     office.ok(progress("T-canteen", false));
-    assert_eq!(
-        office.state.topics["T-canteen"].overdue(office.now_ms),
-        None
-    );
+    assert_eq!(office.overdue("T-canteen"), None);
     office.days_pass(40);
     assert!(matches!(
-        office.state.topics["T-canteen"].overdue(office.now_ms),
+        office.overdue("T-canteen"),
         Some(Overdue::ProgressNoticeMissed(_))
     ));
     office.ok(progress("T-canteen", false));
-    assert_eq!(
-        office.state.topics["T-canteen"].overdue(office.now_ms),
-        None
-    );
+    assert_eq!(office.overdue("T-canteen"), None);
     office.days_pass(200);
     assert!(matches!(
-        office.state.topics["T-canteen"].overdue(office.now_ms),
+        office.overdue("T-canteen"),
         Some(Overdue::DeadlinePassed(_))
     ));
     office.ok(progress("T-canteen", true));
@@ -328,10 +327,7 @@ fn the_elderly_canteen_goes_through_all_five_steps() {
     let done = notices::progress(topic, &topic.progress.last().unwrap().1, "", vec![]);
     assert_eq!(done.kind, proto::notice::Kind::Completion as i32);
     assert!(done.body.contains("老年食堂正式开业"));
-    assert_eq!(
-        office.state.topics["T-canteen"].overdue(office.now_ms),
-        None
-    );
+    assert_eq!(office.overdue("T-canteen"), None);
     office.ok(follow_up("T-canteen"));
     office.ok(evaluation("T-canteen", (41, 6, 1)));
     assert_eq!(office.status("T-canteen"), TopicStatus::Evaluated);

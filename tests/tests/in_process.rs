@@ -10,6 +10,7 @@ use yiyi_node::net::NetConfig;
 use yiyi_node::node::Node;
 use yiyi_protocol::VerifierKey;
 use yiyi_protocol::proto::{self, Level, entry::Body};
+use yiyi_protocol::rules::Deadlines;
 
 /// Initialises a node of `level` in `dir` and starts it in this process.
 async fn spawn(
@@ -45,6 +46,7 @@ async fn spawn(
         archive: false,
         cache_bytes: None,
         http: Default::default(),
+        deadlines: Deadlines::defaults(level),
     };
     (Node::spawn(config.clone()).await.expect("spawn"), config)
 }

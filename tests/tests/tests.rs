@@ -3,6 +3,7 @@
 //! files, real sockets, a real browser. `cargo test -p yiyi-tests --test
 //! integration office::` runs one topic.
 
+mod accountability;
 mod board;
 mod board_pages;
 mod calendar;

@@ -8,10 +8,10 @@
 use clap::{Args, Subcommand};
 use serde_json::Value;
 use yiyi_protocol::api::{self, Action};
-use yiyi_protocol::rules::names;
+use yiyi_protocol::rules::{Date, names};
 
 use super::federation::pad;
-use super::{act, choices};
+use super::{act, choices, date, on_query};
 use crate::client::Client;
 use crate::lang::Lang;
 use crate::output::{self, Output};
@@ -32,6 +32,9 @@ pub(crate) enum EscalationCommand {
         /// Every matter the node has seen.
         #[arg(long)]
         all: bool,
+        /// Judge deadlines on this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_parser = date)]
+        on: Option<Date>,
     },
     /// One matter, with its whole path.
     Show { matter: String },
@@ -169,12 +172,13 @@ pub(crate) fn escalation(
             topic,
             priority: Some(priority),
         }),
-        EscalationCommand::List { all } => {
-            let list = client.get(if all {
-                "/api/v1/matters?all=true"
+        EscalationCommand::List { all, on } => {
+            let path = if all {
+                format!("/api/v1/matters?all=true{}", on_query(on, '&'))
             } else {
-                "/api/v1/matters"
-            })?;
+                format!("/api/v1/matters{}", on_query(on, '?'))
+            };
+            let list = client.get(&path)?;
             if output.json {
                 println!("{list}");
             } else {

@@ -5,9 +5,9 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 use yiyi_protocol::api::{self, Action};
-use yiyi_protocol::rules::names;
+use yiyi_protocol::rules::{Date, names};
 
-use super::{act, choices};
+use super::{act, choices, date, on_query};
 use crate::client::Client;
 use crate::lang::Lang;
 use crate::output::{self, Output, text};
@@ -40,7 +40,11 @@ pub(crate) enum TopicCommand {
         id: String,
     },
     /// List the topics.
-    List,
+    List {
+        /// Judge deadlines on this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_parser = date)]
+        on: Option<Date>,
+    },
 }
 
 /// `yiyi topic propose`.
@@ -161,8 +165,8 @@ pub(crate) fn run(
             output::show(&client.get(&format!("/api/v1/topics/{id}"))?, output);
             return Ok(());
         }
-        TopicCommand::List => {
-            let list = client.get("/api/v1/topics")?;
+        TopicCommand::List { on } => {
+            let list = client.get(&format!("/api/v1/topics{}", on_query(on, '?')))?;
             output::list(&list, "topics", output, |t| {
                 let overdue = if t["overdue"].is_null() {
                     ""

@@ -9,26 +9,32 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use yiyi_protocol::entry;
-use yiyi_protocol::escalation::{Matter, Status};
+use yiyi_protocol::escalation::{Matter, Matters as Rules, Status};
 use yiyi_protocol::rules::{Date, names};
 
+use super::day::OnQuery;
 use super::error::{ApiError, ApiResult};
 use super::state::ApiState;
 use crate::store::LogKey;
 
-/// `?all=true`: every matter the node has seen, not only this office's.
+/// `?all=true`: every matter the node has seen, not only this office's;
+/// `?on=YYYY-MM-DD`: the day deadlines are judged on (see [`OnQuery`]).
 #[derive(Deserialize)]
 pub(super) struct ListQuery {
     #[serde(default)]
     all: bool,
+    #[serde(default)]
+    on: Option<String>,
 }
 
 fn office(state: &ApiState, log: &LogKey) -> Value {
     json!({ "log": log.to_string(), "name": state.office.name_of(log) })
 }
 
-fn matter_json(state: &ApiState, m: &Matter) -> Value {
-    let today = Date::in_shanghai(crate::now_ms());
+/// `m` as the API shows it, judged on `today`; `all` is every matter
+/// (read under the one lock the caller holds: the departments' names, the
+/// time limits).
+fn matter_json(state: &ApiState, all: &Rules, m: &Matter, today: Date) -> Value {
     let outbox = state.office.outbox();
     let (reason, result) = match &m.status {
         Status::Returned(reason) => (reason.clone(), String::new()),
@@ -36,13 +42,12 @@ fn matter_json(state: &ApiState, m: &Matter) -> Value {
         _ => (String::new(), String::new()),
     };
     let department_name = |id: &str| {
-        state.office.matters().with(|all| {
-            all.departments(&m.to)
-                .find(|d| d.id == id)
-                .map(|d| d.name.clone())
-                .unwrap_or_default()
-        })
+        all.departments(&m.to)
+            .find(|d| d.id == id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
     };
+    let due = all.due(m);
     let departments: Vec<Value> = match &m.status {
         Status::Dispatched { departments } => departments
             .iter()
@@ -69,7 +74,10 @@ fn matter_json(state: &ApiState, m: &Matter) -> Value {
         "departments": departments,
         "priority": names::priority_name(m.priority),
         "deadline": m.deadline.map(|d| d.to_string()),
-        "overdue": m.overdue(today),
+        // The last day of the step it waits for, under the time limits of
+        // the office it waits on (its deadline, if one was set).
+        "due": due.map(|d| d.to_string()),
+        "overdue": due.is_some_and(|last| today > last),
         "sent_ms": m.steps[0].at.time_ms,
         "forwards": m.forwards.map(|h| h.to_hex()),
         "awaiting_receipt": outbox.is_waiting(&m.id).unwrap_or(false),
@@ -83,14 +91,15 @@ pub(super) async fn list(
     State(state): State<Arc<ApiState>>,
     Query(query): Query<ListQuery>,
 ) -> ApiResult {
+    let today = OnQuery::from(query.on.clone()).day()?;
     let own = state.office.store().own_log();
-    let list = state.office.matters().with(|m| {
-        let mut list: Vec<Value> = m
+    let list = state.office.matters().with(|all| {
+        let mut list: Vec<Value> = all
             .queue(&own)
             .into_iter()
-            .map(|m| matter_json(&state, m))
+            .map(|m| matter_json(&state, all, m, today))
             .collect();
-        let mut rest: Vec<&Matter> = m
+        let mut rest: Vec<&Matter> = all
             .all()
             .filter(|x| {
                 let queued = x.to == own && list.iter().any(|v| v["id"] == x.id.to_hex());
@@ -98,24 +107,34 @@ pub(super) async fn list(
             })
             .collect();
         rest.sort_by_key(|x| std::cmp::Reverse(x.steps[0].at.time_ms));
-        list.extend(rest.into_iter().map(|m| matter_json(&state, m)));
+        list.extend(rest.into_iter().map(|m| matter_json(&state, all, m, today)));
         list
     });
     Ok(axum::Json(json!({ "matters": list })))
 }
 
 /// One matter's whole path, each signed step checked again.
-pub(super) async fn show(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn show(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    Query(on): Query<OnQuery>,
+) -> ApiResult {
+    let today = on.day()?;
     let store = state.office.store();
-    let path = state.office.matters().with(|m| {
-        let found = m
+    let path = state.office.matters().with(|all| {
+        let found = all
             .find(&id, None)
             .map_err(|e| ApiError::not_found(e.to_string()))?;
-        Ok::<_, ApiError>(m.path(&found.id).into_iter().cloned().collect::<Vec<_>>())
+        Ok::<_, ApiError>(
+            all.path(&found.id)
+                .into_iter()
+                .map(|m| (m.clone(), matter_json(&state, all, m, today)))
+                .collect::<Vec<_>>(),
+        )
     })?;
+    let first = path.first().map(|(m, _)| m.id.to_hex());
     let mut hops = Vec::new();
-    for matter in &path {
-        let mut hop = matter_json(&state, matter);
+    for (matter, mut hop) in path {
         let mut steps = Vec::new();
         for step in &matter.steps {
             // Read the signed bytes again: the step verifies when they are
@@ -145,9 +164,7 @@ pub(super) async fn show(State(state): State<Arc<ApiState>>, Path(id): Path<Stri
         hop["steps"] = Value::Array(steps);
         hops.push(hop);
     }
-    Ok(axum::Json(
-        json!({ "id": path.first().map(|m| m.id.to_hex()), "path": hops }),
-    ))
+    Ok(axum::Json(json!({ "id": first, "path": hops })))
 }
 
 /// The department directory of this node's district (its own, if it is

@@ -80,8 +80,10 @@
       if (value) params.set(name, value);
     }
     params.set("page", String(page));
-    const per = new URLSearchParams(location.search).get("per");
-    if (per) params.set("per", per);
+    // A link may ask for the page as it stood, or will stand, on a day
+    // (?on=YYYY-MM-DD): the overdue tags are judged on it.
+    const asked = new URLSearchParams(location.search);
+    for (const name of ["per", "on"]) if (asked.get(name)) params.set(name, asked.get(name));
     for (const [name, value] of Object.entries(extra || {})) params.set(name, value);
     return "/api/v1/board?" + params;
   }
@@ -209,7 +211,7 @@
       if (t) {
         for (const [cls, text] of [["category", label(CATEGORIES, t.category)],
           ["class", t.class && label(CLASSES, t.class)], ["status", label(STATUSES, t.status)],
-          ["overdue", t.overdue && (YiyiPage.lang() === "zh" ? `已逾期（期限 ${t.deadline || "—"}）` : `Overdue (due ${t.deadline || "—"})`)],
+          ["overdue", t.overdue && (YiyiPage.lang() === "zh" ? `已逾期：${t.overdue.zh}` : `Overdue: ${t.overdue.en}`)],
           ["residents", t.residents > 0 && (YiyiPage.lang() === "zh" ? `${t.residents} 位居民反映` : `Raised by ${t.residents} residents`)]]) {
           if (!text) continue;
           const tag = document.createElement("span");

@@ -83,6 +83,8 @@ pub(super) struct BoardQuery {
     to: Option<String>,
     /// One notice by its hash.
     hash: Option<String>,
+    /// The day overdue tags are judged on, `YYYY-MM-DD` (default today).
+    on: Option<String>,
 }
 
 /// One page of the notices that match.
@@ -95,6 +97,15 @@ pub(super) struct Page<'a> {
 }
 
 impl BoardQuery {
+    /// The day overdue tags are judged on: `on`, else today; `None`: `on`
+    /// is not a date.
+    pub(super) fn day(&self, today: Date) -> Option<Date> {
+        match &self.on {
+            None => Some(today),
+            Some(text) => Date::parse(text).ok(),
+        }
+    }
+
     fn matches(&self, n: &Listed) -> bool {
         let is = |wanted: &Option<String>, value: Option<&str>| {
             wanted

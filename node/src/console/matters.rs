@@ -99,7 +99,7 @@ pub(super) fn queue(state: &ApiState, en: bool) -> Vec<Queued> {
                 priority: priority_zh(m.priority, en),
                 status: status_zh(&m.status, en),
                 deadline: m.deadline.map(|d| d.to_string()).unwrap_or_default(),
-                overdue: m.overdue(today),
+                overdue: all.overdue(m, today),
                 path: {
                     // Back along the forwards to the office that consulted.
                     let mut path = vec![state.office.name_of(&m.from)];

@@ -3,15 +3,16 @@
 //! meetings (those on today's date marked) and the next regular
 //! consultation day, residents' concerns and topics to gate-keep, matters
 //! to decide and matters sent up without a decision, and the forms refused
-//! lately.
+//! lately. `?on=YYYY-MM-DD` looks ahead (or back): what is overdue on that
+//! day if nothing moves before it.
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use yiyi_protocol::escalation::Status;
-use yiyi_protocol::rules::{Date, Overdue, TopicStatus, step_name, step_zh};
+use yiyi_protocol::rules::{Date, TopicStatus, step_name, step_zh};
 
 use super::page::{Desk, Feedback, render};
 use crate::api::state::ApiState;
@@ -67,19 +68,47 @@ struct TodayPage {
     to_decide: Vec<(String, String, String)>,
     /// Matters this office sent up with no decision yet: id, status.
     sent: Vec<(String, &'static str)>,
-    /// Promised items overdue: id, title, why.
+    /// Items overdue: id, title, why.
     overdue: Vec<(String, String, String)>,
+    /// The day asked for with `?on=`, if one was: overdue is judged on it.
+    on: Option<String>,
+    /// `?on=` was not a date.
+    on_refused: bool,
     /// Progress notices due within three days: id, title, the last day.
     due_soon: Vec<(String, String, String)>,
-    /// Escalated matters (sent or to handle) past their deadline: id and
-    /// where they stand.
-    late_matters: Vec<(String, &'static str)>,
+    /// Escalated matters (sent or to handle) past their last day: id,
+    /// where they stand, the last day.
+    late_matters: Vec<(String, &'static str, String)>,
     refusals: Vec<Refused>,
     feedback: Feedback,
 }
 
-pub(super) async fn today(State(state): State<Arc<ApiState>>, desk: Desk) -> Response {
-    page(&state, &desk, Feedback::default()).await
+/// `?on=YYYY-MM-DD`.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LookAhead {
+    #[serde(default)]
+    on: Option<String>,
+}
+
+pub(super) async fn today(
+    State(state): State<Arc<ApiState>>,
+    Query(ahead): Query<LookAhead>,
+    desk: Desk,
+) -> Response {
+    let on = ahead.on.filter(|d| !d.is_empty());
+    let judged = on.as_deref().map(Date::parse);
+    let mut page = page_on(
+        &state,
+        &desk,
+        Feedback::default(),
+        judged.clone().and_then(Result::ok),
+    )
+    .await;
+    // The page is built; say which day it judged on, or that it could not.
+    page.on_refused = matches!(judged, Some(Err(_)));
+    page.on = on;
+    let status = page.feedback.status();
+    render(page, &desk.lang, status)
 }
 
 /// The topics part of Today: to gate-keep, to approve, overdue, due soon.
@@ -90,8 +119,7 @@ type TopicLists = (
     Vec<(String, String, String)>,
 );
 
-async fn topic_lists(state: &ApiState, en: bool, now: i64) -> TopicLists {
-    let today = Date::in_shanghai(now);
+async fn topic_lists(state: &ApiState, en: bool, today: Date) -> TopicLists {
     state
         .office
         .read(|s| {
@@ -102,25 +130,20 @@ async fn topic_lists(state: &ApiState, en: bool, now: i64) -> TopicLists {
                     .map(|t| (t.topic.id.clone(), t.topic.title.clone()))
                     .collect::<Vec<_>>()
             };
+            let limits = s.limits();
             let overdue = s
                 .topics
                 .values()
                 .filter_map(|t| {
-                    let why = match t.overdue(now)? {
-                        Overdue::DeadlinePassed(d) if en => format!("deadline {d} passed"),
-                        Overdue::DeadlinePassed(d) => format!("已过办理期限 {d}"),
-                        Overdue::ProgressNoticeMissed(d) if en => {
-                            format!("no progress notice since {d}")
-                        }
-                        Overdue::ProgressNoticeMissed(d) => format!("自 {d} 起未按期公示进展"),
-                    };
+                    let why = t.overdue(today, &limits)?;
+                    let why = if en { why.to_string() } else { why.zh() };
                     Some((t.topic.id.clone(), t.topic.title.clone(), why))
                 })
                 .collect();
             let due_soon = s
                 .topics
                 .values()
-                .filter(|t| t.overdue(now).is_none())
+                .filter(|t| t.overdue(today, &limits).is_none())
                 .filter_map(|t| {
                     let due = t.progress_notice_due()?;
                     (due <= today.plus_days(DUE_WITHIN_DAYS))
@@ -178,16 +201,27 @@ fn refusals(state: &ApiState, now: i64) -> Vec<Refused> {
 
 /// Today for `desk`, with `feedback` if an action from it was refused.
 pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
+    let page = page_on(state, desk, feedback, None).await;
+    let status = page.feedback.status();
+    render(page, &desk.lang, status)
+}
+
+/// Today's page, overdue judged on `on` (default today).
+async fn page_on(state: &ApiState, desk: &Desk, feedback: Feedback, on: Option<Date>) -> TodayPage {
     let (en, session) = (desk.en, &desk.session);
     let now = crate::now_ms();
     let today = Date::in_shanghai(now);
-    let (proposed, referred, overdue, due_soon) = topic_lists(state, en, now).await;
+    let judged = on.unwrap_or(today);
+    let (proposed, referred, overdue, due_soon) = topic_lists(state, en, judged).await;
     let own = state.office.store().own_log();
     let (late_matters, sent) = state.office.matters().with(|m| {
         let late = m
             .all()
-            .filter(|x| (x.to == own || x.from == own) && x.overdue(today))
-            .map(|x| (x.escalation.id.clone(), x.status.name()))
+            .filter(|x| (x.to == own || x.from == own) && m.overdue(x, judged))
+            .map(|x| {
+                let due = m.due(x).map(|d| d.to_string()).unwrap_or_default();
+                (x.escalation.id.clone(), x.status.name(), due)
+            })
             .collect();
         let sent = m
             .all()
@@ -206,8 +240,7 @@ pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> R
         .filter(|m| m.is_open())
         .map(|m| m.summary())
         .collect();
-    let status = feedback.status();
-    let page = TodayPage {
+    TodayPage {
         en,
         office: state.office_name().await,
         name: session.name.clone(),
@@ -231,10 +264,11 @@ pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> R
         to_decide,
         sent,
         overdue,
+        on: None,
+        on_refused: false,
         due_soon,
         late_matters,
         refusals: refusals(state, now),
         feedback,
-    };
-    render(page, &desk.lang, status)
+    }
 }

@@ -40,6 +40,7 @@ impl Consultation {
                         evaluation: None,
                         escalation: None,
                         residents: 0,
+                        referred_ms: None,
                     },
                 );
             }
@@ -51,7 +52,10 @@ impl Consultation {
                             TopicStatus::Accepted
                         }
                         Ok(Verdict::DeclineRegulated) => TopicStatus::Declined,
-                        Ok(Verdict::IndividualDispute) => TopicStatus::Referred,
+                        Ok(Verdict::IndividualDispute) => {
+                            topic.referred_ms = Some(at.time_ms);
+                            TopicStatus::Referred
+                        }
                         _ => topic.status,
                     };
                     topic.gate.push(g.clone());
@@ -157,6 +161,7 @@ impl Consultation {
             Body::Charter(c) => self.apply_charter(c),
             Body::CityCharter(proto::CityCharter { charter: Some(c) }) => self.apply_charter(c),
             Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
+            Body::Deadlines(d) => self.deadlines = Some((at, *d)),
             Body::PrivateCommitment(c)
                 if c.kind == proto::private_commitment::Kind::TopicRaiser as i32 =>
             {

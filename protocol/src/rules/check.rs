@@ -151,6 +151,7 @@ impl Consultation {
                 }
                 Ok(())
             }
+            Body::Deadlines(d) => super::deadlines::check(d),
             Body::Charter(c) => self.check_charter(c, false),
             Body::CityCharter(proto::CityCharter { charter: Some(c) }) => {
                 self.check_charter(c, true)

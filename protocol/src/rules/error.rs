@@ -199,4 +199,14 @@ pub enum RuleError {
         "round {0:?} is still open and not every code was used: a tally before it closes needs the reason"
     )]
     TallyEarly(String),
+    /// A number past what the record allows.
+    #[error("{what} is {value}; at most {max}")]
+    OutOfRange {
+        /// The field.
+        what: &'static str,
+        /// The value given.
+        value: i64,
+        /// The largest allowed.
+        max: i64,
+    },
 }

@@ -9,6 +9,7 @@ use crate::merkle::Hash;
 use crate::proto::{self, meeting_step::Step, outcome::Class};
 
 use super::calendar::Date;
+use super::deadlines::{Deadlines, last_day};
 use super::names;
 
 /// The five steps (五步) of a topic's life.
@@ -162,33 +163,100 @@ pub struct TopicState {
     /// How many residents' concerns it stands for (N 位居民反映), as the
     /// office's latest commitment to them says; never who.
     pub residents: u32,
+    /// When it was referred to a mediator as an individual dispute.
+    pub referred_ms: Option<i64>,
 }
 
-/// Why a promised item shows as overdue in public.
+/// Why an item shows as overdue in public, with the last day it had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overdue {
-    /// The deadline has passed without completion.
+    /// A promised (or immediate) item's deadline passed without completion.
     DeadlinePassed(Date),
     /// No progress notice within the promised notice period since this date.
     ProgressNoticeMissed(Date),
+    /// An immediate item (即办件) not carried out within the office's limit.
+    NotCarriedOut(Date),
+    /// A suggestion (建议件) not sent up within the office's limit.
+    NotSentUp(Date),
+    /// An individual dispute still in mediation past the office's limit.
+    MediationPassed(Date),
+}
+
+impl Overdue {
+    /// Its name in the API (`deadline-passed`, `not-sent-up`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Overdue::DeadlinePassed(_) => "deadline-passed",
+            Overdue::ProgressNoticeMissed(_) => "progress-notice-missed",
+            Overdue::NotCarriedOut(_) => "not-carried-out",
+            Overdue::NotSentUp(_) => "not-sent-up",
+            Overdue::MediationPassed(_) => "mediation-passed",
+        }
+    }
+
+    /// The last day the item had (for a missed progress notice: the day
+    /// the last notice or the classification was published).
+    pub fn date(self) -> Date {
+        match self {
+            Overdue::DeadlinePassed(d)
+            | Overdue::ProgressNoticeMissed(d)
+            | Overdue::NotCarriedOut(d)
+            | Overdue::NotSentUp(d)
+            | Overdue::MediationPassed(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for Overdue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Overdue::DeadlinePassed(d) => write!(f, "deadline {d} passed"),
+            Overdue::ProgressNoticeMissed(d) => write!(f, "no progress notice since {d}"),
+            Overdue::NotCarriedOut(d) => write!(f, "not carried out by {d}"),
+            Overdue::NotSentUp(d) => write!(f, "not sent up by {d}"),
+            Overdue::MediationPassed(d) => write!(f, "mediation not ended by {d}"),
+        }
+    }
 }
 
 impl TopicState {
-    /// Whether a promised item is overdue on `today` (Shanghai).
-    pub fn overdue(&self, now_ms: i64) -> Option<Overdue> {
-        let outcome = self.outcome.as_ref()?;
-        if self.status != TopicStatus::Classified(OutcomeClass::Promised) {
-            return None;
+    /// Whether the topic is overdue on `today` (Shanghai), under the
+    /// office's time `limits`: a promised item past its deadline or its
+    /// progress notice; an immediate item not carried out; a suggestion
+    /// not sent up; a dispute still in mediation.
+    pub fn overdue(&self, today: Date, limits: &Deadlines) -> Option<Overdue> {
+        let past = |last: Date| today > last;
+        match self.status {
+            TopicStatus::Classified(OutcomeClass::Promised) => {
+                let outcome = self.outcome.as_ref()?;
+                if let Ok(deadline) = Date::parse(&outcome.deadline)
+                    && past(deadline)
+                {
+                    return Some(Overdue::DeadlinePassed(deadline));
+                }
+                let due = self.progress_notice_due()?;
+                let last = due.plus_days(-i64::from(outcome.notice_period_days.max(1)));
+                past(due).then_some(Overdue::ProgressNoticeMissed(last))
+            }
+            TopicStatus::Classified(OutcomeClass::Immediate) => {
+                let outcome = self.outcome.as_ref()?;
+                // A deadline the meeting set replaces the office's limit.
+                if let Ok(deadline) = Date::parse(&outcome.deadline) {
+                    return past(deadline).then_some(Overdue::DeadlinePassed(deadline));
+                }
+                let last = last_day(self.classified_ms?, limits.immediate_days);
+                past(last).then_some(Overdue::NotCarriedOut(last))
+            }
+            TopicStatus::Classified(OutcomeClass::Suggestion) if self.escalation.is_none() => {
+                let last = last_day(self.classified_ms?, limits.suggestion_days);
+                past(last).then_some(Overdue::NotSentUp(last))
+            }
+            TopicStatus::Referred => {
+                let last = last_day(self.referred_ms?, limits.mediation_days);
+                past(last).then_some(Overdue::MediationPassed(last))
+            }
+            _ => None,
         }
-        let today = Date::in_shanghai(now_ms);
-        if let Ok(deadline) = Date::parse(&outcome.deadline)
-            && today > deadline
-        {
-            return Some(Overdue::DeadlinePassed(deadline));
-        }
-        let due = self.progress_notice_due()?;
-        let last = due.plus_days(-i64::from(outcome.notice_period_days.max(1)));
-        (today > due).then_some(Overdue::ProgressNoticeMissed(last))
     }
 
     /// For a promised item being carried out: the last day its next
@@ -304,6 +372,9 @@ pub struct Consultation {
     pub profile: Option<(Position, proto::OfficeProfile)>,
     /// Residents' rounds (征询), by id.
     pub rounds: BTreeMap<String, RoundState>,
+    /// The office's latest time limits (办理时限), with where they were
+    /// recorded; none recorded: the defaults.
+    pub deadlines: Option<(Position, proto::Deadlines)>,
 }
 
 /// An office admitted by charter.
@@ -327,6 +398,25 @@ impl Consultation {
     /// An empty ledger's state.
     pub fn new() -> Consultation {
         Consultation::default()
+    }
+
+    /// The office's level, as its latest profile says (a community's,
+    /// before it has one).
+    pub fn level(&self) -> proto::Level {
+        match &self.profile {
+            Some((_, p)) if p.city => proto::Level::City,
+            Some((_, p)) => proto::Level::try_from(p.level).unwrap_or(proto::Level::Community),
+            None => proto::Level::Community,
+        }
+    }
+
+    /// The office's time limits: its latest `Deadlines` record over the
+    /// defaults of its level.
+    pub fn limits(&self) -> Deadlines {
+        match &self.deadlines {
+            Some((_, record)) => Deadlines::from_record(record, self.level()),
+            None => Deadlines::defaults(self.level()),
+        }
     }
 
     /// The log keys of the offices admitted and not revoked.

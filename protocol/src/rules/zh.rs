@@ -39,6 +39,11 @@ fn term(en: &str) -> &str {
         "a charter" => "章程",
         "a cross-community meeting" => "跨社区协商会议",
         "a deadline" => "办理期限",
+        "immediate_days" => "即办件的办理时限（天）",
+        "suggestion_days" => "建议件上报时限（天）",
+        "decision_days" => "上报事项的决定时限（天）",
+        "department_days" => "派单后部门的办理时限（天）",
+        "mediation_days" => "个人纠纷的调解时限（天）",
         "a follow-up" | "a follow-up visit" => "回访",
         "a mediator" => "调解人",
         "a meeting" | "meeting" => "协商会议",
@@ -241,6 +246,23 @@ impl RuleError {
             TallyEarly(round) => {
                 format!("征询“{round}”尚未到截止时间，参与码也未用完：提前计票须写明理由")
             }
+            OutOfRange { what, value, max } => {
+                format!("{}为 {value}，最多 {max}", term(what))
+            }
+        }
+    }
+}
+
+impl super::state::Overdue {
+    /// Why the item is overdue, in Chinese.
+    pub fn zh(self) -> String {
+        use super::state::Overdue::*;
+        match self {
+            DeadlinePassed(d) => format!("已过办理期限 {d}"),
+            ProgressNoticeMissed(d) => format!("自 {d} 起未按期公示进展"),
+            NotCarriedOut(d) => format!("即办件超过办理时限 {d} 仍未办结"),
+            NotSentUp(d) => format!("建议件超过上报时限 {d} 仍未上报"),
+            MediationPassed(d) => format!("个人纠纷超过调解时限 {d} 仍未调结"),
         }
     }
 }

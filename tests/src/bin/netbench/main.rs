@@ -20,6 +20,7 @@ use yiyi_node::net::NetConfig;
 use yiyi_node::node::Node;
 use yiyi_node::{LogKey, Store};
 use yiyi_protocol::proto::{self, Level, charter::Action, entry::Body};
+use yiyi_protocol::rules::Deadlines;
 use yiyi_protocol::{Hash, SecretKey, VerifierKey};
 
 mod laggard;
@@ -124,6 +125,7 @@ impl BenchNode {
             // A small page cache: 111 nodes share this machine.
             cache_bytes: Some(2 * 1024 * 1024),
             http: Default::default(),
+            deadlines: Deadlines::defaults(level),
         };
         let node = Node::spawn(config.clone()).await.expect("node");
         BenchNode {
