@@ -110,10 +110,23 @@ pub fn chain() -> Chain {
     admit(&district, &street, "泉城路街道", "street");
     let community = pinned(&district, "shunyu", "舜玉社区", "community", &street);
     admit(&street, &community, "舜玉社区", "community");
+    let start = Instant::now();
     for node in [&district, &street, &community] {
-        wait_for("every node to know all three offices", || {
-            active_members(node) == 3
-        });
+        while active_members(node) != 3 {
+            if start.elapsed() > Duration::from_secs(60) {
+                // Which node, what it knows, what it holds, what it said.
+                let said = std::fs::read_to_string(&node.log).unwrap_or_default();
+                let tail: Vec<&str> = said.lines().rev().take(40).collect();
+                panic!(
+                    "timed out waiting for every node to know all three offices: {} knows\n{}\nholds\n{}\nits log ends\n{}",
+                    node.url,
+                    node.get("/api/v1/federation"),
+                    node.get("/api/v1/sync"),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
     Chain {
         district,
