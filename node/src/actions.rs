@@ -146,6 +146,15 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 ..gate(r.topic, Verdict::IndividualDispute)
             })
         }
+        Action::Mediate(m) => {
+            let summary_commitment = private("mediation-summary", &m.topic, m.summary)?;
+            Body::Mediation(proto::Mediation {
+                topic_id: m.topic,
+                settled: m.settled,
+                mediator: m.mediator,
+                summary_commitment,
+            })
+        }
         Action::Approve(a) => Body::GateDecision(proto::GateDecision {
             approval_reference: a.approval,
             ..gate(a.topic, Verdict::DisputeApproved)

@@ -55,6 +55,7 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route("/office/topics/decline", axum::routing::post(gate::decline))
         .route("/office/topics/refer", axum::routing::post(gate::refer))
         .route("/office/topics/approve", axum::routing::post(gate::approve))
+        .route("/office/topics/mediate", axum::routing::post(gate::mediate))
         .route(
             "/office/topics/progress",
             axum::routing::post(carry_out::progress),

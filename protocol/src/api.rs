@@ -35,6 +35,8 @@ pub enum Action {
     Refer(Refer),
     /// The party organisation approves a referred dispute for consultation.
     Approve(Approve),
+    /// How the mediation of a referred dispute ended (调解结果).
+    Mediate(Mediate),
     /// Schedule a meeting.
     Meeting(Meeting),
     /// Record one of the seven steps.
@@ -216,6 +218,21 @@ pub struct Approve {
     pub topic: String,
     /// The party organisation's approval (its meeting's reference).
     pub approval: String,
+}
+
+/// How the mediation of a referred dispute ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mediate {
+    /// The topic.
+    pub topic: String,
+    /// Settled (调解成功), or not (调解未成).
+    pub settled: bool,
+    /// The mediator who closed it.
+    pub mediator: String,
+    /// The mediator's summary: kept private.
+    #[serde(default)]
+    pub summary: Option<Value>,
 }
 
 /// Schedule a meeting.
@@ -484,6 +501,7 @@ pub fn record_id(body: &Body) -> String {
         Body::Participant(p) => p.id.clone(),
         Body::Topic(t) => t.id.clone(),
         Body::GateDecision(g) => g.topic_id.clone(),
+        Body::Mediation(m) => m.topic_id.clone(),
         Body::Meeting(m) => m.id.clone(),
         Body::MeetingStep(s) => s.meeting_id.clone(),
         Body::Outcome(o) => o.topic_id.clone(),

@@ -138,7 +138,9 @@ pub fn reader_version(body: &proto::entry::Body) -> &'static str {
         proto::entry::Body::OfficeProfile(p) if p.city => "0.4.0",
         proto::entry::Body::OfficeProfile(_) => "0.2.0",
         proto::entry::Body::Round(_) | proto::entry::Body::Tally(_) => "0.3.0",
-        proto::entry::Body::CityCharter(_) | proto::entry::Body::Deadlines(_) => "0.4.0",
+        proto::entry::Body::CityCharter(_)
+        | proto::entry::Body::Deadlines(_)
+        | proto::entry::Body::Mediation(_) => "0.4.0",
         _ => "",
     }
 }

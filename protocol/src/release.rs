@@ -52,6 +52,7 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (33, "tally"),
     (34, "city-charter"),
     (35, "deadlines"),
+    (36, "mediation"),
 ];
 
 /// Not a release number.

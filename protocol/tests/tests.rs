@@ -2,6 +2,7 @@
 //! layout: `cargo test -p yiyi-protocol --test integration merkle::` runs one).
 
 mod deadlines;
+mod disputes;
 mod entry;
 mod escalation;
 mod federation;

@@ -217,3 +217,116 @@ fn limits_out_of_range_in_config_stop_the_node_with_a_clear_error() {
         "{said}"
     );
 }
+
+#[test]
+fn a_secretary_records_how_mediations_ended_and_the_summary_stays_home() {
+    let community = Node::start("舜玉社区");
+    for (id, title) in [
+        ("T-quarrel", "邻里装修噪音纠纷"),
+        ("T-wall", "围墙归属纠纷"),
+    ] {
+        community.propose(id, title);
+        community.yiyi(&format!(
+            "topic refer {id} --mediator 人民调解委员会 --details 双方姓名与电话"
+        ));
+    }
+    let summary = "双方同意晚八点后停止施工🔨";
+    let browser = Browser::start();
+    let given = add_staff(&community, "张红", "secretary");
+    sign_in(&browser, &community, "张红", &given, "议一议每月十一日");
+    let topic_page = |id: &str| {
+        browser.open(&format!("{}/office/topics/{id}", community.url));
+        browser.wait_for(
+            "the mediation form",
+            "return document.getElementById('mediate') !== null",
+        );
+    };
+    let status = |id: &str| {
+        community
+            .get(&format!("/api/v1/topics/{id}"))
+            .str_at("/status")
+            .to_owned()
+    };
+
+    // Without a mediator: refused next to the field, nothing written.
+    topic_page("T-quarrel");
+    let size = community.own_size();
+    browser.run(
+        "document.getElementById('mediator').value = '';
+         document.getElementById('mediate').click();",
+    );
+    let error = browser.wait_for(
+        "the refusal",
+        "const e = document.getElementById('error'); return e && e.textContent",
+    );
+    assert!(error.as_str().unwrap().contains("调解人"), "{error}");
+    assert_eq!(community.own_size(), size);
+
+    // Settled, with the mediator's summary (prefilled mediator kept).
+    topic_page("T-quarrel");
+    browser.run(&format!(
+        "document.getElementById('settled').click();
+         document.getElementById('summary').value = '{summary}';
+         document.getElementById('mediate').click();"
+    ));
+    wait_for("the dispute settled", || status("T-quarrel") == "settled");
+
+    // Not settled: the party organisation then sends it to consultation.
+    topic_page("T-wall");
+    browser.run(
+        "document.getElementById('unsettled').click();
+         document.getElementById('mediate').click();",
+    );
+    wait_for("the mediation ended unsettled", || {
+        status("T-wall") == "unsettled"
+    });
+    browser.open(&format!("{}/office/topics/T-wall", community.url));
+    browser.wait_for(
+        "the approval form",
+        "return document.getElementById('approve') !== null",
+    );
+    browser.run(
+        "document.getElementById('approval').value = '社区党委会 2026-12-06';
+         document.getElementById('approve').click();",
+    );
+    wait_for("the dispute approved for consultation", || {
+        status("T-wall") == "accepted"
+    });
+
+    // From the command line too; one way or the other, not both.
+    community.propose("T-fence", "篱笆越界纠纷");
+    community.yiyi("topic refer T-fence --mediator 人民调解委员会");
+    assert!(
+        !community
+            .yiyi_output(&[
+                "topic",
+                "mediate",
+                "T-fence",
+                "--settled",
+                "--unsettled",
+                "--mediator",
+                "x"
+            ])
+            .status
+            .success()
+    );
+    community.yiyi("topic mediate T-fence --settled --mediator 人民调解委员会 --summary 已和解");
+    assert_eq!(status("T-fence"), "settled");
+
+    // The summary is in no entry of the ledger and no public answer.
+    let written = hex::encode(summary.as_bytes());
+    for sequence in 0..community.own_size() {
+        let entry = community.get(&format!("/api/v1/entries/{sequence}"));
+        assert!(
+            !entry.str_at("/bytes").contains(&written),
+            "entry {sequence}"
+        );
+    }
+    for path in [
+        "/api/v1/board",
+        "/api/v1/topics/T-quarrel",
+        "/api/v1/topics",
+    ] {
+        assert!(!community.get_public_text(path).contains(summary), "{path}");
+    }
+}

@@ -34,6 +34,28 @@ pub(crate) enum TopicCommand {
         #[arg(long)]
         approval: String,
     },
+    /// How the mediation of a referred dispute ended: settled or not.
+    Mediate {
+        /// The topic.
+        id: String,
+        /// The mediation settled the dispute (调解成功).
+        #[arg(
+            long,
+            conflicts_with = "unsettled",
+            required_unless_present = "unsettled"
+        )]
+        settled: bool,
+        /// It ended without settling it (调解未成).
+        #[arg(long)]
+        unsettled: bool,
+        /// The mediator who closed it (public).
+        #[arg(long)]
+        mediator: String,
+        /// The mediator's summary: kept on this node, only its commitment
+        /// in the ledger.
+        #[arg(long)]
+        summary: Option<String>,
+    },
     /// Show a topic.
     Show {
         /// The topic.
@@ -160,6 +182,18 @@ pub(crate) fn run(
         TopicCommand::Approve { id, approval } => Action::Approve(api::Approve {
             topic: id,
             approval,
+        }),
+        TopicCommand::Mediate {
+            id,
+            settled,
+            unsettled: _,
+            mediator,
+            summary,
+        } => Action::Mediate(api::Mediate {
+            topic: id,
+            settled,
+            mediator,
+            summary: summary.map(serde_json::Value::String),
         }),
         TopicCommand::Show { id } => {
             output::show(&client.get(&format!("/api/v1/topics/{id}"))?, output);

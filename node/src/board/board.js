@@ -26,7 +26,8 @@
   };
   const STATUSES = {
     proposed: ["待把关", "Awaiting gate-keeping"], declined: ["不予协商", "Declined"],
-    referred: ["调解中", "In mediation"], accepted: ["待协商", "Awaiting consultation"],
+    referred: ["调解中", "In mediation"], settled: ["调解成功", "Settled by mediation"],
+    unsettled: ["调解未成", "Mediation did not settle it"], accepted: ["待协商", "Awaiting consultation"],
     scheduled: ["协商中", "On a meeting's agenda"], classified: ["办理中", "Being carried out"],
     escalated: ["已上报", "Escalated"], done: ["已办结", "Done"], evaluated: ["已评议", "Evaluated"],
     reopened: ["已重新协商", "Reopened"],
@@ -35,6 +36,7 @@
   const EVENTS = {
     proposed: ["提出议题", "Topic raised"], accepted: ["把关通过", "Accepted for consultation"],
     declined: ["不予协商", "Declined"], referred: ["转交调解", "Referred to mediation"],
+    settled: ["调解成功", "Settled by mediation"], unsettled: ["调解未成", "Mediation ended unsettled"],
     meeting: ["安排协商会议", "Meeting scheduled"], result: ["形成协商结果", "Result formed"],
     outcome: ["分流分类", "Classified"], progress: ["办理进展", "Progress"],
     completed: ["办结", "Completed"], supervision: ["监督", "Supervision"],

@@ -74,6 +74,11 @@ impl Replayed {
                 };
                 add(&g.topic_id, event(what, detail));
             }
+            // How the mediation ended; the mediator's summary stays home.
+            Body::Mediation(m) => {
+                let what = if m.settled { "settled" } else { "unsettled" };
+                add(&m.topic_id, event(what, m.mediator.clone()));
+            }
             Body::Meeting(m) => {
                 self.scheduled.insert(m.id.clone(), at);
                 let detail = [m.date.as_str(), m.place.as_str()]

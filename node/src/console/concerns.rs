@@ -198,6 +198,8 @@ fn joinable(status: &TopicStatus) -> bool {
         status,
         TopicStatus::Declined
             | TopicStatus::Referred
+            | TopicStatus::Settled
+            | TopicStatus::Unsettled
             | TopicStatus::Evaluated
             | TopicStatus::Reopened
     )

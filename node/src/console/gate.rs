@@ -30,6 +30,10 @@ struct TopicShow {
     status: &'static str,
     proposed: bool,
     referred: bool,
+    /// Mediated without a settlement: may still be approved.
+    unsettled: bool,
+    /// The mediator it was referred to.
+    mediator: String,
     /// An immediate or promised item being carried out.
     carrying_out: bool,
     /// Carried out: follow-up and evaluation.
@@ -89,6 +93,14 @@ pub(super) async fn show(
         },
         proposed: topic.status == TopicStatus::Proposed,
         referred: topic.status == TopicStatus::Referred,
+        unsettled: topic.status == TopicStatus::Unsettled,
+        mediator: topic
+            .gate
+            .iter()
+            .rev()
+            .map(|g| g.mediator.clone())
+            .find(|m| !m.is_empty())
+            .unwrap_or_default(),
         carrying_out: matches!(
             topic.status,
             TopicStatus::Classified(OutcomeClass::Immediate | OutcomeClass::Promised)
@@ -197,6 +209,19 @@ pub(super) async fn refer(State(state): State<Arc<ApiState>>, posted: Posted) ->
         // The dispute's details stay on this node; the ledger gets a
         // commitment.
         details: form.given("details").map(serde_json::Value::String),
+    });
+    on_topic(&state, posted, Permission::Record, action).await
+}
+
+/// How the mediation ended, as the mediator reported it: the secretary's
+/// to record. The summary stays on this node.
+pub(super) async fn mediate(State(state): State<Arc<ApiState>>, posted: Posted) -> Response {
+    let form = &posted.form;
+    let action = Action::Mediate(api::Mediate {
+        topic: form.get("topic"),
+        settled: form.raw("settled") == "yes",
+        mediator: form.get("mediator"),
+        summary: form.given("summary").map(serde_json::Value::String),
     });
     on_topic(&state, posted, Permission::Record, action).await
 }

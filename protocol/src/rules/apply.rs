@@ -41,6 +41,7 @@ impl Consultation {
                         escalation: None,
                         residents: 0,
                         referred_ms: None,
+                        mediation: None,
                     },
                 );
             }
@@ -162,6 +163,16 @@ impl Consultation {
             Body::CityCharter(proto::CityCharter { charter: Some(c) }) => self.apply_charter(c),
             Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
             Body::Deadlines(d) => self.deadlines = Some((at, *d)),
+            Body::Mediation(m) => {
+                if let Some(topic) = self.topics.get_mut(&m.topic_id) {
+                    topic.status = if m.settled {
+                        TopicStatus::Settled
+                    } else {
+                        TopicStatus::Unsettled
+                    };
+                    topic.mediation = Some((at.time_ms, m.clone()));
+                }
+            }
             Body::PrivateCommitment(c)
                 if c.kind == proto::private_commitment::Kind::TopicRaiser as i32 =>
             {

@@ -152,6 +152,14 @@ impl Consultation {
                 Ok(())
             }
             Body::Deadlines(d) => super::deadlines::check(d),
+            Body::Mediation(m) => {
+                require("a mediation", "a mediator", !m.mediator.trim().is_empty())?;
+                commitment("the mediator's summary", &m.summary_commitment, false)?;
+                self.topic_in(&m.topic_id, "a mediation", "referred", |s| {
+                    s == TopicStatus::Referred
+                })
+                .map(drop)
+            }
             Body::Charter(c) => self.check_charter(c, false),
             Body::CityCharter(proto::CityCharter { charter: Some(c) }) => {
                 self.check_charter(c, true)
@@ -331,8 +339,9 @@ impl Consultation {
                     "the party organisation meeting that approved it",
                     !g.approval_reference.trim().is_empty(),
                 )?;
+                // Referred, or mediated without a settlement.
                 self.topic_in(&g.topic_id, "approving", "referred", |s| {
-                    s == TopicStatus::Referred
+                    matches!(s, TopicStatus::Referred | TopicStatus::Unsettled)
                 })
                 .map(drop)
             }

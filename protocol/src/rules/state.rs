@@ -36,6 +36,11 @@ pub enum TopicStatus {
     Declined,
     /// 个人纠纷调解中: referred to a mediator; not consulted on unless approved.
     Referred,
+    /// 调解成功: the mediation settled the dispute.
+    Settled,
+    /// 调解未成: the mediation ended without settling it; it may still go
+    /// to consultation once approved.
+    Unsettled,
     /// 待协商: accepted (or an approved dispute), awaiting a meeting.
     Accepted,
     /// 协商中: on a meeting's agenda.
@@ -54,9 +59,11 @@ impl TopicStatus {
     /// The step of the five this status belongs to.
     pub fn five_step(self) -> FiveStep {
         match self {
-            TopicStatus::Proposed | TopicStatus::Referred | TopicStatus::Declined => {
-                FiveStep::SetTopic
-            }
+            TopicStatus::Proposed
+            | TopicStatus::Referred
+            | TopicStatus::Settled
+            | TopicStatus::Unsettled
+            | TopicStatus::Declined => FiveStep::SetTopic,
             TopicStatus::Accepted | TopicStatus::Scheduled => FiveStep::Consult,
             TopicStatus::Classified(_) => FiveStep::CarryOut,
             TopicStatus::Done | TopicStatus::Evaluated | TopicStatus::Reopened => {
@@ -71,6 +78,8 @@ impl TopicStatus {
             TopicStatus::Proposed => "proposed",
             TopicStatus::Declined => "declined",
             TopicStatus::Referred => "referred",
+            TopicStatus::Settled => "settled",
+            TopicStatus::Unsettled => "unsettled",
             TopicStatus::Accepted => "accepted",
             TopicStatus::Scheduled => "scheduled",
             TopicStatus::Classified(class) => class.name(),
@@ -165,6 +174,8 @@ pub struct TopicState {
     pub residents: u32,
     /// When it was referred to a mediator as an individual dispute.
     pub referred_ms: Option<i64>,
+    /// How its mediation ended, and when.
+    pub mediation: Option<(i64, proto::Mediation)>,
 }
 
 /// Why an item shows as overdue in public, with the last day it had.
