@@ -140,6 +140,23 @@ fn every_open_item_turns_overdue_the_day_after_its_limit_in_the_api_on_the_board
         assert!(listed.contains(&expected), "{expected:?} in {listed}");
     }
 
+    // The street's Today lists what is overdue in its communities, each
+    // judged by the community's own limits.
+    let given = add_staff(&street, "王强", "secretary");
+    sign_in(&browser, &street, "王强", &given, "街道联席会议每月");
+    browser.open(&format!("{}/office/?on={}", street.url, today_plus(8)));
+    let below = browser.wait_for(
+        "the communities' overdue items",
+        "const o = document.getElementById('overdue-below'); return o && o.textContent",
+    );
+    let below = below.as_str().unwrap();
+    assert!(
+        below.contains("舜玉社区")
+            && below.contains(&format!("即办件超过办理时限 {} 仍未办结", today_plus(7)))
+            && !below.contains("T-quarrel"),
+        "{below}"
+    );
+
     // The suggestion goes up: the street's decision is due in 15 days.
     community.yiyi("escalation send T-bus");
     wait_for("the matter at the street", || {

@@ -79,6 +79,10 @@ struct TodayPage {
     /// Escalated matters (sent or to handle) past their last day: id,
     /// where they stand, the last day.
     late_matters: Vec<(String, &'static str, String)>,
+    /// Overdue items in the offices below (a street's communities, a
+    /// district's streets and communities), from the replicas held:
+    /// office, topic id, title, why.
+    below: Vec<(String, String, String, String)>,
     refusals: Vec<Refused>,
     feedback: Feedback,
 }
@@ -199,6 +203,45 @@ fn refusals(state: &ApiState, now: i64) -> Vec<Refused> {
         .collect()
 }
 
+/// The overdue items of the offices below this one, from the ledgers held,
+/// each judged by its own office's limits; the office's name first.
+fn overdue_below(state: &ApiState, en: bool, on: Date) -> Vec<(String, String, String, String)> {
+    let own = state.office.store().own_log();
+    let below: std::collections::HashSet<crate::LogKey> = state.members.with(|f| {
+        f.members()
+            .map(|(log, _)| *log)
+            .filter(|log| f.is_above(&own, log))
+            .collect()
+    });
+    if below.is_empty() {
+        return Vec::new();
+    }
+    let listed = state.courses.with(state.office.store(), |logs| {
+        let mut listed = Vec::new();
+        for (log, replayed) in logs.iter().filter(|(log, _)| below.contains(*log)) {
+            let limits = replayed.state.limits();
+            for t in replayed.state.topics.values() {
+                if let Some(why) = t.overdue(on, &limits) {
+                    let why = if en { why.to_string() } else { why.zh() };
+                    listed.push((
+                        state.office.name_of(log),
+                        t.topic.id.clone(),
+                        t.topic.title.clone(),
+                        why,
+                    ));
+                }
+            }
+        }
+        listed
+    });
+    let mut listed = listed.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "reading the ledgers below");
+        Vec::new()
+    });
+    listed.sort();
+    listed
+}
+
 /// Today for `desk`, with `feedback` if an action from it was refused.
 pub(super) async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
     let page = page_on(state, desk, feedback, None).await;
@@ -220,7 +263,8 @@ async fn page_on(state: &ApiState, desk: &Desk, feedback: Feedback, on: Option<D
             .filter(|x| (x.to == own || x.from == own) && m.overdue(x, judged))
             .map(|x| {
                 let due = m.due(x).map(|d| d.to_string()).unwrap_or_default();
-                (x.escalation.id.clone(), x.status.name(), due)
+                let status = super::matters::status_zh(&x.status, en);
+                (x.escalation.id.clone(), status, due)
             })
             .collect();
         let sent = m
@@ -268,6 +312,7 @@ async fn page_on(state: &ApiState, desk: &Desk, feedback: Feedback, on: Option<D
         on_refused: false,
         due_soon,
         late_matters,
+        below: overdue_below(state, en, judged),
         refusals: refusals(state, now),
         feedback,
     }
