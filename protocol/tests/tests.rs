@@ -1,6 +1,7 @@
 //! The protocol's tests, one module per topic, in one binary (ripgrep's
 //! layout: `cargo test -p yiyi-protocol --test integration merkle::` runs one).
 
+mod corrections;
 mod deadlines;
 mod disputes;
 mod entry;

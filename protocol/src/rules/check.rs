@@ -559,6 +559,20 @@ impl Consultation {
                     id: hash.to_hex(),
                 });
             }
+            // A notice is corrected once; a later correction corrects the
+            // correction, so that the history stays one line.
+            let corrected = self.notices.values().any(|(_, earlier)| {
+                earlier
+                    .supersedes
+                    .as_ref()
+                    .is_some_and(|r| r.hash == old.hash)
+            });
+            if corrected {
+                return Err(RuleError::Duplicate {
+                    kind: "correction of notice",
+                    id: hash.to_hex(),
+                });
+            }
         }
         Ok(())
     }

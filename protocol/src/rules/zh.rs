@@ -76,6 +76,7 @@ fn term(en: &str) -> &str {
         "done" => "已办结",
         "escalated" => "已上报",
         "escalation of topic" => "议题上报",
+        "correction of notice" => "更正（该公示已更正过，请更正最新的更正公示）",
         "form-result" => "形成结果",
         "immediate or promised" => "即办件或承诺件",
         "measures" => "办理措施",
