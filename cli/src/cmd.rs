@@ -18,6 +18,7 @@ pub(crate) mod print;
 pub(crate) mod profile;
 pub(crate) mod report;
 pub(crate) mod round;
+pub(crate) mod stats;
 pub(crate) mod tlog;
 pub(crate) mod topic;
 pub(crate) mod verify;

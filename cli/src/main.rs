@@ -94,12 +94,9 @@ enum Command {
     Evaluate(cmd::report::EvaluateArgs),
     /// Show the public notices (公示).
     Notices,
-    /// Statistics by category, outcome class, level and status.
-    Stats {
-        /// CSV, with the checkpoint it was computed at.
-        #[arg(long)]
-        csv: bool,
-    },
+    /// Statistics (统计) of this office or its subtree, with the checkpoint of
+    /// each office counted; `--recompute EXPORT` checks an export.
+    Stats(cmd::stats::StatsArgs),
     /// Escalated matters: send a suggestion up; decide, dispatch and resolve what reaches this office.
     #[command(subcommand)]
     Escalation(cmd::escalation::EscalationCommand),
@@ -309,7 +306,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Followup(a) => report(Report::Followup(a)),
         Command::Evaluate(a) => report(Report::Evaluate(a)),
         Command::Notices => cmd::notices::notices(&client()?, output),
-        Command::Stats { csv } => cmd::notices::stats(&client()?, output, csv),
+        Command::Stats(a) => cmd::stats::run(a, &client()?, output, lang),
         Command::Escalation(c) => cmd::escalation::escalation(c, &client()?, output, lang),
         Command::Department(c) => cmd::escalation::department(c, &client()?, output, lang),
         Command::Matter(c) => cmd::escalation::matter(c, &client()?, output, lang),

@@ -42,6 +42,7 @@ use yiyi_protocol::rules::{Date, Deadlines, MeetingState, TopicState, names};
 pub use error::ApiError;
 pub use state::ApiState;
 use yiyi_protocol::api::Action;
+use yiyi_protocol::stats::Asked;
 
 pub use serve::Https;
 
@@ -142,6 +143,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
             "/api/v1/logs/{log}/checkpoint",
             get(federation::log_checkpoint),
         )
+        .route("/api/v1/logs/{log}/entries", get(federation::log_entries))
         .route("/add-checkpoint", post(federation::add_checkpoint))
         .route("/metrics", get(federation::metrics))
         .merge(crate::board::router())
@@ -414,18 +416,20 @@ async fn notices(State(state): State<Arc<ApiState>>) -> ApiResult {
     ))
 }
 
-async fn stats(State(state): State<Arc<ApiState>>) -> ApiResult {
-    // Under the office's lock, so the checkpoint is the one the figures were
-    // computed at: anyone holding the ledger at that size gets the same.
-    let store = state.office.store();
-    let (stats, checkpoint) = state
-        .office
-        .read(|s| (crate::stats::compute(s), store.checkpoint()))
-        .await;
-    let checkpoint = checkpoint?.map(|c| c.to_string());
-    Ok(Json(
-        json!({ "office": state.office_name().await, "stats": stats, "checkpoint": checkpoint }),
-    ))
+/// The statistics export (`protocol::stats`): the figures of this office,
+/// or of its whole subtree, each office's at the checkpoint named for it.
+async fn stats(State(state): State<Arc<ApiState>>, Query(asked): Query<Asked>) -> ApiResult {
+    let today = Date::in_shanghai(crate::now_ms());
+    let (scope, query) = asked
+        .parse(today)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-query", e))?;
+    let worker = state.clone();
+    let export = tokio::task::spawn_blocking(move || {
+        crate::stats::export(worker.office.store(), &worker.courses, scope, &query)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    Ok(Json(serde_json::to_value(export).unwrap_or_default()))
 }
 
 /// The offices this one admitted by charter.
@@ -492,15 +496,24 @@ fn entry_response(log: &crate::LogKey, sequence: u64, bytes: &[u8]) -> ApiResult
     })))
 }
 
+/// Which log an entry is asked of: another log held here (hex), or the
+/// own ledger by default.
+#[derive(Deserialize)]
+struct LogQuery {
+    log: Option<String>,
+}
+
 async fn entry_by_sequence(
     State(state): State<Arc<ApiState>>,
     Path(sequence): Path<u64>,
+    Query(q): Query<LogQuery>,
 ) -> ApiResult {
     let store = state.office.store();
+    let log = query_log(store, q.log.as_deref())?;
     let bytes = store
-        .entry(&store.own_log(), sequence)?
+        .entry(&log, sequence)?
         .ok_or_else(|| ApiError::not_found(format!("no entry {sequence}")))?;
-    entry_response(&store.own_log(), sequence, &bytes)
+    entry_response(&log, sequence, &bytes)
 }
 
 async fn entry_by_hash(State(state): State<Arc<ApiState>>, Path(hash): Path<String>) -> ApiResult {

@@ -159,7 +159,7 @@ fn topics(
                     "title": topic.topic.title,
                     "category": names::category_name(topic.topic.category),
                     "sub_item": topic.topic.sub_item,
-                    "status": course::status(topic),
+                    "status": topic.public_status(),
                     "class": outcome.map(|o| names::outcome_class_name(o.class)),
                     "deadline": outcome.map(|o| o.deadline.as_str()).filter(|d| !d.is_empty()),
                     "overdue": topic.overdue(today, &replayed.state.limits()).map(|o| json!({

@@ -1,53 +1,63 @@
-//! Statistics (统计) the offices report: counts by category, outcome class,
-//! level and status, and the median days from proposal to completion.
-//! Computed from the ledger's state alone, so anyone holding the ledger (or a
-//! replica) at the same checkpoint gets the same figures.
+//! Statistics (统计) over the ledgers this node holds: each counted at the
+//! checkpoint it holds for it (verified on the way in), the figures defined
+//! in `protocol::stats`, so that anyone holding the same entries computes
+//! the same export.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-use yiyi_protocol::rules::{Consultation, names};
+use yiyi_protocol::checkpoint::SignedCheckpoint;
+use yiyi_protocol::rules::Consultation;
+use yiyi_protocol::stats::Query;
+use yiyi_protocol::stats::export::{self, Export, Held, Scope};
 
-/// The statistics of a consultation state.
-pub fn compute(state: &Consultation) -> Value {
-    let mut by_category: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut by_class: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut by_level: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut days_to_done = Vec::new();
-    for topic in state.topics.values() {
-        *by_category
-            .entry(names::category_name(topic.topic.category))
-            .or_default() += 1;
-        *by_status.entry(topic.status.name()).or_default() += 1;
-        if let Some(outcome) = &topic.outcome {
-            *by_class
-                .entry(names::outcome_class_name(outcome.class))
-                .or_default() += 1;
-        }
-        if let Some(level) = topic.meeting.as_ref().and_then(|m| state.meetings.get(m)) {
-            *by_level
-                .entry(names::meeting_level_name(level.meeting.level))
-                .or_default() += 1;
-        }
-        if let Some(done) = topic.done_ms {
-            days_to_done.push((done - topic.proposed_ms) as f64 / 86_400_000.0);
+use crate::board::Courses;
+use crate::store::{LogKey, Store, StoreError};
+
+/// The export of this office over `scope` for `query`.
+pub fn export(
+    store: &Store,
+    courses: &Courses,
+    scope: Scope,
+    query: &Query,
+) -> Result<Export, StoreError> {
+    // The checkpoints first: the replays below reach at least as far.
+    let mut checkpoints: BTreeMap<LogKey, SignedCheckpoint> = BTreeMap::new();
+    for log in store.logs()? {
+        if let Some(checkpoint) = store.best_checkpoint(&log)? {
+            checkpoints.insert(log, checkpoint);
         }
     }
-    days_to_done.sort_by(f64::total_cmp);
-    let median = match days_to_done.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(days_to_done[n / 2]),
-        n => Some((days_to_done[n / 2 - 1] + days_to_done[n / 2]) / 2.0),
-    };
-    json!({
-        "topics": state.topics.len(),
-        "by_category": by_category,
-        "by_outcome_class": by_class,
-        "by_meeting_level": by_level,
-        "by_status": by_status,
-        "median_days_to_completion": median.map(|d| (d * 100.0).round() / 100.0),
-        "meetings": state.meetings.len(),
-        "notices": state.notices.len(),
-    })
+    courses.with(store, |logs| {
+        // A ledger replayed past its checkpoint (entries arrived since it
+        // was read) is replayed again to the checkpoint alone.
+        let mut again: BTreeMap<LogKey, Consultation> = BTreeMap::new();
+        for (log, checkpoint) in &checkpoints {
+            if logs.get(log).is_none_or(|r| r.size != checkpoint.size()) {
+                again.insert(*log, replay_to(store, log, checkpoint.size())?);
+            }
+        }
+        let held: BTreeMap<LogKey, Held<'_>> = checkpoints
+            .iter()
+            .filter_map(|(log, checkpoint)| {
+                let state = match again.get(log) {
+                    Some(state) => state,
+                    None => &logs.get(log)?.state,
+                };
+                Some((*log, Held { state, checkpoint }))
+            })
+            .collect();
+        Ok(export::build(&store.own_key(), scope, query, &held))
+    })?
+}
+
+/// `log`'s state after its first `size` entries.
+fn replay_to(store: &Store, log: &LogKey, size: u64) -> Result<Consultation, StoreError> {
+    let mut state = Consultation::new();
+    for stored in store.entries(log, 0).take(size as usize) {
+        let stored = stored?;
+        if let Some(body) = stored.body() {
+            state.apply(body, stored.at);
+        }
+    }
+    Ok(state)
 }

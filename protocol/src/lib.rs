@@ -41,6 +41,7 @@ pub mod open311;
 pub mod release;
 pub mod round;
 pub mod rules;
+pub mod stats;
 pub mod tally;
 pub mod witness;
 

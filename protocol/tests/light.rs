@@ -8,15 +8,15 @@ use yiyi_protocol::proto::{self, entry::Body};
 use yiyi_protocol::{ChainHead, Checkpoint, SecretKey, SignedNote, VerifierKey};
 
 /// An office's ledger in memory.
-struct Log {
-    key: SecretKey,
+pub(crate) struct Log {
+    pub(crate) key: SecretKey,
     head: ChainHead,
     tree: MemoryTree,
-    entries: Vec<Vec<u8>>,
+    pub(crate) entries: Vec<Vec<u8>>,
 }
 
 impl Log {
-    fn new(name: &str) -> Log {
+    pub(crate) fn new(name: &str) -> Log {
         Log {
             key: SecretKey::generate(name).unwrap(),
             head: ChainHead::default(),
@@ -26,10 +26,13 @@ impl Log {
     }
 
     fn append(&mut self, body: Body) -> u64 {
+        self.append_at(body, 1_790_000_000_000)
+    }
+
+    /// Appends `body` as written at `time_ms`.
+    pub(crate) fn append_at(&mut self, body: Body, time_ms: i64) -> u64 {
         let signed: VerifiedEntry = entry::sign(
-            &self
-                .head
-                .next_entry(&self.key.log_key(), 1_790_000_000_000, body),
+            &self.head.next_entry(&self.key.log_key(), time_ms, body),
             &self.key,
         )
         .unwrap();
@@ -39,7 +42,7 @@ impl Log {
         signed.entry.sequence
     }
 
-    fn admit(&mut self, child: &Log, name: &str) -> u64 {
+    pub(crate) fn admit(&mut self, child: &Log, name: &str) -> u64 {
         self.append(Body::Charter(proto::Charter {
             action: proto::charter::Action::Admit as i32,
             verifier_key: child.key.verifier().to_string(),
@@ -49,7 +52,7 @@ impl Log {
         }))
     }
 
-    fn checkpoint(&self) -> SignedNote {
+    pub(crate) fn checkpoint(&self) -> SignedNote {
         Checkpoint::new(self.key.name(), self.tree.size(), self.tree.root())
             .sign(&self.key)
             .unwrap()

@@ -13,6 +13,7 @@ mod notes;
 mod release;
 mod rounds;
 mod rules;
+mod stats;
 mod tally;
 mod vectors;
 mod witness;

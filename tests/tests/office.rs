@@ -199,30 +199,32 @@ fn the_elderly_canteen_from_intake_to_evaluation() {
         "{result}"
     );
 
-    let stats = node.get_public("/api/v1/stats");
-    assert_eq!(stats.u64_at("/stats/topics"), 1);
-    assert_eq!(stats.u64_at("/stats/by_outcome_class/promised"), 1);
-    assert_eq!(stats.u64_at("/stats/by_status/evaluated"), 1);
+    // The figures, by status, name the checkpoint they were computed at.
+    let stats = node.get_public("/api/v1/stats?by=status");
+    assert_eq!(stats.u64_at("/report/totals/figures/raised"), 1);
+    assert_eq!(stats.u64_at("/report/totals/figures/evaluated"), 1);
+    assert_eq!(stats.str_at("/report/rows/0/key"), "evaluated");
     assert!(
         stats
-            .str_at("/checkpoint")
+            .str_at("/offices/0/checkpoint")
             .starts_with("yiyi/甸柳新村街道第一社区\n")
     );
     // The figures name the office as its latest profile does.
     node.yiyi("profile set --name 甸柳新村第一社区居委会 --meeting-rhythm 每月11日");
     assert_eq!(
-        node.get_public("/api/v1/stats").str_at("/office"),
+        node.get_public("/api/v1/stats").str_at("/offices/0/name"),
         "甸柳新村第一社区居委会"
     );
-    let csv = command("yiyi", "stats --csv")
+    let csv = command("yiyi", "stats --csv --by class")
         .env("YIYI_NODE", &node.url)
         .output()
         .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(
-        csv.contains("by_category,public-affairs,1")
-            && csv.contains("# office: 甸柳新村第一社区居委会")
-            && csv.contains("# yiyi/甸柳新村街道第一社区"),
+        csv.starts_with("class,log,raised,")
+            && csv.contains("\npromised,,1,1,")
+            && csv.contains("# 甸柳新村第一社区居委会 ")
+            && csv.contains(": yiyi/甸柳新村街道第一社区 "),
         "{csv}"
     );
 

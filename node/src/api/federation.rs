@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use prost::Message;
@@ -158,6 +158,54 @@ pub(super) async fn log_checkpoint(
         .best_checkpoint(&log)?
         .map(|c| c.to_string().into_response())
         .ok_or_else(|| ApiError::not_found("no checkpoint of that log is held"))
+}
+
+/// The most entries one [`log_entries`] answer carries (one tile's worth).
+pub(super) const ENTRIES_PER_PAGE: u64 = 256;
+
+/// Which entries [`log_entries`] is asked for.
+#[derive(serde::Deserialize)]
+pub(super) struct EntriesQuery {
+    /// The first sequence number.
+    #[serde(default)]
+    from: u64,
+    /// How many (at most [`ENTRIES_PER_PAGE`]).
+    count: Option<u64>,
+}
+
+/// Consecutive entries of any log held (hex, as signed), for whoever checks
+/// a ledger whole: a statistics export's recomputation fetches each office's
+/// entries up to the checkpoint the export names. The answer stops at what
+/// is held.
+pub(super) async fn log_entries(
+    State(state): State<Arc<ApiState>>,
+    Path(log): Path<String>,
+    Query(q): Query<EntriesQuery>,
+) -> ApiResult {
+    let log = parse_log(&log)?;
+    let count = q.count.unwrap_or(ENTRIES_PER_PAGE);
+    if count == 0 || count > ENTRIES_PER_PAGE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-count",
+            format!("count is 1 to {ENTRIES_PER_PAGE}"),
+        ));
+    }
+    let store = state.office.store();
+    let held = store.held(&log);
+    let mut entries = Vec::new();
+    for sequence in q.from..held.min(q.from.saturating_add(count)) {
+        let bytes = store
+            .entry(&log, sequence)?
+            .ok_or_else(|| ApiError::not_found(format!("no entry {sequence}")))?;
+        entries.push(hex::encode(bytes));
+    }
+    Ok(axum::Json(json!({
+        "log": log.to_string(),
+        "from": q.from,
+        "held": held,
+        "entries": entries,
+    })))
 }
 
 /// C2SP tlog-witness `add-checkpoint`: the office cosigns its children's

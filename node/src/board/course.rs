@@ -164,14 +164,3 @@ impl Courses {
         Ok(f(&logs))
     }
 }
-
-/// The board's status of a topic: where it stands, with `escalated` for a
-/// suggestion that is out with the office above.
-pub(super) fn status(topic: &yiyi_protocol::rules::TopicState) -> &'static str {
-    use yiyi_protocol::rules::TopicStatus;
-    match topic.status {
-        TopicStatus::Classified(_) if topic.escalation.is_some() => "escalated",
-        TopicStatus::Classified(_) => "classified",
-        other => other.name(),
-    }
-}

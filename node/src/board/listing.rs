@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use yiyi_protocol::proto::Notice;
 use yiyi_protocol::rules::{Date, names};
 
-use super::course;
 use crate::api::state::ApiState;
 use crate::store::{LogKey, StoreError};
 
@@ -53,7 +52,7 @@ pub(super) fn listed(state: &ApiState) -> Result<Vec<Listed>, StoreError> {
                     class: topic
                         .and_then(|t| t.outcome.as_ref())
                         .map(|o| names::outcome_class_name(o.class)),
-                    status: topic.map(course::status),
+                    status: topic.map(|t| t.public_status()),
                 });
             }
         }

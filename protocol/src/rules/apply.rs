@@ -42,6 +42,9 @@ impl Consultation {
                         residents: 0,
                         referred_ms: None,
                         mediation: None,
+                        declined_ms: None,
+                        escalated_ms: None,
+                        evaluated_ms: None,
                     },
                 );
             }
@@ -52,7 +55,10 @@ impl Consultation {
                             topic.accepted_ms = Some(at.time_ms);
                             TopicStatus::Accepted
                         }
-                        Ok(Verdict::DeclineRegulated) => TopicStatus::Declined,
+                        Ok(Verdict::DeclineRegulated) => {
+                            topic.declined_ms = Some(at.time_ms);
+                            TopicStatus::Declined
+                        }
                         Ok(Verdict::IndividualDispute) => {
                             topic.referred_ms = Some(at.time_ms);
                             TopicStatus::Referred
@@ -74,6 +80,7 @@ impl Consultation {
                     MeetingState {
                         meeting: m.clone(),
                         steps: Vec::new(),
+                        recorded_ms: at.time_ms,
                     },
                 );
             }
@@ -125,6 +132,7 @@ impl Consultation {
             Body::Evaluation(e) => {
                 if let Some(topic) = self.topics.get_mut(&e.topic_id) {
                     topic.evaluation = Some(e.clone());
+                    topic.evaluated_ms = Some(at.time_ms);
                     topic.status = TopicStatus::Evaluated;
                 }
             }
@@ -153,6 +161,7 @@ impl Consultation {
             Body::Escalation(e) if e.forwards.is_none() => {
                 if let Some(topic) = self.topics.get_mut(&e.topic_id) {
                     topic.escalation = Some(at.hash);
+                    topic.escalated_ms.get_or_insert(at.time_ms);
                 }
             }
             Body::CatalogueItem(c) => {

@@ -176,6 +176,12 @@ pub struct TopicState {
     pub referred_ms: Option<i64>,
     /// How its mediation ended, and when.
     pub mediation: Option<(i64, proto::Mediation)>,
+    /// When it was declined as already regulated.
+    pub declined_ms: Option<i64>,
+    /// When it was first sent up as a suggestion (kept after it returns).
+    pub escalated_ms: Option<i64>,
+    /// When the residents' evaluation was recorded.
+    pub evaluated_ms: Option<i64>,
 }
 
 /// Why an item shows as overdue in public, with the last day it had.
@@ -231,6 +237,30 @@ impl fmt::Display for Overdue {
 }
 
 impl TopicState {
+    /// Its status as the board and the statistics name it: the status's
+    /// name, with `escalated` for a suggestion out with the office above.
+    pub fn public_status(&self) -> &'static str {
+        match self.status {
+            TopicStatus::Classified(_) if self.escalation.is_some() => "escalated",
+            TopicStatus::Classified(_) => "classified",
+            other => other.name(),
+        }
+    }
+
+    /// Whether it still asks something of an office: not declined, settled,
+    /// carried out, evaluated or reopened, and not left unsettled by a
+    /// mediation.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            TopicStatus::Proposed
+                | TopicStatus::Referred
+                | TopicStatus::Accepted
+                | TopicStatus::Scheduled
+                | TopicStatus::Classified(_)
+        )
+    }
+
     /// Whether the topic is overdue on `today` (Shanghai), under the
     /// office's time `limits`: a promised item past its deadline or its
     /// progress notice; an immediate item not carried out; a suggestion
@@ -295,6 +325,8 @@ pub struct MeetingState {
     pub meeting: proto::Meeting,
     /// The steps recorded, in order.
     pub steps: Vec<proto::MeetingStep>,
+    /// When it was scheduled (recorded in the ledger).
+    pub recorded_ms: i64,
 }
 
 /// The seven steps (七定), in their order.
