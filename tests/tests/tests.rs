@@ -25,5 +25,6 @@ mod replication;
 mod rounds;
 mod secrets;
 mod slowloris;
+mod stats;
 mod upgrade;
 mod verify;

@@ -93,7 +93,7 @@ pub(crate) fn run(
     lang: Lang,
 ) -> anyhow::Result<()> {
     if let Some(path) = &args.recompute {
-        return recompute(path, client, lang);
+        return recompute(path, client, output, lang);
     }
     let mut query = form_urlencoded::Serializer::new(String::new());
     let day = |d: Option<yiyi_protocol::rules::Date>| d.map(|d| d.to_string());
@@ -245,7 +245,7 @@ fn fetch(client: &Client, log: &str, size: u64) -> anyhow::Result<Vec<Vec<u8>>> 
 }
 
 /// Runs `yiyi stats --recompute EXPORT`: exit status 1 when it differs.
-fn recompute(path: &PathBuf, client: &Client, lang: Lang) -> anyhow::Result<()> {
+fn recompute(path: &PathBuf, client: &Client, output: Output, lang: Lang) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let export: Export = serde_json::from_str(&text).context("not a statistics export")?;
@@ -263,7 +263,16 @@ fn recompute(path: &PathBuf, client: &Client, lang: Lang) -> anyhow::Result<()> 
         replayed.insert(log, (checkpoint, state));
     }
     let differences = export::recheck(&export, &replayed)?;
-    if differences.is_empty() {
+    if output.json {
+        let listed: Vec<_> = differences
+            .iter()
+            .map(|d| serde_json::json!({ "figure": d.figure, "exported": d.exported, "recomputed": d.recomputed }))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({ "agrees": differences.is_empty(), "offices": export.offices.len(), "differences": listed })
+        );
+    } else if differences.is_empty() {
         println!(
             "{}",
             match lang {
@@ -277,9 +286,11 @@ fn recompute(path: &PathBuf, client: &Client, lang: Lang) -> anyhow::Result<()> 
                 ),
             }
         );
+    }
+    if differences.is_empty() {
         return Ok(());
     }
-    for d in &differences {
+    for d in differences.iter().filter(|_| !output.json) {
         println!(
             "{}",
             match lang {
