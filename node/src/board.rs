@@ -34,6 +34,7 @@ pub use course::Courses;
 
 const INDEX: &str = include_str!("board/index.html");
 const SCRIPT: &str = include_str!("board/board.js");
+const FIGURES: &str = include_str!("board/figures.js");
 const VERIFY: &str = include_str!("board/verify.js");
 const STYLE: &str = include_str!("board/board.css");
 const CONCERN: &str = include_str!("board/concern.html");
@@ -55,6 +56,10 @@ pub fn router() -> Router<Arc<ApiState>> {
         .route(
             "/board.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/figures.js",
+            get(|| async { asset("text/javascript; charset=utf-8", FIGURES) }),
         )
         .route(
             "/verify.js",

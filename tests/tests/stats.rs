@@ -4,7 +4,8 @@
 //! agrees; an export edited by one figure is caught and the figure named.
 
 use yiyi_tests::federation::{Chain, chain, log_of, wait_for};
-use yiyi_tests::{Json, Node, command};
+use yiyi_tests::webdriver::Browser;
+use yiyi_tests::{Json, Node, command, today_plus};
 
 /// The row of `export` for the office named `name`.
 fn row<'a>(export: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -138,6 +139,48 @@ fn a_district_s_subtree_figures_recompute_from_the_ledgers_and_an_edited_one_is_
     assert!(!out.status.success());
     let error = String::from_utf8_lossy(&out.stderr);
     assert!(error.contains("the ledger of 舜玉社区"), "{error}");
+
+    // On the district's board, a resident opens the figures: this office's
+    // bars and one row per office of the subtree, drawn in SVG, with the
+    // case study's figures and the checkpoints they were computed at.
+    let browser = Browser::start();
+    browser.open(&format!("{}/?on={}", district.url, today_plus(4)));
+    browser.wait_for(
+        "the board's figures to open",
+        "const d = document.querySelector('#figures summary'); if (!d) return false; d.click(); return true;",
+    );
+    browser.wait_for(
+        "the figures drawn",
+        "return document.body.dataset.figures === 'shown'",
+    );
+    let drawn = browser.run(
+        "const rows = (id) => Array.from(document.querySelectorAll(`#${id} svg g`)).map(g => g.textContent); \
+         return { own: rows('figures-own'), below: rows('figures-subtree'), \
+                  case: document.getElementById('figures-case').textContent, \
+                  counted: Array.from(document.querySelectorAll('#figures-checkpoints li')).map(l => l.textContent), \
+                  title: document.querySelector('#figures-subtree svg title').textContent }",
+    );
+    assert_eq!(drawn.list_at("/own").len(), 6, "{drawn}");
+    assert_eq!(drawn.str_at("/own/0"), "提出0");
+    let below: Vec<&str> = drawn
+        .list_at("/below")
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    // The suggestion not sent up is late after 3 days; judged on day 4.
+    assert!(below.contains(&"舜玉社区办结0 在办1 逾期1"), "{below:?}");
+    assert!(below.contains(&"泉城路街道办结0 在办1 逾期0"), "{below:?}");
+    assert_eq!(drawn.str_at("/title"), "辖区各机构");
+    assert!(drawn.str_at("/case").contains("突出矛盾 1 件"), "{drawn}");
+    assert_eq!(drawn.list_at("/counted").len(), 3);
+    // In English, by the toggle.
+    browser.run("document.getElementById('lang').click()");
+    let title = browser.wait_for(
+        "the figures in English",
+        "const t = document.querySelector('#figures-subtree svg title').textContent; \
+         return t !== '辖区各机构' && t",
+    );
+    assert_eq!(title, "Each office below");
 
     // The query is checked at the edge.
     assert!(
