@@ -9,6 +9,7 @@ pub(crate) mod charter;
 pub(crate) mod demo;
 pub(crate) mod escalation;
 pub(crate) mod federation;
+pub(crate) mod joint;
 pub(crate) mod key;
 pub(crate) mod meeting;
 pub(crate) mod note;

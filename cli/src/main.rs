@@ -70,6 +70,12 @@ enum Command {
     /// The participant list (协商主体清单).
     #[command(subcommand)]
     Participant(cmd::participant::ParticipantCommand),
+    /// Topics both ways (交办议题): send one to an office below; accept or decline one from above.
+    #[command(subcommand)]
+    Assignment(cmd::joint::AssignmentCommand),
+    /// The street's joint meeting (协商联席会议): standing members, study schedule.
+    #[command(subcommand)]
+    Joint(cmd::joint::JointCommand),
     /// The topic catalogue's sub-items (协商事项目录).
     #[command(subcommand)]
     Catalogue(cmd::catalogue::CatalogueCommand),
@@ -294,6 +300,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     let report = |r: Report| cmd::report::run(r, &client()?, output, lang);
     match cli.command {
         Command::Participant(c) => cmd::participant::run(c, &client()?, output, lang),
+        Command::Assignment(c) => cmd::joint::assignment(c, &client()?, output, lang),
+        Command::Joint(c) => cmd::joint::joint(c, &client()?, output, lang),
         Command::Charter(c) => cmd::charter::run(c, &client()?, output, lang),
         Command::Catalogue(c) => cmd::catalogue::run(c, &client()?, output, lang),
         Command::Profile(c) => cmd::profile::run(c, &client()?, output, lang),

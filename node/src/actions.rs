@@ -16,6 +16,8 @@ use crate::escalation::DeskError;
 use crate::office::{Office, OfficeError, Recorded};
 use crate::store::LogKey;
 
+mod joint;
+
 /// Why an action was not recorded; nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
@@ -37,9 +39,16 @@ pub enum ActionError {
 }
 
 /// Records `action`: the record it writes and the notices it publishes.
+/// An action that writes two records (a topic and the member who proposed
+/// it; an assignment accepted as a topic and the answer) writes both or
+/// neither, and answers with the last.
 pub async fn act(office: &Office, action: Action) -> Result<Recorded, ActionError> {
-    let (body, notice_text) = into_record(office, action).await?;
-    Ok(office.record(body, &notice_text).await?)
+    let (mut bodies, notice_text) = into_records(office, action).await?;
+    if bodies.len() == 1 {
+        return Ok(office.record(bodies.remove(0), &notice_text).await?);
+    }
+    let mut recorded = office.record_all(bodies).await?;
+    Ok(recorded.pop().expect("two records"))
 }
 
 /// The notices `action` would publish, as residents would read them,
@@ -53,8 +62,8 @@ pub async fn preview(office: &Office, action: Action) -> Result<Vec<proto::Notic
         Action::Step(s) if s.attendees.is_none() => {}
         _ => return Ok(Vec::new()),
     }
-    let (body, notice_text) = into_record(office, action).await?;
-    Ok(office.preview(body, &notice_text).await?)
+    let (mut bodies, notice_text) = into_records(office, action).await?;
+    Ok(office.preview(bodies.remove(0), &notice_text).await?)
 }
 
 fn gate(topic: String, verdict: Verdict) -> proto::GateDecision {
@@ -65,9 +74,9 @@ fn gate(topic: String, verdict: Verdict) -> proto::GateDecision {
     }
 }
 
-/// The record `action` writes, and the text the office adds to its
+/// The records `action` writes, and the text the office adds to its
 /// notices. Private data is kept here and replaced by its commitment.
-async fn into_record(office: &Office, action: Action) -> Result<(Body, String), ActionError> {
+async fn into_records(office: &Office, action: Action) -> Result<(Vec<Body>, String), ActionError> {
     let private =
         |kind: &str, subject: &str, data: Option<Value>| -> Result<Vec<u8>, ActionError> {
             match data {
@@ -115,9 +124,19 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             name: c.item,
             withdrawn: c.withdrawn,
         }),
+        Action::Assign(a) => joint::assign(office, a).await?,
+        Action::Reply(r) => return Ok((joint::reply(office, r).await?, String::new())),
+        Action::Member(m) => joint::member(m)?,
+        Action::Study(s) => joint::study(s),
         Action::Topic(t) => {
             let raised_by_commitment = private("topic-raiser", &t.id, t.raised_by)?;
-            Body::Topic(proto::Topic {
+            let proposal = t.member.filter(|m| !m.is_empty()).map(|member| {
+                Body::MemberProposal(proto::MemberProposal {
+                    topic_id: t.id.clone(),
+                    member_id: member,
+                })
+            });
+            let topic = Body::Topic(proto::Topic {
                 category: names::category(&t.category)?,
                 scale: names::scale(&t.scale)?,
                 source: names::source(&t.source)?,
@@ -127,7 +146,12 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
                 sub_item: t.sub_item,
                 raised_by_commitment,
                 reopens: t.reopens,
-            })
+            });
+            match proposal {
+                // Proposed by a standing member: both, or neither.
+                Some(proposal) => return Ok((vec![topic, proposal], notice_text)),
+                None => topic,
+            }
         }
         Action::Accept(a) => Body::GateDecision(gate(a.topic, Verdict::Accept)),
         Action::Decline(d) => {
@@ -289,7 +313,7 @@ async fn into_record(office: &Office, action: Action) -> Result<(Body, String), 
             dissatisfied: e.dissatisfied,
         }),
     };
-    Ok((body, notice_text))
+    Ok((vec![body], notice_text))
 }
 
 /// The escalation entry a matter's id (hash, hash prefix or escalation id)

@@ -16,6 +16,7 @@ mod concerns;
 mod day;
 mod error;
 mod federation;
+pub(crate) mod joint;
 pub mod limits;
 mod matters;
 mod open311;
@@ -132,6 +133,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/proofs/consistency", get(consistency_proof))
         .route("/api/v1/notices/{hash}/bundle", get(bundles::one))
         .route("/api/v1/notices/bundles", get(bundles::many))
+        .route("/api/v1/assignments", get(joint::list))
+        .route("/api/v1/joint-meeting", get(joint::joint_meeting))
         .route("/api/v1/matters", get(matters::list))
         .route("/api/v1/matters/{id}", get(matters::show))
         .route("/api/v1/departments", get(matters::departments))

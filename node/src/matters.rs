@@ -30,6 +30,11 @@ struct Inner {
     joint: Vec<(LogKey, Position, proto::Meeting)>,
     /// Topic titles by log and id, to name a joint meeting's topics.
     titles: HashMap<(LogKey, String), String>,
+    /// Topics put on a lower office's agenda (交办议题), by the assigning
+    /// office and the assignment's id.
+    assignments: HashMap<(LogKey, String), (Position, proto::Assignment)>,
+    /// The answers, by the assigning office and the assignment's id.
+    replies: HashMap<(LogKey, String), (LogKey, Position, proto::AssignmentReply)>,
 }
 
 impl Inner {
@@ -40,6 +45,22 @@ impl Inner {
             }
             Body::Topic(t) => {
                 self.titles.insert((*log, t.id.clone()), t.title.clone());
+            }
+            Body::Assignment(a) => {
+                self.assignments
+                    .insert((*log, a.id.clone()), (at, a.clone()));
+                return;
+            }
+            Body::AssignmentReply(r) => {
+                let from = r
+                    .assignment
+                    .as_ref()
+                    .and_then(|e| LogKey::try_from(e.log.as_slice()).ok());
+                if let Some(from) = from {
+                    self.replies
+                        .insert((from, r.assignment_id.clone()), (*log, at, r.clone()));
+                }
+                return;
             }
             _ => {}
         }
@@ -108,6 +129,30 @@ impl Matters {
         inner.titles.get(&(*log, id.to_owned())).cloned()
     }
 
+    /// Assignment `id` by the office `from`, if held.
+    pub fn assignment(&self, from: &LogKey, id: &str) -> Option<(Position, proto::Assignment)> {
+        let inner = self.0.read().unwrap_or_else(|e| e.into_inner());
+        inner.assignments.get(&(*from, id.to_owned())).cloned()
+    }
+
+    /// Every assignment held, by the office that made it, with its answer
+    /// (by whom, where, what) once one is held; ordered by time.
+    pub fn assignments(&self) -> Vec<Assigned> {
+        let inner = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<Assigned> = inner
+            .assignments
+            .iter()
+            .map(|((from, id), (at, a))| Assigned {
+                from: *from,
+                at: *at,
+                assignment: a.clone(),
+                reply: inner.replies.get(&(*from, id.clone())).cloned(),
+            })
+            .collect();
+        all.sort_by_key(|a| (a.at.time_ms, a.assignment.id.clone()));
+        all
+    }
+
     /// Takes an entry stored in `log` (or delivered from it) into account.
     /// A step about a matter not seen yet waits for it; one that does not
     /// follow is logged and left out (the office that signed it answers for
@@ -118,6 +163,19 @@ impl Matters {
             .unwrap_or_else(|e| e.into_inner())
             .observe(log, at, body);
     }
+}
+
+/// An assignment held and its answer, if any.
+#[derive(Debug, Clone)]
+pub struct Assigned {
+    /// The office that assigned it.
+    pub from: LogKey,
+    /// Where, in its ledger.
+    pub at: Position,
+    /// The assignment.
+    pub assignment: proto::Assignment,
+    /// The office that answered, where, and its answer.
+    pub reply: Option<(LogKey, Position, proto::AssignmentReply)>,
 }
 
 #[cfg(test)]

@@ -355,6 +355,34 @@ impl Office {
         state.check(body, now)?;
         rules::check_level(self.level, body)?;
         self.desk.check(seat, body)?;
+        if let Body::AssignmentReply(reply) = body {
+            self.answers_an_assignment(&seat.own, reply)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `reply` answers an assignment held, addressed to `own`, at
+    /// the entry it names.
+    fn answers_an_assignment(
+        &self,
+        own: &LogKey,
+        reply: &proto::AssignmentReply,
+    ) -> Result<(), OfficeError> {
+        let unknown = || rules::RuleError::Unknown {
+            kind: "assignment to this office",
+            id: reply.assignment_id.clone(),
+        };
+        let source = reply.assignment.as_ref().ok_or_else(unknown)?;
+        let from = LogKey::try_from(source.log.as_slice()).map_err(|_| unknown())?;
+        let (at, assignment) = self
+            .desk
+            .matters()
+            .assignment(&from, &reply.assignment_id)
+            .ok_or_else(unknown)?;
+        if at.hash.0.as_slice() != source.hash.as_slice() || at.sequence != source.sequence {
+            return Err(unknown().into());
+        }
+        rules::joint::reply_fits(&assignment, reply, own)?;
         Ok(())
     }
 
@@ -410,10 +438,15 @@ impl Office {
                 | Body::Topic(_)
         );
         // What decides an office's time limits: the level its charter
-        // gives it, its own Deadlines records.
+        // gives it, its own Deadlines records; and topics assigned down
+        // (交办) and their answers.
         let limits = matches!(
             body,
-            Body::Charter(_) | Body::CityCharter(_) | Body::Deadlines(_)
+            Body::Charter(_)
+                | Body::CityCharter(_)
+                | Body::Deadlines(_)
+                | Body::Assignment(_)
+                | Body::AssignmentReply(_)
         );
         if matters || limits {
             self.desk.matters().observe(log, at, body);

@@ -66,6 +66,92 @@ pub enum Action {
     /// The office describes itself (办公室简介): what is given replaces what
     /// its latest profile says.
     Profile(Profile),
+    /// Put a topic on the agenda of an office this one chartered (交办议题).
+    Assign(Assign),
+    /// Answer an assignment from above: accept it as a topic, or decline it
+    /// with the reason.
+    Reply(Reply),
+    /// Add, change or withdraw a standing member of the street's joint
+    /// meeting (联席会议成员单位).
+    Member(Member),
+    /// When the street's joint meeting regularly studies major matters
+    /// (重大事项定期研究).
+    Study(Study),
+}
+
+/// When the joint meeting regularly studies major matters: on `day` of
+/// each of `months`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    /// The day of the month, 1 to 28.
+    pub day: u32,
+    /// The months, 1 to 12 (every month if empty).
+    #[serde(default)]
+    pub months: Vec<u32>,
+    /// Where.
+    #[serde(default)]
+    pub place: String,
+}
+
+/// Put a topic on the agenda of an office this one chartered (交办议题).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assign {
+    /// The assignment's id, e.g. `A-2026-12-lights`.
+    pub id: String,
+    /// The office asked: its name, as chartered, or its log key (hex).
+    pub office: String,
+    /// The topic's title.
+    pub title: String,
+    /// What it is about.
+    #[serde(default)]
+    pub summary: String,
+    /// Its category.
+    pub category: String,
+    /// A sub-item of the asked office's catalogue, if any.
+    #[serde(default)]
+    pub sub_item: String,
+    /// `major`, `minor` or `urgent`.
+    pub scale: String,
+    /// The day by which to answer (YYYY-MM-DD), if any.
+    #[serde(default)]
+    pub reply_by: String,
+}
+
+/// Answer an assignment from above.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// The assignment's id.
+    pub assignment: String,
+    /// The office that assigned it (log key, hex); by default the parent.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Accept it as a topic (else decline it).
+    pub accept: bool,
+    /// Accepted: the new topic's id (by default `T-` and the assignment's).
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// Declined: why (public).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A standing member of the street's joint meeting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// Its id, e.g. `U-bank`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `resident-unit`, `non-public-enterprise`, `social-organisation` or
+    /// `party-organisation`.
+    pub kind: String,
+    /// Withdrawn from the joint meeting.
+    #[serde(default)]
+    pub withdrawn: bool,
 }
 
 /// The office describes itself: each field given replaces the latest
@@ -172,6 +258,10 @@ pub struct Topic {
     /// The shelved topic it reopens.
     #[serde(default)]
     pub reopens: String,
+    /// At a street: the standing member of its joint meeting that proposed
+    /// it (成员单位提出), if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 /// Gate-keeping: accept.
@@ -502,6 +592,10 @@ pub fn record_id(body: &Body) -> String {
         Body::Topic(t) => t.id.clone(),
         Body::GateDecision(g) => g.topic_id.clone(),
         Body::Mediation(m) => m.topic_id.clone(),
+        Body::Assignment(a) => a.id.clone(),
+        Body::AssignmentReply(r) => r.assignment_id.clone(),
+        Body::StandingMember(m) => m.id.clone(),
+        Body::MemberProposal(p) => p.topic_id.clone(),
         Body::Meeting(m) => m.id.clone(),
         Body::MeetingStep(s) => s.meeting_id.clone(),
         Body::Outcome(o) => o.topic_id.clone(),
@@ -536,7 +630,14 @@ pub fn record_status(state: &Consultation, matters: &Matters, body: &Body, id: &
             Some(m) => format!("at {}", m.next_step().map(step_name).unwrap_or("end")),
             None => String::new(),
         },
-        Body::Participant(_) | Body::CatalogueItem(_) | Body::Department(_) => "listed".into(),
+        Body::Participant(_)
+        | Body::CatalogueItem(_)
+        | Body::Department(_)
+        | Body::StandingMember(_) => "listed".into(),
+        Body::Assignment(_) => "assigned".into(),
+        Body::StudySchedule(_) => "scheduled".into(),
+        Body::AssignmentReply(r) if r.accepted => "accepted".into(),
+        Body::AssignmentReply(_) => "declined".into(),
         Body::Escalation(_) => "sent".into(),
         Body::OfficeProfile(_) => "described".into(),
         Body::Round(_) | Body::Tally(_) => match state.rounds.get(id) {

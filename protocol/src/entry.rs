@@ -140,7 +140,12 @@ pub fn reader_version(body: &proto::entry::Body) -> &'static str {
         proto::entry::Body::Round(_) | proto::entry::Body::Tally(_) => "0.3.0",
         proto::entry::Body::CityCharter(_)
         | proto::entry::Body::Deadlines(_)
-        | proto::entry::Body::Mediation(_) => "0.4.0",
+        | proto::entry::Body::Mediation(_)
+        | proto::entry::Body::Assignment(_)
+        | proto::entry::Body::AssignmentReply(_)
+        | proto::entry::Body::StandingMember(_)
+        | proto::entry::Body::MemberProposal(_)
+        | proto::entry::Body::StudySchedule(_) => "0.4.0",
         _ => "",
     }
 }

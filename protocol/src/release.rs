@@ -53,6 +53,11 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (34, "city-charter"),
     (35, "deadlines"),
     (36, "mediation"),
+    (37, "assignment"),
+    (38, "assignment-reply"),
+    (39, "standing-member"),
+    (40, "member-proposal"),
+    (41, "study-schedule"),
 ];
 
 /// Not a release number.

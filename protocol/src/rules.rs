@@ -38,6 +38,7 @@ mod check;
 mod compose;
 pub mod deadlines;
 mod error;
+pub mod joint;
 mod level;
 pub mod names;
 pub mod notices;

@@ -7,6 +7,7 @@ mod disputes;
 mod entry;
 mod escalation;
 mod federation;
+mod joint;
 mod light;
 mod merkle;
 mod notes;

@@ -18,6 +18,7 @@ mod federation;
 mod flood;
 mod https;
 mod in_process;
+mod joint;
 mod node_init;
 mod office;
 mod open311;

@@ -99,6 +99,10 @@ pub(crate) struct ProposeArgs {
     /// Reopen this shelved topic.
     #[arg(long, default_value = "")]
     reopens: String,
+    /// At a street: the standing member of the joint meeting (联席会议成员单位)
+    /// that proposed it.
+    #[arg(long)]
+    member: Option<String>,
 }
 
 impl From<ProposeArgs> for api::Topic {
@@ -113,6 +117,7 @@ impl From<ProposeArgs> for api::Topic {
             source: a.source,
             raised_by: a.raised_by.map(|r| json!({ "who": r })),
             reopens: a.reopens,
+            member: a.member,
         }
     }
 }

@@ -138,6 +138,8 @@ pub(super) async fn take_in(State(state): State<Arc<ApiState>>, posted: Posted) 
         // Who raised it stays on this node; the ledger gets a commitment.
         raised_by: form.given("raised_by").map(serde_json::Value::String),
         reopens: String::new(),
+        // At a street: the standing member of the joint meeting who proposed it.
+        member: form.given("member"),
     });
     match write(&state, &desk.session, Permission::Record, action).await {
         Ok(recorded) => match form.raw("concern").parse::<u64>() {

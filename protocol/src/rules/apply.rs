@@ -172,6 +172,18 @@ impl Consultation {
             Body::CityCharter(proto::CityCharter { charter: Some(c) }) => self.apply_charter(c),
             Body::OfficeProfile(p) => self.profile = Some((at, p.clone())),
             Body::Deadlines(d) => self.deadlines = Some((at, *d)),
+            Body::Assignment(a) => {
+                self.assignments.insert(a.id.clone(), (at, a.clone()));
+            }
+            Body::AssignmentReply(r) => self.apply_reply(r, at),
+            Body::StandingMember(m) => {
+                self.members.insert(m.id.clone(), m.clone());
+            }
+            Body::MemberProposal(p) => {
+                self.member_topics
+                    .insert(p.topic_id.clone(), p.member_id.clone());
+            }
+            Body::StudySchedule(s) => self.study = Some((at, s.clone())),
             Body::Mediation(m) => {
                 if let Some(topic) = self.topics.get_mut(&m.topic_id) {
                     topic.status = if m.settled {

@@ -152,6 +152,11 @@ impl Consultation {
                 Ok(())
             }
             Body::Deadlines(d) => super::deadlines::check(d),
+            Body::Assignment(a) => self.check_assignment(a),
+            Body::AssignmentReply(r) => self.check_reply(r),
+            Body::StandingMember(m) => self.check_member(m),
+            Body::MemberProposal(p) => self.check_member_proposal(p),
+            Body::StudySchedule(s) => Consultation::check_study(s),
             Body::Mediation(m) => {
                 require("a mediation", "a mediator", !m.mediator.trim().is_empty())?;
                 commitment("the mediator's summary", &m.summary_commitment, false)?;

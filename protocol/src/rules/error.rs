@@ -199,6 +199,14 @@ pub enum RuleError {
         "round {0:?} is still open and not every code was used: a tally before it closes needs the reason"
     )]
     TallyEarly(String),
+    /// Only a street keeps a joint meeting (协商联席会议).
+    #[error(
+        "a {0} keeps no joint meeting: standing members, their proposals and the study schedule are a street's"
+    )]
+    StreetOnly(&'static str),
+    /// Only an office with offices below it assigns topics to them.
+    #[error("a {0} has no offices below it to assign a topic to")]
+    AssignsBelow(&'static str),
     /// A number past what the record allows.
     #[error("{what} is {value}; at most {max}")]
     OutOfRange {

@@ -46,6 +46,16 @@ pub fn check_level(level: Level, body: &Body) -> Result<(), RuleError> {
         Body::Department(_) if !matches!(level, Level::District | Level::City) => {
             Err(RuleError::DistrictOnly(office))
         }
+        // The joint meeting (协商联席会议) is a street's.
+        Body::StandingMember(_) | Body::MemberProposal(_) | Body::StudySchedule(_)
+            if level != Level::Street =>
+        {
+            Err(RuleError::StreetOnly(office))
+        }
+        // Topics go down to the offices an office admits.
+        Body::Assignment(_) if !matches!(level, Level::Street | Level::District) => {
+            Err(RuleError::AssignsBelow(office))
+        }
         _ => Ok(()),
     }
 }

@@ -40,6 +40,21 @@ const PARTICIPANT_KINDS: Table<participant::Kind> = &[
     ),
     ("expert", participant::Kind::Expert),
 ];
+const MEMBER_KINDS: Table<proto::standing_member::Kind> = &[
+    ("resident-unit", proto::standing_member::Kind::ResidentUnit),
+    (
+        "non-public-enterprise",
+        proto::standing_member::Kind::NonPublicEnterprise,
+    ),
+    (
+        "social-organisation",
+        proto::standing_member::Kind::SocialOrganisation,
+    ),
+    (
+        "party-organisation",
+        proto::standing_member::Kind::PartyOrganisation,
+    ),
+];
 const MEETING_LEVELS: Table<meeting::MeetingLevel> = &[
     ("unit", meeting::MeetingLevel::Unit),
     ("grid", meeting::MeetingLevel::Grid),
@@ -149,6 +164,7 @@ names! {
     scale, scale_name, scale_names, SCALES, "scale";
     source, source_name, source_names, SOURCES, "source";
     participant_kind, participant_kind_name, participant_kind_names, PARTICIPANT_KINDS, "participant kind";
+    member_kind, member_kind_name, member_kind_names, MEMBER_KINDS, "standing member kind";
     meeting_level, meeting_level_name, meeting_level_names, MEETING_LEVELS, "meeting level";
     form, form_name, form_names, FORMS, "meeting form";
     step, step_name, step_names, STEPS, "meeting step";

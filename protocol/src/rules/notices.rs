@@ -66,7 +66,92 @@ pub fn published(
             .map(|t| progress(t, p, extra, sources))
             .into_iter()
             .collect(),
+        Body::Assignment(a) => vec![assignment(state, a, extra, sources)],
+        Body::AssignmentReply(r) => vec![reply(r, extra, sources)],
         _ => Vec::new(),
+    }
+}
+
+/// A topic put on the agenda of an office below (交办议题), made public by
+/// the office that assigns it.
+pub fn assignment(
+    state: &Consultation,
+    a: &proto::Assignment,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let to = super::joint::assigned_to(a)
+        .and_then(|log| state.charters.get(&log))
+        .map_or("下级机构", |c| c.name.as_str());
+    let mut body = format!("现将议题“{}”交{to}列入协商议题。", a.title);
+    if !a.summary.trim().is_empty() {
+        body.push_str(&format!("\n情况：{}", a.summary.trim()));
+    }
+    if !a.reply_by.is_empty() {
+        body.push_str(&format!("\n请于{}前答复是否列入。", a.reply_by));
+    }
+    plain(
+        format!("交办议题：{}", a.title),
+        String::new(),
+        body,
+        extra,
+        sources,
+    )
+}
+
+/// The answer to an assignment: accepted as a topic, or declined with the
+/// reason; made public by the office that answers.
+pub fn reply(
+    r: &proto::AssignmentReply,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    let body = if r.accepted {
+        format!(
+            "上级交办的议题“{}”已列入本机构协商议题（编号 {}），将按程序协商办理。",
+            r.title, r.topic_id
+        )
+    } else {
+        format!(
+            "经研究，上级交办的议题“{}”不列入本机构协商议题。\n理由：{}",
+            r.title,
+            r.reason.trim()
+        )
+    };
+    let topic = if r.accepted {
+        r.topic_id.clone()
+    } else {
+        String::new()
+    };
+    plain(
+        format!("关于交办议题“{}”的答复", r.title),
+        topic,
+        body,
+        extra,
+        sources,
+    )
+}
+
+/// A notice of kind `Other` with the office's added text.
+fn plain(
+    title: String,
+    topic_id: String,
+    mut body: String,
+    extra: &str,
+    sources: Vec<proto::EntryRef>,
+) -> proto::Notice {
+    if !extra.trim().is_empty() {
+        body.push_str("\n\n");
+        body.push_str(extra.trim());
+    }
+    proto::Notice {
+        kind: Kind::Other as i32,
+        topic_id,
+        title,
+        body,
+        sources,
+        lang: "zh-CN".into(),
+        supersedes: None,
     }
 }
 

@@ -418,6 +418,19 @@ pub struct Consultation {
     /// The office's latest time limits (办理时限), with where they were
     /// recorded; none recorded: the defaults.
     pub deadlines: Option<(Position, proto::Deadlines)>,
+    /// Topics this office put on the agendas of offices it chartered
+    /// (交办议题), by id.
+    pub assignments: BTreeMap<String, (Position, proto::Assignment)>,
+    /// Its answers to assignments from above, by the assigning office's
+    /// log and the assignment's id.
+    pub replies: BTreeMap<(crate::LogKey, String), (Position, proto::AssignmentReply)>,
+    /// The joint meeting's standing members (成员单位), by id, as last
+    /// recorded.
+    pub members: BTreeMap<String, proto::StandingMember>,
+    /// Which standing member proposed which topic: member id by topic id.
+    pub member_topics: BTreeMap<String, String>,
+    /// The joint meeting's schedule for studying major matters.
+    pub study: Option<(Position, proto::StudySchedule)>,
 }
 
 /// An office admitted by charter.

@@ -84,6 +84,18 @@ fn term(en: &str) -> &str {
         "proposed" => "待把关",
         "referred" => "调解中",
         "a mediation" => "调解结果",
+        "an assignment" => "交办议题",
+        "assignment" => "交办议题",
+        "assignment to this office" => "交给本机构的议题",
+        "a reply" => "交办议题的答复",
+        "reply to assignment" => "交办议题的答复",
+        "the assignment's id" => "交办议题编号",
+        "declining an assignment" => "不接受交办议题",
+        "accepting an assignment" => "接受交办议题",
+        "a reason" => "理由",
+        "a standing member" | "standing member" => "联席会议成员单位",
+        "a member's proposal" => "成员单位提出议题",
+        "the study day" => "定期研究日",
         "the mediator's summary" => "调解人的调解情况摘要",
         "referring" | "referring a dispute" => "转交调解",
         "scheduling a meeting" => "安排协商会议",
@@ -112,6 +124,13 @@ fn term(en: &str) -> &str {
         "the result" => "协商结果",
         "the sign-in sheet" => "签到表",
         "the topic's category" => "议题类别",
+        "the assignment's category" => "交办议题的类别",
+        "the assignment's scale" => "交办议题的三事类别",
+        "the assignment's entry" => "交办议题的台账条目",
+        "the standing member's kind" => "成员单位类别",
+        "the study months (1 to 12, each once, in order)" => {
+            "定期研究的月份（1 至 12，不重复，按顺序）"
+        }
         "the topic's scale" => "三事类别",
         "the topic's source" => "议题来源",
         "the verdict" => "把关意见",
@@ -238,6 +257,12 @@ impl RuleError {
             }
             DistrictOnly(level) => format!("部门目录由区或市维护；本机构为{level}级"),
             CityOnly(level) => format!("只有市级机构记录市级章程；本机构为{level}级"),
+            StreetOnly(level) => {
+                format!(
+                    "协商联席会议（成员单位、成员提议、重大事项定期研究）由街道记录；本机构为{level}级"
+                )
+            }
+            AssignsBelow(level) => format!("{level}级机构下面没有可交办议题的机构"),
             Date(e) => format!("日期格式应为 YYYY-MM-DD：{}", e.0),
             BadCommitment(what) => format!("{}须为 32 字节的加盐承诺值", term(what)),
             Unspecified(what) => format!("{}未填写或无效", term(what)),
