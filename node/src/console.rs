@@ -15,6 +15,7 @@ pub(crate) mod choices;
 mod clients;
 mod concerns;
 mod gate;
+mod joint;
 mod matters;
 mod meetings;
 mod offices;
@@ -108,6 +109,15 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             "/office/topics/escalate",
             axum::routing::post(matters::escalate),
         )
+        .route("/office/assignments", get(joint::assignments))
+        .route("/office/assignments/send", axum::routing::post(joint::send))
+        .route(
+            "/office/assignments/reply",
+            axum::routing::post(joint::reply),
+        )
+        .route("/office/joint", get(joint::joint))
+        .route("/office/joint/member", axum::routing::post(joint::member))
+        .route("/office/joint/study", axum::routing::post(joint::study))
         .route("/office/offices", get(offices::offices))
         .route("/office/offices/admit", axum::routing::post(offices::admit))
         .route(

@@ -35,6 +35,8 @@
   // The steps of a topic's course, and of an escalated matter's path.
   const EVENTS = {
     proposed: ["提出议题", "Topic raised"], accepted: ["把关通过", "Accepted for consultation"],
+    assigned: ["上级交办，列入议题", "Assigned from above and taken up"],
+    member: ["联席会议成员单位提出", "Proposed by a standing member of the joint meeting"],
     declined: ["不予协商", "Declined"], referred: ["转交调解", "Referred to mediation"],
     settled: ["调解成功", "Settled by mediation"], unsettled: ["调解未成", "Mediation ended unsettled"],
     meeting: ["安排协商会议", "Meeting scheduled"], result: ["形成协商结果", "Result formed"],

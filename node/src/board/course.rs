@@ -18,7 +18,8 @@ use crate::store::{LogKey, Store, StoreError};
 /// One step of a topic's course.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// What happened: `proposed`, `accepted`, `declined`, `referred`,
+    /// What happened: `proposed`, `assigned`, `member`, `accepted`,
+    /// `declined`, `referred`,
     /// `meeting`, `result`, `outcome`, `progress`, `completed`,
     /// `supervision`, `follow-up`, `evaluation`, `escalated`, `notice`.
     pub what: &'static str,
@@ -78,6 +79,15 @@ impl Replayed {
             Body::Mediation(m) => {
                 let what = if m.settled { "settled" } else { "unsettled" };
                 add(&m.topic_id, event(what, m.mediator.clone()));
+            }
+            // A topic put on this office's agenda from above (交办), or
+            // proposed to a street's joint meeting by a standing member.
+            Body::AssignmentReply(r) if r.accepted => {
+                add(&r.topic_id, event("assigned", r.title.clone()))
+            }
+            Body::MemberProposal(p) => {
+                let name = self.state.members.get(&p.member_id).map(|m| m.name.clone());
+                add(&p.topic_id, event("member", name.unwrap_or_default()))
             }
             Body::Meeting(m) => {
                 self.scheduled.insert(m.id.clone(), at);

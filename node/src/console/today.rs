@@ -64,6 +64,12 @@ struct TodayPage {
     meetings: Vec<Upcoming>,
     /// The next regular consultation day (the 11th).
     next_eleventh: String,
+    /// Topics the office above put on this office's agenda, not yet
+    /// answered: id, title, from, answer by.
+    assigned: Vec<(String, String, String, String)>,
+    /// A street's: its joint meeting's next study of major matters, if it
+    /// has a schedule (`Some("")`: a street without one).
+    next_study: Option<String>,
     /// Matters addressed to this office and still open: id, from, deadline.
     to_decide: Vec<(String, String, String)>,
     /// Matters this office sent up with no decision yet: id, status.
@@ -305,6 +311,15 @@ async fn page_on(state: &ApiState, desk: &Desk, feedback: Feedback, on: Option<D
         referred,
         meetings: upcoming(state, en, today).await,
         next_eleventh: today.next_regular_consultation().to_string(),
+        assigned: super::joint::awaiting(state),
+        next_study: match state.level {
+            yiyi_protocol::proto::Level::Street => Some(
+                super::joint::next_study_day(state, today)
+                    .await
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        },
         to_decide,
         sent,
         overdue,

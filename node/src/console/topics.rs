@@ -28,11 +28,24 @@ struct TopicPage {
     /// The catalogue's sub-items: the value the form posts
     /// (`category:item`) and the label.
     items: Vec<(String, String)>,
+    /// At a street: the joint meeting's standing members still sitting
+    /// (id, name), any of whom may have proposed the topic.
+    members: Vec<(String, String)>,
     feedback: Feedback,
 }
 
 async fn topic_page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
     let en = desk.en;
+    let members = state
+        .office
+        .read(|s| {
+            s.members
+                .values()
+                .filter(|m| !m.withdrawn)
+                .map(|m| (m.id.clone(), m.name.clone()))
+                .collect()
+        })
+        .await;
     let items = state
         .office
         .read(|s| {
@@ -58,6 +71,7 @@ async fn topic_page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Respon
         scales: SCALES,
         sources: SOURCES,
         items,
+        members,
         feedback,
     };
     render(page, &desk.lang, status)

@@ -11,6 +11,7 @@ mod canteen;
 mod city;
 mod community;
 mod intake;
+mod joint;
 mod matters;
 mod security;
 mod street;
