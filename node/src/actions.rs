@@ -128,6 +128,40 @@ async fn into_records(office: &Office, action: Action) -> Result<(Vec<Body>, Str
         Action::Reply(r) => return Ok((joint::reply(office, r).await?, String::new())),
         Action::Member(m) => joint::member(m)?,
         Action::Study(s) => joint::study(s),
+        Action::Intake(i) => {
+            let raised_by_commitment = private("direct-matter-raiser", &i.id, i.raised_by)?;
+            let priority = match i.priority {
+                Some(p) => names::priority(&p)?,
+                None => proto::escalation::Priority::Normal as i32,
+            };
+            Body::DirectMatter(proto::DirectMatter {
+                category: names::category(&i.category)?,
+                source: names::intake_source(&i.source)?,
+                id: i.id,
+                title: i.title,
+                summary: i.summary,
+                priority,
+                raised_by_commitment,
+            })
+        }
+        Action::Coordinate(c) => {
+            let date = match c.date.filter(|d| !d.is_empty()) {
+                Some(date) => Date::parse(&date)?.to_string(),
+                None => Date::in_shanghai(crate::now_ms()).to_string(),
+            };
+            Body::CoordinationMeeting(proto::CoordinationMeeting {
+                escalation: Some(matter_ref(office, &c.matter)?),
+                date,
+                department_ids: c.departments,
+                conclusion: c.conclusion,
+            })
+        }
+        Action::Redispatch(r) => Body::Redispatch(proto::Redispatch {
+            escalation: Some(matter_ref(office, &r.matter)?),
+            department_id: r.department,
+            reason: r.reason,
+            to_department_ids: r.to,
+        }),
         Action::Topic(t) => {
             let raised_by_commitment = private("topic-raiser", &t.id, t.raised_by)?;
             let proposal = t.member.filter(|m| !m.is_empty()).map(|member| {

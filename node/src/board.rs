@@ -232,6 +232,17 @@ fn matter_steps(state: &ApiState, escalation: &str) -> Vec<Value> {
                     .join("、"),
                 Some(Body::Resolution(r)) if r.department_id.is_empty() => r.result,
                 Some(Body::Resolution(r)) => format!("{}：{}", name(&r.department_id), r.result),
+                Some(Body::CoordinationMeeting(c)) => format!("{} · {}", c.date, c.conclusion),
+                Some(Body::Redispatch(r)) => format!(
+                    "{}：{} → {}",
+                    name(&r.department_id),
+                    r.reason,
+                    r.to_department_ids
+                        .iter()
+                        .map(name)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
                 _ => String::new(),
             };
             json!({

@@ -77,6 +77,66 @@ pub enum Action {
     /// When the street's joint meeting regularly studies major matters
     /// (重大事项定期研究).
     Study(Study),
+    /// The district's 12345 desk takes a matter in directly (直接受理).
+    Intake(Intake),
+    /// The coordination group's joint meeting on a matter and its
+    /// conclusion (协调小组联席研究).
+    Coordinate(Coordinate),
+    /// Return a department's result and dispatch the matter again
+    /// (退单/改派).
+    Redispatch(Redispatch),
+}
+
+/// A matter the district's desk takes in directly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intake {
+    /// The matter's id at the desk, e.g. `H-20261206-1`.
+    pub id: String,
+    /// What it is, in a line.
+    pub title: String,
+    /// What residents reported (public; without who).
+    #[serde(default)]
+    pub summary: String,
+    /// Its category.
+    pub category: String,
+    /// `concern`, `open311` or `hotline`.
+    pub source: String,
+    /// `urgent`, `important` or `normal` (the default).
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// Who raised it: kept private.
+    #[serde(default)]
+    pub raised_by: Option<Value>,
+}
+
+/// The coordination group's joint meeting on a matter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coordinate {
+    /// The matter.
+    pub matter: String,
+    /// The day it met (YYYY-MM-DD; default today).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// The departments that took part.
+    pub departments: Vec<String>,
+    /// What they concluded.
+    pub conclusion: String,
+}
+
+/// Return a department's result and dispatch the matter again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redispatch {
+    /// The matter.
+    pub matter: String,
+    /// The department whose result is returned.
+    pub department: String,
+    /// Why (public).
+    pub reason: String,
+    /// Where it goes now (the same department to do it again, or others).
+    pub to: Vec<String>,
 }
 
 /// When the joint meeting regularly studies major matters: on `day` of
@@ -593,6 +653,7 @@ pub fn record_id(body: &Body) -> String {
         Body::GateDecision(g) => g.topic_id.clone(),
         Body::Mediation(m) => m.topic_id.clone(),
         Body::Assignment(a) => a.id.clone(),
+        Body::DirectMatter(d) => d.id.clone(),
         Body::AssignmentReply(r) => r.assignment_id.clone(),
         Body::StandingMember(m) => m.id.clone(),
         Body::MemberProposal(p) => p.topic_id.clone(),
@@ -613,6 +674,8 @@ pub fn record_id(body: &Body) -> String {
         Body::Tally(t) => t.round_id.clone(),
         Body::Decision(proto::Decision { escalation, .. })
         | Body::Dispatch(proto::Dispatch { escalation, .. })
+        | Body::CoordinationMeeting(proto::CoordinationMeeting { escalation, .. })
+        | Body::Redispatch(proto::Redispatch { escalation, .. })
         | Body::Resolution(proto::Resolution { escalation, .. }) => escalation
             .as_ref()
             .map(|r| hex::encode(&r.hash))
@@ -645,7 +708,12 @@ pub fn record_status(state: &Consultation, matters: &Matters, body: &Body, id: &
             Some(_) => "open".into(),
             None => String::new(),
         },
-        Body::Decision(_) | Body::Dispatch(_) | Body::Resolution(_) => Hash::from_hex(id)
+        Body::DirectMatter(_) => "received".into(),
+        Body::Decision(_)
+        | Body::Dispatch(_)
+        | Body::Resolution(_)
+        | Body::CoordinationMeeting(_)
+        | Body::Redispatch(_) => Hash::from_hex(id)
             .ok()
             .and_then(|h| matters.get(&h).map(|m| m.status.name()))
             .unwrap_or_default()

@@ -145,7 +145,10 @@ pub fn reader_version(body: &proto::entry::Body) -> &'static str {
         | proto::entry::Body::AssignmentReply(_)
         | proto::entry::Body::StandingMember(_)
         | proto::entry::Body::MemberProposal(_)
-        | proto::entry::Body::StudySchedule(_) => "0.4.0",
+        | proto::entry::Body::StudySchedule(_)
+        | proto::entry::Body::DirectMatter(_)
+        | proto::entry::Body::CoordinationMeeting(_)
+        | proto::entry::Body::Redispatch(_) => "0.4.0",
         _ => "",
     }
 }

@@ -13,6 +13,7 @@
 //! nobody took on), so that the same rules judge an office's own action
 //! before it is signed and a replicated entry after.
 
+mod direct;
 mod due;
 
 use std::collections::BTreeMap;
@@ -107,6 +108,12 @@ pub enum StepKind {
     Dispatch,
     /// A department, or the office itself, reports the result (办结).
     Resolution,
+    /// The district's desk takes a matter in directly (12345 直接受理).
+    Intake,
+    /// The coordination group meets on it (协调小组联席研究).
+    Coordination,
+    /// A department's result returned, the matter dispatched again (退单/改派).
+    Redispatch,
 }
 
 impl StepKind {
@@ -120,6 +127,9 @@ impl StepKind {
             StepKind::Forward => "forward",
             StepKind::Dispatch => "dispatch",
             StepKind::Resolution => "resolution",
+            StepKind::Intake => "intake",
+            StepKind::Coordination => "coordination",
+            StepKind::Redispatch => "redispatch",
         }
     }
 }
@@ -160,6 +170,15 @@ pub struct Matter {
     /// The priority the district gave it when dispatching, else the one it
     /// was sent with.
     pub priority: i32,
+    /// Taken in at the district's desk, not sent up (see `direct`).
+    pub direct: bool,
+    /// The departments of the current dispatch, and whether each has
+    /// reported; kept once it is resolved, so that a result can be returned.
+    pub round: BTreeMap<String, bool>,
+    /// The coordination group's meetings on it.
+    pub meetings: Vec<proto::CoordinationMeeting>,
+    /// The results returned (退单): the department, and why.
+    pub returned: Vec<(String, String)>,
 }
 
 /// The matters seen in the logs fed so far, by the hash of their escalation.
@@ -308,6 +327,9 @@ impl Matters {
                 Ok(())
             }
             Body::Escalation(e) => self.escalate(log, at, e),
+            Body::DirectMatter(d) => self.intake(log, at, d),
+            Body::CoordinationMeeting(c) => self.coordinate(log, at, c),
+            Body::Redispatch(r) => self.redispatch(log, at, r),
             Body::Receipt(r) => {
                 let id = referenced(&r.escalation)?;
                 let matter = self.addressed(&id, log)?;
@@ -363,16 +385,17 @@ impl Matters {
                     }
                 }
                 let matter = self.addressed(&id, log)?;
-                if matter.forwards.is_none() {
+                if matter.forwards.is_none() && !matter.direct {
                     return Err(MatterError::Invalid(
-                        "only a forwarded matter is dispatched to departments".into(),
+                        "only a forwarded matter, or one the desk took in, is dispatched to departments".into(),
                     ));
                 }
                 if matter.status != Status::Received {
                     return Err(out_of_order(matter, "dispatched"));
                 }
+                matter.round = known.into_iter().map(|d| (d, false)).collect();
                 matter.status = Status::Dispatched {
-                    departments: known.into_iter().map(|d| (d, false)).collect(),
+                    departments: matter.round.clone(),
                 };
                 if d.priority != Priority::Unspecified as i32 {
                     matter.priority = d.priority;
@@ -395,6 +418,7 @@ impl Matters {
                             Some(true) => return Err(out_of_order(matter, "resolved again")),
                             None => return Err(MatterError::NoDepartment(r.department_id.clone())),
                         }
+                        matter.round = departments.clone();
                         if departments.values().all(|d| *d) {
                             Status::Resolved(r.result.clone())
                         } else {
@@ -466,6 +490,10 @@ impl Matters {
                 steps,
                 resolutions: Vec::new(),
                 priority: e.priority,
+                direct: false,
+                round: BTreeMap::new(),
+                meetings: Vec::new(),
+                returned: Vec::new(),
             },
         );
         Ok(())

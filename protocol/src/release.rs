@@ -58,6 +58,9 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (39, "standing-member"),
     (40, "member-proposal"),
     (41, "study-schedule"),
+    (42, "direct-matter"),
+    (43, "coordination-meeting"),
+    (44, "redispatch"),
 ];
 
 /// Not a release number.

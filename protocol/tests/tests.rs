@@ -7,6 +7,7 @@ mod disputes;
 mod entry;
 mod escalation;
 mod federation;
+mod hotline;
 mod joint;
 mod light;
 mod merkle;

@@ -59,10 +59,64 @@ pub(crate) enum EscalationCommand {
         #[arg(long, default_value = "")]
         deadline: String,
     },
-    /// Dispatch a forwarded matter to a department (派单), or to several: a coordination group.
+    /// Dispatch a forwarded matter (or one the desk took in) to a department (派单, 同步备案), or to several: a coordination group.
     Dispatch(DispatchArgs),
     /// Record the result a department (or this office) reports.
     Resolve(ResolveArgs),
+    /// At the district's 12345 desk: take a matter in directly (直接受理), to dispatch.
+    Intake(IntakeArgs),
+    /// The coordination group's joint meeting on a matter, and its conclusion.
+    Coordinate {
+        matter: String,
+        /// A department that took part; repeat for each.
+        #[arg(long = "department", required = true)]
+        departments: Vec<String>,
+        /// What they concluded.
+        #[arg(long)]
+        conclusion: String,
+        /// The day it met [default: today].
+        #[arg(long, value_parser = date)]
+        date: Option<Date>,
+    },
+    /// Return a department's result (退单) and dispatch the matter again (改派).
+    Redispatch {
+        matter: String,
+        /// The department whose result is returned.
+        #[arg(long)]
+        department: String,
+        /// Why (public).
+        #[arg(long)]
+        reason: String,
+        /// Where it goes now; repeat for several (the same department to redo it).
+        #[arg(long = "to", required = true)]
+        to: Vec<String>,
+    },
+}
+
+/// `yiyi escalation intake`.
+#[derive(Args)]
+pub(crate) struct IntakeArgs {
+    /// The matter's id at the desk, e.g. H-1206-1.
+    #[arg(long)]
+    id: String,
+    /// What it is, in a line.
+    #[arg(long)]
+    title: String,
+    /// What residents reported (public; without who).
+    #[arg(long, default_value = "")]
+    summary: String,
+    /// Its category.
+    #[arg(long, value_parser = choices(names::category_names()))]
+    category: String,
+    /// Where it came from.
+    #[arg(long, default_value = "hotline", value_parser = choices(names::intake_source_names()))]
+    source: String,
+    /// How pressing it is (轻重缓急).
+    #[arg(long, value_parser = choices(names::priority_names()))]
+    priority: Option<String>,
+    /// Who raised it (kept on the node only; the ledger gets a commitment).
+    #[arg(long)]
+    raised_by: Option<String>,
 }
 
 /// `yiyi department`.
@@ -200,6 +254,37 @@ pub(crate) fn escalation(
         } => decide(matter, "forward", reason, deadline),
         EscalationCommand::Dispatch(a) => Action::Dispatch(a.into()),
         EscalationCommand::Resolve(a) => Action::Resolve(a.into()),
+        EscalationCommand::Intake(a) => Action::Intake(api::Intake {
+            id: a.id,
+            title: a.title,
+            summary: a.summary,
+            category: a.category,
+            source: a.source,
+            priority: a.priority,
+            raised_by: a.raised_by.map(|r| serde_json::json!({ "who": r })),
+        }),
+        EscalationCommand::Coordinate {
+            matter,
+            departments,
+            conclusion,
+            date,
+        } => Action::Coordinate(api::Coordinate {
+            matter,
+            date: date.map(|d| d.to_string()),
+            departments,
+            conclusion,
+        }),
+        EscalationCommand::Redispatch {
+            matter,
+            department,
+            reason,
+            to,
+        } => Action::Redispatch(api::Redispatch {
+            matter,
+            department,
+            reason,
+            to,
+        }),
     };
     act(client, output, lang, action)
 }
@@ -281,6 +366,9 @@ fn action_text(action: &str, lang: Lang) -> &str {
         ("forward", Lang::Zh) => "转报",
         ("dispatch", Lang::Zh) => "派单",
         ("resolution", Lang::Zh) => "办理结果",
+        ("intake", Lang::Zh) => "12345直接受理",
+        ("coordination", Lang::Zh) => "协调小组联席研究",
+        ("redispatch", Lang::Zh) => "退单改派",
         (other, _) => other,
     }
 }

@@ -80,6 +80,18 @@ fn matter_json(state: &ApiState, all: &Rules, m: &Matter, today: Date) -> Value 
         "overdue": due.is_some_and(|last| today > last),
         "sent_ms": m.steps[0].at.time_ms,
         "forwards": m.forwards.map(|h| h.to_hex()),
+        // Taken in at the district's 12345 desk, not sent up.
+        "direct": m.direct,
+        "coordination": m.meetings.iter().map(|c| json!({
+            "date": c.date,
+            "departments": c.department_ids.iter().map(|d| department_name(d)).collect::<Vec<_>>(),
+            "conclusion": c.conclusion,
+        })).collect::<Vec<_>>(),
+        "returned": m.returned.iter().map(|(d, reason)| json!({
+            "department": d,
+            "department_name": department_name(d),
+            "reason": reason,
+        })).collect::<Vec<_>>(),
         "awaiting_receipt": outbox.is_waiting(&m.id).unwrap_or(false),
         "receipt_held": outbox.receipt(&m.id).ok().flatten().is_some(),
     })

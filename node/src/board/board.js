@@ -48,6 +48,9 @@
     "matter-return": ["退回", "Returned"], "matter-forward": ["决定转报上级", "Decided to forward"],
     "matter-escalation": ["转报", "Forwarded up"], "matter-dispatch": ["交办部门", "Dispatched to departments"],
     "matter-resolution": ["办理结果", "Resolved"],
+    "matter-intake": ["12345平台直接受理", "Taken in at the 12345 desk"],
+    "matter-coordination": ["协调小组联席研究", "Coordination group met"],
+    "matter-redispatch": ["退单改派", "Result returned, dispatched again"],
   };
   let board = { notices: [], topics: {}, choices: {}, total: 0, page: 1, pages: 1 };
   let page = 1;

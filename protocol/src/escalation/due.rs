@@ -36,7 +36,7 @@ impl Matters {
                 let dispatched = matter
                     .steps
                     .iter()
-                    .rfind(|s| s.kind == StepKind::Dispatch)?;
+                    .rfind(|s| matches!(s.kind, StepKind::Dispatch | StepKind::Redispatch))?;
                 Some(last_day(dispatched.at.time_ms, limits.department_days))
             }),
             Status::Returned(_) | Status::Forwarded | Status::Resolved(_) => None,

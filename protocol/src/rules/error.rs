@@ -199,6 +199,12 @@ pub enum RuleError {
         "round {0:?} is still open and not every code was used: a tally before it closes needs the reason"
     )]
     TallyEarly(String),
+    /// Only a district's (or a city's) 12345 desk takes matters in directly,
+    /// convenes coordination groups and re-dispatches.
+    #[error(
+        "a {0} has no 12345 desk: matters are taken in directly, coordinated and re-dispatched at a district"
+    )]
+    DeskOnly(&'static str),
     /// Only a street keeps a joint meeting (协商联席会议).
     #[error(
         "a {0} keeps no joint meeting: standing members, their proposals and the study schedule are a street's"

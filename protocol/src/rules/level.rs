@@ -46,6 +46,12 @@ pub fn check_level(level: Level, body: &Body) -> Result<(), RuleError> {
         Body::Department(_) if !matches!(level, Level::District | Level::City) => {
             Err(RuleError::DistrictOnly(office))
         }
+        // The 12345 desk is a district's (or a city's).
+        Body::DirectMatter(_) | Body::CoordinationMeeting(_) | Body::Redispatch(_)
+            if !matches!(level, Level::District | Level::City) =>
+        {
+            Err(RuleError::DeskOnly(office))
+        }
         // The joint meeting (协商联席会议) is a street's.
         Body::StandingMember(_) | Body::MemberProposal(_) | Body::StudySchedule(_)
             if level != Level::Street =>

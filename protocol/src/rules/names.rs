@@ -55,6 +55,11 @@ const MEMBER_KINDS: Table<proto::standing_member::Kind> = &[
         proto::standing_member::Kind::PartyOrganisation,
     ),
 ];
+const INTAKE_SOURCES: Table<proto::direct_matter::Source> = &[
+    ("concern", proto::direct_matter::Source::Concern),
+    ("open311", proto::direct_matter::Source::Open311),
+    ("hotline", proto::direct_matter::Source::Hotline),
+];
 const MEETING_LEVELS: Table<meeting::MeetingLevel> = &[
     ("unit", meeting::MeetingLevel::Unit),
     ("grid", meeting::MeetingLevel::Grid),
@@ -165,6 +170,7 @@ names! {
     source, source_name, source_names, SOURCES, "source";
     participant_kind, participant_kind_name, participant_kind_names, PARTICIPANT_KINDS, "participant kind";
     member_kind, member_kind_name, member_kind_names, MEMBER_KINDS, "standing member kind";
+    intake_source, intake_source_name, intake_source_names, INTAKE_SOURCES, "intake source";
     meeting_level, meeting_level_name, meeting_level_names, MEETING_LEVELS, "meeting level";
     form, form_name, form_names, FORMS, "meeting form";
     step, step_name, step_names, STEPS, "meeting step";

@@ -257,6 +257,9 @@ impl RuleError {
             }
             DistrictOnly(level) => format!("部门目录由区或市维护；本机构为{level}级"),
             CityOnly(level) => format!("只有市级机构记录市级章程；本机构为{level}级"),
+            DeskOnly(level) => {
+                format!("直接受理、协调小组和改派由区（12345 平台）办理；本机构为{level}级")
+            }
             StreetOnly(level) => {
                 format!(
                     "协商联席会议（成员单位、成员提议、重大事项定期研究）由街道记录；本机构为{level}级"
