@@ -57,6 +57,10 @@ pub struct KeptConcern {
     /// The Open311 client it came through, if not the board.
     #[serde(default)]
     pub via: Option<String>,
+    /// Taken in at the 12345 desk as the matter `topic` names, not as a
+    /// topic.
+    #[serde(default)]
+    pub desk: bool,
 }
 
 impl KeptConcern {
@@ -67,7 +71,9 @@ impl KeptConcern {
 
     /// Where it stands, for the receipt's holder.
     pub fn status(&self) -> ConcernStatus {
-        let status = if self.topic.is_some() && self.merged {
+        let status = if self.topic.is_some() && self.desk {
+            "matter"
+        } else if self.topic.is_some() && self.merged {
             "merged"
         } else if self.topic.is_some() {
             "topic"
@@ -80,8 +86,10 @@ impl KeptConcern {
             status: status.into(),
             received_ms: self.received_ms,
             what: self.concern.what.clone(),
-            topic: self.topic.clone(),
+            topic: self.topic.clone().filter(|_| !self.desk),
             reply: self.reply.clone(),
+            // Filled in by the API from the matters held.
+            matter: None,
         }
     }
 }
@@ -162,6 +170,7 @@ impl Concerns {
             merged: false,
             reply: None,
             via: via.map(str::to_owned),
+            desk: false,
         };
         let value = serde_json::to_vec(&kept).map_err(PrivateError::Corrupt)?;
         self.concerns
@@ -241,6 +250,15 @@ impl Concerns {
         self.update(id, |kept| {
             kept.topic = Some(topic.to_owned());
             kept.merged = merged;
+        })
+    }
+
+    /// Records that concern `id` was taken in at the 12345 desk as the
+    /// matter `matter`.
+    pub fn to_desk(&self, id: u64, matter: &str) -> Result<bool, PrivateError> {
+        self.update(id, |kept| {
+            kept.topic = Some(matter.to_owned());
+            kept.desk = true;
         })
     }
 

@@ -94,6 +94,18 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         )
         .route("/office/matters", get(matters::matters))
         .route(
+            "/office/matters/intake",
+            axum::routing::post(matters::intake),
+        )
+        .route(
+            "/office/matters/coordinate",
+            axum::routing::post(matters::coordinate),
+        )
+        .route(
+            "/office/matters/redispatch",
+            axum::routing::post(matters::redispatch),
+        )
+        .route(
             "/office/matters/decide",
             axum::routing::post(matters::decide),
         )

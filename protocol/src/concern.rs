@@ -168,7 +168,8 @@ impl ConcernForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConcernStatus {
     /// `received`, `topic` (taken up as a topic), `merged` (joined a topic
-    /// taken up before, with other residents' concerns) or `answered`.
+    /// taken up before, with other residents' concerns), `matter` (taken
+    /// in at the district's 12345 desk) or `answered`.
     pub status: String,
     /// When it was received (ms since the epoch).
     pub received_ms: i64,
@@ -180,6 +181,22 @@ pub struct ConcernStatus {
     /// The office's reply, if it answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,
+    /// Taken in at the 12345 desk: the matter's id, where it stands
+    /// (`received`, `dispatched`, `resolved`) and its result once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matter: Option<ConcernMatter>,
+}
+
+/// The matter a concern became at the 12345 desk, for its receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConcernMatter {
+    /// The matter's id at the desk.
+    pub id: String,
+    /// Where it stands.
+    pub status: String,
+    /// The result, once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 /// The answer to a concern taken in: its receipt (shown once; the node

@@ -351,6 +351,11 @@ impl Matters {
                     )
                 };
                 let matter = self.addressed(&id, log)?;
+                if matter.direct {
+                    return Err(MatterError::Invalid(
+                        "a matter the desk took in is dispatched, not decided on".into(),
+                    ));
+                }
                 if matter.status != Status::Received {
                     return Err(out_of_order(matter, "decided on"));
                 }

@@ -16,6 +16,7 @@ mod demo;
 mod escalation;
 mod federation;
 mod flood;
+mod hotline;
 mod https;
 mod in_process;
 mod joint;

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
-use yiyi_protocol::concern::{ConcernForm, ConcernReceipt, ConcernStatus};
+use yiyi_protocol::concern::{ConcernForm, ConcernMatter, ConcernReceipt, ConcernStatus};
 use yiyi_protocol::tally::Code;
 
 use super::error::ApiError;
@@ -103,7 +103,15 @@ pub(super) async fn status(
         return Err(missed(&state));
     };
     match state.concerns.by_receipt(&code) {
-        Ok(Some(kept)) => Ok(Json(kept.status())),
+        Ok(Some(kept)) => {
+            let mut status = kept.status();
+            if kept.desk
+                && let Some(id) = &kept.topic
+            {
+                status.matter = Some(desk_matter(&state, id));
+            }
+            Ok(Json(status))
+        }
         Ok(None) => Err(missed(&state)),
         Err(e) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,4 +119,20 @@ pub(super) async fn status(
             e.to_string(),
         )),
     }
+}
+
+/// Where the matter a concern became at this desk stands.
+fn desk_matter(state: &ApiState, id: &str) -> ConcernMatter {
+    let own = state.office.store().own_log();
+    state.office.matters().with(|all| {
+        let found = all.find(id, Some(&own)).ok();
+        ConcernMatter {
+            id: id.to_owned(),
+            status: found.map_or("received", |m| m.status.name()).to_owned(),
+            result: found.and_then(|m| match &m.status {
+                yiyi_protocol::escalation::Status::Resolved(result) => Some(result.clone()),
+                _ => None,
+            }),
+        }
+    })
 }

@@ -15,6 +15,11 @@
     topic: ["已转为议题", "Taken up as a topic"],
     merged: ["已与其他居民的反映一并转为议题", "Taken up with other residents' concerns as one topic"],
     answered: ["社区已答复", "The office has answered"],
+    matter: ["已由12345平台直接受理，派部门办理", "Taken in at the 12345 desk and dispatched to departments"],
+  };
+  const MATTER = {
+    received: ["待派单", "waiting to be dispatched"], dispatched: ["部门办理中", "with the departments"],
+    resolved: ["已办结", "resolved"],
   };
   let catalogue = [];
 
@@ -97,6 +102,11 @@
     const more = [];
     if (answer.topic) more.push(t(`议题编号：${answer.topic}（可在公示栏查看进程）`, `Topic ${answer.topic} (its course is on the board)`));
     if (answer.reply) more.push(t(`答复：${answer.reply}`, `Reply: ${answer.reply}`));
+    if (answer.matter) {
+      const [zh, en] = MATTER[answer.matter.status] || [answer.matter.status, answer.matter.status];
+      more.push(t(`事项编号：${answer.matter.id}（${zh}）`, `Matter ${answer.matter.id} (${en})`));
+      if (answer.matter.result) more.push(t(`办理结果：${answer.matter.result}`, `Result: ${answer.matter.result}`));
+    }
     $("status-more").textContent = more.join("\n");
     $("status").hidden = false;
   }

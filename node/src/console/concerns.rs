@@ -40,6 +40,8 @@ struct ConcernsPage {
     waiting: Vec<Shown>,
     /// Topics a concern may join: id and title.
     topics: Vec<(String, String)>,
+    /// A district's (or city's): a concern may go to its 12345 desk.
+    desk: bool,
     error: String,
 }
 
@@ -72,6 +74,10 @@ async fn queue(state: &ApiState, desk: &Desk, error: String, status: StatusCode)
         .await;
     let page = ConcernsPage {
         en,
+        desk: matches!(
+            state.level,
+            yiyi_protocol::proto::Level::District | yiyi_protocol::proto::Level::City
+        ),
         office: state.office_name().await,
         csrf: desk.session.csrf.clone(),
         waiting: waiting
