@@ -222,6 +222,26 @@ impl Client {
         self.answer(request.send_json(body))
     }
 
+    /// `POST path` with `bytes` of `media_type` as the body, with the
+    /// office's token (a file the office uploads).
+    pub(crate) fn post_bytes(
+        &self,
+        path: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Value> {
+        let Some(token) = &self.token else {
+            bail!("uploading needs the API token: --token, YIYI_TOKEN, or --data DIR of the node");
+        };
+        self.answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .header("Content-Type", media_type)
+                .send(bytes),
+        )
+    }
+
     /// Posts an office action (needs the token); the node's answer.
     pub(crate) fn act(&self, action: &Action) -> anyhow::Result<Answer> {
         let Some(token) = &self.token else {

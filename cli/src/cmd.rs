@@ -14,6 +14,7 @@ pub(crate) mod key;
 pub(crate) mod meeting;
 pub(crate) mod note;
 pub(crate) mod notices;
+pub(crate) mod oversight;
 pub(crate) mod participant;
 pub(crate) mod print;
 pub(crate) mod profile;

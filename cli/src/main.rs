@@ -92,6 +92,10 @@ enum Command {
     Outcome(cmd::report::OutcomeArgs),
     /// Record supervisors and oversight bodies of an item (监督).
     Supervise(cmd::report::SuperviseArgs),
+    /// Supervision in its phase (全过程监督: before, during, after) by deputies, CPPCC members, residents' representatives and stakeholders; where money is spent, with the discipline-inspection, finance and audit bodies.
+    Oversee(cmd::oversight::OverseeArgs),
+    /// Designate the person responsible for a duty (指定专人), by role and office.
+    Designate(cmd::oversight::DesignateArgs),
     /// Report progress on an item, or its completion.
     Progress(cmd::report::ProgressArgs),
     /// Record a follow-up visit (回访).
@@ -185,6 +189,20 @@ enum NoticeCommand {
         /// A file holding the district's verifier key.
         #[arg(long)]
         trust_file: Option<PathBuf>,
+    },
+    /// Correct a published notice (更正): a new notice supersedes it; both stay on the board.
+    Correct {
+        /// The notice's hash.
+        hash: String,
+        /// The corrected text.
+        #[arg(long)]
+        body: String,
+        /// Why it is corrected (public).
+        #[arg(long)]
+        reason: String,
+        /// The correction's title [default: 更正： and the old title].
+        #[arg(long)]
+        title: Option<String>,
     },
 }
 
@@ -310,6 +328,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Round(c) => cmd::round::run(c, &client()?, output, lang),
         Command::Outcome(a) => report(Report::Outcome(a)),
         Command::Supervise(a) => report(Report::Supervise(a)),
+        Command::Oversee(a) => cmd::oversight::oversee(a, &client()?, output, lang),
+        Command::Designate(a) => cmd::oversight::designate(a, &client()?, output, lang),
         Command::Progress(a) => report(Report::Progress(a)),
         Command::Followup(a) => report(Report::Followup(a)),
         Command::Evaluate(a) => report(Report::Evaluate(a)),
@@ -362,6 +382,22 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 lang,
             )
         }
+        Command::Notice(NoticeCommand::Correct {
+            hash,
+            body,
+            reason,
+            title,
+        }) => cmd::act(
+            &client()?,
+            output,
+            lang,
+            yiyi_protocol::api::Action::Correct(yiyi_protocol::api::Correct {
+                notice: hash,
+                body,
+                reason,
+                title,
+            }),
+        ),
         Command::Notice(NoticeCommand::Bundle { hash, out }) => {
             cmd::verify::bundle(&client()?, &hash, out.as_deref())
         }

@@ -58,7 +58,7 @@ pub async fn act(office: &Office, action: Action) -> Result<Recorded, ActionErro
 /// data, so nothing is kept either.
 pub async fn preview(office: &Office, action: Action) -> Result<Vec<proto::Notice>, ActionError> {
     match &action {
-        Action::Decline(_) | Action::Progress(_) => {}
+        Action::Decline(_) | Action::Progress(_) | Action::Correct(_) => {}
         Action::Step(s) if s.attendees.is_none() => {}
         _ => return Ok(Vec::new()),
     }
@@ -155,6 +155,97 @@ async fn into_records(office: &Office, action: Action) -> Result<(Vec<Body>, Str
                 department_ids: c.departments,
                 conclusion: c.conclusion,
             })
+        }
+        Action::Oversee(o) => Body::Oversight(proto::Oversight {
+            phase: names::phase(&o.phase)?,
+            supervisors: o
+                .supervisors
+                .into_iter()
+                .map(|s| {
+                    Ok(proto::oversight::Supervisor {
+                        kind: names::supervisor_kind(&s.kind)?,
+                        name: s.name,
+                    })
+                })
+                .collect::<Result<_, ActionError>>()?,
+            bodies: o
+                .bodies
+                .iter()
+                .map(|b| names::oversight_body(b))
+                .collect::<Result<_, _>>()?,
+            topic_id: o.topic,
+            note: o.note,
+        }),
+        Action::Designate(d) => Body::Designation(proto::Designation {
+            duty: names::duty(&d.duty)?,
+            subject: d.topic,
+            role: d.role,
+            office: if d.office.trim().is_empty() {
+                office
+                    .profile()
+                    .await
+                    .map(|(_, p)| p.name)
+                    .unwrap_or_default()
+            } else {
+                d.office
+            },
+        }),
+        Action::Brief(b) => {
+            let mut files = Vec::new();
+            for f in b.files {
+                let unknown = || {
+                    OfficeError::from(yiyi_protocol::rules::RuleError::Unknown {
+                        kind: "file kept on this node",
+                        id: f.sha256.clone(),
+                    })
+                };
+                let sha: [u8; 32] = hex::decode(f.sha256.trim())
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(unknown)?;
+                let (media_type, bytes) = office
+                    .store()
+                    .file(&sha)
+                    .map_err(OfficeError::from)?
+                    .ok_or_else(unknown)?;
+                files.push(proto::briefing::File {
+                    name: f.name,
+                    sha256: sha.to_vec(),
+                    size: bytes.len() as u64,
+                    media_type,
+                });
+            }
+            Body::Briefing(proto::Briefing {
+                meeting_id: b.meeting,
+                files,
+            })
+        }
+        Action::Correct(c) => {
+            let hash = yiyi_protocol::Hash::from_hex(c.notice.trim()).map_err(|_| {
+                OfficeError::from(yiyi_protocol::rules::RuleError::Unknown {
+                    kind: "notice",
+                    id: c.notice.clone(),
+                })
+            })?;
+            let own = office.store().own_log();
+            let old = office.read(|s| s.notices.get(&hash).cloned()).await;
+            let (at, old) = old.ok_or_else(|| {
+                OfficeError::from(yiyi_protocol::rules::RuleError::Unknown {
+                    kind: "notice",
+                    id: c.notice.clone(),
+                })
+            })?;
+            Body::Notice(
+                yiyi_protocol::rules::notices::correction(
+                    &own,
+                    &at,
+                    &old,
+                    c.title.as_deref(),
+                    &c.body,
+                    &c.reason,
+                )
+                .map_err(OfficeError::from)?,
+            )
         }
         Action::Redispatch(r) => Body::Redispatch(proto::Redispatch {
             escalation: Some(matter_ref(office, &r.matter)?),

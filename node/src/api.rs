@@ -16,6 +16,7 @@ mod concerns;
 mod day;
 mod error;
 mod federation;
+mod files;
 pub(crate) mod joint;
 pub mod limits;
 mod matters;
@@ -133,6 +134,11 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/proofs/consistency", get(consistency_proof))
         .route("/api/v1/notices/{hash}/bundle", get(bundles::one))
         .route("/api/v1/notices/bundles", get(bundles::many))
+        .route(
+            "/api/v1/files",
+            post(files::upload).layer(axum::extract::DefaultBodyLimit::max(files::BODY_BYTES)),
+        )
+        .route("/api/v1/files/{sha}", get(files::serve))
         .route("/api/v1/assignments", get(joint::list))
         .route("/api/v1/joint-meeting", get(joint::joint_meeting))
         .route("/api/v1/matters", get(matters::list))
@@ -313,6 +319,13 @@ fn meeting_json(m: &MeetingState) -> Value {
             "result": s.result,
         })).collect::<Vec<_>>(),
         "complete": m.is_complete(),
+        // Policy briefing materials: fetched from /api/v1/files/{sha256}.
+        "briefing": m.briefing.iter().map(|f| json!({
+            "name": f.name,
+            "sha256": hex::encode(&f.sha256),
+            "size": f.size,
+            "media_type": f.media_type,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -327,11 +327,36 @@ async fn notices(
         "meeting_place": profile.meeting_place,
         "meeting_rhythm": profile.meeting_rhythm,
     });
+    // Corrections both ways: what a notice corrects, and what corrects it
+    // (a notice is corrected once, so the history is one line).
+    let by_hash: std::collections::HashMap<&str, &listing::Listed> =
+        all.iter().map(|n| (n.hash.as_str(), n)).collect();
+    let mut corrected_by: std::collections::HashMap<String, &listing::Listed> =
+        std::collections::HashMap::new();
+    for n in &all {
+        if let Some(old) = &n.notice.supersedes {
+            corrected_by.insert(hex::encode(&old.hash), n);
+        }
+    }
+    let brief =
+        |n: &listing::Listed| json!({ "hash": n.hash, "date": n.date, "title": n.notice.title });
     let notices: Vec<Value> = page
         .notices
         .iter()
         .map(|n| {
+            let supersedes = n
+                .notice
+                .supersedes
+                .as_ref()
+                .map(|old| hex::encode(&old.hash))
+                .map(|old| {
+                    by_hash
+                        .get(old.as_str())
+                        .map_or(json!({ "hash": old }), |o| brief(o))
+                });
             json!({
+                "supersedes": supersedes,
+                "corrected_by": corrected_by.get(&n.hash).map(|c| brief(c)),
                 "hash": n.hash,
                 "log": hex::encode(n.log),
                 "office": state.office.name_of(&n.log),

@@ -10,6 +10,7 @@
 //! elsewhere) and is never cached.
 
 mod audit;
+mod briefing;
 mod carry_out;
 pub(crate) mod choices;
 mod clients;
@@ -18,7 +19,9 @@ mod gate;
 mod joint;
 mod matters;
 mod meetings;
+mod notices;
 mod offices;
+mod oversight;
 mod page;
 mod rounds;
 pub mod session;
@@ -58,6 +61,14 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route("/office/topics/approve", axum::routing::post(gate::approve))
         .route("/office/topics/mediate", axum::routing::post(gate::mediate))
         .route(
+            "/office/topics/oversee",
+            axum::routing::post(oversight::oversee),
+        )
+        .route(
+            "/office/topics/designate",
+            axum::routing::post(oversight::designate),
+        )
+        .route(
             "/office/topics/progress",
             axum::routing::post(carry_out::progress),
         )
@@ -78,6 +89,11 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
             get(meetings::new_meeting).post(meetings::schedule),
         )
         .route("/office/meetings/step", axum::routing::post(meetings::step))
+        .route(
+            "/office/meetings/brief",
+            axum::routing::post(briefing::brief)
+                .layer(axum::extract::DefaultBodyLimit::max(briefing::BODY_BYTES)),
+        )
         .route(
             "/office/meetings/outcome",
             axum::routing::post(meetings::outcome),
@@ -120,6 +136,11 @@ pub fn router(state: Arc<ApiState>) -> Router<Arc<ApiState>> {
         .route(
             "/office/topics/escalate",
             axum::routing::post(matters::escalate),
+        )
+        .route("/office/notices", get(notices::notices))
+        .route(
+            "/office/notices/correct",
+            axum::routing::post(notices::correct),
         )
         .route("/office/assignments", get(joint::assignments))
         .route("/office/assignments/send", axum::routing::post(joint::send))

@@ -28,6 +28,8 @@ use crate::private::{PrivateError, PrivateStore};
 use crate::store::outbox::Outbox;
 use crate::store::{Appended, LogKey, Store, StoreError};
 
+mod checks;
+
 /// Why an office action was not recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum OfficeError {
@@ -358,31 +360,9 @@ impl Office {
         if let Body::AssignmentReply(reply) = body {
             self.answers_an_assignment(&seat.own, reply)?;
         }
-        Ok(())
-    }
-
-    /// Whether `reply` answers an assignment held, addressed to `own`, at
-    /// the entry it names.
-    fn answers_an_assignment(
-        &self,
-        own: &LogKey,
-        reply: &proto::AssignmentReply,
-    ) -> Result<(), OfficeError> {
-        let unknown = || rules::RuleError::Unknown {
-            kind: "assignment to this office",
-            id: reply.assignment_id.clone(),
-        };
-        let source = reply.assignment.as_ref().ok_or_else(unknown)?;
-        let from = LogKey::try_from(source.log.as_slice()).map_err(|_| unknown())?;
-        let (at, assignment) = self
-            .desk
-            .matters()
-            .assignment(&from, &reply.assignment_id)
-            .ok_or_else(unknown)?;
-        if at.hash.0.as_slice() != source.hash.as_slice() || at.sequence != source.sequence {
-            return Err(unknown().into());
+        if let Body::Briefing(briefing) = body {
+            self.holds_the_files(briefing)?;
         }
-        rules::joint::reply_fits(&assignment, reply, own)?;
         Ok(())
     }
 

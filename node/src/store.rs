@@ -18,6 +18,7 @@
 //! uses every core while the writer only orders and persists.
 
 mod federation;
+mod files;
 mod layout;
 mod newer;
 pub mod outbox;

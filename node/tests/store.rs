@@ -265,14 +265,15 @@ fn proofs_across_tile_boundaries_match_an_in_memory_tree_before_and_after_reopen
 }
 
 /// An entry of `key`'s log after `head`, as a later release writes it: a
-/// record kind this build does not know (field 40), read by `reader`.
+/// record kind this build does not know (field 100, well past the kinds in
+/// use), read by `reader`.
 fn later_entry(key: &SecretKey, head: &ChainHead, reader: &str) -> yiyi_protocol::VerifiedEntry {
     use prost::Message;
     let mut e = head.next_entry(&key.log_key(), 1, progress(0));
     e.body = None;
     e.reader_version = reader.into();
     let mut bytes = e.encode_to_vec();
-    bytes.extend_from_slice(&[0xc2, 0x02, 0x02, 0x08, 0x01]); // field 40: {1: 1}
+    bytes.extend_from_slice(&[0xa2, 0x06, 0x02, 0x08, 0x01]); // field 100: {1: 1}
     entry::sign_encoded(bytes, key).unwrap()
 }
 

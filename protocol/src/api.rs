@@ -85,6 +85,95 @@ pub enum Action {
     /// Return a department's result and dispatch the matter again
     /// (退单/改派).
     Redispatch(Redispatch),
+    /// Correct a published notice by a new one that supersedes it (更正).
+    Correct(Correct),
+    /// Oversight of a topic in its phase, by kinds of supervisor (全过程监督).
+    Oversee(Oversee),
+    /// Designate the person responsible, by role and office (指定专人).
+    Designate(Designate),
+    /// Attach policy briefing materials to a meeting (政策宣讲), files
+    /// uploaded first (`POST /api/v1/files`).
+    Brief(Brief),
+}
+
+/// Attach policy briefing materials to a meeting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Brief {
+    /// The meeting.
+    pub meeting: String,
+    /// The files: each uploaded already, named here.
+    pub files: Vec<Attached>,
+}
+
+/// A file uploaded, named for the record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attached {
+    /// Its name, e.g. 济南市物业管理条例.pdf.
+    pub name: String,
+    /// Its SHA-256, as the upload answered (hex).
+    pub sha256: String,
+}
+
+/// Oversight of a topic in its phase.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oversee {
+    /// The topic.
+    pub topic: String,
+    /// `before`, `during` or `after` (事前、事中、事后).
+    pub phase: String,
+    /// The supervisors: each a kind (`deputy`, `cppcc-member`,
+    /// `resident-representative`, `stakeholder`) and a public name or role.
+    pub supervisors: Vec<Supervisor>,
+    /// The bodies of the level above invited (`discipline`, `finance`,
+    /// `audit`): all three where the outcome spends money.
+    #[serde(default)]
+    pub bodies: Vec<String>,
+    /// What they found.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A supervisor: a kind and a public name or role.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supervisor {
+    /// Its kind.
+    pub kind: String,
+    /// A public name or role, e.g. 区人大代表张某.
+    pub name: String,
+}
+
+/// Designate the person responsible.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Designate {
+    /// `plan-drafter`, `dispute-coordinator` or `matter-follower`.
+    pub duty: String,
+    /// The topic.
+    pub topic: String,
+    /// The role, e.g. 社区党委副书记.
+    pub role: String,
+    /// The office the role is in (default: this office's name).
+    #[serde(default)]
+    pub office: String,
+}
+
+/// Correct a published notice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correct {
+    /// The notice corrected: its entry hash (hex).
+    pub notice: String,
+    /// The corrected text.
+    pub body: String,
+    /// Why it is corrected (public, at the end of the correction).
+    pub reason: String,
+    /// The correction's title (default: 更正： and the old title).
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// A matter the district's desk takes in directly.
@@ -657,6 +746,9 @@ pub fn record_id(body: &Body) -> String {
         Body::AssignmentReply(r) => r.assignment_id.clone(),
         Body::StandingMember(m) => m.id.clone(),
         Body::MemberProposal(p) => p.topic_id.clone(),
+        Body::Oversight(o) => o.topic_id.clone(),
+        Body::Briefing(b) => b.meeting_id.clone(),
+        Body::Designation(d) => d.subject.clone(),
         Body::Meeting(m) => m.id.clone(),
         Body::MeetingStep(s) => s.meeting_id.clone(),
         Body::Outcome(o) => o.topic_id.clone(),

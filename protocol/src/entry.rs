@@ -148,7 +148,10 @@ pub fn reader_version(body: &proto::entry::Body) -> &'static str {
         | proto::entry::Body::StudySchedule(_)
         | proto::entry::Body::DirectMatter(_)
         | proto::entry::Body::CoordinationMeeting(_)
-        | proto::entry::Body::Redispatch(_) => "0.4.0",
+        | proto::entry::Body::Redispatch(_)
+        | proto::entry::Body::Oversight(_)
+        | proto::entry::Body::Designation(_)
+        | proto::entry::Body::Briefing(_) => "0.4.0",
         _ => "",
     }
 }

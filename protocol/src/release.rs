@@ -61,6 +61,9 @@ pub const RECORD_KINDS: &[(u32, &str)] = &[
     (42, "direct-matter"),
     (43, "coordination-meeting"),
     (44, "redispatch"),
+    (45, "oversight"),
+    (46, "designation"),
+    (47, "briefing"),
 ];
 
 /// Not a release number.

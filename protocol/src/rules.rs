@@ -42,6 +42,7 @@ pub mod joint;
 mod level;
 pub mod names;
 pub mod notices;
+pub mod record;
 pub mod rounds;
 mod state;
 mod zh;

@@ -56,3 +56,63 @@ fn a_notice_is_corrected_once_and_a_correction_may_be_corrected_in_turn() {
         reference(&office, "停水通知（更正）"),
     ));
 }
+
+#[test]
+fn a_correction_keeps_the_kind_and_topic_says_why_and_changes_what_was_said_not_what_happened() {
+    use yiyi_protocol::proto::gate_decision::Verdict;
+    use yiyi_protocol::rules::{TopicStatus, notices};
+
+    let mut office = Office::new();
+    office.ok(crate::rules::topic("T-park", proto::Scale::Minor));
+    let decline = crate::rules::gate("T-park", Verdict::DeclineRegulated);
+    let published = notices::published(&office.state, &decline, "", vec![]);
+    office.ok(decline);
+    office.ok(Body::Notice(published[0].clone()));
+    let (at, old) = office
+        .state
+        .notices
+        .values()
+        .next()
+        .map(|(at, n)| (*at, n.clone()))
+        .unwrap();
+    let log = LogKey([0; 32]);
+    // A reason and the text are needed.
+    assert!(matches!(
+        notices::correction(&log, &at, &old, None, "新的说明", " "),
+        Err(RuleError::Missing {
+            field: "a reason",
+            ..
+        })
+    ));
+    assert!(matches!(
+        notices::correction(&log, &at, &old, None, "", "引用条款有误"),
+        Err(RuleError::Missing { .. })
+    ));
+    let corrected = notices::correction(
+        &log,
+        &at,
+        &old,
+        None,
+        "依据《济南市停车场管理办法》第十二条，不予协商。",
+        "原公示引用的条款有误",
+    )
+    .unwrap();
+    assert_eq!(corrected.kind, old.kind);
+    assert_eq!(corrected.topic_id, "T-park");
+    assert_eq!(corrected.title, format!("更正：{}", old.title));
+    assert!(corrected.body.ends_with("更正说明：原公示引用的条款有误"));
+    assert_eq!(corrected.supersedes, Some(at.entry_ref(&log)));
+    office.ok(Body::Notice(corrected.clone()));
+    assert_eq!(office.status("T-park"), TopicStatus::Declined);
+    // Its own correction keeps one 更正： in the title.
+    let (at2, _) = office
+        .state
+        .notices
+        .values()
+        .find(|(_, n)| n.supersedes.is_some())
+        .map(|(at, n)| (*at, n.clone()))
+        .unwrap();
+    let again =
+        notices::correction(&log, &at2, &corrected, None, "再次更正的内容", "日期有误").unwrap();
+    assert_eq!(again.title, corrected.title);
+}

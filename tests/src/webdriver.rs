@@ -123,6 +123,27 @@ impl Browser {
         )
     }
 
+    /// Chooses the files at `paths` in the file input `selector` (CSS), as
+    /// a person picking them in the dialog does: WebDriver's element send
+    /// keys, one path a line.
+    pub fn choose_files(&self, selector: &str, paths: &[&std::path::Path]) {
+        let found = self.post(
+            &format!("/session/{}/element", self.session),
+            json!({ "using": "css selector", "value": selector }),
+        );
+        let element = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("the file input")
+            .to_owned();
+        let text: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.post(
+            &format!("/session/{}/element/{element}/value", self.session),
+            json!({ "text": text.join("\n") }),
+        );
+    }
+
     /// Waits up to 30 s for `script` to return something truthy; returns it.
     pub fn wait_for(&self, what: &str, script: &str) -> Value {
         let start = Instant::now();

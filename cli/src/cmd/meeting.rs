@@ -23,6 +23,59 @@ pub(crate) enum MeetingCommand {
         /// The meeting.
         id: String,
     },
+    /// Attach policy briefing materials (政策宣讲材料): PDF, PNG, JPEG or plain text files, each kept by the node and committed in the ledger by its SHA-256.
+    Brief {
+        /// The meeting.
+        id: String,
+        /// A file; repeat for each.
+        #[arg(long = "file", required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+}
+
+/// The media type of a briefing file, by its extension.
+fn media_type(path: &std::path::Path) -> anyhow::Result<&'static str> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    Ok(match extension.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "txt" => "text/plain",
+        _ => anyhow::bail!(
+            "{}: a briefing file is a PDF, PNG, JPEG or plain-text (.txt) file",
+            path.display()
+        ),
+    })
+}
+
+/// Uploads each file, then attaches them to the meeting.
+fn brief(
+    client: &Client,
+    meeting: String,
+    files: Vec<std::path::PathBuf>,
+) -> anyhow::Result<Action> {
+    let mut attached = Vec::new();
+    for path in files {
+        let kind = media_type(&path)?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let answer = client.post_bytes(&format!("/api/v1/files?type={kind}"), kind, &bytes)?;
+        attached.push(api::Attached {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            sha256: answer["sha256"].as_str().unwrap_or_default().to_owned(),
+        });
+    }
+    Ok(Action::Brief(api::Brief {
+        meeting,
+        files: attached,
+    }))
 }
 
 /// `yiyi meeting schedule`.
@@ -137,6 +190,7 @@ pub(crate) fn run(
             output::show(&client.get(&format!("/api/v1/meetings/{id}"))?, output);
             return Ok(());
         }
+        MeetingCommand::Brief { id, files } => brief(client, id, files)?,
     };
     act(client, output, lang, action)
 }

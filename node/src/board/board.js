@@ -37,6 +37,7 @@
     proposed: ["提出议题", "Topic raised"], accepted: ["把关通过", "Accepted for consultation"],
     assigned: ["上级交办，列入议题", "Assigned from above and taken up"],
     member: ["联席会议成员单位提出", "Proposed by a standing member of the joint meeting"],
+    oversight: ["全过程监督", "Oversight"], designation: ["指定专人", "Person designated"],
     declined: ["不予协商", "Declined"], referred: ["转交调解", "Referred to mediation"],
     settled: ["调解成功", "Settled by mediation"], unsettled: ["调解未成", "Mediation ended unsettled"],
     meeting: ["安排协商会议", "Meeting scheduled"], result: ["形成协商结果", "Result formed"],
@@ -190,6 +191,28 @@
     return details;
   }
 
+  // A correction's history (更正): what this notice corrects, and the
+  // notice that corrects it; never silently replaced, both stay listed.
+  function corrections(n) {
+    if (!n.supersedes && !n.corrected_by) return null;
+    const box = document.createElement("p");
+    box.className = "corrections";
+    const link = (c, zh, en) => {
+      const a = document.createElement("a");
+      a.href = "#" + c.hash;
+      a.textContent = YiyiPage.t(`${zh}${c.date || ""}${c.title ? `《${c.title}》` : ""}`, `${en}${c.date || ""}${c.title ? ` “${c.title}”` : ""}`);
+      return a;
+    };
+    if (n.corrected_by) {
+      const tag = document.createElement("span");
+      tag.className = "tag corrected";
+      tag.textContent = YiyiPage.t("已更正", "Corrected");
+      box.append(tag, " ", link(n.corrected_by, "更正公示：", "Correction: "), " ");
+    }
+    if (n.supersedes) box.append(link(n.supersedes, "本公示更正了 ", "This corrects "));
+    return box;
+  }
+
   function render() {
     const list = board.notices;
     $("count").textContent = YiyiPage.lang() === "zh"
@@ -231,6 +254,8 @@
       body.className = "body";
       body.textContent = n.body;
       a.append(h, meta, tags, badge(n), body);
+      const history = corrections(n);
+      if (history) a.append(history);
       const line = timeline(n);
       if (line) a.append(line);
       main.append(a);

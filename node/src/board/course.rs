@@ -89,6 +89,18 @@ impl Replayed {
                 let name = self.state.members.get(&p.member_id).map(|m| m.name.clone());
                 add(&p.topic_id, event("member", name.unwrap_or_default()))
             }
+            // Supervision in its phase, and the persons designated.
+            Body::Oversight(o) => add(
+                &o.topic_id,
+                event("oversight", yiyi_protocol::rules::record::describe(o, true)),
+            ),
+            Body::Designation(d) => add(
+                &d.subject,
+                event(
+                    "designation",
+                    yiyi_protocol::rules::record::designated(d, true),
+                ),
+            ),
             Body::Meeting(m) => {
                 self.scheduled.insert(m.id.clone(), at);
                 let detail = [m.date.as_str(), m.place.as_str()]

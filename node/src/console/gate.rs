@@ -46,6 +46,16 @@ struct TopicShow {
     preview: Preview,
     /// The topic's notices: title, and where it is on the public board.
     notices: Vec<(String, String)>,
+    /// Past gate-keeping: oversight and designated persons may be recorded.
+    overseen: bool,
+    /// Its outcome spends money: the three bodies are invited.
+    spends_money: bool,
+    /// Oversight recorded: phase, who, the bodies, the note.
+    oversight: Vec<String>,
+    /// Designated persons: duty, role, office.
+    designations: Vec<String>,
+    /// This office's name, for a designation's default office.
+    office_name: String,
     feedback: Feedback,
 }
 
@@ -71,10 +81,26 @@ pub(super) async fn show(
                 .into_iter()
                 .map(|(at, n)| (n.title.clone(), format!("/#{}", at.hash.to_hex())))
                 .collect::<Vec<_>>();
-            s.topics.get(id).cloned().map(|t| (t, notices))
+            let oversight = s
+                .oversight
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|(at, o)| super::oversight::describe(at, o, desk.en))
+                .collect::<Vec<_>>();
+            let designations = s
+                .designations
+                .iter()
+                .filter(|((topic, _), _)| topic == id)
+                .map(|(_, d)| super::oversight::designated(d, desk.en))
+                .collect::<Vec<_>>();
+            s.topics
+                .get(id)
+                .cloned()
+                .map(|t| (t, notices, oversight, designations))
         })
         .await;
-    let Some((topic, notices)) = found else {
+    let Some((topic, notices, oversight, designations)) = found else {
         return (StatusCode::NOT_FOUND, "没有这个议题").into_response();
     };
     let (en, session) = (desk.en, &desk.session);
@@ -112,6 +138,14 @@ pub(super) async fn show(
         may_approve: session.role.may(Permission::Approve),
         preview,
         notices,
+        overseen: !matches!(
+            topic.status,
+            TopicStatus::Proposed | TopicStatus::Declined | TopicStatus::Reopened
+        ),
+        spends_money: topic.outcome.as_ref().is_some_and(|o| o.spends_money),
+        oversight,
+        designations,
+        office_name: state.office_name().await,
         feedback,
     };
     render(page, &desk.lang, status)

@@ -137,13 +137,17 @@ struct MeetingPage {
     to_classify: Vec<(String, String)>,
     /// The participants on the list (name), offered as supervisors.
     participants: Vec<String>,
+    /// Policy briefing materials attached: name, SHA-256 (hex), size.
+    briefing: Vec<(String, String, u64)>,
+    /// The result is published: nothing more is attached.
+    complete: bool,
     may_record: bool,
     /// The result notices, before publish-result signs them.
     preview: Preview,
     feedback: Feedback,
 }
 
-async fn meeting_page(
+pub(super) async fn meeting_page(
     state: &ApiState,
     desk: &Desk,
     id: &str,
@@ -205,6 +209,12 @@ async fn meeting_page(
         next: meeting.next_step().map(|s| (step_name(s), label(s))),
         to_classify,
         participants,
+        briefing: meeting
+            .briefing
+            .iter()
+            .map(|f| (f.name.clone(), hex::encode(&f.sha256), f.size))
+            .collect(),
+        complete: meeting.is_complete(),
         may_record: desk.session.role.may(Permission::Record),
         preview,
         feedback,

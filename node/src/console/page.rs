@@ -282,6 +282,16 @@ impl Feedback {
         }
     }
 
+    /// The form `typed` refused before it reached the rules, for `message`
+    /// (a file of a kind not taken, say).
+    pub(super) fn said(message: String, typed: Fields) -> Self {
+        Feedback {
+            message: Some(message),
+            typed,
+            ..Feedback::default()
+        }
+    }
+
     /// The form `typed` shown again as it was, refused or not (a preview).
     pub(super) fn kept(typed: Fields) -> Self {
         Feedback {

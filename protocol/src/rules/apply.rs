@@ -81,6 +81,7 @@ impl Consultation {
                         meeting: m.clone(),
                         steps: Vec::new(),
                         recorded_ms: at.time_ms,
+                        briefing: Vec::new(),
                     },
                 );
             }
@@ -138,7 +139,12 @@ impl Consultation {
             }
             Body::Notice(n) => {
                 self.notices.insert(at.hash, (at, n.clone()));
-                if let Some(topic) = self.topics.get_mut(&n.topic_id) {
+                // A correction changes what was said, not what happened.
+                let topic = match n.supersedes {
+                    None => self.topics.get_mut(&n.topic_id),
+                    Some(_) => None,
+                };
+                if let Some(topic) = topic {
                     match proto::notice::Kind::try_from(n.kind) {
                         // The suggestion was carried out above: on to
                         // follow-up and evaluation.
@@ -184,6 +190,20 @@ impl Consultation {
                     .insert(p.topic_id.clone(), p.member_id.clone());
             }
             Body::StudySchedule(s) => self.study = Some((at, s.clone())),
+            Body::Oversight(o) => self
+                .oversight
+                .entry(o.topic_id.clone())
+                .or_default()
+                .push((at, o.clone())),
+            Body::Briefing(b) => {
+                if let Some(meeting) = self.meetings.get_mut(&b.meeting_id) {
+                    meeting.briefing.extend(b.files.iter().cloned());
+                }
+            }
+            Body::Designation(d) => {
+                self.designations
+                    .insert((d.subject.clone(), d.duty), d.clone());
+            }
             Body::Mediation(m) => {
                 if let Some(topic) = self.topics.get_mut(&m.topic_id) {
                     topic.status = if m.settled {

@@ -157,6 +157,9 @@ impl Consultation {
             Body::StandingMember(m) => self.check_member(m),
             Body::MemberProposal(p) => self.check_member_proposal(p),
             Body::StudySchedule(s) => Consultation::check_study(s),
+            Body::Oversight(o) => self.check_oversight(o),
+            Body::Designation(d) => self.check_designation(d),
+            Body::Briefing(b) => self.check_briefing(b),
             Body::Mediation(m) => {
                 require("a mediation", "a mediator", !m.mediator.trim().is_empty())?;
                 commitment("the mediator's summary", &m.summary_commitment, false)?;

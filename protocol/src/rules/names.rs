@@ -60,6 +60,39 @@ const INTAKE_SOURCES: Table<proto::direct_matter::Source> = &[
     ("open311", proto::direct_matter::Source::Open311),
     ("hotline", proto::direct_matter::Source::Hotline),
 ];
+const PHASES: Table<proto::oversight::Phase> = &[
+    ("before", proto::oversight::Phase::Before),
+    ("during", proto::oversight::Phase::During),
+    ("after", proto::oversight::Phase::After),
+];
+const SUPERVISOR_KINDS: Table<proto::oversight::supervisor::Kind> = &[
+    ("deputy", proto::oversight::supervisor::Kind::Deputy),
+    (
+        "cppcc-member",
+        proto::oversight::supervisor::Kind::CppccMember,
+    ),
+    (
+        "resident-representative",
+        proto::oversight::supervisor::Kind::ResidentRepresentative,
+    ),
+    (
+        "stakeholder",
+        proto::oversight::supervisor::Kind::Stakeholder,
+    ),
+];
+const OVERSIGHT_BODIES: Table<proto::oversight::Body> = &[
+    ("discipline", proto::oversight::Body::Discipline),
+    ("finance", proto::oversight::Body::Finance),
+    ("audit", proto::oversight::Body::Audit),
+];
+const DUTIES: Table<proto::designation::Duty> = &[
+    ("plan-drafter", proto::designation::Duty::PlanDrafter),
+    (
+        "dispute-coordinator",
+        proto::designation::Duty::DisputeCoordinator,
+    ),
+    ("matter-follower", proto::designation::Duty::MatterFollower),
+];
 const MEETING_LEVELS: Table<meeting::MeetingLevel> = &[
     ("unit", meeting::MeetingLevel::Unit),
     ("grid", meeting::MeetingLevel::Grid),
@@ -171,6 +204,10 @@ names! {
     participant_kind, participant_kind_name, participant_kind_names, PARTICIPANT_KINDS, "participant kind";
     member_kind, member_kind_name, member_kind_names, MEMBER_KINDS, "standing member kind";
     intake_source, intake_source_name, intake_source_names, INTAKE_SOURCES, "intake source";
+    phase, phase_name, phase_names, PHASES, "oversight phase";
+    supervisor_kind, supervisor_kind_name, supervisor_kind_names, SUPERVISOR_KINDS, "supervisor kind";
+    oversight_body, oversight_body_name, oversight_body_names, OVERSIGHT_BODIES, "oversight body";
+    duty, duty_name, duty_names, DUTIES, "duty";
     meeting_level, meeting_level_name, meeting_level_names, MEETING_LEVELS, "meeting level";
     form, form_name, form_names, FORMS, "meeting form";
     step, step_name, step_names, STEPS, "meeting step";

@@ -9,7 +9,7 @@
 use crate::proto::{self, entry::Body, meeting::Form, notice::Kind, outcome::Class};
 use crate::proto::{gate_decision::Verdict, meeting_step::Step};
 
-use super::{Consultation, MeetingState, RoundState, TopicState};
+use super::{Consultation, MeetingState, Position, RoundState, TopicState};
 
 /// The notices `body` publishes, composed from `state` once `body` is
 /// applied to it: a decline's explanation, a meeting's results at
@@ -91,6 +91,7 @@ pub fn assignment(
         body.push_str(&format!("\n请于{}前答复是否列入。", a.reply_by));
     }
     plain(
+        Kind::Other,
         format!("交办议题：{}", a.title),
         String::new(),
         body,
@@ -124,6 +125,7 @@ pub fn reply(
         String::new()
     };
     plain(
+        Kind::Other,
         format!("关于交办议题“{}”的答复", r.title),
         topic,
         body,
@@ -132,8 +134,10 @@ pub fn reply(
     )
 }
 
-/// A notice of kind `Other` with the office's added text.
+/// A notice of `kind` about `topic_id` (or none), with the office's added
+/// text at its end.
 fn plain(
+    kind: Kind,
     title: String,
     topic_id: String,
     mut body: String,
@@ -145,7 +149,7 @@ fn plain(
         body.push_str(extra.trim());
     }
     proto::Notice {
-        kind: Kind::Other as i32,
+        kind: kind as i32,
         topic_id,
         title,
         body,
@@ -159,23 +163,11 @@ fn notice(
     kind: Kind,
     topic: &TopicState,
     title: String,
-    mut body: String,
+    body: String,
     extra: &str,
     sources: Vec<proto::EntryRef>,
 ) -> proto::Notice {
-    if !extra.trim().is_empty() {
-        body.push_str("\n\n");
-        body.push_str(extra.trim());
-    }
-    proto::Notice {
-        kind: kind as i32,
-        topic_id: topic.topic.id.clone(),
-        title,
-        body,
-        sources,
-        lang: "zh-CN".into(),
-        supersedes: None,
-    }
+    plain(kind, title, topic.topic.id.clone(), body, extra, sources)
 }
 
 /// A meeting form's name in Chinese, as notices and calendars say it.
@@ -265,6 +257,29 @@ pub fn result(
         Class::Unspecified => return None,
     };
     let mut body = format!("{held}\n{class_text}");
+    // The record of the meeting: the rules read, the views expressed, the
+    // policy materials presented (by name and SHA-256, to be checked).
+    let said = |step: proto::meeting_step::Step| {
+        meeting
+            .steps
+            .iter()
+            .find(|s| s.step == step as i32)
+            .map(|s| s.summary.trim())
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(rules) = said(proto::meeting_step::Step::ReadRules) {
+        body.push_str(&format!("\n宣读规则：{rules}"));
+    }
+    if let Some(views) = said(proto::meeting_step::Step::Discuss) {
+        body.push_str(&format!("\n各方意见：{views}"));
+    }
+    for f in &meeting.briefing {
+        body.push_str(&format!(
+            "\n政策宣讲材料：{}（SHA-256 {}）",
+            f.name,
+            hex::encode(&f.sha256)
+        ));
+    }
     for round in rounds {
         if let Some((_, t)) = &round.tally {
             body.push_str(&format!(
@@ -507,4 +522,43 @@ pub fn tally(
         t.round_id
     ));
     Some(notice(Kind::Other, topic, heading, body, extra, sources))
+}
+
+/// A correction (更正) of the notice `old`, at `at` in the ledger of `log`:
+/// a new notice of the same kind and topic that names it in `supersedes`,
+/// with the corrected text and, at its end, why it was corrected. Notices
+/// are never edited; the board shows both, the correction's history one
+/// line. `title` defaults to 更正： and the old title.
+pub fn correction(
+    log: &crate::LogKey,
+    at: &Position,
+    old: &proto::Notice,
+    title: Option<&str>,
+    body: &str,
+    reason: &str,
+) -> Result<proto::Notice, super::RuleError> {
+    let missing = |field| super::RuleError::Missing {
+        record: "a correction",
+        field,
+    };
+    if body.trim().is_empty() {
+        return Err(missing("the corrected text"));
+    }
+    if reason.trim().is_empty() {
+        return Err(missing("a reason"));
+    }
+    let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(title) => title.to_owned(),
+        None if old.title.starts_with("更正：") => old.title.clone(),
+        None => format!("更正：{}", old.title),
+    };
+    Ok(proto::Notice {
+        kind: old.kind,
+        topic_id: old.topic_id.clone(),
+        title,
+        body: format!("{}\n\n更正说明：{}", body.trim(), reason.trim()),
+        sources: old.sources.clone(),
+        lang: old.lang.clone(),
+        supersedes: Some(at.entry_ref(log)),
+    })
 }

@@ -327,6 +327,8 @@ pub struct MeetingState {
     pub steps: Vec<proto::MeetingStep>,
     /// When it was scheduled (recorded in the ledger).
     pub recorded_ms: i64,
+    /// Its policy briefing materials (政策宣讲), as attached.
+    pub briefing: Vec<proto::briefing::File>,
 }
 
 /// The seven steps (七定), in their order.
@@ -431,6 +433,10 @@ pub struct Consultation {
     pub member_topics: BTreeMap<String, String>,
     /// The joint meeting's schedule for studying major matters.
     pub study: Option<(Position, proto::StudySchedule)>,
+    /// Oversight records (全过程监督), by topic, in order.
+    pub oversight: BTreeMap<String, Vec<(Position, proto::Oversight)>>,
+    /// Designated persons (指定专人), by topic and duty: the latest.
+    pub designations: BTreeMap<(String, i32), proto::Designation>,
 }
 
 /// An office admitted by charter.

@@ -93,6 +93,39 @@ fn term(en: &str) -> &str {
         "declining an assignment" => "不接受交办议题",
         "accepting an assignment" => "接受交办议题",
         "a reason" => "理由",
+        "a correction" => "更正",
+        "oversight" => "全过程监督",
+        "supervisors" => "监督人",
+        "a supervisor's name or role" => "监督人的姓名或身份",
+        "a supervisor's kind" => "监督人类别",
+        "an oversight body" => "参与监督的部门",
+        "the oversight's phase" => "监督阶段（事前、事中、事后）",
+        "oversight in this phase" => "该阶段的监督",
+        "oversight of money spent" => "涉及资金使用事项的监督",
+        "the discipline-inspection, finance and audit bodies" => {
+            "邀请上级纪检监察、财政、审计部门参与"
+        }
+        "accepted, on a meeting's agenda, or classified with no progress yet" => {
+            "待协商、协商中或已分类尚未开始办理"
+        }
+        "a designation" => "指定专人",
+        "a briefing" => "政策宣讲材料",
+        "files" => "文件",
+        "a file's name" => "文件名",
+        "a file's SHA-256" => "文件的 SHA-256 摘要",
+        "the briefing's files" => "一次登记的宣讲材料文件数",
+        "a briefing file's size" => "宣讲材料文件大小（字节）",
+        "a file's kind (PDF, PNG, JPEG or plain text)" => {
+            "文件类型（仅限 PDF、PNG、JPEG 或纯文本）"
+        }
+        "a role" => "职务",
+        "an office" => "所在单位",
+        "the designation's duty" => "专人负责的事项",
+        "designating who drafts the plan" => "指定拟定协商方案的专人",
+        "designating who coordinates a dispute" => "指定纠纷协调专人",
+        "designating who follows a matter" => "指定上报事项跟踪协调专人",
+        "accepted or on a meeting's agenda" => "待协商或协商中",
+        "the corrected text" => "更正后的内容",
         "a standing member" | "standing member" => "联席会议成员单位",
         "a member's proposal" => "成员单位提出议题",
         "the study day" => "定期研究日",

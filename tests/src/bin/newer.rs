@@ -70,9 +70,10 @@ enum Written {
 /// The ledger: four entries, the middle two of a later release.
 fn ledger(key: &SecretKey) -> Vec<VerifiedEntry> {
     let time = 1_764_000_000_000;
-    // A record kind this build does not know (field 40 of the body oneof):
-    // a residents' round, say, with its own text field.
-    let round = field(40, &field(1, "居民议事轮次 🗳️".as_bytes()));
+    // A record kind this build does not know (field 100 of the body oneof,
+    // well past the kinds in use): a residents' round, say, with its own
+    // text field.
+    let round = field(100, &field(1, "居民议事轮次 🗳️".as_bytes()));
     // A notice with a field this build does not know (40), and a new field
     // on the entry itself (7).
     let mut more = notice("带新字段的公示", "正文").encode_to_vec();
