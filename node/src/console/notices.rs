@@ -21,6 +21,8 @@ const SHOWN: usize = 200;
 
 /// A notice as the page lists it.
 struct Shown {
+    /// Where it is in the ledger: newest first.
+    sequence: u64,
     hash: String,
     /// The hash's first digits, as shown.
     short: String,
@@ -52,6 +54,7 @@ async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
                 .notices
                 .iter()
                 .map(|(hash, (at, n))| Shown {
+                    sequence: at.sequence,
                     hash: hash.to_hex(),
                     short: hash.to_hex()[..12].to_owned(),
                     date: Date::in_shanghai(at.time_ms).to_string(),
@@ -69,7 +72,7 @@ async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
                     correction: n.supersedes.is_some(),
                 })
                 .collect();
-            all.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.hash.cmp(&b.hash)));
+            all.sort_by_key(|n| std::cmp::Reverse(n.sequence));
             all.truncate(SHOWN);
             all
         })
