@@ -53,8 +53,8 @@ pub use deadlines::Deadlines;
 pub use error::RuleError;
 pub use level::check_level;
 pub use state::{
-    CharteredOffice, Consultation, FiveStep, MeetingState, OutcomeClass, Overdue, ParticipantState,
-    Position, RoundState, SEVEN_STEPS, TopicState, TopicStatus, step_name,
+    CharteredOffice, Consultation, FiveStep, MatterStep, MeetingState, OutcomeClass, Overdue,
+    ParticipantState, Position, RoundState, SEVEN_STEPS, TopicState, TopicStatus, step_name,
 };
 
 use crate::proto::entry::Body;

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::LogKey;
-use crate::rules::{Consultation, Date, TopicState, names};
+use crate::rules::{Consultation, Date, MatterStep, TopicState, names};
 
 /// The days a query covers (both ends included); an open end is unbounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -221,6 +221,16 @@ pub struct Totals {
     pub bodies: u64,
     /// Meetings recorded in the period.
     pub meetings: u64,
+    /// Escalated matters received in the period (receipts signed by the
+    /// offices counted).
+    pub matters_received: u64,
+    /// Matters taken in directly at a 12345 desk in the period.
+    pub matters_taken_in: u64,
+    /// Dispatches and re-dispatches to departments in the period.
+    pub matters_dispatched: u64,
+    /// Results recorded on matters in the period (each department's, or
+    /// the office's own).
+    pub matter_results: u64,
     /// The topic figures of every row together.
     pub figures: Figures,
 }
@@ -289,6 +299,18 @@ pub fn compute(offices: &[Counted<'_>], query: &Query) -> Report {
             .values()
             .filter(|m| query.period.contains(m.recorded_ms))
             .count() as u64;
+        for (at, step) in &state.matter_steps {
+            if !query.period.contains(*at) {
+                continue;
+            }
+            let t = &mut report.totals;
+            match step {
+                MatterStep::Received => t.matters_received += 1,
+                MatterStep::TakenIn => t.matters_taken_in += 1,
+                MatterStep::Dispatched => t.matters_dispatched += 1,
+                MatterStep::Result => t.matter_results += 1,
+            }
+        }
         if query.by == GroupBy::Office {
             // Every office has its row, topics or not.
             rows.entry((

@@ -22,6 +22,7 @@ mod https;
 mod in_process;
 mod joint;
 mod meeting_record;
+mod month;
 mod node_init;
 mod office;
 mod open311;

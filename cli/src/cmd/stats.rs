@@ -151,6 +151,13 @@ fn print_csv(export: &Export) {
         "# offices {}, bodies {}, meetings {}",
         totals.offices, totals.bodies, totals.meetings
     );
+    println!(
+        "# matters received {}, taken in {}, dispatched {}, results {}",
+        totals.matters_received,
+        totals.matters_taken_in,
+        totals.matters_dispatched,
+        totals.matter_results
+    );
     let c = &export.report.case_study;
     println!(
         "# case study: bodies {}, public affairs resolved {}, livelihood resolved {}, disputes resolved {}, all resolved {}",
@@ -211,6 +218,20 @@ fn print_table(export: &Export, lang: Lang) {
                 c.livelihood_resolved,
                 c.disputes_resolved,
                 r.totals.meetings
+            ),
+        }
+    );
+    let t = &r.totals;
+    println!(
+        "{}",
+        match lang {
+            Lang::Zh => format!(
+                "上报事项：签收 {} 件，12345直接受理 {} 件，派单 {} 次，办理结果 {} 件",
+                t.matters_received, t.matters_taken_in, t.matters_dispatched, t.matter_results
+            ),
+            Lang::En => format!(
+                "matters: {} received, {} taken in directly, {} dispatches, {} results",
+                t.matters_received, t.matters_taken_in, t.matters_dispatched, t.matter_results
             ),
         }
     );

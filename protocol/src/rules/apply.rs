@@ -5,8 +5,8 @@ use crate::proto::{self, entry::Body, gate_decision::Verdict, meeting_step::Step
 
 use super::office_key;
 use super::state::{
-    CharteredOffice, Consultation, MeetingState, OutcomeClass, ParticipantState, Position,
-    TopicState, TopicStatus,
+    CharteredOffice, Consultation, MatterStep, MeetingState, OutcomeClass, ParticipantState,
+    Position, TopicState, TopicStatus,
 };
 
 impl Consultation {
@@ -164,6 +164,12 @@ impl Consultation {
                     }
                 }
             }
+            Body::Receipt(_) => self.matter_steps.push((at.time_ms, MatterStep::Received)),
+            Body::DirectMatter(_) => self.matter_steps.push((at.time_ms, MatterStep::TakenIn)),
+            Body::Dispatch(_) | Body::Redispatch(_) => {
+                self.matter_steps.push((at.time_ms, MatterStep::Dispatched))
+            }
+            Body::Resolution(_) => self.matter_steps.push((at.time_ms, MatterStep::Result)),
             Body::Escalation(e) if e.forwards.is_none() => {
                 if let Some(topic) = self.topics.get_mut(&e.topic_id) {
                     topic.escalation = Some(at.hash);

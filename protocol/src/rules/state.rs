@@ -437,6 +437,23 @@ pub struct Consultation {
     pub oversight: BTreeMap<String, Vec<(Position, proto::Oversight)>>,
     /// Designated persons (指定专人), by topic and duty: the latest.
     pub designations: BTreeMap<(String, i32), proto::Designation>,
+    /// This office's steps on escalated matters, with when each was
+    /// recorded (the matters themselves span ledgers: `crate::escalation`).
+    pub matter_steps: Vec<(i64, MatterStep)>,
+}
+
+/// A step this office recorded on an escalated matter, as the statistics
+/// count them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatterStep {
+    /// A receipt signed for a matter sent up to it (签收).
+    Received,
+    /// A matter its 12345 desk took in directly (直接受理).
+    TakenIn,
+    /// A dispatch, or a re-dispatch, to departments (派单, 改派).
+    Dispatched,
+    /// A result recorded, a department's or its own (办理结果).
+    Result,
 }
 
 /// An office admitted by charter.
