@@ -146,8 +146,8 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// Counts one topic of an office with `limits`.
-    fn count(&mut self, t: &TopicState, state: &Consultation, query: &Query) {
+    /// Counts one topic of an office with time limits `limits`.
+    fn count(&mut self, t: &TopicState, limits: &crate::rules::Deadlines, query: &Query) {
         let p = &query.period;
         let n = |yes: bool| u64::from(yes);
         self.raised += n(p.contains(t.proposed_ms));
@@ -171,7 +171,7 @@ impl Figures {
         }
         if t.is_open() {
             self.open += 1;
-            self.overdue += n(t.overdue(query.on, &state.limits()).is_some());
+            self.overdue += n(t.overdue(query.on, limits).is_some());
         }
     }
 
@@ -284,12 +284,22 @@ pub fn level_name(state: &Consultation) -> &'static str {
     names::level_name(state.level() as i32)
 }
 
+/// Counts topic `t` into the case study's per-category figures.
+fn count_case_study(c: &mut CaseStudy, t: &TopicState, period: &Period) {
+    if period.has(t.done_ms) {
+        let category = t.topic.category;
+        c.public_affairs_resolved +=
+            u64::from(category == crate::proto::Category::PublicAffairs as i32);
+        c.livelihood_resolved += u64::from(
+            category == crate::proto::Category::DailyLife as i32 && t.referred_ms.is_none(),
+        );
+    }
+}
+
 /// Computes the report of `offices` for `query`.
 pub fn compute(offices: &[Counted<'_>], query: &Query) -> Report {
     let mut rows: BTreeMap<(String, Option<String>), Figures> = BTreeMap::new();
     let mut report = Report::default();
-    let daily_life = crate::proto::Category::DailyLife as i32;
-    let public_affairs = crate::proto::Category::PublicAffairs as i32;
     for office in offices {
         let state = office.state;
         report.totals.offices += 1;
@@ -311,20 +321,22 @@ pub fn compute(offices: &[Counted<'_>], query: &Query) -> Report {
                 MatterStep::Result => t.matter_results += 1,
             }
         }
-        if query.by == GroupBy::Office {
-            // Every office has its row, topics or not.
-            rows.entry((
+        let limits = state.limits();
+        // Every office has its row, topics or not; its key made once.
+        let own_row = (query.by == GroupBy::Office).then(|| {
+            (
                 office_name(&office.log, state),
                 Some(office.log.to_string()),
-            ))
-            .or_default();
-        }
+            )
+        });
+        let mut own_figures = Figures::default();
         for t in state.topics.values() {
             let key = match query.by {
-                GroupBy::Office => (
-                    office_name(&office.log, state),
-                    Some(office.log.to_string()),
-                ),
+                GroupBy::Office => {
+                    own_figures.count(t, &limits, query);
+                    count_case_study(&mut report.case_study, t, &query.period);
+                    continue;
+                }
                 GroupBy::Category => (names::category_name(t.topic.category).to_owned(), None),
                 GroupBy::SubItem => (
                     format!(
@@ -344,15 +356,11 @@ pub fn compute(offices: &[Counted<'_>], query: &Query) -> Report {
                 GroupBy::Status => (t.public_status().to_owned(), None),
                 GroupBy::Level => (level_name(state).to_owned(), None),
             };
-            let mut one = Figures::default();
-            one.count(t, state, query);
-            rows.entry(key).or_default().add(&one);
-            let c = &mut report.case_study;
-            if query.period.has(t.done_ms) {
-                c.public_affairs_resolved += u64::from(t.topic.category == public_affairs);
-                c.livelihood_resolved +=
-                    u64::from(t.topic.category == daily_life && t.referred_ms.is_none());
-            }
+            rows.entry(key).or_default().count(t, &limits, query);
+            count_case_study(&mut report.case_study, t, &query.period);
+        }
+        if let Some(key) = own_row {
+            rows.entry(key).or_default().add(&own_figures);
         }
     }
     for ((key, log), figures) in rows {
