@@ -96,6 +96,14 @@ pub(super) async fn brief(
             format!("一次最多附上 {MAX_BRIEFING_FILES} 个文件")
         });
     }
+    // Nothing is kept for someone who may not record it.
+    if !desk.session.role.may(Permission::Record) {
+        problem = Some(if en {
+            "your role may not attach briefing materials".to_owned()
+        } else {
+            "您的角色不能附上宣讲材料".to_owned()
+        });
+    }
     if let Some(problem) = problem {
         let feedback = Feedback::said(problem, typed);
         return Ok(meeting_page(&state, &desk, &meeting, Default::default(), feedback).await);

@@ -11,7 +11,11 @@ use super::error::RuleError;
 use super::state::{Consultation, MeetingState, OutcomeClass, TopicState, TopicStatus, step_name};
 use super::{URGENT_WITHIN_DAYS, names, office_key};
 
-fn require(record: &'static str, field: &'static str, present: bool) -> Result<(), RuleError> {
+pub(super) fn require(
+    record: &'static str,
+    field: &'static str,
+    present: bool,
+) -> Result<(), RuleError> {
     if present {
         Ok(())
     } else {
@@ -28,7 +32,7 @@ fn commitment(field: &'static str, bytes: &[u8], required: bool) -> Result<(), R
 }
 
 impl Consultation {
-    fn topic(&self, id: &str) -> Result<&TopicState, RuleError> {
+    pub(super) fn topic(&self, id: &str) -> Result<&TopicState, RuleError> {
         self.topics.get(id).ok_or_else(|| RuleError::Unknown {
             kind: "topic",
             id: id.into(),

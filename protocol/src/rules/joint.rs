@@ -12,17 +12,10 @@
 //! looks the assignment up in the ledger it holds and asks.
 
 use super::calendar::Date;
+use super::check::require;
 use super::error::RuleError;
 use super::state::{Consultation, Position, TopicStatus};
 use crate::proto::{self, standing_member::Kind};
-
-fn require(record: &'static str, field: &'static str, present: bool) -> Result<(), RuleError> {
-    if present {
-        Ok(())
-    } else {
-        Err(RuleError::Missing { record, field })
-    }
-}
 
 /// The log key an assignment names, if it is one.
 pub fn assigned_to(a: &proto::Assignment) -> Option<crate::LogKey> {
@@ -121,13 +114,7 @@ impl Consultation {
                 !r.reason.trim().is_empty(),
             );
         }
-        let topic = self
-            .topics
-            .get(&r.topic_id)
-            .ok_or_else(|| RuleError::Unknown {
-                kind: "topic",
-                id: r.topic_id.clone(),
-            })?;
+        let topic = self.topic(&r.topic_id)?;
         let taken = self.replies.values().any(|(_, x)| x.topic_id == r.topic_id);
         if topic.status != TopicStatus::Proposed || taken {
             return Err(RuleError::TopicStatus {
@@ -160,13 +147,7 @@ impl Consultation {
         if member.withdrawn {
             return Err(RuleError::ParticipantWithdrawn(p.member_id.clone()));
         }
-        let topic = self
-            .topics
-            .get(&p.topic_id)
-            .ok_or_else(|| RuleError::Unknown {
-                kind: "topic",
-                id: p.topic_id.clone(),
-            })?;
+        let topic = self.topic(&p.topic_id)?;
         if topic.status != TopicStatus::Proposed || self.member_topics.contains_key(&p.topic_id) {
             return Err(RuleError::TopicStatus {
                 topic: p.topic_id.clone(),

@@ -6,18 +6,11 @@
 //! 居民群众代表和利益相关方进行事前、事中、事后全过程监督。对涉及资金使用的，
 //! 邀请上级纪检监察、财政、审计等部门参与监督。
 
+use super::check::require;
 use super::error::RuleError;
 use super::names;
 use super::state::{Consultation, OutcomeClass, TopicStatus};
 use crate::proto::{self, designation::Duty, oversight::Phase, oversight::supervisor};
-
-fn require(record: &'static str, field: &'static str, present: bool) -> Result<(), RuleError> {
-    if present {
-        Ok(())
-    } else {
-        Err(RuleError::Missing { record, field })
-    }
-}
 
 /// The bodies invited to supervise where money is spent.
 pub const MONEY_BODIES: [proto::oversight::Body; 3] = [
@@ -92,13 +85,7 @@ impl Consultation {
     /// outcome spends money.
     pub(super) fn check_oversight(&self, o: &proto::Oversight) -> Result<(), RuleError> {
         let record = "oversight";
-        let topic = self
-            .topics
-            .get(&o.topic_id)
-            .ok_or_else(|| RuleError::Unknown {
-                kind: "topic",
-                id: o.topic_id.clone(),
-            })?;
+        let topic = self.topic(&o.topic_id)?;
         let carried_out = |s| {
             matches!(
                 s,
@@ -162,13 +149,7 @@ impl Consultation {
         let record = "a designation";
         require(record, "a role", !d.role.trim().is_empty())?;
         require(record, "an office", !d.office.trim().is_empty())?;
-        let topic = self
-            .topics
-            .get(&d.subject)
-            .ok_or_else(|| RuleError::Unknown {
-                kind: "topic",
-                id: d.subject.clone(),
-            })?;
+        let topic = self.topic(&d.subject)?;
         let (fits, action, needs) = match Duty::try_from(d.duty) {
             Ok(Duty::PlanDrafter) => (
                 matches!(topic.status, TopicStatus::Accepted | TopicStatus::Scheduled),
