@@ -441,11 +441,13 @@ async fn stats(State(state): State<Arc<ApiState>>, Query(asked): Query<Asked>) -
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-query", e))?;
     let worker = state.clone();
     let export = tokio::task::spawn_blocking(move || {
-        crate::stats::export(worker.office.store(), &worker.courses, scope, &query)
+        worker
+            .stats
+            .export(worker.office.store(), &worker.courses, scope, &query)
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-    Ok(Json(serde_json::to_value(export).unwrap_or_default()))
+    Ok(Json(serde_json::to_value(&*export).unwrap_or_default()))
 }
 
 /// The offices this one admitted by charter.

@@ -161,6 +161,7 @@ impl Node {
                     net: net_status.clone(),
                     locator,
                     courses: Default::default(),
+                    stats: Default::default(),
                     limiter: Arc::new(api::limits::Limiter::new(Default::default())),
                     sessions: Arc::new(crate::console::session::Sessions::new(
                         crate::staff::Staff::new(config.data.path()),

@@ -33,6 +33,8 @@ pub struct ApiState {
     pub locator: crate::net::Locator,
     /// The ledgers as the notice board shows them, replayed as they grow.
     pub courses: Courses,
+    /// Recent statistics exports (`GET /api/v1/stats`).
+    pub stats: crate::stats::Cache,
     /// What the public may make the API do (shared with the accept loop's
     /// connection slots).
     pub limiter: Arc<limits::Limiter>,
