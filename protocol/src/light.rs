@@ -190,6 +190,11 @@ impl TlogProof {
         if hashes.len() > 64 {
             return Err(bad("more than 64 proof hashes"));
         }
+        // Its form is checked here, so that a malformed checkpoint (or a
+        // newline trailing the bundle) fails as the bundle's form, not as
+        // whichever check would open it first.
+        crate::checkpoint::SignedCheckpoint::parse(checkpoint)
+            .map_err(|e| bad(&format!("its checkpoint: {e}")))?;
         Ok(TlogProof {
             extra,
             index,

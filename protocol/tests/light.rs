@@ -313,6 +313,11 @@ fn malformed_bundles_fail_format() {
         "not a bundle",
         &text.replace("index ", "idx "),
         &text.replace("extra ", "extra ***"),
+        // A trailing newline (a copy and paste adds one) is the bundle's
+        // form, not a broken charter chain or checkpoint.
+        &format!("{text}\n"),
+        // A checkpoint that is no signed note.
+        &text.replacen("\n\n", "\n\nnot a checkpoint\n\n", 1),
     ] {
         let failure = Bundle::parse(bad).unwrap_err();
         assert_eq!(failure.check, Check::Format, "{bad:?}: {failure}");
