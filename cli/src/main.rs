@@ -172,6 +172,9 @@ enum NoticeCommand {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Only the notice's C2SP tlog-proof (`.tlog-proof`): its entry, inclusion proof and cosigned checkpoint, without the charter chain.
+        #[arg(long)]
+        tlog_proof: bool,
     },
     /// An A4 page in Chinese for the physical notice board, with a QR code to the online board and the bundle for offline checks; only a notice that verifies is printed.
     Print {
@@ -398,9 +401,11 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 title,
             }),
         ),
-        Command::Notice(NoticeCommand::Bundle { hash, out }) => {
-            cmd::verify::bundle(&client()?, &hash, out.as_deref())
-        }
+        Command::Notice(NoticeCommand::Bundle {
+            hash,
+            out,
+            tlog_proof,
+        }) => cmd::verify::bundle(&client()?, &hash, out.as_deref(), tlog_proof),
         Command::Notice(NoticeCommand::Print {
             hash,
             out,

@@ -94,6 +94,47 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
         "{text}"
     );
 
+    // The notice's own C2SP tlog-proof, for the ecosystem's tools: its
+    // entry, its index (the entry's sequence), the inclusion proof and the
+    // checkpoint with the street's cosignature; the root it proves is the
+    // one the office signed.
+    let proof_file = state.path().join("notice.tlog-proof");
+    let out = command(
+        "yiyi",
+        &format!(
+            "--node {} notice bundle {hash} --tlog-proof --out {}",
+            community.url,
+            proof_file.display()
+        ),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&proof_file).unwrap();
+    assert!(text.starts_with("c2sp.org/tlog-proof@v1\nextra "), "{text}");
+    let proof = yiyi_protocol::light::TlogProof::parse(&text).unwrap();
+    let entry = yiyi_protocol::entry::verify(&proof.extra).unwrap();
+    assert_eq!(entry.hash.to_hex(), hash);
+    assert_eq!(proof.index, entry.sequence());
+    let key = yiyi_protocol::VerifierKey::parse(&community.vkey).unwrap();
+    let (checkpoint, note) = yiyi_protocol::Checkpoint::open(&proof.checkpoint, &key).unwrap();
+    yiyi_protocol::merkle::verify_inclusion(
+        proof.index,
+        checkpoint.size,
+        &entry.hash,
+        &proof.hashes,
+        &checkpoint.root,
+    )
+    .unwrap();
+    let street_key = yiyi_protocol::VerifierKey::parse(&street.vkey).unwrap();
+    let cosigned =
+        yiyi_protocol::checkpoint::witnessed_by(&note, &[street_key.to_cosigner()]).unwrap();
+    assert_eq!(cosigned.len(), 1, "{text}");
+
     // The printed notice: the notice, a QR code to the board at it with the
     // key ID, and the bundle as text that verifies offline as it is.
     let page = state.path().join("notice.html");

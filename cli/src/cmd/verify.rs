@@ -40,9 +40,24 @@ pub(crate) fn trust_key(
 }
 
 /// `yiyi notice bundle HASH`: the bundle from the node, as text.
-pub(crate) fn bundle(client: &Client, hash: &str, out: Option<&Path>) -> anyhow::Result<()> {
+pub(crate) fn bundle(
+    client: &Client,
+    hash: &str,
+    out: Option<&Path>,
+    tlog_proof: bool,
+) -> anyhow::Result<()> {
     let text = client.get_text(&format!("/api/v1/notices/{}/bundle", hash.trim()))?;
-    Bundle::parse(&text).map_err(|f| anyhow::anyhow!("the node sent a malformed bundle: {f}"))?;
+    let bundle = Bundle::parse(&text)
+        .map_err(|f| anyhow::anyhow!("the node sent a malformed bundle: {f}"))?;
+    // `--tlog-proof`: the notice's own C2SP tlog-proof (its entry as
+    // `extra`, its inclusion proof, the cosigned checkpoint), for tools of
+    // the transparency ecosystem; without the charter chain, it proves
+    // inclusion in the office's ledger, not who the office is.
+    let text = if tlog_proof {
+        bundle.notice.to_text()
+    } else {
+        text
+    };
     match out {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?
