@@ -141,15 +141,25 @@ pub fn add_checkpoint(
     witness: &SecretKey,
     time: u64,
 ) -> Result<(Witnessed, String), WitnessError> {
+    // The checks in C2SP tlog-witness's order: the signature (403), an old
+    // size past the checkpoint's (400), an old size other than the one
+    // held (409), a size-0 checkpoint whose root is not the empty tree's,
+    // then the consistency proof — which also refuses the same size with
+    // another root (422).
     let (checkpoint, note) =
         Checkpoint::open(&request.checkpoint, log).map_err(|_| WitnessError::BadSignature)?;
+    if request.old_size > checkpoint.size {
+        return Err(WitnessError::Malformed(
+            "the old size is larger than the checkpoint's",
+        ));
+    }
     let held_size = held.map_or(0, |h| h.size);
     if request.old_size != held_size {
         return Err(WitnessError::Conflict(held_size));
     }
-    if checkpoint.size < held_size {
-        return Err(WitnessError::Malformed(
-            "the checkpoint is older than the old size",
+    if checkpoint.size == 0 && checkpoint.root != merkle::empty_root() {
+        return Err(WitnessError::BadProof(
+            "a checkpoint of size 0 must have the empty tree's root".into(),
         ));
     }
     match held {

@@ -160,3 +160,65 @@ fn malformed_requests_are_refused() {
     );
     assert!(AddCheckpoint::parse(many.as_bytes()).is_err());
 }
+
+#[test]
+fn the_checks_follow_the_spec_s_order_and_statuses() {
+    let mut log = Log::new();
+    let witness = street();
+    let three = log.grow(3);
+    let (held, _) = add_checkpoint(
+        None,
+        &AddCheckpoint {
+            old_size: 0,
+            proof: vec![],
+            checkpoint: three.clone(),
+        },
+        &log.key.verifier(),
+        &witness,
+        1,
+    )
+    .unwrap();
+    let ask = |held: Option<Witnessed>, old_size: u64, proof, checkpoint: String| {
+        add_checkpoint(
+            held,
+            &AddCheckpoint {
+                old_size,
+                proof,
+                checkpoint,
+            },
+            &log.key.verifier(),
+            &witness,
+            2,
+        )
+        .map(|_| ())
+        .map_err(|e| e.http_status())
+    };
+    // An old size past the checkpoint's is a bad request (400), before the
+    // held size is looked at (which would be a 409).
+    assert_eq!(ask(Some(held), 5, vec![], three.clone()), Err(400));
+    // An old size other than the one held: 409.
+    assert_eq!(ask(Some(held), 1, vec![], three.clone()), Err(409));
+    // The same size with another root: 422 (a fork; C2SP since #280).
+    let mut fork = Log {
+        key: log.key.clone(),
+        tree: MemoryTree::new(),
+    };
+    fork.grow(1);
+    let other = fork.grow(2);
+    assert_eq!(fork.tree.size(), 3);
+    assert_ne!(fork.tree.root(), log.tree.root());
+    assert_eq!(ask(Some(held), 3, vec![], other), Err(422));
+    // The same checkpoint again: cosigned again.
+    assert_eq!(ask(Some(held), 3, vec![], three), Ok(()));
+    // A size-0 checkpoint must have the empty tree's root: 422.
+    let bogus = Checkpoint::new(log.key.name(), 0, merkle::leaf_hash(b"x"))
+        .sign(&log.key)
+        .unwrap()
+        .to_string();
+    assert_eq!(ask(None, 0, vec![], bogus), Err(422));
+    let empty = Checkpoint::new(log.key.name(), 0, merkle::empty_root())
+        .sign(&log.key)
+        .unwrap()
+        .to_string();
+    assert_eq!(ask(None, 0, vec![], empty), Ok(()));
+}
