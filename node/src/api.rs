@@ -24,6 +24,7 @@ mod open311;
 mod rounds;
 mod serve;
 pub mod state;
+mod tiles;
 pub(crate) mod transport;
 
 use std::net::SocketAddr;
@@ -153,6 +154,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
             get(federation::log_checkpoint),
         )
         .route("/api/v1/logs/{log}/entries", get(federation::log_entries))
+        .route("/tlog/{log}/checkpoint", get(tiles::checkpoint))
+        .route("/tlog/{log}/tile/{*path}", get(tiles::tile))
+        .route("/api/v1/witnesses", get(federation::witnesses))
         .route("/add-checkpoint", post(federation::add_checkpoint))
         .route("/metrics", get(federation::metrics))
         .merge(crate::board::router())

@@ -12,6 +12,7 @@ use libp2p::Multiaddr;
 use yiyi_protocol::proto::Level;
 use yiyi_protocol::rules::deadlines::{Deadlines, MAX_DEADLINE_DAYS};
 use yiyi_protocol::rules::names;
+use yiyi_protocol::witness::WitnessEndpoint;
 use yiyi_protocol::{SecretKey, VerifierKey};
 
 use crate::keyfile::{self, KeyFileError};
@@ -359,6 +360,16 @@ pub struct Settings {
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow_insecure_login: bool,
+    /// An outside witness to submit the ledger's checkpoints to, as
+    /// "name cosigner-vkey url [per-day]" (repeat; C2SP tlog-witness).
+    #[arg(long = "witness")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witness: Vec<WitnessEndpoint>,
+    /// Cosign this log's checkpoints as its outside witness: the log's
+    /// verifier key (repeat).
+    #[arg(long = "witness-for")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witness_for: Vec<String>,
     /// The office's time limits: `[deadlines]` in config.toml only.
     #[arg(skip)]
     #[serde(skip_serializing_if = "DeadlineSettings::is_empty")]
@@ -436,6 +447,8 @@ impl Settings {
             tls_key: self.tls_key.or(file.tls_key),
             http_redirect: self.http_redirect.or(file.http_redirect),
             allow_insecure_login: self.allow_insecure_login || file.allow_insecure_login,
+            witness: pick(self.witness, file.witness),
+            witness_for: pick(self.witness_for, file.witness_for),
             // Set in config.toml alone.
             deadlines: file.deadlines,
         }
@@ -470,6 +483,18 @@ pub struct NodeConfig {
     /// The office's time limits, recorded at start when the ledger says
     /// otherwise.
     pub deadlines: Deadlines,
+    /// Witnessing beyond the parent: outside witnesses, and logs this node
+    /// witnesses from outside.
+    pub witnessing: Witnessing,
+}
+
+/// Witnessing beyond the federation's own (parent cosigns child).
+#[derive(Clone, Debug, Default)]
+pub struct Witnessing {
+    /// Outside witnesses the node submits its checkpoints to.
+    pub outside: Vec<WitnessEndpoint>,
+    /// Logs whose checkpoints this node cosigns as an outside witness.
+    pub logs: Vec<VerifierKey>,
 }
 
 /// How the API, the board and the console are served.
@@ -511,6 +536,20 @@ impl NodeConfig {
             .map(|text| {
                 text.parse::<LogKey>()
                     .map_err(|e| ConfigError::Invalid(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let witness_for = settings
+            .witness_for
+            .iter()
+            .map(|text| {
+                VerifierKey::parse(text)
+                    .ok()
+                    .filter(|k| !k.is_cosigner())
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "--witness-for {text:?} is not a log's verifier key"
+                        ))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let tls = match (settings.tls_cert, settings.tls_key) {
@@ -557,6 +596,10 @@ impl NodeConfig {
                 tls,
                 redirect: settings.http_redirect,
                 allow_insecure_login: settings.allow_insecure_login,
+            },
+            witnessing: Witnessing {
+                outside: settings.witness,
+                logs: witness_for,
             },
         })
     }

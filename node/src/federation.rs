@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use yiyi_protocol::VerifierKey;
+use yiyi_protocol::checkpoint::{SignedCheckpoint, witnessed_by};
 use yiyi_protocol::federation::Federation;
 use yiyi_protocol::proto::{Level, entry::Body};
 
@@ -334,5 +335,15 @@ impl Members {
     /// The verifier key of a member (what checks its checkpoints).
     pub fn key(&self, log: &LogKey) -> Option<VerifierKey> {
         self.with(|f| f.member(log).map(|m| m.key.clone()))
+    }
+
+    /// Whether `checkpoint` of `log` carries a valid cosignature by the
+    /// office that admitted it: what a resident's check of a notice of
+    /// `log` requires (the district, admitted by no one, needs none).
+    pub fn parent_cosigned(&self, log: &LogKey, checkpoint: &SignedCheckpoint) -> bool {
+        let Some(parent) = self.parent(log).and_then(|p| self.key(&p)) else {
+            return false;
+        };
+        witnessed_by(checkpoint.note(), &[parent.to_cosigner()]).is_ok_and(|w| !w.is_empty())
     }
 }

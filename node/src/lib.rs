@@ -49,6 +49,7 @@ pub mod matters;
 pub mod net;
 pub mod node;
 pub mod office;
+pub mod outside;
 pub mod private;
 pub mod rounds;
 pub mod staff;

@@ -19,6 +19,7 @@ use crate::config::{ConfigError, NodeConfig};
 use crate::federation::Members;
 use crate::net::{self, NetError, NetStatus};
 use crate::office::{Office, OfficeError};
+use crate::outside::OutsideWitnesses;
 use crate::private::{PrivateError, PrivateStore};
 use crate::store::Store;
 use crate::witness::Witness;
@@ -98,7 +99,12 @@ impl Node {
         if config.district.is_none() && config.level == yiyi_protocol::proto::Level::City {
             members.set_root_level(yiyi_protocol::proto::Level::City);
         }
-        let witness = Arc::new(Witness::new(store.clone(), members.clone(), key.clone()));
+        let witness = Arc::new(Witness::new(
+            store.clone(),
+            members.clone(),
+            key.clone(),
+            config.witnessing.logs.clone(),
+        ));
         let office = Arc::new(
             Office::open(store.clone(), private, config.level)?.follow_charters(members.clone()),
         );
@@ -114,6 +120,17 @@ impl Node {
         };
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
+
+        let outside = Arc::new(OutsideWitnesses::new(
+            store.clone(),
+            members.clone(),
+            config.witnessing.outside.clone(),
+        ));
+        let (submitting, stopped) = (outside.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            submitting.run(stopped).await;
+            Ok(())
+        }));
 
         let reconciler = office.clone();
         let stopped = stop.clone();
@@ -158,6 +175,7 @@ impl Node {
                     level: config.level,
                     members: members.clone(),
                     witness,
+                    outside,
                     net: net_status.clone(),
                     locator,
                     courses: Default::default(),

@@ -404,6 +404,20 @@ impl Store {
         Ok(merkle::consistency_proof(&subtrees, old_size, size)?)
     }
 
+    /// The hashes of a tlog-tiles hash tile of `log` (level `level`, the
+    /// `width` first of tile `index`); the caller has checked that the
+    /// entries held reach it (`tiles::exists`).
+    pub fn tile_hashes(
+        &self,
+        log: &LogKey,
+        level: u8,
+        index: u64,
+        width: u16,
+    ) -> Result<Vec<Hash>, StoreError> {
+        let subtrees = self.subtrees(log, self.size(log)?);
+        yiyi_protocol::tiles::read_hashes(&subtrees, level, index, width)
+    }
+
     /// A receiver that changes after every commit (of any log).
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.view().commits.subscribe()

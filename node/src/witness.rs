@@ -1,4 +1,6 @@
-//! The witness (见证人): a parent office cosigns its children's checkpoints.
+//! The witness (见证人): a parent office cosigns its children's checkpoints,
+//! and a node configured to (`--witness-for`) cosigns the checkpoints of
+//! logs outside its federation, as any C2SP witness would.
 //!
 //! Requests come over HTTP (C2SP tlog-witness `POST /add-checkpoint`) and over
 //! libp2p (`/yiyi/witness/1`, the same body); both end here. The check and
@@ -8,10 +10,10 @@
 
 use std::sync::Mutex;
 
-use yiyi_protocol::SecretKey;
 use yiyi_protocol::checkpoint::{Checkpoint, SignedCheckpoint};
 use yiyi_protocol::note::SignedNote;
 use yiyi_protocol::witness::{self, AddCheckpoint, WitnessError};
+use yiyi_protocol::{SecretKey, VerifierKey};
 
 use crate::federation::Members;
 use crate::store::{LogKey, Store};
@@ -21,6 +23,8 @@ pub struct Witness {
     store: Store,
     members: Members,
     key: SecretKey,
+    /// Logs witnessed from outside the federation.
+    outside: Vec<VerifierKey>,
     lock: Mutex<()>,
 }
 
@@ -37,12 +41,18 @@ pub enum WitnessFailure {
 
 impl Witness {
     /// A witness signing with `key` (the node's key) for the children
-    /// `members` lists.
-    pub fn new(store: Store, members: Members, key: SecretKey) -> Witness {
+    /// `members` lists and for the `outside` logs.
+    pub fn new(
+        store: Store,
+        members: Members,
+        key: SecretKey,
+        outside: Vec<VerifierKey>,
+    ) -> Witness {
         Witness {
             store,
             members,
             key,
+            outside,
             lock: Mutex::new(()),
         }
     }
@@ -65,6 +75,12 @@ impl Witness {
                     })
                     .map(|(log, m)| (*log, m.key.clone()))
             })
+            .or_else(|| {
+                self.outside
+                    .iter()
+                    .find(|k| k.name() == origin)
+                    .map(|k| (k.log_key(), k.clone()))
+            })
             .ok_or_else(|| WitnessError::UnknownOrigin(origin.clone()))?;
         if self.store.frozen(&log)?.is_some() {
             return Err(WitnessError::UnknownOrigin(origin).into());
@@ -82,6 +98,11 @@ impl Witness {
             crate::net::keep_if_fits(&self.store, &self.members, log, &cosigned);
         }
         Ok(line)
+    }
+
+    /// The logs witnessed from outside the federation, by origin.
+    pub fn outside_logs(&self) -> Vec<String> {
+        self.outside.iter().map(|k| k.name().to_owned()).collect()
     }
 
     /// The log this node's own checkpoints go to for cosigning: its parent.

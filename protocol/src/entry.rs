@@ -28,9 +28,10 @@ use crate::proto;
 /// an entry.
 pub const ENTRY_SIGNATURE_CONTEXT: &[u8] = b"yiyi/entry/v1\n";
 
-/// The largest signed entry accepted, in bytes. A notice of a few thousand
-/// Chinese characters is under 20 KiB.
-pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
+/// The largest signed entry accepted, in bytes: 65,535, so that every entry
+/// fits a tlog-tiles entry bundle (a `uint16` length each; see `tiles`). A
+/// notice of a few thousand Chinese characters is under 20 KiB.
+pub const MAX_ENTRY_BYTES: usize = 65_535;
 
 /// Why an entry is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -207,3 +207,93 @@ pub fn merge_cosignatures(note: &str, lines: &str) -> Result<String, WitnessErro
     }
     Ok(note.to_string())
 }
+
+/// An outside witness a node submits its checkpoints to (外部见证人), as
+/// configured: `name cosigner-vkey url [per-day]`, the policy's `witness`
+/// line with the number of checkpoints a day the witness takes from a log
+/// (default 1,440, one a minute).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessEndpoint {
+    /// What the office calls it.
+    pub name: String,
+    /// Its cosigner key (type 0x04).
+    pub key: VerifierKey,
+    /// Its URL prefix: `add-checkpoint` is posted to `<url>/add-checkpoint`.
+    pub url: String,
+    /// Checkpoints a day it accepts from this log.
+    pub per_day: u32,
+}
+
+/// Why a witness endpoint setting is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a witness is \"name cosigner-vkey http(s)://url [per-day]\": {0}")]
+pub struct WitnessEndpointError(String);
+
+impl WitnessEndpoint {
+    /// The default allowance, one a minute.
+    pub const DEFAULT_PER_DAY: u32 = 1440;
+
+    /// The least time between two submissions to it.
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(86_400.0 / f64::from(self.per_day.max(1)))
+    }
+}
+
+impl std::str::FromStr for WitnessEndpoint {
+    type Err = WitnessEndpointError;
+
+    fn from_str(text: &str) -> Result<WitnessEndpoint, WitnessEndpointError> {
+        let err = |m: &str| WitnessEndpointError(m.to_owned());
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (name, key, url, per_day) = match words.as_slice() {
+            [name, key, url] => (name, key, url, None),
+            [name, key, url, per_day] => (name, key, url, Some(per_day)),
+            _ => return Err(err("three or four words")),
+        };
+        let key = VerifierKey::parse(key).map_err(|e| err(&e.to_string()))?;
+        if !key.is_cosigner() {
+            return Err(err("the key is a cosigner key (type 0x04)"));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(err("the URL starts with http:// or https://"));
+        }
+        let per_day = match per_day {
+            None => WitnessEndpoint::DEFAULT_PER_DAY,
+            Some(n) => n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| err("per-day is a whole number above 0"))?,
+        };
+        Ok(WitnessEndpoint {
+            name: (*name).to_owned(),
+            key,
+            url: url.trim_end_matches('/').to_owned(),
+            per_day,
+        })
+    }
+}
+
+impl std::fmt::Display for WitnessEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {} {}",
+            self.name, self.key, self.url, self.per_day
+        )
+    }
+}
+
+/// The node configuration's `witness = […]` holds them as text.
+impl serde::Serialize for WitnessEndpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WitnessEndpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<WitnessEndpoint, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -17,5 +17,6 @@ mod rounds;
 mod rules;
 mod stats;
 mod tally;
+mod tiles;
 mod vectors;
 mod witness;

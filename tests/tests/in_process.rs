@@ -47,6 +47,7 @@ async fn spawn(
         cache_bytes: None,
         http: Default::default(),
         deadlines: Deadlines::defaults(level),
+        witnessing: Default::default(),
     };
     (Node::spawn(config.clone()).await.expect("spawn"), config)
 }

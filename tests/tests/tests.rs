@@ -31,5 +31,6 @@ mod rounds;
 mod secrets;
 mod slowloris;
 mod stats;
+mod tiles;
 mod upgrade;
 mod verify;

@@ -28,6 +28,10 @@ impl From<BundleError> for ApiError {
             BundleError::Unknown(_) => ApiError::not_found(e.to_string()),
             BundleError::NotCheckpointed => {
                 ApiError::new(StatusCode::CONFLICT, "not-checkpointed", e.to_string())
+                    .retry_after(1)
+            }
+            BundleError::NotWitnessed => {
+                ApiError::new(StatusCode::CONFLICT, "not-witnessed", e.to_string()).retry_after(1)
             }
             BundleError::NoCharter(_) => {
                 ApiError::new(StatusCode::CONFLICT, "no-charter", e.to_string())
@@ -61,6 +65,10 @@ fn profiles(state: &ApiState) -> Result<HashMap<LogKey, u64>, ApiError> {
 /// to be fetched (after the network said where it is).
 const FETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// How long a request for a notice just committed waits for a checkpoint
+/// with the parent's cosignature before answering 409 with `Retry-After`.
+const COSIGNATURE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// `GET /api/v1/notices/{hash}/bundle`: the notice's bundle, as text. A
 /// notice of a ledger this node does not keep (another street's, another
 /// district's) is located through the parent and fetched first (调阅), so
@@ -79,6 +87,17 @@ pub(super) async fn one(
         ))
     };
     let mut attempt = bundle(&state)?;
+    // A notice committed a moment ago: its checkpoint or the parent's
+    // cosignature is on its way.
+    let deadline = tokio::time::Instant::now() + COSIGNATURE_WAIT;
+    while matches!(
+        attempt,
+        Err(BundleError::NotCheckpointed | BundleError::NotWitnessed)
+    ) && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        attempt = bundle(&state)?;
+    }
     if matches!(attempt, Err(BundleError::Unknown(_))) {
         fetched(&state, &hash).await?;
         // The entries come first, then the checkpoint and the charters
@@ -87,7 +106,10 @@ pub(super) async fn one(
         attempt = bundle(&state)?;
         while matches!(
             attempt,
-            Err(BundleError::Unknown(_) | BundleError::NotCheckpointed | BundleError::NoCharter(_))
+            Err(BundleError::Unknown(_)
+                | BundleError::NotCheckpointed
+                | BundleError::NotWitnessed
+                | BundleError::NoCharter(_))
         ) && tokio::time::Instant::now() < deadline
         {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -129,8 +151,9 @@ pub(super) struct Many {
 }
 
 /// `GET /api/v1/notices/bundles?hashes=h1,h2,…` (at most 64): `{"bundles":
-/// {hash: text}, "errors": {hash: why}}`, each bundle as the single
-/// endpoint gives it.
+/// {hash: text}, "errors": {hash: why}, "pending": {hash: why}}`, each
+/// bundle as the single endpoint gives it; `pending` names notices whose
+/// checkpoint or cosignature is on its way (ask again in a second).
 pub(super) async fn many(
     State(state): State<Arc<ApiState>>,
     Query(many): Query<Many>,
@@ -144,14 +167,19 @@ pub(super) async fn many(
         ));
     }
     let profiles = profiles(&state)?;
-    let (mut bundles, mut errors) = (Map::new(), Map::new());
+    let (mut bundles, mut errors, mut pending) = (Map::new(), Map::new(), Map::new());
     for text in wanted {
         let hash = hash(text)?;
         match notice_bundle(state.office.store(), &state.members, &hash, &profiles) {
             Ok(bundle) => bundles.insert(hash.to_hex(), bundle.to_text().into()),
             Err(BundleError::Store(e)) => return Err(e.into()),
+            Err(e @ (BundleError::NotCheckpointed | BundleError::NotWitnessed)) => {
+                pending.insert(hash.to_hex(), e.to_string().into())
+            }
             Err(e) => errors.insert(hash.to_hex(), e.to_string().into()),
         };
     }
-    Ok(Json(json!({ "bundles": bundles, "errors": errors })))
+    Ok(Json(
+        json!({ "bundles": bundles, "errors": errors, "pending": pending }),
+    ))
 }

@@ -20,6 +20,8 @@ pub struct ApiError {
     zh: Option<String>,
     /// The form's field it is about, for a page to show it next to.
     field: Option<&'static str>,
+    /// Seconds after which asking again may succeed (`Retry-After`).
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -34,7 +36,14 @@ impl ApiError {
             message: message.into(),
             zh: None,
             field: None,
+            retry_after: None,
         }
+    }
+
+    /// The same, telling the client when to ask again (`Retry-After`).
+    pub(super) fn retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The same, naming the form's field it is about (`"field"`).
@@ -116,7 +125,13 @@ impl IntoResponse for ApiError {
         if let Some(field) = self.field {
             body["field"] = field.into();
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

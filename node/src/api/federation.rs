@@ -208,6 +208,17 @@ pub(super) async fn log_entries(
     })))
 }
 
+/// Witnessing as this node does it: its cosigner key (what a policy's
+/// `witness` line names), the logs it witnesses from outside, and how each
+/// outside witness it submits to is doing.
+pub(super) async fn witnesses(State(state): State<Arc<ApiState>>) -> ApiResult {
+    Ok(axum::Json(json!({
+        "cosigner": state.office.store().own_key().to_cosigner().to_string(),
+        "witnessing_for": state.witness.outside_logs(),
+        "outside": state.outside.status(),
+    })))
+}
+
 /// C2SP tlog-witness `add-checkpoint`: the office cosigns its children's
 /// checkpoints.
 pub(super) async fn add_checkpoint(State(state): State<Arc<ApiState>>, body: Bytes) -> Response {

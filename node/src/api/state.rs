@@ -27,6 +27,8 @@ pub struct ApiState {
     pub members: Members,
     /// The witness that cosigns children's checkpoints.
     pub witness: Arc<Witness>,
+    /// The outside witnesses this node submits its checkpoints to.
+    pub outside: Arc<crate::outside::OutsideWitnesses>,
     /// What the network task reports.
     pub net: NetStatus,
     /// Asks the network for entries of ledgers not held here.

@@ -342,11 +342,19 @@
   // The bundles of `notices` (hash → text, or {error}), asked for at once.
   async function bundles(notices) {
     const found = new Map();
+    let asked = notices.map((n) => n.hash);
     try {
-      const response = await fetchPolitely("/api/v1/notices/bundles?hashes=" + notices.map((n) => n.hash).join(","));
-      const answer = response.ok ? await response.json() : { bundles: {}, errors: {} };
-      for (const [hash, text] of Object.entries(answer.bundles || {})) found.set(hash, text);
-      for (const [hash, error] of Object.entries(answer.errors || {})) found.set(hash, { error });
+      // A notice committed a moment ago is "pending" until the parent office
+      // has cosigned its checkpoint: ask again for those, a second apart.
+      for (let attempt = 0; asked.length > 0 && attempt < 10; attempt++) {
+        if (attempt > 0) await new Promise((done) => setTimeout(done, 1000));
+        const response = await fetchPolitely("/api/v1/notices/bundles?hashes=" + asked.join(","));
+        const answer = response.ok ? await response.json() : { bundles: {}, errors: {} };
+        for (const [hash, text] of Object.entries(answer.bundles || {})) found.set(hash, text);
+        for (const [hash, error] of Object.entries(answer.errors || {})) found.set(hash, { error });
+        for (const [hash, error] of Object.entries(answer.pending || {})) found.set(hash, { error });
+        asked = Object.keys(answer.pending || {});
+      }
     } catch (e) {
       for (const n of notices) found.set(n.hash, { error: String(e) });
     }

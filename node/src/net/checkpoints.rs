@@ -58,9 +58,26 @@ pub(crate) fn keep_if_fits(
     checkpoint: &SignedCheckpoint,
 ) -> bool {
     match Checkpoints::consider(store, members, log, checkpoint) {
-        Heard::Keep(Some(keep)) => store.set_known_checkpoint(&log, &keep).is_ok(),
+        Heard::Keep(Some(checkpoint)) => keep(store, members, &log, &checkpoint).is_ok(),
         _ => false,
     }
+}
+
+/// Keeps `checkpoint` (judged [`Heard::Keep`]) as the best known of `log`,
+/// and as its latest cosigned one when it carries the parent's
+/// cosignature: that one stays for residents' bundles while a newer one
+/// waits for its cosignature.
+pub(crate) fn keep(
+    store: &Store,
+    members: &Members,
+    log: &LogKey,
+    checkpoint: &SignedCheckpoint,
+) -> Result<(), crate::store::StoreError> {
+    store.set_known_checkpoint(log, checkpoint)?;
+    if members.parent_cosigned(log, checkpoint) {
+        store.set_cosigned_checkpoint(log, checkpoint)?;
+    }
+    Ok(())
 }
 
 /// Checkpoints of logs not yet held as far as they reach: checked once the

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use yiyi_protocol::merkle::Hash;
 use yiyi_protocol::proto::{self, EquivocationProof, SyncResponse, entry::Body};
 
-use super::checkpoints::Checkpoints;
+use super::checkpoints::{self, Checkpoints};
 use super::connections::Connections;
 use super::equivocation::{self, Judged};
 use super::escalate::{self, Deliveries};
@@ -397,10 +397,13 @@ impl EventLoop {
                 } => self.inbound(peer, Inbound::Witness(request, channel)).await,
                 Message::Response { response, .. } => {
                     if let Cosigned::Keep(cosigned) = self.witness_client.answered(response)
-                        && self
-                            .store
-                            .set_known_checkpoint(&self.store.own_log(), &cosigned)
-                            .is_ok()
+                        && checkpoints::keep(
+                            &self.store,
+                            &self.members,
+                            &self.store.own_log(),
+                            &cosigned,
+                        )
+                        .is_ok()
                     {
                         self.witness_client.kept(cosigned.size());
                         // Announce again, now with the cosignature.

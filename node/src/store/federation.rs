@@ -13,9 +13,16 @@
 //! serving an older one until the next announcement (30 s); the next
 //! commit of any entry makes it durable.
 //!
+//! The best known may be newer than any the parent has cosigned (for a
+//! second or two after each commit, until the cosigned one is announced);
+//! residents' bundles need the cosignature, so the latest checkpoint that
+//! carries it is kept apart, and stays when a newer uncosigned one comes.
+//!
 //! | key           | value                                      |
 //! |---------------|--------------------------------------------|
 //! | `k` log(32)   | best checkpoint known (signed note)        |
+//! | `c` log(32)   | latest one with the parent's cosignature   |
+//! | `o` log(32)   | latest one outside witnesses cosigned      |
 //! | `w` log(32)   | witnessed size(8) root(32)                 |
 //! | `f` log(32)   | the equivocation proof that froze it       |
 
@@ -29,6 +36,8 @@ use super::{LogKey, Store, StoreError};
 pub(super) const TREE: &[u8] = b"federation-v1";
 
 const CHECKPOINT: u8 = b'k';
+const COSIGNED: u8 = b'c';
+const OUTSIDE: u8 = b'o';
 const WITNESSED: u8 = b'w';
 const FROZEN: u8 = b'f';
 
@@ -88,6 +97,75 @@ impl Store {
         self.meta()
             .insert(key(CHECKPOINT, log), checkpoint.as_str().as_bytes())?;
         Ok(())
+    }
+
+    /// The latest checkpoint of `log` kept with its parent's cosignature
+    /// (see [`Store::set_cosigned_checkpoint`]).
+    pub fn cosigned_checkpoint(
+        &self,
+        log: &LogKey,
+    ) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.meta()
+            .get(key(COSIGNED, log))?
+            .map(|v| super::parse_checkpoint(&v))
+            .transpose()
+    }
+
+    /// Keeps `checkpoint`, which the caller found verified, fitting the log
+    /// as stored and carrying the parent office's cosignature, unless a
+    /// larger one is kept already. Written like the best known one.
+    pub fn set_cosigned_checkpoint(
+        &self,
+        log: &LogKey,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<(), StoreError> {
+        if self
+            .cosigned_checkpoint(log)?
+            .is_some_and(|kept| kept.size() > checkpoint.size())
+        {
+            return Ok(());
+        }
+        let value = checkpoint.as_str().as_bytes();
+        if *log == self.own_log() {
+            return self.put_meta(key(COSIGNED, log), value);
+        }
+        self.meta().insert(key(COSIGNED, log), value)?;
+        Ok(())
+    }
+
+    /// The latest checkpoint of `log` that outside witnesses cosigned,
+    /// with every cosignature gathered on it (see
+    /// [`Store::add_outside_cosignatures`]).
+    pub fn outside_checkpoint(&self, log: &LogKey) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.meta()
+            .get(key(OUTSIDE, log))?
+            .map(|v| super::parse_checkpoint(&v))
+            .transpose()
+    }
+
+    /// Keeps `checkpoint` as cosigned by an outside witness (the caller
+    /// verified the cosignature): merged with the one kept when it is the
+    /// same checkpoint (several witnesses), else kept if larger. Durable on
+    /// return.
+    pub fn add_outside_cosignatures(
+        &self,
+        log: &LogKey,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<(), StoreError> {
+        let kept = self.outside_checkpoint(log)?;
+        let merged = match kept {
+            Some(kept) if kept.note().text() == checkpoint.note().text() => {
+                let mut note = kept.note().clone();
+                for signature in checkpoint.note().signatures() {
+                    note.push_replacing(signature.clone());
+                }
+                SignedCheckpoint::from_note(note)
+                    .map_err(|e| StoreError::Corrupt(format!("merging cosignatures: {e}")))?
+            }
+            Some(kept) if kept.size() > checkpoint.size() => return Ok(()),
+            _ => checkpoint.clone(),
+        };
+        self.put_meta(key(OUTSIDE, log), merged.as_str().as_bytes())
     }
 
     /// The last checkpoint of `log` this node cosigned as its witness.

@@ -8,7 +8,7 @@ use prost::Message as _;
 use yiyi_protocol::checkpoint::SignedCheckpoint;
 
 use super::EventLoop;
-use crate::net::checkpoints::{Checkpoints, Heard};
+use crate::net::checkpoints::{self, Checkpoints, Heard};
 use crate::net::gossip::{Gossip, Report};
 use crate::store::LogKey;
 
@@ -194,7 +194,7 @@ impl EventLoop {
                 }
             }
             Heard::Keep(Some(keep)) => {
-                let _ = self.store.set_known_checkpoint(&log, &keep);
+                let _ = checkpoints::keep(&self.store, &self.members, &log, &keep);
             }
             Heard::Probe(sequence) => {
                 tracing::warn!(%peer, log = %log, size = checkpoint.size(), "a checkpoint that contradicts the entries held");

@@ -126,6 +126,7 @@ impl BenchNode {
             cache_bytes: Some(2 * 1024 * 1024),
             http: Default::default(),
             deadlines: Deadlines::defaults(level),
+            witnessing: Default::default(),
         };
         let node = Node::spawn(config.clone()).await.expect("node");
         BenchNode {
