@@ -141,6 +141,9 @@ enum Command {
         /// A file holding the district's verifier key.
         #[arg(long)]
         trust_file: Option<PathBuf>,
+        /// Also require the witnesses a C2SP tlog-policy file names (`log`, `witness`, `group`, `quorum` lines) to have cosigned the notice's checkpoint.
+        #[arg(long, conflicts_with = "receipt")]
+        policy: Option<PathBuf>,
         /// Check a residents' round receipt (回执) instead: that its ballot is in the tally --tally HASH, which is recounted too.
         #[arg(long, requires = "tally", conflicts_with_all = ["hash", "bundle"])]
         receipt: Option<String>,
@@ -369,9 +372,11 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             bundle,
             trust,
             trust_file,
+            policy,
             ..
         } => {
             let trust = cmd::verify::trust_key(trust, trust_file)?;
+            let policy = policy.as_deref().map(cmd::verify::policy).transpose()?;
             let online = match &bundle {
                 Some(_) => None,
                 None => Some(client()?),
@@ -380,7 +385,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 online.as_ref(),
                 hash.as_deref(),
                 bundle.as_deref(),
-                &trust,
+                (&trust, policy.as_ref()),
                 output.json,
                 lang,
             )

@@ -52,11 +52,14 @@ pub enum Check {
     Cosignature,
     /// The checkpoint is consistent with an older one the client holds.
     Consistency,
+    /// The checkpoint meets the resident's witness policy (C2SP
+    /// tlog-policy: the witnesses she chose cosigned it), when she has one.
+    Policy,
 }
 
 impl Check {
     /// Every check, in order.
-    pub const ALL: [Check; 7] = [
+    pub const ALL: [Check; 8] = [
         Check::Format,
         Check::Signature,
         Check::CharterChain,
@@ -64,6 +67,7 @@ impl Check {
         Check::Inclusion,
         Check::Cosignature,
         Check::Consistency,
+        Check::Policy,
     ];
 
     /// A short name for `--json` and for tests.
@@ -76,6 +80,7 @@ impl Check {
             Check::Inclusion => "inclusion",
             Check::Cosignature => "cosignature",
             Check::Consistency => "consistency",
+            Check::Policy => "policy",
         }
     }
 
@@ -89,6 +94,7 @@ impl Check {
             Check::Inclusion => "公示已记入发布机构台账",
             Check::Cosignature => "上级机构见证（副署）",
             Check::Consistency => "与此前所见台账一致（未分叉）",
+            Check::Policy => "符合核验策略（所选见证人已副署）",
         }
     }
 
@@ -102,6 +108,7 @@ impl Check {
             Check::Inclusion => "the notice is in the office's ledger",
             Check::Cosignature => "witnessed by the parent office",
             Check::Consistency => "consistent with the ledger seen before (no fork)",
+            Check::Policy => "the witness policy (the witnesses chosen cosigned)",
         }
     }
 }
@@ -121,6 +128,27 @@ fn fail<T>(check: Check, reason: impl Into<String>) -> Result<T, Failure> {
         check,
         reason: reason.into(),
     })
+}
+
+/// Checks that the notice's checkpoint in `bundle` (verified already by
+/// [`verify`]) meets `policy`: its office's log is one the policy lists
+/// (when it lists any) and its quorum of witnesses cosigned it. Returns the
+/// policy's witnesses that cosigned; a failure names those missing.
+pub fn check_policy(
+    bundle: &Bundle,
+    policy: &crate::policy::Policy,
+) -> Result<Vec<String>, Failure> {
+    let entry =
+        entry::verify(&bundle.notice.extra).or_else(|e| fail(Check::Signature, e.to_string()))?;
+    let log: crate::LogKey = entry
+        .author()
+        .try_into()
+        .or_else(|_| fail(Check::Signature, "the author is not a key"))?;
+    let note = SignedNote::parse(&bundle.notice.checkpoint)
+        .or_else(|e| fail(Check::Format, e.to_string()))?;
+    policy
+        .check(&log, &note)
+        .or_else(|e| fail(Check::Policy, e.to_string()))
 }
 
 /// A C2SP tlog-proof: a checkpoint (with cosignatures), the index of an

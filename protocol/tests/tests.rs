@@ -12,6 +12,7 @@ mod joint;
 mod light;
 mod merkle;
 mod notes;
+mod policy;
 mod release;
 mod rounds;
 mod rules;

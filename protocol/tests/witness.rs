@@ -222,3 +222,32 @@ fn the_checks_follow_the_spec_s_order_and_statuses() {
         .to_string();
     assert_eq!(ask(None, 0, vec![], empty), Ok(()));
 }
+
+#[test]
+fn an_outside_witness_is_configured_as_a_policy_line_with_its_allowance() {
+    use yiyi_protocol::witness::WitnessEndpoint;
+    let key = SecretKey::generate("witness.example/w1").unwrap();
+    let line = format!("w1 {} https://witness.example/w1/ 24", key.cosigner());
+    let endpoint: WitnessEndpoint = line.parse().unwrap();
+    assert_eq!(endpoint.name, "w1");
+    assert_eq!(endpoint.url, "https://witness.example/w1");
+    assert_eq!(endpoint.per_day, 24);
+    assert_eq!(endpoint.interval(), std::time::Duration::from_secs(3600));
+    assert_eq!(
+        endpoint.to_string().parse::<WitnessEndpoint>().unwrap(),
+        endpoint
+    );
+    let default: WitnessEndpoint = format!("w1 {} http://127.0.0.1:8111", key.cosigner())
+        .parse()
+        .unwrap();
+    assert_eq!(default.interval(), std::time::Duration::from_secs(60));
+    for bad in [
+        format!("w1 {} https://witness.example", key.verifier()),
+        format!("w1 {} witness.example", key.cosigner()),
+        format!("w1 {} https://witness.example 0", key.cosigner()),
+        format!("w1 {}", key.cosigner()),
+        "w1 not-a-key https://witness.example".to_owned(),
+    ] {
+        assert!(bad.parse::<WitnessEndpoint>().is_err(), "{bad}");
+    }
+}

@@ -34,3 +34,4 @@ mod stats;
 mod tiles;
 mod upgrade;
 mod verify;
+mod witnesses;

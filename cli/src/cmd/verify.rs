@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use serde_json::json;
 use yiyi_protocol::light::{self, Bundle, Check, Failure, Older, Verified};
 use yiyi_protocol::merkle::Hash;
+use yiyi_protocol::policy::Policy;
 use yiyi_protocol::{Checkpoint, SignedNote, VerifierKey};
 
 use crate::client::Client;
@@ -37,6 +38,14 @@ pub(crate) fn trust_key(
     };
     VerifierKey::parse(text.trim())
         .with_context(|| format!("{:?} is not a verifier key", text.trim()))
+}
+
+/// `--policy FILE`: a C2SP tlog-policy, read and parsed (strictly: a line
+/// that does not parse is named).
+pub(crate) fn policy(file: &Path) -> anyhow::Result<Policy> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    Policy::parse(&text).with_context(|| format!("the policy in {}", file.display()))
 }
 
 /// `yiyi notice bundle HASH`: the bundle from the node, as text.
@@ -72,7 +81,7 @@ pub(crate) fn verify(
     client: Option<&Client>,
     hash: Option<&str>,
     bundle_file: Option<&Path>,
-    trust: &VerifierKey,
+    (trust, policy): (&VerifierKey, Option<&Policy>),
     json_output: bool,
     lang: Lang,
 ) -> anyhow::Result<()> {
@@ -95,11 +104,15 @@ pub(crate) fn verify(
             });
         }
         let older = older_for(&bundle, client);
-        light::verify(&bundle, trust, older.as_ref()).inspect(|verified| {
-            remember(verified, &bundle);
-        })
+        let verified = light::verify(&bundle, trust, older.as_ref())?;
+        let witnesses = match policy {
+            Some(policy) => Some(light::check_policy(&bundle, policy)?),
+            None => None,
+        };
+        remember(&verified, &bundle);
+        Ok((verified, witnesses))
     });
-    report(&outcome, trust, json_output, lang);
+    report(&outcome, (trust, policy.is_some()), json_output, lang);
     match outcome {
         Ok(_) => Ok(()),
         Err(failure) => {
@@ -191,7 +204,30 @@ fn remember(verified: &Verified, bundle: &Bundle) {
     }
 }
 
-fn report(outcome: &Result<Verified, Failure>, trust: &VerifierKey, json_output: bool, lang: Lang) {
+/// A notice verified, with the policy's witnesses that cosigned it when a
+/// policy was checked.
+type Outcome = Result<(Verified, Option<Vec<String>>), Failure>;
+
+/// Whether `check` is shown: the consistency check once there was an older
+/// checkpoint to compare with, the policy's when there is a policy.
+fn shown(check: Check, outcome: &Outcome, with_policy: bool) -> bool {
+    let failed = outcome.as_ref().err().map(|f| f.check);
+    match check {
+        Check::Consistency => {
+            outcome.as_ref().is_ok_and(|(v, _)| v.consistency_checked)
+                || failed == Some(Check::Consistency)
+        }
+        Check::Policy => with_policy,
+        _ => true,
+    }
+}
+
+fn report(
+    outcome: &Outcome,
+    (trust, with_policy): (&VerifierKey, bool),
+    json_output: bool,
+    lang: Lang,
+) {
     let failed = outcome.as_ref().err().map(|f| f.check);
     let passed = |check: Check| match failed {
         None => true,
@@ -202,15 +238,12 @@ fn report(outcome: &Result<Verified, Failure>, trust: &VerifierKey, json_output:
     if json_output {
         let checks: Vec<_> = Check::ALL
             .iter()
-            .filter(|c| {
-                **c != Check::Consistency
-                    || outcome.as_ref().is_ok_and(|v| v.consistency_checked)
-                    || failed == Some(Check::Consistency)
-            })
+            .filter(|c| shown(**c, outcome, with_policy))
             .map(|c| json!({"check": c.name(), "ok": passed(*c) && failed != Some(*c)}))
             .collect();
         let value = match outcome {
-            Ok(v) => json!({
+            Ok((v, witnesses)) => json!({
+                "witnesses": witnesses,
                 "ok": true,
                 "checks": checks,
                 "office": v.office_name,
@@ -240,12 +273,17 @@ fn report(outcome: &Result<Verified, Failure>, trust: &VerifierKey, json_output:
         Lang::En => c.en(),
     };
     match outcome {
-        Ok(v) => {
+        Ok((v, witnesses)) => {
             if let Some(n) = &v.notice {
                 println!("{}\n{}\n", n.title, n.body);
             }
             for check in Check::ALL.iter().skip(1) {
-                if *check == Check::Consistency && !v.consistency_checked {
+                if *check == Check::Policy {
+                    if let Some(names) = witnesses {
+                        let colon = lang.pick("：", ": ");
+                        println!("  ✓  {}{colon}{}", name(*check), names.join(", "));
+                    }
+                } else if *check == Check::Consistency && !v.consistency_checked {
                     println!(
                         "  -  {}{}",
                         name(*check),
