@@ -209,7 +209,14 @@ impl DataDir {
         if self.holds_a_node() {
             return Err(ConfigError::AlreadyANode(self.0.clone(), self.key()));
         }
-        let default_origin = init.name.as_ref().map(|n| format!("yiyi/{n}"));
+        let default_origin = match (&init.public_host, &init.name) {
+            (Some(host), Some(name)) => Some(
+                yiyi_protocol::keys::public_origin(host, name)
+                    .map_err(|e| ConfigError::Invalid(e.to_string()))?,
+            ),
+            (None, Some(name)) => Some(format!("yiyi/{name}")),
+            (_, None) => None,
+        };
         let origin = init.origin.or(default_origin);
         let key = match (&init.key_file, &origin) {
             (Some(file), _) => keyfile::read(file)?,
@@ -285,8 +292,11 @@ pub struct Init {
     pub level: Level,
     /// The office's name, e.g. 甸柳新村街道第一社区.
     pub name: Option<String>,
-    /// The ledger's origin (default: `yiyi/<name>`).
+    /// The ledger's origin (default: `<public_host>/<name>`, else
+    /// `yiyi/<name>`).
     pub origin: Option<String>,
+    /// A host the office controls, to name the origin under.
+    pub public_host: Option<String>,
     /// An existing secret key to use instead of a new one.
     pub key_file: Option<PathBuf>,
     /// The district's verifier key, pinned.
@@ -623,6 +633,7 @@ mod tests {
             level: Level::Street,
             name: Some("泉城路街道".into()),
             origin: None,
+            public_host: None,
             key_file: None,
             district: None,
         })
@@ -637,6 +648,7 @@ mod tests {
                 level: Level::Street,
                 name: Some("again".into()),
                 origin: None,
+                public_host: None,
                 key_file: None,
                 district: None,
             }),

@@ -42,9 +42,12 @@ enum Command {
         /// The office's name, e.g. 甸柳新村街道第一社区.
         #[arg(long)]
         name: Option<String>,
-        /// The ledger's origin (default: yiyi/<name>), which names its key too.
+        /// The ledger's origin (default: <public-host>/<name>, else yiyi/<name>), which names its key too.
         #[arg(long)]
         origin: Option<String>,
+        /// A host name the office controls (e.g. gongshi.lixia.example): the origin becomes <host>/<name>, which no other federation's ledger shares (docs/FEDERATION.md).
+        #[arg(long, conflicts_with = "origin")]
+        public_host: Option<String>,
         /// Use this existing secret key (from `yiyi key generate`) instead of a new one.
         #[arg(long)]
         key_file: Option<PathBuf>,
@@ -68,7 +71,7 @@ enum Command {
     /// one deployment post their verifier keys in a shared directory, where
     /// each finds the district's to pin, its parent's to dial and its
     /// children's to admit by charter.
-    Up(up::Up),
+    Up(Box<up::Up>),
     /// Staff accounts for the office console: add, list, disable, reset.
     #[command(subcommand)]
     Staff(staff_cmd::StaffCommand),
@@ -214,6 +217,7 @@ fn main() -> ExitCode {
             level,
             name,
             origin,
+            public_host,
             key_file,
             district,
         } => init(
@@ -222,6 +226,7 @@ fn main() -> ExitCode {
                 level: *level,
                 name: name.clone(),
                 origin: origin.clone(),
+                public_host: public_host.clone(),
                 key_file: key_file.clone(),
                 district: district.clone(),
             },
@@ -231,7 +236,7 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(run(data, settings.clone()))),
         Command::Up(up) => tokio::runtime::Runtime::new()
             .map_err(anyhow::Error::from)
-            .and_then(|runtime| runtime.block_on(up.clone().run())),
+            .and_then(|runtime| runtime.block_on(up.as_ref().clone().run())),
         Command::Staff(command) => staff_cmd::run(command),
         Command::Tls(command) => tls_cmd::run(command),
         Command::Status { data } => status(data),

@@ -39,9 +39,12 @@ pub(crate) struct Up {
     /// The office's name, e.g. 泉城路街道.
     #[arg(long)]
     name: String,
-    /// The ledger's origin (default: yiyi/<office>).
+    /// The ledger's origin (default: <public-host>/<office>, else yiyi/<office>).
     #[arg(long)]
     origin: Option<String>,
+    /// A host name the office controls (e.g. gongshi.lixia.example), to name the origin under.
+    #[arg(long, conflicts_with = "origin")]
+    public_host: Option<String>,
     /// The root office's short name, whose key to pin: the district's, or
     /// the city's where a city is the root (for every office below it).
     #[arg(long = "district-office", alias = "city-office")]
@@ -81,14 +84,16 @@ impl Up {
                 (_, Some(root)) => Some(self.posted(root, wait).await?.key),
                 (_, None) => bail!("a street or community needs --district-office"),
             };
-            let origin = self
-                .origin
-                .clone()
-                .unwrap_or_else(|| format!("yiyi/{}", self.office));
+            let origin = match (&self.origin, &self.public_host) {
+                (Some(origin), _) => origin.clone(),
+                (None, Some(host)) => yiyi_protocol::keys::public_origin(host, &self.office)?,
+                (None, None) => format!("yiyi/{}", self.office),
+            };
             data.init(Init {
                 level: self.level,
                 name: Some(self.name.clone()),
                 origin: Some(origin),
+                public_host: None,
                 key_file: None,
                 district,
             })?;

@@ -57,6 +57,48 @@ pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(char::is_whitespace) && !name.contains('+')
 }
 
+/// Why a public host and office cannot name a ledger's origin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OriginError {
+    /// Not a DNS host name.
+    #[error(
+        "{0:?} is not a host name (lower-case letters, digits, '-' and '.', at least one dot, an optional :port; no scheme, no path)"
+    )]
+    Host(String),
+    /// The office part is empty, or holds a space or a '+'.
+    #[error("{0:?} cannot name a ledger: an origin has no spaces and no '+'")]
+    Office(String),
+}
+
+/// The origin of an office's ledger under a host the office controls:
+/// `host/office`, a scheme-less URL (C2SP tlog-checkpoint's advice), e.g.
+/// `gongshi.lixia.example/shunyu`. Witnesses and monitors key logs by
+/// origin, so two federations' `yiyi/舜玉社区` would collide; a host is
+/// unique. `office` is the office's short name (or its name).
+pub fn public_origin(host: &str, office: &str) -> Result<String, OriginError> {
+    let (name, port) = match host.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let port_ok = |p: &str| p.parse::<u16>().is_ok_and(|p| p > 0) && !p.starts_with('0');
+    if !(name.contains('.') && name.split('.').all(label_ok) && port.is_none_or(port_ok)) {
+        return Err(OriginError::Host(host.to_owned()));
+    }
+    let office = office.trim_matches('/');
+    let origin = format!("{host}/{office}");
+    if office.is_empty() || !is_valid_name(&origin) {
+        return Err(OriginError::Office(office.to_owned()));
+    }
+    Ok(origin)
+}
+
 /// `SHA-256(name || "\n" || alg || public key)[..4]`, big-endian.
 pub fn key_id(name: &str, alg: u8, public: &[u8; 32]) -> u32 {
     let mut h = Sha256::new();

@@ -107,3 +107,45 @@ fn checkpoints_are_signed_by_the_log_and_cosigned_by_witnesses() {
         Err(CheckpointError::OriginMismatch { .. })
     ));
 }
+
+#[test]
+fn an_origin_under_a_public_host_is_a_scheme_less_url() {
+    use yiyi_protocol::keys::{OriginError, public_origin};
+    assert_eq!(
+        public_origin("gongshi.lixia.example", "shunyu").unwrap(),
+        "gongshi.lixia.example/shunyu"
+    );
+    assert_eq!(
+        public_origin("gongshi.lixia.example:8443", "/舜玉社区/").unwrap(),
+        "gongshi.lixia.example:8443/舜玉社区"
+    );
+    for host in [
+        "https://gongshi.lixia.example",
+        "gongshi",
+        "Gongshi.example",
+        "a..example",
+        "-a.example",
+        "a.example/x",
+        "a.example:0",
+        "a.example:080",
+        "a.example:99999",
+        "",
+    ] {
+        assert!(
+            matches!(public_origin(host, "shunyu"), Err(OriginError::Host(_))),
+            "{host}"
+        );
+    }
+    for office in ["", "/", "舜玉 社区", "a+b"] {
+        assert!(
+            matches!(
+                public_origin("a.example", office),
+                Err(OriginError::Office(_))
+            ),
+            "{office:?}"
+        );
+    }
+    // The origin names a key.
+    let key = SecretKey::generate(&public_origin("a.example", "x").unwrap()).unwrap();
+    assert_eq!(key.name(), "a.example/x");
+}

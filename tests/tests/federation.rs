@@ -196,6 +196,26 @@ fn witness_over_http(street: &Node, community: &Node, district: &Node) {
     let cosigned = SignedNote::parse(&format!("{note}{cosignature}")).unwrap();
     let witness = VerifierKey::parse(&street.vkey).unwrap().to_cosigner();
     assert_eq!(witnessed_by(&cosigned, &[witness]).unwrap().len(), 1);
+    // C2SP tlog-witness's other refusals, over HTTP: an old size past the
+    // checkpoint's (400, checked before any conflict), and a consistency
+    // proof that does not verify (422; here a non-empty one between equal
+    // sizes).
+    let (status, body) = post(
+        street,
+        "/add-checkpoint",
+        &format!("old {}\n\n{note}", size + 1),
+    );
+    assert_eq!(status, 400, "{body}");
+    let junk = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode([7u8; 32])
+    };
+    let (status, body) = post(
+        street,
+        "/add-checkpoint",
+        &format!("old {size}\n{junk}\n\n{note}"),
+    );
+    assert_eq!(status, 422, "{body}");
     // A child's checkpoint with a broken signature: forbidden.
     let forged = {
         use base64::Engine;

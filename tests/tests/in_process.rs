@@ -26,6 +26,7 @@ async fn spawn(
             level,
             name: Some(name.into()),
             origin: None,
+            public_host: None,
             key_file: None,
             district: district.map(ToString::to_string),
         })

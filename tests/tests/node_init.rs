@@ -94,6 +94,49 @@ fn a_key_named_otherwise_than_the_origin_is_refused() {
 }
 
 #[test]
+fn an_origin_is_named_under_the_office_s_public_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("node");
+    let init = run(
+        "yiyi-node",
+        &format!(
+            "init --data {} --name 舜玉社区 --public-host gongshi.lixia.example",
+            data.display()
+        ),
+    );
+    assert!(init.status.success(), "{init:?}");
+    let key = VerifierKey::parse(stdout(&init).trim()).unwrap();
+    assert_eq!(key.name(), "gongshi.lixia.example/舜玉社区");
+    let config = std::fs::read_to_string(data.join("config.toml")).unwrap();
+    assert!(
+        config.contains(r#"origin = "gongshi.lixia.example/舜玉社区""#),
+        "{config}"
+    );
+    // A URL with a scheme, or no host at all, is refused, and nothing made.
+    for host in [
+        "https://gongshi.lixia.example",
+        "gongshi",
+        "Gongshi.example",
+        "a.example/x",
+    ] {
+        let other = dir.path().join(host.replace(['/', ':'], "_"));
+        let init = run(
+            "yiyi-node",
+            &format!(
+                "init --data {} --name 舜玉社区 --public-host {host}",
+                other.display()
+            ),
+        );
+        assert!(!init.status.success(), "{host}");
+        assert!(
+            String::from_utf8_lossy(&init.stderr).contains("is not a host name"),
+            "{host}: {init:?}"
+        );
+        assert!(!other.join("node.key").exists());
+    }
+}
+
+#[test]
 fn run_takes_its_settings_from_config_toml_and_stops_on_sigterm() {
     let district = yiyi_tests::Node::start_level("lixia", "district", "");
     let mut street = yiyi_tests::Node::start_init(

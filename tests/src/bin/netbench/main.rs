@@ -104,6 +104,7 @@ impl BenchNode {
             level,
             name: Some(key.name().to_owned()),
             origin: Some(key.name().to_owned()),
+            public_host: None,
             key_file: Some(key_file),
             district: None,
         })
