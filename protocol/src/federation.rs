@@ -282,13 +282,7 @@ impl Federation {
                 // city charter.)
                 let signer = self.members.get(log).map(|m| m.level);
                 let level = Level::try_from(charter.level);
-                let below = match (signer, city) {
-                    (Some(Level::City), true) => [Level::District].as_slice(),
-                    (Some(Level::District), false) => [Level::Street, Level::Community].as_slice(),
-                    (Some(Level::Street), false) => [Level::Community].as_slice(),
-                    _ => [].as_slice(),
-                };
-                if !level.is_ok_and(|l| below.contains(&l)) {
+                if !signer.is_some_and(|s| level.is_ok_and(|l| admits(s, l, city))) {
                     return false;
                 }
                 self.members.insert(
@@ -363,6 +357,21 @@ pub fn charter(body: &Body) -> Option<&proto::Charter> {
         Body::CityCharter(proto::CityCharter { charter }) => charter.as_ref(),
         _ => None,
     }
+}
+
+/// Whether an office of level `signer` may admit one of level `admitted`
+/// (by a city charter when `city`): a city its districts, by city charter
+/// only; a district its streets and communities; a street its communities;
+/// nobody else anybody. The nodes' federation and the light client's
+/// charter chain judge by this one rule.
+pub fn admits(signer: Level, admitted: Level, city: bool) -> bool {
+    let below: &[Level] = match (signer, city) {
+        (Level::City, true) => &[Level::District],
+        (Level::District, false) => &[Level::Street, Level::Community],
+        (Level::Street, false) => &[Level::Community],
+        _ => &[],
+    };
+    below.contains(&admitted)
 }
 
 /// The level an office's profile gives: a city's by its own field (see

@@ -24,7 +24,7 @@ use crate::federation;
 use crate::keys::VerifierKey;
 use crate::merkle::{self, Hash};
 use crate::note::SignedNote;
-use crate::proto::{self, charter::Action, entry::Body};
+use crate::proto::{self, Level, charter::Action, entry::Body};
 
 /// The first line of a bundle.
 pub const BUNDLE_HEADER: &str = "yiyi.notice-bundle/v1";
@@ -357,6 +357,9 @@ pub fn verify(
     // Offices above the pinned key (a city's, when the resident trusts her
     // district's): their links and profiles are not needed, and skipped.
     let mut above = Vec::new();
+    // Each link's admitted level (unknown for a rotation that does not say
+    // it), whether it is a city charter, and its place in the bundle.
+    let mut levels: Vec<(Option<Level>, bool, usize)> = Vec::new();
     for (i, link) in bundle.chain.iter().enumerate() {
         let charter = entry::verify(&link.extra)
             .or_else(|e| fail(Check::CharterChain, format!("charter {}: {e}", i + 1)))?;
@@ -392,6 +395,14 @@ pub fn verify(
             );
         }
         keys.push((key, c.name.clone()));
+        let city = matches!(charter.entry.body, Some(Body::CityCharter(_)));
+        levels.push((
+            Level::try_from(c.level)
+                .ok()
+                .filter(|l| *l != Level::Unspecified),
+            city,
+            i,
+        ));
         below = charter
             .author()
             .try_into()
@@ -402,6 +413,29 @@ pub fn verify(
             Check::CharterChain,
             "the chain does not end at the pinned district key",
         );
+    }
+    // Levels go down the chain: each office admitted one its level may
+    // admit (the nodes' rule, `federation::admits`). The office that signed
+    // the top link is the pinned root: a city if that link is a city
+    // charter, else a district.
+    for (j, (admitted, city, i)) in levels.iter().enumerate() {
+        let signer = match levels.get(j + 1) {
+            Some((level, _, _)) => *level,
+            None => Some(if *city { Level::City } else { Level::District }),
+        };
+        if let (Some(signer), Some(admitted)) = (signer, admitted)
+            && !federation::admits(signer, *admitted, *city)
+        {
+            return fail(
+                Check::CharterChain,
+                format!(
+                    "charter {} admits a {} office, which a {} office cannot admit",
+                    i + 1,
+                    admitted.as_str_name(),
+                    signer.as_str_name()
+                ),
+            );
+        }
     }
     // Each link is in the ledger of the office that signed it: the key of
     // the office above is the next link's (the district's: the pinned one).

@@ -42,12 +42,18 @@ impl Log {
         signed.entry.sequence
     }
 
+    /// Admits `child` as a street.
     pub(crate) fn admit(&mut self, child: &Log, name: &str) -> u64 {
+        self.admit_as(child, name, proto::Level::Street)
+    }
+
+    /// Admits `child` at `level`.
+    pub(crate) fn admit_as(&mut self, child: &Log, name: &str, level: proto::Level) -> u64 {
         self.append(Body::Charter(proto::Charter {
             action: proto::charter::Action::Admit as i32,
             verifier_key: child.key.verifier().to_string(),
             name: name.into(),
-            level: proto::Level::Street as i32,
+            level: level as i32,
             ..Default::default()
         }))
     }
@@ -94,7 +100,7 @@ fn scene() -> Scene {
     let mut street = Log::new("yiyi/lixia/quancheng");
     let mut community = Log::new("yiyi/lixia/quancheng/shunyu");
     let street_charter = district.admit(&street, "泉城路街道");
-    let community_charter = street.admit(&community, "舜玉社区");
+    let community_charter = street.admit_as(&community, "舜玉社区", proto::Level::Community);
     community.append(Body::Topic(proto::Topic {
         id: "T-canteen".into(),
         title: "社区老年食堂".into(),
@@ -239,17 +245,39 @@ fn a_broken_charter_chain_fails() {
     fails(&bundle, &trust(&s), None, Check::CharterChain);
     // A street outside the district admits the community.
     let mut rogue = Log::new("yiyi/lixia/quancheng");
-    let index = rogue.admit(&s.community, "舜玉社区");
+    let index = rogue.admit_as(&s.community, "舜玉社区", proto::Level::Community);
     let mut bundle = s.bundle.clone();
     bundle.chain[0] = rogue.proof(index, &rogue.checkpoint());
     fails(&bundle, &trust(&s), None, Check::CharterChain);
     // A charter admitting another community.
     let mut street = Log::new("yiyi/lixia/quancheng");
     let other = Log::new("yiyi/lixia/quancheng/other");
-    let index = street.admit(&other, "别的社区");
+    let index = street.admit_as(&other, "别的社区", proto::Level::Community);
     let mut bundle = s.bundle.clone();
     bundle.chain[0] = street.proof(index, &street.checkpoint());
     fails(&bundle, &trust(&s), None, Check::CharterChain);
+    // Levels that do not go down: the street admits its community as a
+    // street, or the district admits the street as a district.
+    for (street_admits, district_admits) in [
+        (proto::Level::Street, proto::Level::Street),
+        (proto::Level::Community, proto::Level::District),
+        (proto::Level::Community, proto::Level::Community),
+    ] {
+        let mut district = Log::new("yiyi/lixia");
+        let mut street = Log::new("yiyi/lixia/quancheng");
+        let street_charter = district.admit_as(&street, "泉城路街道", district_admits);
+        let community_charter = street.admit_as(&s.community, "舜玉社区", street_admits);
+        let mut bundle = s.bundle.clone();
+        let mut cosigned = SignedNote::parse(&bundle.notice.checkpoint).unwrap();
+        cosigned.add_cosignature(&street.key, 1_790_000_100);
+        bundle.notice.checkpoint = cosigned.to_string();
+        bundle.chain = vec![
+            street.proof(community_charter, &street.checkpoint()),
+            district.proof(street_charter, &district.checkpoint()),
+        ];
+        let reason = fails(&bundle, &district.key.verifier(), None, Check::CharterChain);
+        assert!(reason.contains("cannot admit"), "{reason}");
+    }
     // The district's charter not in the district's checkpoint.
     let mut bundle = s.bundle.clone();
     bundle.chain[1].hashes.push(Hash::default());

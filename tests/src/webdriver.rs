@@ -127,6 +127,13 @@ impl Browser {
     /// a person picking them in the dialog does: WebDriver's element send
     /// keys, one path a line.
     pub fn choose_files(&self, selector: &str, paths: &[&std::path::Path]) {
+        let text: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.type_text(selector, &text.join("\n"));
+    }
+
+    /// Types `text` into the field `selector` (CSS) key by key, as a person
+    /// does (WebDriver's element send keys; a newline is Enter).
+    pub fn type_text(&self, selector: &str, text: &str) {
         let found = self.post(
             &format!("/session/{}/element", self.session),
             json!({ "using": "css selector", "value": selector }),
@@ -135,12 +142,11 @@ impl Browser {
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
-            .expect("the file input")
+            .unwrap_or_else(|| panic!("no element {selector}"))
             .to_owned();
-        let text: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         self.post(
             &format!("/session/{}/element/{element}/value", self.session),
-            json!({ "text": text.join("\n") }),
+            json!({ "text": text }),
         );
     }
 

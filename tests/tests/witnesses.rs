@@ -8,6 +8,7 @@
 use serde_json::Value;
 use yiyi_protocol::VerifierKey;
 use yiyi_tests::federation::{active_members, admit, pinned, wait_for};
+use yiyi_tests::webdriver::Browser;
 use yiyi_tests::{Json, Node, command};
 
 /// `yiyi --json verify HASH --policy FILE` at `node`: the verdict and
@@ -150,6 +151,65 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
     assert!(!ok);
     assert_eq!(verdict.str_at("/failed"), "policy", "{verdict}");
     assert!(verdict.str_at("/reason").contains("ghost"), "{verdict}");
+
+    // On the board, in the browser: a resident types the policy in; the
+    // notice verifies naming its witnesses; with the ghost required, it
+    // fails naming the ghost; cleared, it verifies as before.
+    let browser = Browser::start();
+    browser.open(&format!("{}/", community.url));
+    let badge = |what: &str, state: &str| -> String {
+        browser.wait_for(
+            what,
+            &format!(
+                "const b = document.querySelector('#n-{hash} .badge');
+                 return b && b.dataset.state === '{state}' && b.textContent"
+            ),
+        );
+        browser
+            .run(&format!(
+                "return document.querySelector('#n-{hash} .badge').textContent"
+            ))
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    badge("the notice verified without a policy", "verified");
+    let set_policy = |path: &std::path::Path| {
+        browser.run(
+            "if (!document.getElementById('policy').open)
+               document.querySelector('#policy summary').click();
+             document.getElementById('policy-input').value = '';",
+        );
+        browser.type_text("#policy-input", &std::fs::read_to_string(path).unwrap());
+        browser.run("document.getElementById('policy-set').click()");
+    };
+    set_policy(&required);
+    let text = badge("the notice verified under the policy", "verified");
+    assert!(text.contains("见证人：outside, street"), "{text}");
+    assert!(
+        browser
+            .run("return document.getElementById('policy-state').textContent")
+            .as_str()
+            .unwrap()
+            .contains("street-and-outside")
+    );
+    set_policy(&dir.path().join("ghost.policy"));
+    let text = badge("the notice failing the ghost's policy", "failed");
+    assert!(
+        text.contains("核验策略") && text.contains("ghost"),
+        "{text}"
+    );
+    // A policy that does not parse is named, and the one in use stays.
+    browser.run("document.getElementById('policy-input').value = ''");
+    browser.type_text("#policy-input", "quorum nobody\n");
+    browser.run("document.getElementById('policy-set').click()");
+    let error = browser.wait_for(
+        "the policy's error shown",
+        "const e = document.getElementById('policy-error'); return !e.hidden && e.textContent",
+    );
+    assert!(error.as_str().unwrap().contains("line 1"), "{error}");
+    browser.run("document.getElementById('policy-clear').click()");
+    badge("the notice verified once the policy is cleared", "verified");
 
     // The witness keeps what it cosigned: asked from an older size, it says
     // which it holds.

@@ -15,6 +15,7 @@
     "charter-chain": ["章程链", "charter chain"], checkpoint: ["台账检查点", "checkpoint"],
     inclusion: ["台账包含证明", "inclusion proof"], cosignature: ["上级见证", "parent's witness"],
     consistency: ["与此前所见台账一致（未分叉）", "consistent with the ledger seen before (no fork)"],
+    policy: ["核验策略（指定见证人）", "witness policy"],
   };
   const CATEGORIES = {
     "daily-life": ["日常生活及矛盾类", "Daily life and disputes"],
@@ -56,6 +57,8 @@
   let board = { notices: [], topics: {}, choices: {}, total: 0, page: 1, pages: 1 };
   let page = 1;
   let trust = "";
+  // The resident's witness policy (parsed), if she set one.
+  let policy = null;
   const results = new Map();
   const $ = (id) => document.getElementById(id);
   const pick = (pair) => (YiyiPage.lang() === "zh" ? pair[0] : pair[1]);
@@ -109,9 +112,44 @@
   function redraw() {
     fillFilters();
     render();
+    policyState();
   }
   function applyLang() {
     YiyiPage.apply(redraw);
+  }
+
+  // Takes `text` as the witness policy ("" for none); a policy that does
+  // not parse is named and not used.
+  async function usePolicy(text) {
+    $("policy-error").hidden = true;
+    $("policy-input").value = text;
+    if (!text.trim()) {
+      policy = null;
+      localStorage.removeItem("yiyi-policy");
+      policyState();
+      return true;
+    }
+    try {
+      policy = await YiyiVerify.parsePolicy(text);
+    } catch (e) {
+      $("policy-error").textContent = String(e.message || e);
+      $("policy-error").hidden = false;
+      return false;
+    }
+    localStorage.setItem("yiyi-policy", text);
+    policyState();
+    return true;
+  }
+
+  // What the policy asks, in the language shown.
+  function policyState() {
+    const zh = YiyiPage.lang() === "zh";
+    if (!policy) {
+      $("policy-state").textContent = zh ? "未设置" : "none";
+      return;
+    }
+    const names = policy.witnesses.map((w) => w.name).join(", ");
+    $("policy-state").textContent = zh ? `法定人数 ${policy.quorum}（${names}）` : `quorum ${policy.quorum} (${names})`;
   }
 
   async function showTrust() {
@@ -147,7 +185,8 @@
       span.textContent = YiyiPage.lang() === "zh" ? "核验中…" : "verifying…";
     } else if (r.ok) {
       span.className = "badge verified";
-      span.textContent = (YiyiPage.lang() === "zh" ? "✓ 已核验：" : "✓ Verified: ") + r.value.chain.join(" ← ");
+      span.textContent = (YiyiPage.lang() === "zh" ? "✓ 已核验：" : "✓ Verified: ") + r.value.chain.join(" ← ") +
+        (r.value.witnesses ? (YiyiPage.lang() === "zh" ? "；见证人：" : "; witnesses: ") + r.value.witnesses.join(", ") : "");
     } else {
       span.className = "badge failed";
       const name = CHECK_NAMES[r.check] ? pick(CHECK_NAMES[r.check]) : r.check;
@@ -387,6 +426,7 @@
         if (value.hash !== n.hash || value.notice.title !== n.title || value.notice.body !== n.body)
           throw new YiyiVerify.Failure("signature", YiyiPage.lang() === "zh" ? "页面显示的内容与签名内容不一致" : "the text shown is not the text signed");
         await checkConsistency(value);
+        if (policy) value.witnesses = await YiyiVerify.meetsPolicy(value, policy);
         results.set(n.hash, { ok: true, value });
       } catch (e) {
         results.set(n.hash, { ok: false, check: e.check || "format", reason: e.message });
@@ -453,6 +493,7 @@
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("trust");
     trust = localStorage.getItem("yiyi-trust") || fromHash || board.district.key;
     await showTrust();
+    await usePolicy(localStorage.getItem("yiyi-policy") || "");
     // Opened from a printed notice: its QR code names the key ID printed.
     const printed = new URLSearchParams(location.search).get("key");
     if (printed && printed !== $("trust-id").textContent) $("key-mismatch").hidden = false;
@@ -502,5 +543,14 @@
     render();
     await verifyAll();
   });
+  // A new policy (or none) checks every notice again.
+  const repolicy = async (text) => {
+    if (!(await usePolicy(text))) return;
+    results.clear();
+    render();
+    await verifyAll();
+  };
+  $("policy-set").addEventListener("click", () => repolicy($("policy-input").value));
+  $("policy-clear").addEventListener("click", () => repolicy(""));
   load().catch((e) => { $("count").textContent = String(e); });
 })();

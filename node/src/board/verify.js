@@ -6,7 +6,7 @@
 const YiyiVerify = (() => {
   const te = new TextEncoder();
   const td = new TextDecoder();
-  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature", "consistency", "receipt", "recount"];
+  const CHECKS = ["format", "signature", "charter-chain", "checkpoint", "inclusion", "cosignature", "consistency", "policy", "receipt", "recount"];
 
   class Failure extends Error {
     constructor(check, reason) { super(reason); this.check = check; }
@@ -45,13 +45,16 @@ const YiyiVerify = (() => {
   }
 
   // A C2SP verifier key: name+keyid+base64(alg || public key).
-  async function parseKey(text) {
+  // `alg` 1 for an office's key, 4 for a witness's cosigner key.
+  async function parseKey(text, alg = 1, check = "charter-chain") {
     // The base64 part may itself hold '+': split at the first two only.
     const t = text.trim(), i = t.indexOf("+"), j = t.indexOf("+", i + 1);
-    if (i < 1 || j !== i + 9) fail("charter-chain", "not a verifier key: " + text);
+    if (i < 1 || j !== i + 9) fail(check, "not a verifier key: " + text);
     const parts = [t.slice(0, i), t.slice(i + 1, j), t.slice(j + 1)];
-    const raw = b64(parts[2]);
-    if (raw.length !== 33 || raw[0] !== 1) fail("charter-chain", "not an Ed25519 key: " + text);
+    let raw;
+    try { raw = b64(parts[2]); } catch (e) { fail(check, "not a verifier key: " + text); }
+    if (raw.length !== 33 || raw[0] !== alg)
+      fail(check, (alg === 4 ? "not an Ed25519 cosigner key: " : "not an Ed25519 key: ") + text);
     return { name: parts[0], id: parts[1], pub: raw.slice(1), text: text.trim() };
   }
   async function keyId(name, alg, pub) {
@@ -119,15 +122,16 @@ const YiyiVerify = (() => {
     // A charter: a district's or a street's (10), or a city's (34, the same
     // charter inside).
     const city = readable(first(e, 34), 1) && first(fields(first(e, 34)), 1);
-    const charter = (readable(first(e, 10), 8) && first(e, 10)) ||
-      (city && known(fields(city), (f) => f >= 1 && f <= 8) && city);
+    const plain = readable(first(e, 10), 8) && first(e, 10);
+    const charter = plain || (city && known(fields(city), (f) => f >= 1 && f <= 8) && city);
     const notice = first(e, 26);
     const profile = readable(first(e, 31), 7) && first(e, 31);
     const tally = readable(first(e, 33), 6) && first(e, 33);
     return {
       author, sequence: first(e, 2) || 0, time: first(e, 4) || 0, hash: await leafHash(bytes),
       charter: charter && (() => { const c = fields(charter); return {
-        action: first(c, 1) || 0, key: text(first(c, 2)), name: text(first(c, 3)), newKey: text(first(c, 6)) }; })(),
+        action: first(c, 1) || 0, key: text(first(c, 2)), name: text(first(c, 3)), newKey: text(first(c, 6)),
+        level: first(c, 4) || 0, city: !plain }; })(),
       notice: notice && (() => { const n = fields(notice); return {
         kind: first(n, 1) || 0, topic: text(first(n, 2)), title: text(first(n, 3)), body: text(first(n, 4)) }; })(),
       profile: profile && { name: text(first(fields(profile), 1)) },
@@ -235,7 +239,24 @@ const YiyiVerify = (() => {
     if (lines[0] && lines[0].startsWith("extra ")) extra = b64(lines.shift().slice(6));
     const m = /^index (\d+)$/.exec(lines.shift() || "");
     if (!m) fail("format", "no index line");
-    return { extra, index: Number(m[1]), hashes: lines.map(b64), checkpoint: t.slice(at + 2), text: t };
+    // The checkpoint's form, as yiyi_protocol's parser checks it: its
+    // lines, a blank line, signature lines, and nothing after (a trailing
+    // newline is a malformed bundle, not a failed signature).
+    const checkpoint = t.slice(at + 2);
+    if (!/^(?:[^\n]+\n){3,}\n(?:— \S+ \S+\n)+$/.test(checkpoint)) fail("format", "a malformed checkpoint");
+    return { extra, index: Number(m[1]), hashes: lines.map(b64), checkpoint, text: t };
+  }
+
+  // The levels an office may admit (yiyi_protocol::federation::admits): a
+  // city its districts, by city charter only; a district its streets and
+  // communities; a street its communities.
+  const LEVEL = { district: 1, street: 2, community: 3, city: 6 };
+  const LEVEL_NAMES = { 1: "district", 2: "street", 3: "community", 4: "grid", 5: "building", 6: "city" };
+  function admits(signer, admitted, city) {
+    if (city) return signer === LEVEL.city && admitted === LEVEL.district;
+    if (signer === LEVEL.district) return admitted === LEVEL.street || admitted === LEVEL.community;
+    if (signer === LEVEL.street) return admitted === LEVEL.community;
+    return false;
   }
 
   function parseBundle(t) {
@@ -268,11 +289,18 @@ const YiyiVerify = (() => {
       if (!admitted) fail("charter-chain", "charter " + (i + 1) + " does not admit an office");
       const key = await parseKey(admitted);
       if (!equal(key.pub, below)) fail("charter-chain", "charter " + (i + 1) + " admits another office's key");
-      keys.push({ key, name: c.name });
+      keys.push({ key, name: c.name, level: c.level, city: c.city, at: i });
       links.push(link);
       below = e.author;
     }
     if (!equal(below, trust.pub)) fail("charter-chain", "the chain does not end at the pinned district key");
+    // Levels go down the chain; the top link's signer is the pinned root, a
+    // city if that link is a city charter, else a district.
+    for (const [j, k] of keys.entries()) {
+      const signer = keys[j + 1] ? keys[j + 1].level : k.city ? LEVEL.city : LEVEL.district;
+      if (signer && k.level && !admits(signer, k.level, k.city))
+        fail("charter-chain", `charter ${k.at + 1} admits a ${LEVEL_NAMES[k.level] || k.level} office, which a ${LEVEL_NAMES[signer] || signer} office cannot admit`);
+    }
     for (const [i, link] of links.entries()) {
       await included(link, keys[i + 1] ? keys[i + 1].key : trust, "charter-chain");
     }
@@ -307,8 +335,71 @@ const YiyiVerify = (() => {
       notice: notice.notice, tally: notice.tally, hash: hex(notice.hash), sequence: notice.sequence,
       office: keys[0] ? keys[0].name : districtName,
       chain: keys.map((k) => k.name).concat([districtName]), size: note.size, cosignedAt,
-      log: hex(notice.author), root: note.root,
+      log: hex(notice.author), root: note.root, note,
     };
+  }
+
+  // A resident's witness policy, C2SP tlog-policy (yiyi_protocol::policy):
+  // `log <vkey>`, `witness <name> <vkey> [url]`, `group <name>
+  // all|any|<k> <names…>`, `quorum <name>|none`; names defined before use.
+  async function parsePolicy(text) {
+    const bad = (n, why) => fail("policy", `policy line ${n}: ${why}`);
+    const policy = { logs: [], witnesses: [], groups: new Map(), quorum: undefined };
+    const names = new Set(["none"]);
+    const define = (n, name) => { if (names.has(name)) bad(n, `"${name}" is defined twice`); names.add(name); return name; };
+    for (const [i, raw] of text.split("\n").entries()) {
+      const n = i + 1, w = raw.split("#")[0].trim().split(/\s+/).filter(Boolean);
+      if (!w.length) continue;
+      if (w[0] === "log" && (w.length === 2 || w.length === 3)) policy.logs.push(await parseKey(w[1], 1, "policy"));
+      else if (w[0] === "witness" && (w.length === 3 || w.length === 4)) {
+        const key = await parseKey(w[2], 4, "policy");
+        policy.witnesses.push({ name: define(n, w[1]), key });
+      } else if (w[0] === "group" && w.length >= 4) {
+        const members = w.slice(3);
+        for (const m of members) if (!names.has(m) || m === "none") bad(n, `"${m}" is not defined above`);
+        const k = w[2] === "all" ? members.length : w[2] === "any" ? 1 : /^[1-9]\d*$/.test(w[2]) ? Number(w[2]) : 0;
+        if (!(k >= 1 && k <= members.length)) bad(n, `"${w[2]}" is not all, any or 1 to ${members.length}`);
+        policy.groups.set(define(n, w[1]), { k, members });
+      } else if (w[0] === "quorum" && w.length === 2) {
+        if (policy.quorum !== undefined) bad(n, "a second quorum line");
+        if (!names.has(w[1])) bad(n, `"${w[1]}" is not defined above`);
+        policy.quorum = w[1];
+      } else bad(n, "not a policy line: " + raw.trim());
+    }
+    if (policy.quorum === undefined) fail("policy", "the policy has no quorum line");
+    return policy;
+  }
+
+  // Whether the checkpoint of a verified notice (`value`, from verify)
+  // meets `policy`: resolves to the witnesses that cosigned, or rejects
+  // with a Failure naming those missing.
+  async function meetsPolicy(value, policy) {
+    if (policy.logs.length && !policy.logs.some((k) => hex(k.pub) === value.log))
+      fail("policy", "the office's ledger is not one the policy accepts");
+    const cosigned = new Set();
+    for (const w of policy.witnesses) {
+      const id = await keyId(w.key.name, 4, w.key.pub);
+      const cos = value.note.sigs.find((s) => s.name === w.key.name && s.id === id);
+      if (!cos || cos.sig.length !== 72) continue;
+      let t = 0;
+      for (const b of cos.sig.slice(0, 8)) t = t * 256 + b;
+      const msg = concat(te.encode("cosignature/v1\ntime " + t + "\n"), te.encode(value.note.body));
+      if (await ed25519(w.key.pub, cos.sig.slice(8), msg)) cosigned.add(w.name);
+    }
+    const met = (name) => {
+      const g = policy.groups.get(name);
+      return g ? g.members.filter(met).length >= g.k : cosigned.has(name);
+    };
+    const under = (name, into) => {
+      const g = policy.groups.get(name);
+      if (g) g.members.forEach((m) => under(m, into)); else into.add(name);
+      return into;
+    };
+    if (policy.quorum !== "none" && !met(policy.quorum)) {
+      const missing = [...under(policy.quorum, new Set())].filter((n) => !cosigned.has(n)).sort();
+      fail("policy", `the policy's quorum "${policy.quorum}" is not met: no cosignature by ${missing.join(", ")}`);
+    }
+    return [...cosigned].sort();
   }
 
   // A ballot's leaf in a round's tally (yiyi_protocol::tally::Ballot::leaf).
@@ -370,5 +461,5 @@ const YiyiVerify = (() => {
     return counts;
   }
 
-  return { verify, consistent, checkReceipt, recount, Failure, CHECKS, keyId, parseKey, hex };
+  return { verify, consistent, checkReceipt, recount, parsePolicy, meetsPolicy, Failure, CHECKS, keyId, parseKey, hex };
 })();
