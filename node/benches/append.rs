@@ -1,7 +1,8 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! Durable appends to the ledger store, against raw Ed25519 signing measured
 //! in the same run (the machines are shared and noisy, so only the ratio
-//! travels), and inclusion proofs read from the store at a million entries.
+//! travels), and inclusion proofs and tlog-tiles read from the store at a
+//! million entries.
 //!
 //! `cargo bench -p yiyi-node`
 
@@ -128,6 +129,27 @@ fn store_proofs(c: &mut Criterion) {
             store
                 .consistency_proof(&log, SIZE / 3, SIZE)
                 .expect("proof")
+        })
+    });
+    // What `/tlog/<log>/tile/…` reads: a full tile of 256 hashes at level
+    // 0 and at level 1, and an entry bundle of 256 entries.
+    let mut tile = 0u64;
+    for level in [0u8, 1] {
+        let tiles = SIZE >> (8 * (u32::from(level) + 1));
+        g.bench_function(format!("a full level-{level} tile"), |b| {
+            b.iter(|| {
+                tile = (tile + 7) % tiles;
+                store.tile_hashes(&log, level, tile, 256).expect("tile")
+            })
+        });
+    }
+    g.bench_function("an entry bundle of 256 entries", |b| {
+        b.iter(|| {
+            tile = (tile + 7) % (SIZE / 256);
+            let entries: Vec<Vec<u8>> = (tile * 256..(tile + 1) * 256)
+                .map(|i| store.entry(&log, i).expect("read").expect("held"))
+                .collect();
+            yiyi_protocol::tiles::encode_bundle(&entries).expect("bundle")
         })
     });
     g.finish();

@@ -211,6 +211,15 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
     browser.run("document.getElementById('policy-clear').click()");
     badge("the notice verified once the policy is cleared", "verified");
 
+    // The community keeps the outside cosignature: restarted without the
+    // witness configured, it still serves the notice with it.
+    community
+        .terminate(std::time::Duration::from_secs(10))
+        .unwrap();
+    community.run(&format!("--peer {}", street.p2p));
+    let (verdict, ok) = verify(&community, &hash, &district.vkey, &required);
+    assert!(ok, "after a restart: {verdict}");
+
     // The witness keeps what it cosigned: asked from an older size, it says
     // which it holds.
     let note = community.get_text("/api/v1/checkpoint").unwrap();
