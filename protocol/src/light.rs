@@ -138,17 +138,23 @@ pub fn check_policy(
     bundle: &Bundle,
     policy: &crate::policy::Policy,
 ) -> Result<Vec<String>, Failure> {
-    let entry =
-        entry::verify(&bundle.notice.extra).or_else(|e| fail(Check::Signature, e.to_string()))?;
-    let log: crate::LogKey = entry
-        .author()
-        .try_into()
-        .or_else(|_| fail(Check::Signature, "the author is not a key"))?;
+    let (_, log) = notice_entry(bundle)?;
     let note = SignedNote::parse(&bundle.notice.checkpoint)
         .or_else(|e| fail(Check::Format, e.to_string()))?;
     policy
         .check(&log, &note)
         .or_else(|e| fail(Check::Policy, e.to_string()))
+}
+
+/// The notice's entry, its signature checked, and its author's log.
+fn notice_entry(bundle: &Bundle) -> Result<(VerifiedEntry, crate::LogKey), Failure> {
+    let entry =
+        entry::verify(&bundle.notice.extra).or_else(|e| fail(Check::Signature, e.to_string()))?;
+    let author = entry
+        .author()
+        .try_into()
+        .or_else(|_| fail(Check::Signature, "the author is not a key"))?;
+    Ok((entry, author))
 }
 
 /// A C2SP tlog-proof: a checkpoint (with cosignatures), the index of an
@@ -339,12 +345,7 @@ pub fn verify(
     trust: &VerifierKey,
     older: Option<&Older>,
 ) -> Result<Verified, Failure> {
-    let entry =
-        entry::verify(&bundle.notice.extra).or_else(|e| fail(Check::Signature, e.to_string()))?;
-    let author: crate::LogKey = entry
-        .author()
-        .try_into()
-        .or_else(|_| fail(Check::Signature, "the author is not a key"))?;
+    let (entry, author) = notice_entry(bundle)?;
 
     // The charter chain, from the notice's office up: each link names the
     // key of the office below and is signed by the office above.

@@ -62,8 +62,17 @@ impl Store {
     /// The best checkpoint known of `log` (for the own log: the latest one
     /// cosigned by a witness), with its cosignatures.
     pub fn known_checkpoint(&self, log: &LogKey) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.kept_checkpoint(CHECKPOINT, log)
+    }
+
+    /// The checkpoint kept under `tag` for `log`.
+    fn kept_checkpoint(
+        &self,
+        tag: u8,
+        log: &LogKey,
+    ) -> Result<Option<SignedCheckpoint>, StoreError> {
         self.meta()
-            .get(key(CHECKPOINT, log))?
+            .get(key(tag, log))?
             .map(|v| super::parse_checkpoint(&v))
             .transpose()
     }
@@ -105,10 +114,7 @@ impl Store {
         &self,
         log: &LogKey,
     ) -> Result<Option<SignedCheckpoint>, StoreError> {
-        self.meta()
-            .get(key(COSIGNED, log))?
-            .map(|v| super::parse_checkpoint(&v))
-            .transpose()
+        self.kept_checkpoint(COSIGNED, log)
     }
 
     /// Keeps `checkpoint`, which the caller found verified, fitting the log
@@ -137,10 +143,7 @@ impl Store {
     /// with every cosignature gathered on it (see
     /// [`Store::add_outside_cosignatures`]).
     pub fn outside_checkpoint(&self, log: &LogKey) -> Result<Option<SignedCheckpoint>, StoreError> {
-        self.meta()
-            .get(key(OUTSIDE, log))?
-            .map(|v| super::parse_checkpoint(&v))
-            .transpose()
+        self.kept_checkpoint(OUTSIDE, log)
     }
 
     /// Keeps `checkpoint` as cosigned by an outside witness (the caller
