@@ -141,6 +141,7 @@ impl OutsideWitnesses {
                 asked[i] = Some(Instant::now());
                 let this = self.clone();
                 let old = holds[i];
+                let size = checkpoint.size();
                 let answer =
                     tokio::task::spawn_blocking(move || this.submit(i, old, &checkpoint)).await;
                 self.update(i, |s| s.submitted += 1);
@@ -153,10 +154,15 @@ impl OutsideWitnesses {
                             s.error = None;
                         });
                     }
-                    Ok(Ok(Answer::Holds(size))) => {
-                        // Asked from the wrong size: ask again at once.
-                        holds[i] = size;
-                        asked[i] = None;
+                    Ok(Ok(Answer::Holds(held))) => {
+                        // Asked from the wrong size: ask again at once if
+                        // the checkpoint is still news to the witness (a
+                        // restart forgets what it holds); else this was the
+                        // request of its turn.
+                        holds[i] = held;
+                        if size > held {
+                            asked[i] = None;
+                        }
                     }
                     Ok(Err(e)) => {
                         tracing::warn!(witness = %self.endpoints[i].name, error = %e, "an outside witness");

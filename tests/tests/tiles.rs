@@ -118,6 +118,16 @@ fn check_log(node: &Node, log: &str) -> u64 {
         );
         let bytes = tile(node, log, &id.path());
         let entries = tiles::decode_bundle(&bytes, id.width).unwrap();
+        // The bundle read the spec's way, by hand: a big-endian uint16
+        // length, the entry, and so on to the end.
+        let mut by_hand = Vec::new();
+        let mut rest = &bytes[..];
+        while let [hi, lo, tail @ ..] = rest {
+            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+            by_hand.push(&tail[..len]);
+            rest = &tail[len..];
+        }
+        assert_eq!(by_hand, entries);
         for (i, entry) in entries.iter().enumerate() {
             let sequence = id.index * 256 + i as u64;
             let leaf = hashes.leaf(sequence).unwrap();

@@ -107,6 +107,7 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
     let ghost = yiyi_protocol::SecretKey::generate("witness.example/ghost")
         .unwrap()
         .cosigner();
+    let (community_vkey, witness_url) = (community.vkey.clone(), witness.url.clone());
     let policy = |name: &str, quorum: &str| {
         let path = dir.path().join(name);
         std::fs::write(
@@ -115,7 +116,7 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
                 "log {}\nwitness street {street_cosigner}\nwitness outside {cosigner} {}\n\
                  witness ghost {ghost}\ngroup street-and-outside all street outside\n\
                  group with-ghost all street ghost\nquorum {quorum}\n",
-                community.vkey, witness.url
+                community_vkey, witness_url
             ),
         )
         .unwrap();
@@ -240,4 +241,41 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
         .parse()
         .unwrap();
     assert!(held >= size);
+
+    // Throttled to what the witness allows: at two a day, the restarted
+    // community asks once (the witness answers that it holds this size
+    // already), and a notice published after that waits for its turn.
+    community
+        .terminate(std::time::Duration::from_secs(10))
+        .unwrap();
+    community.run(&format!(
+        "--peer {} --witness 'outside {cosigner} {} 2'",
+        street.p2p, witness.url
+    ));
+    wait_for("the request of the day made", || {
+        community
+            .get("/api/v1/witnesses")
+            .u64_at("/outside/0/submitted")
+            >= 1
+    });
+    let asked = community
+        .get("/api/v1/witnesses")
+        .u64_at("/outside/0/submitted");
+    let later = community.decline("T-2", "楼道堆物清理");
+    wait_for("the later notice verified without a policy", || {
+        verify(
+            &community,
+            &later,
+            &district.vkey,
+            &policy("none.policy", "none"),
+        )
+        .1
+    });
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let status = community.get("/api/v1/witnesses");
+    assert_eq!(status.u64_at("/outside/0/submitted"), asked, "{status}");
+    let (verdict, ok) = verify(&community, &later, &district.vkey, &required);
+    assert!(!ok, "{verdict}");
+    assert_eq!(verdict.str_at("/failed"), "policy", "{verdict}");
+    assert!(verdict.str_at("/reason").contains("outside"), "{verdict}");
 }
