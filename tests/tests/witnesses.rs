@@ -5,6 +5,7 @@
 //! verifies a notice, while one requiring a witness that never cosigned
 //! fails, naming it.
 
+use super::console::{add_staff, sign_in};
 use serde_json::Value;
 use yiyi_protocol::VerifierKey;
 use yiyi_tests::federation::{active_members, admit, pinned, wait_for};
@@ -211,6 +212,34 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
     assert!(error.as_str().unwrap().contains("line 1"), "{error}");
     browser.run("document.getElementById('policy-clear').click()");
     badge("the notice verified once the policy is cleared", "verified");
+
+    // At the console, the office sees who vouches for its ledger: how far
+    // the street cosigned, the outside witness's last cosignature, and the
+    // node's own cosigner key for residents' policies.
+    let given = add_staff(&community, "王芳", "staff");
+    sign_in(&browser, &community, "王芳", &given, "舜玉社区2026!");
+    browser.open(&format!("{}/office/offices", community.url));
+    let outside = browser.wait_for(
+        "the witnessing section",
+        "const w = document.querySelector('#outside-witnesses li[data-name=\"outside\"]'); return w && w.textContent",
+    );
+    assert!(outside.as_str().unwrap().contains("已副署前"), "{outside}");
+    assert!(
+        outside.as_str().unwrap().contains(&witness.url),
+        "{outside}"
+    );
+    let parent = browser.run("return document.getElementById('parent-witness').textContent");
+    assert!(
+        parent.as_str().unwrap().contains("上级机构已副署前"),
+        "{parent}"
+    );
+    assert_eq!(
+        browser.run("return document.getElementById('cosigner').textContent"),
+        VerifierKey::parse(&community.vkey)
+            .unwrap()
+            .to_cosigner()
+            .to_string()
+    );
 
     // The community keeps the outside cosignature: restarted without the
     // witness configured, it still serves the notice with it.

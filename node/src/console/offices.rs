@@ -2,6 +2,9 @@
 //! console: a street admits its communities and a district its streets by
 //! charter (章程) — or revokes them, saying why — the secretary's to do;
 //! the district keeps the department directory (部门目录) it dispatches to.
+//! It also shows who vouches for this office's ledger (见证): how far the
+//! parent has cosigned it, each outside witness's last cosignature or
+//! error, and the node's own cosigner key for residents' policies.
 
 use std::sync::Arc;
 
@@ -25,6 +28,52 @@ struct Admitted {
     revoked: bool,
 }
 
+/// Who cosigns this office's ledger, and whose this node cosigns.
+struct Witnessing {
+    /// Entries in the own ledger.
+    held: u64,
+    /// The size the parent has cosigned (`None`: no parent, or not yet).
+    parent_cosigned: Option<u64>,
+    has_parent: bool,
+    /// Each outside witness: name, URL, its last cosignature (size and
+    /// time) and the last error.
+    outside: Vec<(String, String, Option<(u64, String)>, Option<String>)>,
+    /// This node's cosigner key.
+    cosigner: String,
+    /// Origins of the logs this node witnesses from outside.
+    witnessing_for: Vec<String>,
+}
+
+fn witnessing(state: &ApiState) -> Witnessing {
+    let store = state.office.store();
+    let own = store.own_log();
+    let has_parent = state.members.parent(&own).is_some();
+    let parent_cosigned = crate::bundle::witnessed_checkpoint(store, &state.members, &own)
+        .ok()
+        .flatten()
+        .filter(|_| has_parent)
+        .map(|c| c.size());
+    Witnessing {
+        held: store.held(&own),
+        parent_cosigned,
+        has_parent,
+        outside: state
+            .outside
+            .status()
+            .into_iter()
+            .map(|w| {
+                let cosigned = w
+                    .cosigned_size
+                    .zip(w.cosigned_at_ms)
+                    .map(|(size, ms)| (size, super::page::when(ms)));
+                (w.name, w.url, cosigned, w.error)
+            })
+            .collect(),
+        cosigner: store.own_key().to_cosigner().to_string(),
+        witnessing_for: state.witness.outside_logs(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "console/offices.html")]
 struct OfficesPage {
@@ -39,6 +88,7 @@ struct OfficesPage {
     /// The district's directory (id, name); `None` below the district.
     departments: Option<Vec<(String, String)>>,
     may_record: bool,
+    witnessing: Witnessing,
     feedback: Feedback,
 }
 
@@ -78,6 +128,7 @@ async fn page(state: &ApiState, desk: &Desk, feedback: Feedback) -> Response {
         departments: matches!(state.level, Level::District | Level::City)
             .then(|| departments(state)),
         may_record: desk.session.role.may(Permission::Record),
+        witnessing: witnessing(state),
         feedback,
     };
     render(page, &desk.lang, status)

@@ -360,3 +360,11 @@ impl Preview {
         !self.form.is_empty() && self.form == form
     }
 }
+
+/// A moment (ms since the epoch) as staff read it: the day and the time in
+/// Shanghai.
+pub(super) fn when(ms: i64) -> String {
+    let date = yiyi_protocol::rules::Date::in_shanghai(ms);
+    let minutes = (ms + 8 * 3_600_000).rem_euclid(86_400_000) / 60_000;
+    format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
+}

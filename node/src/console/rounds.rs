@@ -16,11 +16,11 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use yiyi_protocol::proto::meeting::Form;
 use yiyi_protocol::round::{CloseRound, OpenRound, RoundView};
-use yiyi_protocol::rules::{Date, TopicStatus, rounds::DEFAULT_OPTIONS};
+use yiyi_protocol::rules::{TopicStatus, rounds::DEFAULT_OPTIONS};
 
 use super::audit::note;
 use super::gate::urlencode;
-use super::page::{Desk, Posted, render};
+use super::page::{Desk, Posted, render, when};
 use crate::api::state::ApiState;
 use crate::api::transport::Transport;
 use crate::office::OfficeError;
@@ -69,12 +69,6 @@ struct CardsPage {
     closes: String,
     /// Each card: the code as printed, its QR code (SVG), the link.
     cards: Vec<(String, String, String)>,
-}
-
-fn when(ms: i64) -> String {
-    let date = Date::in_shanghai(ms);
-    let minutes = (ms + 8 * 3_600_000).rem_euclid(86_400_000) / 60_000;
-    format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// A refusal as staff read it.
