@@ -28,6 +28,16 @@ struct Admitted {
     revoked: bool,
 }
 
+/// An outside witness as the page shows it.
+struct OutsideWitness {
+    name: String,
+    url: String,
+    /// Its last cosignature: the size and when.
+    cosigned: Option<(u64, String)>,
+    /// The last attempt's error.
+    error: Option<String>,
+}
+
 /// Who cosigns this office's ledger, and whose this node cosigns.
 struct Witnessing {
     /// Entries in the own ledger.
@@ -35,9 +45,8 @@ struct Witnessing {
     /// The size the parent has cosigned (`None`: no parent, or not yet).
     parent_cosigned: Option<u64>,
     has_parent: bool,
-    /// Each outside witness: name, URL, its last cosignature (size and
-    /// time) and the last error.
-    outside: Vec<(String, String, Option<(u64, String)>, Option<String>)>,
+    /// Each outside witness.
+    outside: Vec<OutsideWitness>,
     /// This node's cosigner key.
     cosigner: String,
     /// Origins of the logs this node witnesses from outside.
@@ -61,12 +70,14 @@ fn witnessing(state: &ApiState) -> Witnessing {
             .outside
             .status()
             .into_iter()
-            .map(|w| {
-                let cosigned = w
+            .map(|w| OutsideWitness {
+                cosigned: w
                     .cosigned_size
                     .zip(w.cosigned_at_ms)
-                    .map(|(size, ms)| (size, super::page::when(ms)));
-                (w.name, w.url, cosigned, w.error)
+                    .map(|(size, ms)| (size, super::page::when(ms))),
+                name: w.name,
+                url: w.url,
+                error: w.error,
             })
             .collect(),
         cosigner: store.own_key().to_cosigner().to_string(),
