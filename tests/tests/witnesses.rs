@@ -32,6 +32,12 @@ fn verify(node: &Node, hash: &str, trust: &str, policy: &std::path::Path) -> (Va
     (verdict, out.status.success())
 }
 
+/// Stops `node` (SIGTERM) and starts it again with the `run` line.
+fn restart(node: &mut Node, run: &str) {
+    node.terminate(std::time::Duration::from_secs(10)).unwrap();
+    node.run(run);
+}
+
 #[test]
 fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
     let district = Node::start_init("--level district --name 历下区 --origin yiyi/lixia", "");
@@ -54,10 +60,7 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
         "--level district --name 外部见证人 --origin witness.example/w1",
         "",
     );
-    witness
-        .terminate(std::time::Duration::from_secs(10))
-        .unwrap();
-    witness.run(&format!("--witness-for {}", community.vkey));
+    restart(&mut witness, &format!("--witness-for {}", community.vkey));
     let cosigner = witness
         .get("/api/v1/witnesses")
         .str_at("/cosigner")
@@ -76,13 +79,13 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
 
     // A witness that takes one checkpoint a second from this log (at the
     // default, one a minute, the test would wait for it).
-    community
-        .terminate(std::time::Duration::from_secs(10))
-        .unwrap();
-    community.run(&format!(
-        "--peer {} --witness 'outside {cosigner} {} 86400'",
-        street.p2p, witness.url
-    ));
+    restart(
+        &mut community,
+        &format!(
+            "--peer {} --witness 'outside {cosigner} {} 86400'",
+            street.p2p, witness.url
+        ),
+    );
     wait_for("the community to know the federation again", || {
         active_members(&community) == 3
     });
@@ -243,10 +246,7 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
 
     // The community keeps the outside cosignature: restarted without the
     // witness configured, it still serves the notice with it.
-    community
-        .terminate(std::time::Duration::from_secs(10))
-        .unwrap();
-    community.run(&format!("--peer {}", street.p2p));
+    restart(&mut community, &format!("--peer {}", street.p2p));
     let (verdict, ok) = verify(&community, &hash, &district.vkey, &required);
     assert!(ok, "after a restart: {verdict}");
 
@@ -274,13 +274,13 @@ fn an_outside_witness_cosigns_over_http_and_a_policy_can_require_it() {
     // Throttled to what the witness allows: at two a day, the restarted
     // community asks once (the witness answers that it holds this size
     // already), and a notice published after that waits for its turn.
-    community
-        .terminate(std::time::Duration::from_secs(10))
-        .unwrap();
-    community.run(&format!(
-        "--peer {} --witness 'outside {cosigner} {} 2'",
-        street.p2p, witness.url
-    ));
+    restart(
+        &mut community,
+        &format!(
+            "--peer {} --witness 'outside {cosigner} {} 2'",
+            street.p2p, witness.url
+        ),
+    );
     wait_for("the request of the day made", || {
         community
             .get("/api/v1/witnesses")
