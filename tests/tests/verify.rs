@@ -21,6 +21,26 @@ fn verify(state: &std::path::Path, line: &str) -> (Value, bool) {
     (verdict, out.status.success())
 }
 
+/// `yiyi notice bundle HASH [flags] --out PATH` from `node`; panics if it
+/// fails.
+fn write_bundle(node: &yiyi_tests::Node, hash: &str, flags: &str, path: &std::path::Path) {
+    let out = command(
+        "yiyi",
+        &format!(
+            "--node {} notice bundle {hash} {flags} --out {}",
+            node.url,
+            path.display()
+        ),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     let Chain {
@@ -54,21 +74,7 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
 
     // Offline, from the bundle, with the key from a file and from YIYI_TRUST.
     let bundle = state.path().join("notice.tlog-bundle");
-    let out = command(
-        "yiyi",
-        &format!(
-            "--node {} notice bundle {hash} --out {}",
-            community.url,
-            bundle.display()
-        ),
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write_bundle(&community, &hash, "", &bundle);
     let trust_file = state.path().join("district.key");
     std::fs::write(&trust_file, format!("{}\n", district.vkey)).unwrap();
     let (_, ok) = verify(
@@ -99,21 +105,7 @@ fn residents_verify_notices_online_and_offline_and_forgeries_fail_by_name() {
     // checkpoint with the street's cosignature; the root it proves is the
     // one the office signed.
     let proof_file = state.path().join("notice.tlog-proof");
-    let out = command(
-        "yiyi",
-        &format!(
-            "--node {} notice bundle {hash} --tlog-proof --out {}",
-            community.url,
-            proof_file.display()
-        ),
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write_bundle(&community, &hash, "--tlog-proof", &proof_file);
     let text = std::fs::read_to_string(&proof_file).unwrap();
     assert!(text.starts_with("c2sp.org/tlog-proof@v1\nextra "), "{text}");
     let proof = yiyi_protocol::light::TlogProof::parse(&text).unwrap();

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::state::ApiState;
 use crate::bundle::{BundleError, notice_bundle};
 use crate::store::LogKey;
+use yiyi_protocol::light::Bundle;
 
 /// Most bundles asked for in one request.
 pub(super) const MAX_BUNDLES: usize = 64;
@@ -86,35 +87,32 @@ pub(super) async fn one(
             &profiles(state)?,
         ))
     };
-    let mut attempt = bundle(&state)?;
     // A notice committed a moment ago: its checkpoint or the parent's
     // cosignature is on its way.
-    let deadline = tokio::time::Instant::now() + COSIGNATURE_WAIT;
-    while matches!(
-        attempt,
-        Err(BundleError::NotCheckpointed | BundleError::NotWitnessed)
-    ) && tokio::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        attempt = bundle(&state)?;
-    }
+    let mut attempt = again_while(
+        COSIGNATURE_WAIT,
+        || bundle(&state),
+        |e| matches!(e, BundleError::NotCheckpointed | BundleError::NotWitnessed),
+    )
+    .await?;
     if matches!(attempt, Err(BundleError::Unknown(_))) {
         fetched(&state, &hash).await?;
         // The entries come first, then the checkpoint and the charters
         // that prove them.
-        let deadline = tokio::time::Instant::now() + FETCH_WAIT;
-        attempt = bundle(&state)?;
-        while matches!(
-            attempt,
-            Err(BundleError::Unknown(_)
-                | BundleError::NotCheckpointed
-                | BundleError::NotWitnessed
-                | BundleError::NoCharter(_))
-        ) && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            attempt = bundle(&state)?;
-        }
+        attempt = again_while(
+            FETCH_WAIT,
+            || bundle(&state),
+            |e| {
+                matches!(
+                    e,
+                    BundleError::Unknown(_)
+                        | BundleError::NotCheckpointed
+                        | BundleError::NotWitnessed
+                        | BundleError::NoCharter(_)
+                )
+            },
+        )
+        .await?;
     }
     let bundle = attempt?;
     Ok((
@@ -122,6 +120,25 @@ pub(super) async fn one(
         bundle.to_text(),
     )
         .into_response())
+}
+
+/// Makes the bundle with `bundle`, again every 200 ms while it fails as
+/// `passing` says will pass, for at most `wait`; the last attempt.
+async fn again_while(
+    wait: std::time::Duration,
+    mut bundle: impl FnMut() -> Result<Result<Bundle, BundleError>, ApiError>,
+    passing: impl Fn(&BundleError) -> bool,
+) -> Result<Result<Bundle, BundleError>, ApiError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let attempt = bundle()?;
+        match &attempt {
+            Err(e) if passing(e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            _ => return Ok(attempt),
+        }
+    }
 }
 
 /// Waits until the entry `hash` is held, locating and fetching it through
