@@ -307,6 +307,11 @@ impl EventLoop {
                     self.witness_client.failed();
                 }
             }
+            // Said once per failed dial (a redial is every 10 s at most),
+            // so an office's log says why it cannot reach a peer.
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                tracing::info!(peer = ?peer_id, %error, "a dial failed");
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::SlowPeer {
                 peer_id,
                 failed_messages,
